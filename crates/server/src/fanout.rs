@@ -1,0 +1,302 @@
+//! Fan-out: who gets which event, live.
+//!
+//! The fan-out knows the current members of every channel and the open
+//! subscriptions of every member. Each event is serialized once into a
+//! [`Frame`] and the same bytes are handed to every subscriber. Delivery is
+//! keyed by member, not by channel, so a channel joined after a stream
+//! opened is covered without reconnecting.
+//!
+//! Slow receivers: every subscription has a bounded queue. When it is full
+//! the subscription is dropped (its stream ends after what is queued) and
+//! the client resumes from its last id; the publisher never waits and no
+//! queue grows without bound.
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex,
+    },
+};
+
+use bytes::Bytes;
+use suda_protocol::{ChannelId, MemberId, SseEnvelope};
+use tokio::sync::mpsc;
+
+/// One event, serialized once, in the forms the transports send.
+#[derive(Debug)]
+pub struct Frame {
+    /// The stream position (SSE `id:`).
+    pub id: i64,
+    /// The whole SSE event: `id: N\ndata: {json}\n\n`.
+    pub sse: Bytes,
+    /// The event as a WebSocket text frame or long-poll item:
+    /// `{"id":"N","data":{json}}`.
+    pub wire: Bytes,
+}
+
+impl Frame {
+    /// Serializes an envelope under stream position `id`.
+    pub fn new(id: i64, envelope: &SseEnvelope) -> Frame {
+        let json = serde_json::to_string(envelope).expect("envelopes always serialize");
+        let sse = format!("id: {id}\ndata: {json}\n\n");
+        let wire = format!("{{\"id\":\"{id}\",\"data\":{json}}}");
+        Frame {
+            id,
+            sse: Bytes::from(sse),
+            wire: Bytes::from(wire),
+        }
+    }
+}
+
+/// A membership change that comes with an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// The member joined: they receive this event and all after it.
+    Joined(MemberId),
+    /// The member left: they receive this event and none after it.
+    Left(MemberId),
+}
+
+/// The live events of one subscription. Dropping it unsubscribes.
+pub struct Feed {
+    rx: mpsc::Receiver<Arc<Frame>>,
+    on_drop: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl Feed {
+    /// The next live frame; `None` once the fan-out dropped this
+    /// subscription (it fell behind, or the server is stopping).
+    pub async fn recv(&mut self) -> Option<Arc<Frame>> {
+        self.rx.recv().await
+    }
+
+    /// A live frame that is already queued, without waiting.
+    pub fn try_recv(&mut self) -> Option<Arc<Frame>> {
+        self.rx.try_recv().ok()
+    }
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        if let Some(f) = self.on_drop.take() {
+            f();
+        }
+    }
+}
+
+/// Live delivery of events to the members of their channel.
+pub trait Fanout: Send + Sync + 'static {
+    /// Opens a subscription to everything the member will receive from now on.
+    fn subscribe(&self, member: MemberId) -> Feed;
+    /// Delivers a frame to the channel's members, applying a membership
+    /// change first (join) or after (leave). Must be called in id order.
+    fn publish(&self, channel: ChannelId, frame: Arc<Frame>, change: Option<Change>);
+    /// Sets who is in which channel, at start.
+    fn seed(&self, memberships: &[(ChannelId, MemberId)]);
+    /// How many subscriptions are open.
+    fn subscriptions(&self) -> usize;
+    /// How many subscriptions were dropped for falling behind, since start.
+    fn dropped_slow(&self) -> u64;
+}
+
+/// The in-process [`Fanout`].
+pub struct LocalFanout {
+    inner: Arc<Mutex<Inner>>,
+    capacity: usize,
+    dropped_slow: Arc<AtomicU64>,
+}
+
+/// A member's open subscriptions, each with its id.
+type Subscribers = Vec<(u64, mpsc::Sender<Arc<Frame>>)>;
+
+#[derive(Default)]
+struct Inner {
+    channels: HashMap<ChannelId, HashSet<MemberId>>,
+    subscribers: HashMap<MemberId, Subscribers>,
+    next_id: u64,
+    count: usize,
+}
+
+impl Inner {
+    fn remove(&mut self, member: MemberId, id: u64) {
+        if let Some(list) = self.subscribers.get_mut(&member) {
+            if let Some(at) = list.iter().position(|(i, _)| *i == id) {
+                list.swap_remove(at);
+                self.count -= 1;
+            }
+            if list.is_empty() {
+                self.subscribers.remove(&member);
+            }
+        }
+    }
+}
+
+impl LocalFanout {
+    /// A fan-out whose subscriptions each queue at most `capacity` frames.
+    pub fn new(capacity: usize) -> Self {
+        LocalFanout {
+            inner: Arc::default(),
+            capacity: capacity.max(1),
+            dropped_slow: Arc::default(),
+        }
+    }
+}
+
+impl Fanout for LocalFanout {
+    fn subscribe(&self, member: MemberId) -> Feed {
+        let (tx, rx) = mpsc::channel(self.capacity);
+        let id = {
+            let mut inner = self.inner.lock().expect("fan-out lock");
+            inner.next_id += 1;
+            let id = inner.next_id;
+            inner.subscribers.entry(member).or_default().push((id, tx));
+            inner.count += 1;
+            id
+        };
+        let weak = Arc::downgrade(&self.inner);
+        Feed {
+            rx,
+            on_drop: Some(Box::new(move || {
+                if let Some(inner) = weak.upgrade() {
+                    inner.lock().expect("fan-out lock").remove(member, id);
+                }
+            })),
+        }
+    }
+
+    fn publish(&self, channel: ChannelId, frame: Arc<Frame>, change: Option<Change>) {
+        let mut inner = self.inner.lock().expect("fan-out lock");
+        let inner = &mut *inner;
+        if let Some(Change::Joined(m)) = change {
+            inner.channels.entry(channel).or_default().insert(m);
+        }
+        let mut slow = Vec::new();
+        if let Some(members) = inner.channels.get(&channel) {
+            for member in members {
+                let Some(subs) = inner.subscribers.get(member) else {
+                    continue;
+                };
+                for (id, tx) in subs {
+                    match tx.try_send(Arc::clone(&frame)) {
+                        Ok(()) => {}
+                        Err(mpsc::error::TrySendError::Full(_)) => slow.push((*member, *id)),
+                        // The feed is being dropped; its guard removes it.
+                        Err(mpsc::error::TrySendError::Closed(_)) => {}
+                    }
+                }
+            }
+        }
+        for (member, id) in slow {
+            // Dropping the sender ends the stream after what is queued; the
+            // client resumes from the last id it got.
+            inner.remove(member, id);
+            self.dropped_slow.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Some(Change::Left(m)) = change {
+            if let Some(members) = inner.channels.get_mut(&channel) {
+                members.remove(&m);
+                if members.is_empty() {
+                    inner.channels.remove(&channel);
+                }
+            }
+        }
+    }
+
+    fn seed(&self, memberships: &[(ChannelId, MemberId)]) {
+        let mut inner = self.inner.lock().expect("fan-out lock");
+        for (channel, member) in memberships {
+            inner.channels.entry(*channel).or_default().insert(*member);
+        }
+    }
+
+    fn subscriptions(&self) -> usize {
+        self.inner.lock().expect("fan-out lock").count
+    }
+
+    fn dropped_slow(&self) -> u64 {
+        self.dropped_slow.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use suda_protocol::{Connected, SseEnvelope};
+
+    use super::*;
+
+    fn frame(id: i64) -> Arc<Frame> {
+        Arc::new(Frame::new(
+            id,
+            &SseEnvelope::Connected(Connected {
+                member_id: MemberId(1),
+                resumed: false,
+            }),
+        ))
+    }
+
+    #[test]
+    fn frames_are_framed_for_sse_and_wire() {
+        let f = frame(7);
+        let sse = std::str::from_utf8(&f.sse).unwrap();
+        assert!(sse.starts_with("id: 7\ndata: {\"sseType\":\"CONNECTED\""));
+        assert!(sse.ends_with("}\n\n"));
+        let wire: serde_json::Value = serde_json::from_slice(&f.wire).unwrap();
+        assert_eq!(wire["id"], "7");
+        assert_eq!(wire["data"]["sseType"], "CONNECTED");
+    }
+
+    #[tokio::test]
+    async fn delivery_follows_membership_including_channels_joined_later() {
+        let fanout = LocalFanout::new(8);
+        let (a, b) = (MemberId(1), MemberId(2));
+        let ch = ChannelId(10);
+        fanout.seed(&[(ch, a)]);
+        let mut fa = fanout.subscribe(a);
+        let mut fb = fanout.subscribe(b);
+        fanout.publish(ch, frame(1), None);
+        fanout.publish(ch, frame(2), Some(Change::Joined(b)));
+        fanout.publish(ch, frame(3), Some(Change::Left(a)));
+        fanout.publish(ch, frame(4), None);
+        let mut got_a = vec![];
+        while let Ok(f) = fa.rx.try_recv() {
+            got_a.push(f.id);
+        }
+        let mut got_b = vec![];
+        while let Ok(f) = fb.rx.try_recv() {
+            got_b.push(f.id);
+        }
+        assert_eq!(got_a, [1, 2, 3], "a gets its own leave, nothing after");
+        assert_eq!(got_b, [2, 3, 4], "b gets its own join and what follows");
+    }
+
+    #[tokio::test]
+    async fn a_slow_subscriber_is_dropped_without_slowing_others() {
+        let fanout = LocalFanout::new(2);
+        let ch = ChannelId(1);
+        fanout.seed(&[(ch, MemberId(1)), (ch, MemberId(2))]);
+        let mut slow = fanout.subscribe(MemberId(1));
+        let mut fast = fanout.subscribe(MemberId(2));
+        for id in 1..=3 {
+            fanout.publish(ch, frame(id), None);
+            if let Some(f) = fast.recv().await {
+                assert_eq!(f.id, id);
+            }
+        }
+        assert_eq!(fanout.dropped_slow(), 1);
+        assert_eq!(fanout.subscriptions(), 1);
+        // The slow one gets what was queued, then the end of its stream.
+        assert_eq!(slow.recv().await.unwrap().id, 1);
+        assert_eq!(slow.recv().await.unwrap().id, 2);
+        assert!(slow.recv().await.is_none());
+    }
+
+    #[test]
+    fn dropping_a_feed_unsubscribes() {
+        let fanout = LocalFanout::new(2);
+        let feed = fanout.subscribe(MemberId(1));
+        assert_eq!(fanout.subscriptions(), 1);
+        drop(feed);
+        assert_eq!(fanout.subscriptions(), 0);
+    }
+}

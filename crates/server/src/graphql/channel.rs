@@ -1,0 +1,187 @@
+//! Channels: listing, history, members, and creating, opening, joining,
+//! leaving and inviting.
+
+use async_graphql::{Context, Object, Result, ID};
+use suda_protocol::{ChannelId, Cursor, MemberId};
+
+use super::{caller_member, parse_id, require_member, state, types::*};
+use crate::{
+    error::{ApiError, ApiResult},
+    store::{Command, MemberRow},
+    validate, AppState,
+};
+
+const MAX_PAGE: i32 = 200;
+
+#[derive(Default)]
+pub struct ChannelQuery;
+
+#[Object]
+impl ChannelQuery {
+    /// The caller's channels, most recently active first.
+    async fn my_chat_channels(&self, ctx: &Context<'_>) -> Result<Vec<ChatChannel>> {
+        let me = caller_member(ctx)?;
+        let rows = state(ctx).store.channels_of(me.id).await?;
+        Ok(rows.into_iter().map(ChatChannel).collect())
+    }
+
+    /// One channel: any of the caller's, or any group channel (to join it).
+    async fn chat_channel(&self, ctx: &Context<'_>, channel_id: ID) -> Result<ChatChannel> {
+        let me = caller_member(ctx)?;
+        let channel: ChannelId = parse_id(&channel_id)?;
+        Ok(ChatChannel(view(state(ctx), me, channel).await?))
+    }
+
+    /// A channel's history, newest first, `limit` (1 to 200, default 50) at
+    /// a time, strictly older than `before` (a `nextCursor` from the
+    /// previous page).
+    async fn chat_channel_events(
+        &self,
+        ctx: &Context<'_>,
+        channel_id: ID,
+        before: Option<String>,
+        #[graphql(default = 50)] limit: i32,
+    ) -> Result<ChatChannelEventPage> {
+        let app = state(ctx);
+        let me = caller_member(ctx)?;
+        let channel: ChannelId = parse_id(&channel_id)?;
+        let before = before
+            .map(|c| c.parse::<Cursor>().map_err(ApiError::from))
+            .transpose()?;
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(ApiError::BadInput(format!("limit must be 1 to {MAX_PAGE}")).into());
+        }
+        require_member(app, me, channel).await?;
+        let page = app
+            .store
+            .events_page(channel, before.map(|c| c.0), limit as u32)
+            .await?;
+        let next_cursor = if page.has_more {
+            page.events.last().map(|e| Cursor(e.id).to_string())
+        } else {
+            None
+        };
+        Ok(ChatChannelEventPage {
+            contents: page.events.into_iter().map(Into::into).collect(),
+            has_more: page.has_more,
+            next_cursor,
+        })
+    }
+
+    /// The members of a channel the caller is in.
+    async fn chat_channel_members(&self, ctx: &Context<'_>, channel_id: ID) -> Result<Vec<Member>> {
+        let app = state(ctx);
+        let me = caller_member(ctx)?;
+        let channel: ChannelId = parse_id(&channel_id)?;
+        require_member(app, me, channel).await?;
+        let members = app.store.channel_members(channel).await?;
+        Ok(members.into_iter().map(Member).collect())
+    }
+}
+
+async fn view(
+    app: &AppState,
+    me: &MemberRow,
+    channel: ChannelId,
+) -> ApiResult<crate::store::ChannelRow> {
+    app.store
+        .channel_for(me.id, channel)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("there is no channel {channel}")))
+}
+
+#[derive(Default)]
+pub struct ChannelMutation;
+
+#[Object]
+impl ChannelMutation {
+    /// Creates a group channel with the caller and `memberIds` in it.
+    async fn create_group_channel(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        member_ids: Option<Vec<ID>>,
+    ) -> Result<ChatChannel> {
+        let app = state(ctx);
+        let me = caller_member(ctx)?;
+        let name = validate::channel_name(&name)?.to_owned();
+        let members = member_ids
+            .unwrap_or_default()
+            .iter()
+            .map(|id| parse_id::<MemberId>(id))
+            .collect::<ApiResult<Vec<_>>>()?;
+        if members.len() > 1000 {
+            return Err(ApiError::BadInput("at most 1000 members at creation".into()).into());
+        }
+        let applied = app
+            .ledger
+            .submit(Command::CreateGroup {
+                creator: me.id,
+                name,
+                members,
+            })
+            .await?;
+        Ok(ChatChannel(view(app, me, applied.channel).await?))
+    }
+
+    /// Opens the direct channel with another member, creating it the first time.
+    async fn open_direct_channel(&self, ctx: &Context<'_>, member_id: ID) -> Result<ChatChannel> {
+        let app = state(ctx);
+        let me = caller_member(ctx)?;
+        let to: MemberId = parse_id(&member_id)?;
+        let applied = app
+            .ledger
+            .submit(Command::OpenDirect { from: me.id, to })
+            .await?;
+        Ok(ChatChannel(view(app, me, applied.channel).await?))
+    }
+
+    /// Joins a group channel (doing nothing if already in it).
+    async fn join_channel(&self, ctx: &Context<'_>, channel_id: ID) -> Result<ChatChannel> {
+        let app = state(ctx);
+        let me = caller_member(ctx)?;
+        let channel: ChannelId = parse_id(&channel_id)?;
+        app.ledger
+            .submit(Command::Join {
+                channel,
+                member: me.id,
+            })
+            .await?;
+        Ok(ChatChannel(view(app, me, channel).await?))
+    }
+
+    /// Leaves a group channel.
+    async fn leave_channel(&self, ctx: &Context<'_>, channel_id: ID) -> Result<bool> {
+        let app = state(ctx);
+        let me = caller_member(ctx)?;
+        let channel: ChannelId = parse_id(&channel_id)?;
+        app.ledger
+            .submit(Command::Leave {
+                channel,
+                member: me.id,
+            })
+            .await?;
+        Ok(true)
+    }
+
+    /// Adds another member to a group channel the caller is in.
+    async fn invite_to_channel(
+        &self,
+        ctx: &Context<'_>,
+        channel_id: ID,
+        member_id: ID,
+    ) -> Result<ChatChannel> {
+        let app = state(ctx);
+        let me = caller_member(ctx)?;
+        let channel: ChannelId = parse_id(&channel_id)?;
+        let invitee: MemberId = parse_id(&member_id)?;
+        app.ledger
+            .submit(Command::Invite {
+                channel,
+                inviter: me.id,
+                invitee,
+            })
+            .await?;
+        Ok(ChatChannel(view(app, me, channel).await?))
+    }
+}

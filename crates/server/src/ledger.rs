@@ -1,0 +1,128 @@
+//! The ledger: the one writer of channel events.
+//!
+//! Every command that makes events (send, create, join, leave, invite) is
+//! queued here. One task takes whatever is queued, up to a batch, commits it
+//! in one transaction (group commit: one disk sync for many sends), then
+//! publishes the new events to the fan-out in id order, and only then
+//! answers each caller. So:
+//! - a message is acknowledged only once it is committed;
+//! - live delivery happens in exactly the order of the ids, which is what
+//!   lets a subscriber resume from a single id with no gap.
+
+use std::sync::Arc;
+
+use suda_protocol::{EventType, SseEnvelope};
+use tokio::{
+    sync::{mpsc, oneshot},
+    task::JoinHandle,
+};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    error::{ApiError, ApiResult},
+    fanout::{Change, Fanout, Frame},
+    store::{Applied, Command, Store},
+    wire,
+};
+
+const MAX_BATCH: usize = 256;
+const QUEUE: usize = 4096;
+
+struct Job {
+    command: Command,
+    reply: oneshot::Sender<ApiResult<Applied>>,
+}
+
+/// A handle for submitting commands to the ledger task. Cheap to clone.
+#[derive(Clone)]
+pub struct Ledger {
+    tx: mpsc::Sender<Job>,
+}
+
+impl Ledger {
+    /// Starts the ledger task. It runs until `stop` is cancelled, then
+    /// finishes every command already queued and returns.
+    pub fn start(
+        store: Arc<dyn Store>,
+        fanout: Arc<dyn Fanout>,
+        stop: CancellationToken,
+    ) -> (Ledger, JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let task = tokio::spawn(run(rx, store, fanout, stop));
+        (Ledger { tx }, task)
+    }
+
+    /// Applies a command; returns once it is committed and published.
+    pub async fn submit(&self, command: Command) -> ApiResult<Applied> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Job { command, reply })
+            .await
+            .map_err(|_| ApiError::Internal("the server is shutting down".into()))?;
+        answer
+            .await
+            .map_err(|_| ApiError::Internal("the server is shutting down".into()))?
+    }
+}
+
+async fn run(
+    mut rx: mpsc::Receiver<Job>,
+    store: Arc<dyn Store>,
+    fanout: Arc<dyn Fanout>,
+    stop: CancellationToken,
+) {
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    loop {
+        let received = tokio::select! {
+            biased;
+            n = rx.recv_many(&mut batch, MAX_BATCH) => n,
+            _ = stop.cancelled() => {
+                // Refuse new work, finish what is queued.
+                rx.close();
+                rx.recv_many(&mut batch, MAX_BATCH).await
+            }
+        };
+        if received == 0 {
+            break;
+        }
+        commit(&mut batch, store.as_ref(), fanout.as_ref()).await;
+    }
+}
+
+async fn commit(batch: &mut Vec<Job>, store: &dyn Store, fanout: &dyn Fanout) {
+    let commands: Vec<Command> = batch.iter().map(|j| j.command.clone()).collect();
+    match store.apply(&commands).await {
+        Ok(results) => {
+            for (job, result) in batch.drain(..).zip(results) {
+                if let Ok(applied) = &result {
+                    if applied.fresh {
+                        publish(fanout, applied);
+                    }
+                }
+                // A caller that went away still had its command committed.
+                let _ = job.reply.send(result);
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, size = batch.len(), "batch commit failed");
+            for job in batch.drain(..) {
+                let _ = job.reply.send(Err(ApiError::Internal(format!(
+                    "the batch could not be committed: {e}"
+                ))));
+            }
+        }
+    }
+}
+
+fn publish(fanout: &dyn Fanout, applied: &Applied) {
+    for event in &applied.events {
+        let change = match event.event_type {
+            EventType::Join => Some(Change::Joined(event.member.id)),
+            EventType::Leave => Some(Change::Left(event.member.id)),
+            EventType::Chat => None,
+        };
+        let envelope = SseEnvelope::ChatMessagePublished(wire::chat_event(event));
+        let frame = Arc::new(Frame::new(event.id.get(), &envelope));
+        fanout.publish(event.channel_id, frame, change);
+    }
+}

@@ -1,0 +1,189 @@
+//! The Suda chat server.
+//!
+//! A GraphQL endpoint for everything a client asks or sends, and one event
+//! stream per member (over SSE, WebSocket or long polling) for everything
+//! that happens in the member's channels. Start it with [`run`]: the binary
+//! and the tests do it the same way.
+
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod fanout;
+pub mod graphql;
+pub mod ledger;
+pub mod limits;
+pub mod store;
+pub mod subscription;
+pub mod transport;
+pub mod validate;
+pub mod wire;
+
+use std::{future::Future, sync::Arc, time::Duration};
+
+use axum::{extract::DefaultBodyLimit, routing::get, Router};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    fanout::{Fanout, LocalFanout},
+    ledger::Ledger,
+    limits::Limits,
+    store::{sqlite::SqliteStore, Store},
+};
+
+/// How the server behaves; [`Config::default`] is what the binary uses.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `sqlite:PATH` or `sqlite::memory:`.
+    pub database_url: String,
+    /// How often an idle stream gets a keep-alive (SSE comment, WebSocket ping).
+    pub keep_alive: Duration,
+    /// How many server-wide events back a stream can resume; further back,
+    /// the client is told to resync.
+    pub replay_window: i64,
+    /// Frames queued per subscription before it counts as too slow and is
+    /// dropped (to resume).
+    pub subscriber_queue: usize,
+    /// The largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// Sends allowed per second per member, sustained.
+    pub sends_per_second: u32,
+    /// Sends allowed at once per member.
+    pub send_burst: u32,
+    /// Sign-in attempts per member name per minute.
+    pub sign_ins_per_minute: u32,
+    /// Sign-ups per minute, server-wide.
+    pub sign_ups_per_minute: u32,
+    /// The longest a long poll waits for an event.
+    pub max_poll_wait: Duration,
+    /// Seed demo members, channels and a conversation at start (once).
+    pub demo: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite:suda.db".into(),
+            keep_alive: Duration::from_secs(10),
+            replay_window: 100_000,
+            subscriber_queue: 1024,
+            body_limit: 64 * 1024,
+            sends_per_second: 10,
+            send_burst: 30,
+            sign_ins_per_minute: 10,
+            sign_ups_per_minute: 600,
+            max_poll_wait: Duration::from_secs(30),
+            demo: false,
+        }
+    }
+}
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Persistent state.
+    pub store: Arc<dyn Store>,
+    /// Live delivery.
+    pub fanout: Arc<dyn Fanout>,
+    /// The one writer of channel events.
+    pub ledger: Ledger,
+    /// Rate limits.
+    pub limits: Arc<Limits>,
+    /// Settings.
+    pub config: Arc<Config>,
+    /// Cancelled when the server stops: open streams end.
+    pub shutdown: CancellationToken,
+    /// The GraphQL schema.
+    pub schema: graphql::SudaSchema,
+}
+
+/// The HTTP routes of the server.
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.body_limit;
+    Router::new()
+        .route(
+            suda_protocol::GRAPHQL_PATH,
+            get(graphql::explorer).post(graphql::handle),
+        )
+        .route(suda_protocol::SSE_PATH, get(transport::sse))
+        .route(suda_protocol::WS_PATH, get(transport::websocket))
+        .route(suda_protocol::POLL_PATH, get(transport::poll))
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(transport::not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Reading the initial state failed.
+    #[error("startup: {0}")]
+    Startup(#[from] error::ApiError),
+    /// Serving failed.
+    #[error("serving: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Opens the database and builds the state, with the ledger running.
+pub async fn open(
+    config: Config,
+) -> Result<(AppState, tokio::task::JoinHandle<()>, SqliteStore), ServerError> {
+    let sqlite = SqliteStore::open(&config.database_url).await?;
+    let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+    let fanout: Arc<dyn Fanout> = Arc::new(LocalFanout::new(config.subscriber_queue));
+    fanout.seed(&store.memberships().await?);
+    let shutdown = CancellationToken::new();
+    let (ledger, ledger_task) = Ledger::start(
+        Arc::clone(&store),
+        Arc::clone(&fanout),
+        shutdown.child_token(),
+    );
+    let state = AppState {
+        store,
+        fanout,
+        ledger,
+        limits: Arc::new(Limits::new(&config)),
+        config: Arc::new(config),
+        shutdown,
+        schema: graphql::schema(),
+    };
+    Ok((state, ledger_task, sqlite))
+}
+
+/// Serves on `listener` until `stop` completes, then shuts down cleanly:
+/// open streams end, queued writes are committed, the database is closed.
+pub async fn run<F>(listener: TcpListener, config: Config, stop: F) -> Result<(), ServerError>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let demo = config.demo;
+    let (state, ledger_task, sqlite) = open(config).await?;
+    if demo {
+        demo::seed(&state).await?;
+    }
+    let shutdown = state.shutdown.clone();
+    let pruner = tokio::spawn(limits::prune_every_minute(
+        Arc::clone(&state.limits),
+        shutdown.clone(),
+    ));
+    tracing::info!(addr = %listener.local_addr()?, "suda-server listening");
+    let app = router(state);
+    let serve_shutdown = shutdown.clone();
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            stop.await;
+            tracing::info!("shutting down: ending streams, finishing writes");
+            serve_shutdown.cancel();
+        })
+        .await;
+    shutdown.cancel();
+    let _ = ledger_task.await;
+    let _ = pruner.await;
+    sqlite.close().await;
+    served?;
+    Ok(())
+}

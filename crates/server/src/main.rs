@@ -1,0 +1,78 @@
+//! `suda-server`: runs the Suda chat server.
+
+use std::{net::SocketAddr, time::Duration};
+
+use anyhow::Context;
+use clap::Parser;
+use suda_server::Config;
+
+/// The Suda chat server: GraphQL at /graphql, the member's event stream at
+/// /v1/chats/subscriptions/channels (SSE), /ws (WebSocket) and /poll (long polling).
+#[derive(Debug, Parser)]
+#[command(name = "suda-server", version)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "SUDA_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Database: `sqlite:PATH` (created if missing).
+    #[arg(long, env = "SUDA_DATABASE_URL", default_value = "sqlite:suda.db")]
+    database_url: String,
+    /// Seed demo members (alice, bob, carol; password "suda-demo"),
+    /// channels and a conversation, once.
+    #[arg(long)]
+    demo: bool,
+    /// Seconds between keep-alives on idle streams (at most 15).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=15))]
+    keep_alive_secs: u64,
+    /// Chat messages each member may send per second, sustained.
+    #[arg(long, default_value_t = 10)]
+    sends_per_second: u32,
+    /// Chat messages each member may send at once.
+    #[arg(long, default_value_t = 30)]
+    send_burst: u32,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let args = Args::parse();
+    let config = Config {
+        database_url: args.database_url,
+        keep_alive: Duration::from_secs(args.keep_alive_secs),
+        sends_per_second: args.sends_per_second,
+        send_burst: args.send_burst,
+        demo: args.demo,
+        ..Config::default()
+    };
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    suda_server::run(listener, config, shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

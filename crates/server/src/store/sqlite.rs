@@ -1,0 +1,814 @@
+//! The SQLite store: one database file in WAL mode, migrations run at start.
+//!
+//! `synchronous = FULL`: a commit is on disk before the ledger acknowledges
+//! it. The ledger commits sends in groups, so the cost of the sync is shared.
+
+use std::{str::FromStr, time::Duration};
+
+use async_trait::async_trait;
+use sqlx::{
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+    },
+    Acquire, Row, SqliteConnection, SqlitePool,
+};
+use suda_protocol::{ChannelId, EventId, EventType, MemberId};
+
+use super::{Applied, ChannelKind, ChannelRow, Command, EventPage, EventRow, MemberRow, Store};
+use crate::error::{ApiError, ApiResult};
+
+/// A [`Store`] on a SQLite database.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `url` (`sqlite:PATH` or
+    /// `sqlite::memory:`) and brings its schema up to date.
+    pub async fn open(url: &str) -> Result<Self, sqlx::Error> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        // An in-memory database exists once per connection: keep one.
+        let max = if url.contains(":memory:") { 1 } else { 8 };
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max)
+            .min_connections(1)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// Closes every connection, waiting for those in use.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+pub(crate) fn now_millis() -> i64 {
+    let now = time::OffsetDateTime::now_utc();
+    (now.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+const MEMBER_COLS: &str = "id, name, profile_image, created_at";
+
+fn member_from(row: &SqliteRow) -> MemberRow {
+    MemberRow {
+        id: MemberId(row.get("id")),
+        name: row.get("name"),
+        profile_image: row.get("profile_image"),
+        created_at: row.get("created_at"),
+    }
+}
+
+/// A channel as member ?1 sees it; callers add WHERE and ORDER BY.
+const CHANNEL_SELECT: &str = "
+SELECT c.id, c.ctype, c.created_at,
+  CASE WHEN c.ctype = 'DIRECT' THEN COALESCE(
+      (SELECT m2.name FROM memberships o JOIN members m2 ON m2.id = o.member_id
+        WHERE o.channel_id = c.id AND o.member_id != ?1 ORDER BY o.joined_seq LIMIT 1),
+      c.name)
+    ELSE c.name END AS name,
+  CASE WHEN ms.member_id IS NULL THEN 0 ELSE
+    (SELECT count(*) FROM events e WHERE e.channel_id = c.id AND e.seq > ms.last_read_seq
+       AND e.event_type = 'CHAT' AND e.member_id != ?1) END AS unread,
+  COALESCE(ms.last_read_seq, 0) AS last_read,
+  (SELECT max(seq) FROM events e WHERE e.channel_id = c.id) AS last_event,
+  (SELECT count(*) FROM memberships x WHERE x.channel_id = c.id AND x.left_seq IS NULL) AS member_count,
+  ms.member_id IS NOT NULL AS is_member
+FROM channels c
+LEFT JOIN memberships ms ON ms.channel_id = c.id AND ms.member_id = ?1 AND ms.left_seq IS NULL
+";
+
+fn channel_from(row: &SqliteRow) -> ChannelRow {
+    let kind: String = row.get("ctype");
+    ChannelRow {
+        id: ChannelId(row.get("id")),
+        kind: if kind == "DIRECT" {
+            ChannelKind::Direct
+        } else {
+            ChannelKind::Group
+        },
+        name: row.get("name"),
+        created_at: row.get("created_at"),
+        unread: row.get("unread"),
+        last_read: row.get("last_read"),
+        last_event: row.get::<Option<i64>, _>("last_event").map(EventId),
+        member_count: row.get("member_count"),
+        is_member: row.get("is_member"),
+    }
+}
+
+const EVENT_SELECT: &str = "
+SELECT e.seq, e.channel_id, e.event_type, e.member_id, m.name, m.profile_image,
+       m.created_at AS member_created_at, e.message, e.client_key, e.created_at
+FROM events e JOIN members m ON m.id = e.member_id
+";
+
+fn event_from(row: &SqliteRow) -> ApiResult<EventRow> {
+    let kind: String = row.get("event_type");
+    Ok(EventRow {
+        id: EventId(row.get("seq")),
+        channel_id: ChannelId(row.get("channel_id")),
+        event_type: EventType::parse(&kind)
+            .ok_or_else(|| ApiError::Internal(format!("stored event type {kind:?}")))?,
+        member: MemberRow {
+            id: MemberId(row.get("member_id")),
+            name: row.get("name"),
+            profile_image: row.get("profile_image"),
+            created_at: row.get("member_created_at"),
+        },
+        message: row.get("message"),
+        client_key: row.get("client_key"),
+        created_at: row.get("created_at"),
+    })
+}
+
+fn events_from(rows: &[SqliteRow]) -> ApiResult<Vec<EventRow>> {
+    rows.iter().map(event_from).collect()
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_member(&self, name: &str, password_hash: &str) -> ApiResult<MemberRow> {
+        let now = now_millis();
+        let result = sqlx::query(
+            "INSERT INTO members (name, name_key, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .bind(name)
+        .bind(name.to_lowercase())
+        .bind(password_hash)
+        .bind(now)
+        .execute(&self.pool)
+        .await;
+        match result {
+            Ok(done) => Ok(MemberRow {
+                id: MemberId(done.last_insert_rowid()),
+                name: name.to_owned(),
+                profile_image: None,
+                created_at: now,
+            }),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ApiError::Conflict(
+                format!("the member name {name:?} is taken"),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn member_with_hash(&self, name: &str) -> ApiResult<Option<(MemberRow, String)>> {
+        let row = sqlx::query(&format!(
+            "SELECT {MEMBER_COLS}, password_hash FROM members WHERE name_key = ?1"
+        ))
+        .bind(name.to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| (member_from(&r), r.get("password_hash"))))
+    }
+
+    async fn member(&self, id: MemberId) -> ApiResult<Option<MemberRow>> {
+        let row = sqlx::query(&format!("SELECT {MEMBER_COLS} FROM members WHERE id = ?1"))
+            .bind(id.get())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(member_from))
+    }
+
+    async fn member_by_name(&self, name: &str) -> ApiResult<Option<MemberRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {MEMBER_COLS} FROM members WHERE name_key = ?1"
+        ))
+        .bind(name.to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(member_from))
+    }
+
+    async fn insert_token(&self, digest: &[u8], member: MemberId) -> ApiResult<()> {
+        sqlx::query("INSERT INTO tokens (token_hash, member_id, created_at) VALUES (?1, ?2, ?3)")
+            .bind(digest)
+            .bind(member.get())
+            .bind(now_millis())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn token_member(&self, digest: &[u8]) -> ApiResult<Option<MemberRow>> {
+        let row = sqlx::query(
+            "SELECT m.id, m.name, m.profile_image, m.created_at
+             FROM tokens t JOIN members m ON m.id = t.member_id WHERE t.token_hash = ?1",
+        )
+        .bind(digest)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(member_from))
+    }
+
+    async fn delete_token(&self, digest: &[u8]) -> ApiResult<bool> {
+        let done = sqlx::query("DELETE FROM tokens WHERE token_hash = ?1")
+            .bind(digest)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn channels_of(&self, member: MemberId) -> ApiResult<Vec<ChannelRow>> {
+        let rows = sqlx::query(&format!(
+            "{CHANNEL_SELECT} WHERE ms.member_id IS NOT NULL
+             ORDER BY COALESCE(last_event, 0) DESC, c.id DESC"
+        ))
+        .bind(member.get())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(channel_from).collect())
+    }
+
+    async fn channel_for(
+        &self,
+        member: MemberId,
+        channel: ChannelId,
+    ) -> ApiResult<Option<ChannelRow>> {
+        let row = sqlx::query(&format!(
+            "{CHANNEL_SELECT} WHERE c.id = ?2 AND (ms.member_id IS NOT NULL OR c.ctype = 'GROUP')"
+        ))
+        .bind(member.get())
+        .bind(channel.get())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(channel_from))
+    }
+
+    async fn is_member(&self, member: MemberId, channel: ChannelId) -> ApiResult<bool> {
+        is_member(&mut *self.pool.acquire().await?, member, channel).await
+    }
+
+    async fn channel_members(&self, channel: ChannelId) -> ApiResult<Vec<MemberRow>> {
+        let rows = sqlx::query(
+            "SELECT m.id, m.name, m.profile_image, m.created_at
+             FROM memberships ms JOIN members m ON m.id = ms.member_id
+             WHERE ms.channel_id = ?1 AND ms.left_seq IS NULL ORDER BY m.name_key",
+        )
+        .bind(channel.get())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(member_from).collect())
+    }
+
+    async fn events_page(
+        &self,
+        channel: ChannelId,
+        before: Option<EventId>,
+        limit: u32,
+    ) -> ApiResult<EventPage> {
+        let rows = sqlx::query(&format!(
+            "{EVENT_SELECT} WHERE e.channel_id = ?1 AND e.seq < ?2 ORDER BY e.seq DESC LIMIT ?3"
+        ))
+        .bind(channel.get())
+        .bind(before.map_or(i64::MAX, EventId::get))
+        .bind(i64::from(limit) + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut events = events_from(&rows)?;
+        let has_more = events.len() > limit as usize;
+        events.truncate(limit as usize);
+        Ok(EventPage { events, has_more })
+    }
+
+    async fn mark_read(
+        &self,
+        member: MemberId,
+        channel: ChannelId,
+        up_to: Option<EventId>,
+    ) -> ApiResult<()> {
+        sqlx::query(
+            "UPDATE memberships SET last_read_seq = max(last_read_seq, min(
+                 COALESCE(?3, 9223372036854775807),
+                 (SELECT COALESCE(max(seq), 0) FROM events WHERE channel_id = ?2)))
+             WHERE member_id = ?1 AND channel_id = ?2 AND left_seq IS NULL",
+        )
+        .bind(member.get())
+        .bind(channel.get())
+        .bind(up_to.map(EventId::get))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn apply(&self, batch: &[Command]) -> ApiResult<Vec<ApiResult<Applied>>> {
+        let mut tx = self.pool.begin().await?;
+        let mut results = Vec::with_capacity(batch.len());
+        for command in batch {
+            // A savepoint per command: a refused command leaves no trace,
+            // and the others in the batch still commit.
+            let mut savepoint = tx.begin().await?;
+            match apply_one(&mut savepoint, command).await {
+                Ok(applied) => {
+                    savepoint.commit().await?;
+                    results.push(Ok(applied));
+                }
+                Err(e) => {
+                    savepoint.rollback().await?;
+                    results.push(Err(e));
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(results)
+    }
+
+    async fn head(&self) -> ApiResult<i64> {
+        let head: Option<i64> = sqlx::query_scalar("SELECT max(seq) FROM events")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(head.unwrap_or(0))
+    }
+
+    async fn replay(&self, member: MemberId, after: i64, limit: u32) -> ApiResult<Vec<EventRow>> {
+        let rows = sqlx::query(
+            "SELECT e.seq, e.channel_id, e.event_type, e.member_id, m.name, m.profile_image,
+                    m.created_at AS member_created_at, e.message, e.client_key, e.created_at
+             FROM memberships ms
+             JOIN events e ON e.channel_id = ms.channel_id
+                AND e.seq > ?2 AND e.seq >= ms.joined_seq
+                AND (ms.left_seq IS NULL OR e.seq <= ms.left_seq)
+             JOIN members m ON m.id = e.member_id
+             WHERE ms.member_id = ?1 AND (ms.left_seq IS NULL OR ms.left_seq > ?2)
+             ORDER BY e.seq LIMIT ?3",
+        )
+        .bind(member.get())
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        events_from(&rows)
+    }
+
+    async fn memberships(&self) -> ApiResult<Vec<(ChannelId, MemberId)>> {
+        let rows =
+            sqlx::query("SELECT channel_id, member_id FROM memberships WHERE left_seq IS NULL")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (ChannelId(r.get(0)), MemberId(r.get(1))))
+            .collect())
+    }
+}
+
+async fn is_member(
+    conn: &mut SqliteConnection,
+    member: MemberId,
+    channel: ChannelId,
+) -> ApiResult<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM memberships WHERE member_id = ?1 AND channel_id = ?2 AND left_seq IS NULL",
+    )
+    .bind(member.get())
+    .bind(channel.get())
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+async fn channel_kind(
+    conn: &mut SqliteConnection,
+    channel: ChannelId,
+) -> ApiResult<Option<ChannelKind>> {
+    let kind: Option<String> = sqlx::query_scalar("SELECT ctype FROM channels WHERE id = ?1")
+        .bind(channel.get())
+        .fetch_optional(conn)
+        .await?;
+    Ok(kind.map(|k| {
+        if k == "DIRECT" {
+            ChannelKind::Direct
+        } else {
+            ChannelKind::Group
+        }
+    }))
+}
+
+/// The channel's kind, if `member` may act in it; the right error otherwise.
+/// A direct channel of others is reported as not found: its existence is
+/// nobody else's business.
+async fn require_member(
+    conn: &mut SqliteConnection,
+    member: MemberId,
+    channel: ChannelId,
+) -> ApiResult<ChannelKind> {
+    let kind = channel_kind(conn, channel).await?;
+    let not_found = || ApiError::NotFound(format!("there is no channel {channel}"));
+    let kind = kind.ok_or_else(not_found)?;
+    if is_member(conn, member, channel).await? {
+        return Ok(kind);
+    }
+    match kind {
+        ChannelKind::Direct => Err(not_found()),
+        ChannelKind::Group => Err(ApiError::Forbidden(format!(
+            "you are not a member of channel {channel}"
+        ))),
+    }
+}
+
+async fn require_member_row(conn: &mut SqliteConnection, id: MemberId) -> ApiResult<MemberRow> {
+    let row = sqlx::query(&format!("SELECT {MEMBER_COLS} FROM members WHERE id = ?1"))
+        .bind(id.get())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref()
+        .map(member_from)
+        .ok_or_else(|| ApiError::NotFound(format!("there is no member {id}")))
+}
+
+async fn insert_event(
+    conn: &mut SqliteConnection,
+    channel: ChannelId,
+    event_type: EventType,
+    member: &MemberRow,
+    message: Option<&str>,
+    client_key: Option<&str>,
+) -> ApiResult<EventRow> {
+    let now = now_millis();
+    let done = sqlx::query(
+        "INSERT INTO events (channel_id, event_type, member_id, message, client_key, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .bind(channel.get())
+    .bind(event_type.as_str())
+    .bind(member.id.get())
+    .bind(message)
+    .bind(client_key)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(EventRow {
+        id: EventId(done.last_insert_rowid()),
+        channel_id: channel,
+        event_type,
+        member: member.clone(),
+        message: message.map(str::to_owned),
+        client_key: client_key.map(str::to_owned),
+        created_at: now,
+    })
+}
+
+async fn join(
+    conn: &mut SqliteConnection,
+    channel: ChannelId,
+    member: &MemberRow,
+) -> ApiResult<EventRow> {
+    let event = insert_event(conn, channel, EventType::Join, member, None, None).await?;
+    sqlx::query(
+        "INSERT INTO memberships (channel_id, member_id, joined_seq, last_read_seq)
+         VALUES (?1, ?2, ?3, ?3)",
+    )
+    .bind(channel.get())
+    .bind(member.id.get())
+    .bind(event.id.get())
+    .execute(&mut *conn)
+    .await?;
+    Ok(event)
+}
+
+async fn create_channel(
+    conn: &mut SqliteConnection,
+    kind: ChannelKind,
+    name: &str,
+    direct_key: Option<&str>,
+) -> ApiResult<ChannelId> {
+    let done = sqlx::query(
+        "INSERT INTO channels (ctype, name, direct_key, created_at) VALUES (?1, ?2, ?3, ?4)",
+    )
+    .bind(kind.as_str())
+    .bind(name)
+    .bind(direct_key)
+    .bind(now_millis())
+    .execute(&mut *conn)
+    .await?;
+    Ok(ChannelId(done.last_insert_rowid()))
+}
+
+fn fresh(channel: ChannelId, events: Vec<EventRow>) -> Applied {
+    Applied {
+        channel,
+        events,
+        fresh: true,
+    }
+}
+
+fn unchanged(channel: ChannelId, events: Vec<EventRow>) -> Applied {
+    Applied {
+        channel,
+        events,
+        fresh: false,
+    }
+}
+
+async fn apply_one(conn: &mut SqliteConnection, command: &Command) -> ApiResult<Applied> {
+    match command {
+        Command::Send {
+            channel,
+            sender,
+            text,
+            client_key,
+        } => {
+            if let Some(key) = client_key {
+                let row = sqlx::query(&format!(
+                    "{EVENT_SELECT} WHERE e.member_id = ?1 AND e.client_key = ?2"
+                ))
+                .bind(sender.get())
+                .bind(key)
+                .fetch_optional(&mut *conn)
+                .await?;
+                if let Some(row) = row {
+                    let first = event_from(&row)?;
+                    return Ok(unchanged(first.channel_id, vec![first]));
+                }
+            }
+            require_member(conn, *sender, *channel).await?;
+            let sender = require_member_row(conn, *sender).await?;
+            let event = insert_event(
+                conn,
+                *channel,
+                EventType::Chat,
+                &sender,
+                Some(text),
+                client_key.as_deref(),
+            )
+            .await?;
+            Ok(fresh(*channel, vec![event]))
+        }
+        Command::CreateGroup {
+            creator,
+            name,
+            members,
+        } => {
+            let channel = create_channel(conn, ChannelKind::Group, name, None).await?;
+            let mut everyone = vec![*creator];
+            for m in members {
+                if !everyone.contains(m) {
+                    everyone.push(*m);
+                }
+            }
+            let mut events = Vec::with_capacity(everyone.len());
+            for id in everyone {
+                let member = require_member_row(conn, id).await?;
+                events.push(join(conn, channel, &member).await?);
+            }
+            Ok(fresh(channel, events))
+        }
+        Command::OpenDirect { from, to } => {
+            if from == to {
+                return Err(ApiError::BadInput(
+                    "a direct channel needs another member".to_owned(),
+                ));
+            }
+            let (low, high) = if from < to { (from, to) } else { (to, from) };
+            let key = format!("{low}:{high}");
+            let existing: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM channels WHERE direct_key = ?1")
+                    .bind(&key)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            if let Some(id) = existing {
+                return Ok(unchanged(ChannelId(id), Vec::new()));
+            }
+            let from = require_member_row(conn, *from).await?;
+            let to = require_member_row(conn, *to).await?;
+            let channel = create_channel(conn, ChannelKind::Direct, "", Some(&key)).await?;
+            let first = join(conn, channel, &from).await?;
+            let second = join(conn, channel, &to).await?;
+            Ok(fresh(channel, vec![first, second]))
+        }
+        Command::Join { channel, member } => {
+            match channel_kind(conn, *channel).await? {
+                None => return Err(ApiError::NotFound(format!("there is no channel {channel}"))),
+                Some(ChannelKind::Direct) => {
+                    if is_member(conn, *member, *channel).await? {
+                        return Ok(unchanged(*channel, Vec::new()));
+                    }
+                    return Err(ApiError::NotFound(format!("there is no channel {channel}")));
+                }
+                Some(ChannelKind::Group) => {}
+            }
+            if is_member(conn, *member, *channel).await? {
+                return Ok(unchanged(*channel, Vec::new()));
+            }
+            let member = require_member_row(conn, *member).await?;
+            let event = join(conn, *channel, &member).await?;
+            Ok(fresh(*channel, vec![event]))
+        }
+        Command::Invite {
+            channel,
+            inviter,
+            invitee,
+        } => {
+            if require_member(conn, *inviter, *channel).await? == ChannelKind::Direct {
+                return Err(ApiError::BadInput(
+                    "nobody can be invited into a direct channel; create a group".to_owned(),
+                ));
+            }
+            let invitee = require_member_row(conn, *invitee).await?;
+            if is_member(conn, invitee.id, *channel).await? {
+                return Ok(unchanged(*channel, Vec::new()));
+            }
+            let event = join(conn, *channel, &invitee).await?;
+            Ok(fresh(*channel, vec![event]))
+        }
+        Command::Leave { channel, member } => {
+            if require_member(conn, *member, *channel).await? == ChannelKind::Direct {
+                return Err(ApiError::BadInput(
+                    "a direct channel cannot be left".to_owned(),
+                ));
+            }
+            let member = require_member_row(conn, *member).await?;
+            let event = insert_event(conn, *channel, EventType::Leave, &member, None, None).await?;
+            sqlx::query(
+                "UPDATE memberships SET left_seq = ?3
+                 WHERE channel_id = ?1 AND member_id = ?2 AND left_seq IS NULL",
+            )
+            .bind(channel.get())
+            .bind(member.id.get())
+            .bind(event.id.get())
+            .execute(&mut *conn)
+            .await?;
+            Ok(fresh(*channel, vec![event]))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn store() -> SqliteStore {
+        SqliteStore::open("sqlite::memory:").await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn member_names_are_unique_ignoring_case() {
+        let s = store().await;
+        s.create_member("Alice", "h").await.unwrap();
+        let err = s.create_member("alice", "h").await.unwrap_err();
+        assert!(matches!(err, ApiError::Conflict(_)));
+        assert_eq!(
+            s.member_by_name("ALICE").await.unwrap().unwrap().name,
+            "Alice"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_command_leaves_no_trace_and_the_batch_still_commits() {
+        let s = store().await;
+        let a = s.create_member("a", "h").await.unwrap();
+        let b = s.create_member("b", "h").await.unwrap();
+        let created = s
+            .apply(&[Command::CreateGroup {
+                creator: a.id,
+                name: "g".into(),
+                members: vec![],
+            }])
+            .await
+            .unwrap();
+        let g = created[0].as_ref().unwrap().channel;
+        let results = s
+            .apply(&[
+                Command::Send {
+                    channel: g,
+                    sender: b.id,
+                    text: "not a member".into(),
+                    client_key: None,
+                },
+                Command::Send {
+                    channel: g,
+                    sender: a.id,
+                    text: "hello".into(),
+                    client_key: None,
+                },
+                // Creating a group with an unknown member fails as a whole:
+                // no channel row, no join events.
+                Command::CreateGroup {
+                    creator: a.id,
+                    name: "h".into(),
+                    members: vec![MemberId(999)],
+                },
+            ])
+            .await
+            .unwrap();
+        assert!(matches!(results[0], Err(ApiError::Forbidden(_))));
+        assert!(results[1].is_ok());
+        assert!(matches!(results[2], Err(ApiError::NotFound(_))));
+        let page = s.events_page(g, None, 10).await.unwrap();
+        assert_eq!(page.events.len(), 2, "join + hello");
+        assert_eq!(s.channels_of(a.id).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn replay_follows_stretches_of_membership() {
+        let s = store().await;
+        let a = s.create_member("a", "h").await.unwrap();
+        let b = s.create_member("b", "h").await.unwrap();
+        let send = |text: &str, sender: MemberId, channel: ChannelId| Command::Send {
+            channel,
+            sender,
+            text: text.into(),
+            client_key: None,
+        };
+        let g = s
+            .apply(&[Command::CreateGroup {
+                creator: a.id,
+                name: "g".into(),
+                members: vec![b.id],
+            }])
+            .await
+            .unwrap()[0]
+            .as_ref()
+            .unwrap()
+            .channel;
+        s.apply(&[
+            send("1", a.id, g),
+            Command::Leave {
+                channel: g,
+                member: b.id,
+            },
+            send("2 while b is away", a.id, g),
+            Command::Join {
+                channel: g,
+                member: b.id,
+            },
+            send("3", a.id, g),
+        ])
+        .await
+        .unwrap();
+        let seen: Vec<String> = s
+            .replay(b.id, 0, 100)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| {
+                e.message
+                    .clone()
+                    .unwrap_or_else(|| e.event_type.as_str().to_owned())
+            })
+            .collect();
+        assert_eq!(seen, ["JOIN", "1", "LEAVE", "JOIN", "3"]);
+        let a_seen = s.replay(a.id, 0, 100).await.unwrap();
+        assert_eq!(a_seen.len(), 7, "a saw everything");
+        let limited = s.replay(a.id, a_seen[2].id.get(), 2).await.unwrap();
+        assert_eq!(limited[0].id, a_seen[3].id);
+        assert_eq!(limited.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn unread_counts_others_chat_after_the_marker() {
+        let s = store().await;
+        let a = s.create_member("a", "h").await.unwrap();
+        let b = s.create_member("b", "h").await.unwrap();
+        let dm = s
+            .apply(&[Command::OpenDirect {
+                from: a.id,
+                to: b.id,
+            }])
+            .await
+            .unwrap()[0]
+            .as_ref()
+            .unwrap()
+            .channel;
+        for (who, text) in [(a.id, "mine"), (b.id, "x"), (b.id, "y")] {
+            s.apply(&[Command::Send {
+                channel: dm,
+                sender: who,
+                text: text.into(),
+                client_key: None,
+            }])
+            .await
+            .unwrap();
+        }
+        let view = &s.channels_of(a.id).await.unwrap()[0];
+        assert_eq!(view.unread, 2);
+        assert_eq!(
+            view.name, "b",
+            "a direct channel is named after the other member"
+        );
+        s.mark_read(a.id, dm, None).await.unwrap();
+        assert_eq!(s.channels_of(a.id).await.unwrap()[0].unread, 0);
+        // Asking to move the marker back changes nothing.
+        s.mark_read(a.id, dm, Some(EventId(1))).await.unwrap();
+        assert_eq!(s.channels_of(a.id).await.unwrap()[0].unread, 0);
+        // Opening it again finds the same channel.
+        let again = s
+            .apply(&[Command::OpenDirect {
+                from: b.id,
+                to: a.id,
+            }])
+            .await
+            .unwrap();
+        let again = again[0].as_ref().unwrap();
+        assert_eq!(again.channel, dm);
+        assert!(!again.fresh);
+    }
+}

@@ -1,0 +1,273 @@
+//! The member's event stream over three transports: Server-Sent Events (the
+//! contract's), WebSocket and HTTP long polling (for networks that break
+//! SSE). All three carry the same frames from the same [`Subscription`],
+//! with the same resume semantics; only the framing differs.
+
+use std::{convert::Infallible, sync::Arc, time::Duration};
+
+use axum::{
+    body::{Body, Bytes},
+    extract::{
+        rejection::QueryRejection,
+        ws::{rejection::WebSocketUpgradeRejection, Message, WebSocket, WebSocketUpgrade},
+        Query, State,
+    },
+    http::{header, HeaderMap, HeaderValue},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use suda_protocol::MemberId;
+use tokio::time::{interval_at, Instant, MissedTickBehavior};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    auth,
+    error::{ApiError, ApiResult},
+    fanout::Frame,
+    store::MemberRow,
+    subscription::{Start, Subscription},
+    AppState,
+};
+
+/// Query parameters the stream endpoints accept.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamParams {
+    /// The token, for clients that cannot set headers (browser EventSource).
+    #[serde(rename = "access_token")]
+    access_token: Option<String>,
+    /// The original API's `?memberId=`: accepted only when it is the token's own.
+    member_id: Option<String>,
+    /// Resume position for clients that cannot set `Last-Event-ID`.
+    last_event_id: Option<String>,
+    /// Long polling: the position to continue after.
+    after: Option<String>,
+    /// Long polling: how many seconds to wait for an event.
+    timeout: Option<String>,
+}
+
+fn params(query: Result<Query<StreamParams>, QueryRejection>) -> ApiResult<StreamParams> {
+    query
+        .map(|Query(p)| p)
+        .map_err(|e| ApiError::BadInput(format!("bad query string: {e}")))
+}
+
+/// Who is subscribing: the bearer header or `access_token`, and a
+/// `memberId` that, if present, must name the same member.
+async fn subscriber(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: &StreamParams,
+) -> ApiResult<MemberRow> {
+    let token = match auth::bearer(headers)? {
+        Some(token) => token,
+        None => params
+            .access_token
+            .clone()
+            .ok_or(ApiError::Unauthenticated)?,
+    };
+    let member = auth::authenticate(state, &token).await?;
+    if let Some(asked) = &params.member_id {
+        let asked: MemberId = asked.parse()?;
+        if asked != member.id {
+            return Err(ApiError::Forbidden(
+                "memberId names another member; a stream is only for its own member".into(),
+            ));
+        }
+    }
+    Ok(member)
+}
+
+fn keep_alive_timer(period: Duration) -> tokio::time::Interval {
+    let mut tick = interval_at(Instant::now() + period, period);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    tick
+}
+
+/// `GET /v1/chats/subscriptions/channels`: the stream over SSE.
+pub async fn sse(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<StreamParams>, QueryRejection>,
+) -> ApiResult<Response> {
+    let params = params(query)?;
+    let member = subscriber(&state, &headers, &params).await?;
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .or(params.last_event_id.as_deref());
+    let sub = Subscription::open(&state, member.id, Start::parse(resume)).await?;
+    let tick = keep_alive_timer(state.config.keep_alive);
+    let body = futures::stream::unfold(
+        (sub, tick, state.shutdown.clone()),
+        |(mut sub, mut tick, stop)| async move {
+            let chunk = tokio::select! {
+                biased;
+                _ = stop.cancelled() => return None,
+                next = sub.next() => match next {
+                    Ok(Some(frame)) => frame.sse.clone(),
+                    Ok(None) => return None,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "stream ended by a storage error");
+                        return None;
+                    }
+                },
+                _ = tick.tick() => Bytes::from_static(b": keep-alive\n\n"),
+            };
+            Some((Ok::<_, Infallible>(chunk), (sub, tick, stop)))
+        },
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/event-stream"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            (
+                header::HeaderName::from_static("x-accel-buffering"),
+                HeaderValue::from_static("no"),
+            ),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response())
+}
+
+/// `GET /v1/chats/subscriptions/ws`: the stream over WebSocket, one text
+/// frame `{"id":"N","data":{...}}` per event. Resume with `?lastEventId=`.
+pub async fn websocket(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<StreamParams>, QueryRejection>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> ApiResult<Response> {
+    let params = params(query)?;
+    let member = subscriber(&state, &headers, &params).await?;
+    let upgrade =
+        upgrade.map_err(|e| ApiError::BadInput(format!("not a WebSocket request: {e}")))?;
+    let sub = Subscription::open(
+        &state,
+        member.id,
+        Start::parse(params.last_event_id.as_deref()),
+    )
+    .await?;
+    let period = state.config.keep_alive;
+    let stop = state.shutdown.clone();
+    Ok(upgrade.on_upgrade(move |socket| ws_session(socket, sub, period, stop)))
+}
+
+async fn ws_session(
+    mut socket: WebSocket,
+    mut sub: Subscription,
+    period: Duration,
+    stop: CancellationToken,
+) {
+    let mut tick = keep_alive_timer(period);
+    loop {
+        let message = tokio::select! {
+            biased;
+            _ = stop.cancelled() => Message::Close(None),
+            incoming = socket.recv() => match incoming {
+                // Clients have nothing to say on this socket but pongs and close.
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => continue,
+            },
+            next = sub.next() => match next {
+                Ok(Some(frame)) => Message::Text(utf8(&frame)),
+                Ok(None) | Err(_) => Message::Close(None),
+            },
+            _ = tick.tick() => Message::Ping(Bytes::new()),
+        };
+        let closing = matches!(message, Message::Close(_));
+        if socket.send(message).await.is_err() || closing {
+            return;
+        }
+    }
+}
+
+fn utf8(frame: &Frame) -> axum::extract::ws::Utf8Bytes {
+    // Frames are built from Strings, so this never fails.
+    std::str::from_utf8(&frame.wire).unwrap_or_default().into()
+}
+
+const MAX_POLL_EVENTS: usize = 500;
+
+/// `GET /v1/chats/subscriptions/poll?after=N&timeout=S`: the stream over
+/// long polling. Answers `{"events":[{"id","data"}...],"position":"N"}` as
+/// soon as there is at least one event, or empty when `timeout` seconds
+/// pass. Without `after` it answers at once with `CONNECTED` and the
+/// current position.
+pub async fn poll(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<StreamParams>, QueryRejection>,
+) -> ApiResult<Response> {
+    let params = params(query)?;
+    let member = subscriber(&state, &headers, &params).await?;
+    let max_wait = state.config.max_poll_wait;
+    let wait = match params.timeout.as_deref() {
+        None => max_wait.min(Duration::from_secs(25)),
+        Some(s) => s
+            .parse::<u64>()
+            .map(|s| Duration::from_secs(s).min(max_wait))
+            .map_err(|_| ApiError::BadInput(format!("timeout {s:?} is not a number of seconds")))?,
+    };
+    let start = match params.after.as_deref() {
+        None => Start::Now,
+        some => Start::parse(some),
+    };
+    let mut sub = Subscription::open(&state, member.id, start).await?;
+    // A poll that continues a position does not need CONNECTED each time.
+    let mut skip_connected = sub.resumed();
+    let deadline = Instant::now() + wait;
+    let mut frames: Vec<Arc<Frame>> = Vec::new();
+    let mut push = |frame: Arc<Frame>, frames: &mut Vec<Arc<Frame>>| {
+        if std::mem::take(&mut skip_connected) {
+            return;
+        }
+        frames.push(frame);
+    };
+    while frames.len() < MAX_POLL_EVENTS {
+        while let Some(frame) = sub.try_next_ready() {
+            push(frame, &mut frames);
+            if frames.len() >= MAX_POLL_EVENTS {
+                break;
+            }
+        }
+        if (!frames.is_empty() && !sub.replaying()) || frames.len() >= MAX_POLL_EVENTS {
+            break;
+        }
+        tokio::select! {
+            _ = state.shutdown.cancelled() => break,
+            next = tokio::time::timeout_at(deadline, sub.next()) => match next {
+                Ok(Ok(Some(frame))) => push(frame, &mut frames),
+                Ok(Ok(None)) | Err(_) => break,
+                Ok(Err(e)) => return Err(e),
+            },
+        }
+    }
+    let position = frames.last().map_or(sub.start(), |f| f.id);
+    let mut body = Vec::with_capacity(64 + frames.iter().map(|f| f.wire.len() + 1).sum::<usize>());
+    body.extend_from_slice(b"{\"events\":[");
+    for (i, frame) in frames.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(&frame.wire);
+    }
+    body.extend_from_slice(format!("],\"position\":\"{position}\"}}").as_bytes());
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// Any other path.
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound("there is no such endpoint".into())
+}

@@ -1,0 +1,9 @@
+//! Integration tests of the server: a real server on 127.0.0.1:0 with a
+//! temporary SQLite database, real HTTP, SSE and WebSocket clients.
+
+mod bad_input;
+mod common;
+mod contract;
+mod durability;
+mod stream;
+mod transports;
