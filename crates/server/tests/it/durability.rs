@@ -246,3 +246,41 @@ async fn acknowledged_messages_survive_sigkill_and_resume_without_gaps() {
     expected.sort();
     assert_eq!(all, expected, "bob has every stored message, no gap");
 }
+
+#[tokio::test]
+async fn sigterm_ends_streams_and_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = spawn_server(&dir.path().join("suda.db")).await;
+    let http = reqwest::Client::new();
+    let v = gql(
+        &http,
+        &server.base,
+        None,
+        "mutation{signUp(memberName:\"gus\",password:\"password-123\"){token}}",
+        json!({}),
+    )
+    .await
+    .unwrap();
+    let token = v["data"]["signUp"]["token"].as_str().unwrap();
+    let resp = http
+        .get(format!("{}/v1/chats/subscriptions/channels", server.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let mut stream = SseReader::new(resp);
+    assert_eq!(stream.next().await.unwrap().sse_type(), "CONNECTED");
+    let pid = server.child.id().unwrap();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .await
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::time::timeout(Duration::from_secs(10), server.child.wait())
+        .await
+        .expect("exits within 10 s of SIGTERM")
+        .unwrap();
+    assert!(status.success(), "clean exit: {status}");
+    assert!(stream.next().await.is_none(), "the open stream ended");
+}
