@@ -1,21 +1,54 @@
 #!/usr/bin/env bash
-# Installs what building and testing Suda needs on a fresh Debian 12 machine.
+# Installs everything building and testing Suda needs on a fresh Debian 12
+# machine with Rust and Node.js: Debian packages (WebKitGTK for the desktop
+# app, Xvfb, WebKitWebDriver, D-Bus, Chromium for UI tests), the UI's npm
+# packages, tauri-driver, and a Python virtualenv for the end-to-end tests.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-if ! command -v cargo >/dev/null 2>&1; then
-  echo "setup: cargo is missing; install Rust (https://rustup.rs) first" >&2
-  exit 1
-fi
+for tool in cargo npm python3; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "setup: $tool is missing; install Rust (rustup) and Node.js 20 first" >&2
+    exit 1
+  fi
+done
 
-# Debian packages: a C compiler and pkg-config for the crates that build C
-# (SQLite is compiled in).
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+
+# Debian packages (Chromium runs the UI tests: Playwright cannot download
+# its own browsers here; the fonts let Korean and emoji render).
+packages=(build-essential pkg-config file
+  libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev
+  xvfb webkit2gtk-driver dbus-x11
+  chromium fonts-noto-cjk fonts-noto-color-emoji)
 need=()
-for pkg in build-essential pkg-config; do
+for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
-  $SUDO apt-get update
-  $SUDO apt-get install -y --no-install-recommends "${need[@]}"
+  echo "setup: installing ${need[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+# The UI's npm packages (exactly as locked).
+if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+  echo "setup: npm ci in ui/"
+  (cd ui && npm ci --no-audit --no-fund)
+fi
+
+# tauri-driver: WebDriver for the real app (Tauri 2's, not a 3.0 alpha).
+if ! command -v tauri-driver >/dev/null 2>&1; then
+  echo "setup: cargo install tauri-driver"
+  cargo install tauri-driver --version '^2' --locked --quiet
+fi
+
+# Python packages for the end-to-end tests, in a virtualenv of their own.
+venv="${SUDA_E2E_VENV:-tests/e2e/.venv}"
+if [ ! -x "$venv/bin/pytest" ] || [ tests/e2e/requirements.txt -nt "$venv/bin/pytest" ]; then
+  echo "setup: python venv for tests/e2e"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/e2e/requirements.txt
+  touch "$venv/bin/pytest"
 fi

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every Suda test: formatting, lints, unit and integration tests.
+# Runs every Suda test: formatting and lints, the Rust unit and integration
+# tests, and the UI's lint, type check, unit tests and browser tests.
 # This is the command README.md gives and .ci/run calls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,3 +13,13 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
+
+echo "== ui: lint, typecheck, unit tests, build, browser tests"
+(
+  cd ui
+  npm run --silent lint
+  npm run --silent typecheck
+  npm test --silent
+  npm run --silent build
+  npm run --silent e2e
+)

@@ -1,0 +1,126 @@
+//! The commands the UI may invoke, with their argument and result types.
+//!
+//! The list is declared once with the types themselves (so a renamed type
+//! does not compile), and generates `ui/src/bindings/commands.ts`: one typed
+//! function per command. The shell's tests invoke every listed command
+//! through Tauri's mock runtime, so a command missing from the shell, or
+//! taking other arguments, fails there.
+
+use ts_rs::TS;
+
+use crate::types::*;
+
+/// One command: its Tauri name, its argument type (passed as `args`), and
+/// what it returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandSpec {
+    /// The Rust function's name, as `invoke` takes it.
+    pub name: &'static str,
+    /// The TypeScript name of the argument type, if it takes one.
+    pub args: Option<String>,
+    /// The TypeScript type it resolves to.
+    pub returns: String,
+}
+
+fn ts<T: TS>() -> String {
+    T::name(&ts_rs::Config::default())
+}
+
+macro_rules! commands {
+    ($($name:ident ( $($args:ty)? ) -> $ret:ty;)*) => {
+        /// Every command the UI may invoke.
+        pub fn command_specs() -> Vec<CommandSpec> {
+            vec![$(CommandSpec {
+                name: stringify!($name),
+                args: None $(.or(Some(ts::<$args>())))?,
+                returns: ts::<$ret>(),
+            }),*]
+        }
+    };
+}
+
+commands! {
+    snapshot() -> Snapshot;
+    sign_in(SignInArgs) -> SessionView;
+    sign_up(SignInArgs) -> SessionView;
+    sign_out() -> ();
+    channels() -> Vec<ChannelView>;
+    history(HistoryArgs) -> HistoryPage;
+    send(SendArgs) -> OutboxItem;
+    retry_send(OutboxArgs) -> OutboxItem;
+    discard_send(OutboxArgs) -> ();
+    mark_read(MarkReadArgs) -> ();
+    create_group(CreateGroupArgs) -> ChannelView;
+    open_direct(MemberArgs) -> ChannelView;
+    join(ChannelArgs) -> ChannelView;
+    leave(ChannelArgs) -> ();
+    invite(InviteArgs) -> ChannelView;
+    members(ChannelArgs) -> Vec<MemberView>;
+    settings() -> Settings;
+    set_settings(Settings) -> Settings;
+    focus_channel(FocusArgs) -> ();
+    retry_now() -> ();
+}
+
+fn camel(name: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+pub(crate) fn typescript() -> String {
+    let specs = command_specs();
+    let mut types: Vec<&str> = specs
+        .iter()
+        .flat_map(|s| {
+            s.args
+                .as_deref()
+                .into_iter()
+                .chain(std::iter::once(s.returns.as_str()))
+        })
+        .flat_map(|t| t.split(|c: char| !c.is_alphanumeric()))
+        .filter(|t| t.chars().next().is_some_and(char::is_uppercase) && *t != "Array")
+        .collect();
+    types.sort_unstable();
+    types.dedup();
+    let mut out = String::from(
+        "// Generated from crates/ipc by `cargo test -p suda-ipc` with SUDA_WRITE_BINDINGS=1.\n// Do not edit by hand.\n\n",
+    );
+    out.push_str("import { invoke } from \"@tauri-apps/api/core\";\n");
+    out.push_str(&format!(
+        "import type {{ {} }} from \"./ipc\";\n\n",
+        types.join(", ")
+    ));
+    out.push_str("/** Every command of the desktop shell, typed. Rejects with an `AppError`. */\nexport const commands = {\n");
+    for s in &specs {
+        let returns = if s.returns == "null" {
+            "void".to_owned()
+        } else {
+            s.returns.clone()
+        };
+        match &s.args {
+            Some(args) => out.push_str(&format!(
+                "  {}: (args: {args}) => invoke<{returns}>(\"{}\", {{ args }}),\n",
+                camel(s.name),
+                s.name
+            )),
+            None => out.push_str(&format!(
+                "  {}: () => invoke<{returns}>(\"{}\"),\n",
+                camel(s.name),
+                s.name
+            )),
+        }
+    }
+    out.push_str("};\n");
+    out
+}

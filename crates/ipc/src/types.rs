@@ -1,0 +1,377 @@
+//! Payload types of commands and events.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// A member as the UI shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberView {
+    pub id: String,
+    pub name: String,
+    pub profile_image: Option<String>,
+}
+
+/// One-to-one or group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ChannelKind {
+    Direct,
+    Group,
+}
+
+/// A channel in the sidebar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelView {
+    pub id: String,
+    pub kind: ChannelKind,
+    /// The group's name, or the other member's name.
+    pub name: String,
+    /// Messages from others after the member's read marker.
+    pub unread: u32,
+    /// The newest event's id (sort by it for latest activity).
+    pub last_event_id: Option<String>,
+    /// The member's read marker.
+    pub last_read_event_id: Option<String>,
+    pub member_count: u32,
+    /// Muted in this app's settings: no notifications, dimmed in the sidebar.
+    pub muted: bool,
+}
+
+/// The kind of a channel event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum EventKind {
+    Chat,
+    Join,
+    Leave,
+}
+
+/// A channel event: a message, or someone joining or leaving.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct EventView {
+    pub id: String,
+    pub channel_id: String,
+    pub kind: EventKind,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// The sender, or who joined or left.
+    pub member: MemberView,
+    /// The message text (always render as text); `null` for join and leave.
+    pub text: Option<String>,
+    /// The idempotency key the sender used, if any.
+    pub client_key: Option<String>,
+}
+
+/// A page of history, oldest first (ready to display).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryPage {
+    pub channel_id: String,
+    pub events: Vec<EventView>,
+    /// Older events exist: ask again with `before: nextCursor`.
+    pub has_more: bool,
+    pub next_cursor: Option<String>,
+}
+
+/// Where a message written by the member is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum OutboxState {
+    /// Saved on this machine, not yet acknowledged by the server.
+    Pending,
+    /// Acknowledged: it is in the channel.
+    Sent,
+    /// The server refused it (the error says why); it can be retried or discarded.
+    Failed,
+}
+
+/// A message in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxItem {
+    pub client_key: String,
+    pub channel_id: String,
+    pub text: String,
+    pub state: OutboxState,
+    /// Why it failed, in words.
+    pub error: Option<String>,
+    /// The event id once sent.
+    pub event_id: Option<String>,
+}
+
+/// The connection to the server, always visible in the UI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", tag = "state")]
+pub enum ConnectionView {
+    /// Opening the stream.
+    Connecting,
+    /// The stream is open; events arrive live over `transport`
+    /// (`"sse"`, `"webSocket"` or `"longPoll"`).
+    Live { transport: String },
+    /// The stream dropped; try number `attempt` (from 1) is in `inSecs` seconds.
+    #[serde(rename_all = "camelCase")]
+    Reconnecting { in_secs: u32, attempt: u32 },
+    /// Not signed in.
+    SignedOut,
+    /// The server no longer accepts the session: sign in again.
+    SignInAgain,
+}
+
+/// The signed-in member and their server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionView {
+    pub member: MemberView,
+    pub server_url: String,
+}
+
+/// How much of a message a notification shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, Default)]
+#[serde(rename_all = "camelCase")]
+pub enum PreviewPrivacy {
+    #[default]
+    SenderAndText,
+    SenderOnly,
+    Nothing,
+}
+
+/// Light, dark, or as the OS says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, Default)]
+#[serde(rename_all = "camelCase")]
+pub enum Theme {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+/// The app's settings, persisted in its config directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    pub preview: PreviewPrivacy,
+    pub do_not_disturb: bool,
+    pub close_to_tray: bool,
+    pub start_at_login: bool,
+    pub theme: Theme,
+    /// `"en"`, `"ko"`, or `null` to follow the OS.
+    pub language: Option<String>,
+    pub muted_channels: Vec<String>,
+    /// The server URL last signed in to, to prefill the sign-in screen.
+    pub last_server_url: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            preview: PreviewPrivacy::default(),
+            do_not_disturb: false,
+            close_to_tray: true,
+            start_at_login: false,
+            theme: Theme::default(),
+            language: None,
+            muted_channels: Vec::new(),
+            last_server_url: None,
+        }
+    }
+}
+
+/// What kind of failure a command met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ErrorKind {
+    /// Not signed in, wrong password, or the session expired.
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    /// The input breaks a rule; the message says which.
+    BadInput,
+    RateLimited,
+    /// The name is taken.
+    Conflict,
+    /// The server cannot be reached.
+    Unreachable,
+    /// The URL answers, but not as a Suda server (or is not a URL).
+    NotASudaServer,
+    /// Local storage (settings, outbox, keychain) failed.
+    Storage,
+    Internal,
+}
+
+/// A command's error: a kind for the UI's logic and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AppError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+/// Sign in or sign up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInArgs {
+    pub server_url: String,
+    pub member_name: String,
+    pub password: String,
+}
+
+/// A page of a channel's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryArgs {
+    pub channel_id: String,
+    /// A `nextCursor` from the previous page; `null` for the newest page.
+    pub before: Option<String>,
+}
+
+/// Send a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SendArgs {
+    pub channel_id: String,
+    pub text: String,
+}
+
+/// A channel by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelArgs {
+    pub channel_id: String,
+}
+
+/// Mark a channel read up to an event (default: its newest).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MarkReadArgs {
+    pub channel_id: String,
+    pub up_to: Option<String>,
+}
+
+/// Create a group channel with members named.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateGroupArgs {
+    pub name: String,
+    pub member_names: Vec<String>,
+}
+
+/// A member by name (open a direct channel).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberArgs {
+    pub member_name: String,
+}
+
+/// Invite a member into a group channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteArgs {
+    pub channel_id: String,
+    pub member_name: String,
+}
+
+/// The outbox item to act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxArgs {
+    pub client_key: String,
+}
+
+/// Which channel the UI shows, and whether the member can see it now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FocusArgs {
+    /// `null` when no conversation is open.
+    pub channel_id: Option<String>,
+}
+
+/// The state the UI starts from (after a reload, for instance).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Snapshot {
+    pub session: Option<SessionView>,
+    pub channels: Vec<ChannelView>,
+    pub connection: ConnectionView,
+    pub outbox: Vec<OutboxItem>,
+    pub settings: Settings,
+    /// A notice for the member (e.g. a corrupt settings file was set aside).
+    pub notice: Option<String>,
+}
+
+/// Everything the shell tells the UI, on the one event `suda://event`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", tag = "type")]
+pub enum AppEvent {
+    /// A new channel event (each id at most once).
+    Event { event: EventView },
+    /// The channel list or unread counts changed.
+    Channels { channels: Vec<ChannelView> },
+    /// The connection changed.
+    Connection { connection: ConnectionView },
+    /// An outbox item changed.
+    Outbox { item: OutboxItem },
+    /// Missed events could not be replayed; lists were refetched. Reload the
+    /// open conversation.
+    Resynced,
+    /// Signed in or out.
+    Session { session: Option<SessionView> },
+    /// Settings changed (also from the tray).
+    Settings { settings: Settings },
+    /// Open this channel (a notification or the tray was clicked).
+    OpenChannel { channel_id: String },
+    /// Something the member should know.
+    Notice { message: String },
+}
+
+macro_rules! declarations {
+    ($($t:ty),* $(,)?) => {
+        /// Every type, declared for TypeScript.
+        pub(crate) fn typescript() -> String {
+            let cfg = ts_rs::Config::default();
+            let mut out = String::from(
+                "// Generated from crates/ipc by `cargo test -p suda-ipc` with SUDA_WRITE_BINDINGS=1.\n// Do not edit by hand.\n\n",
+            );
+            $(
+                out.push_str("export ");
+                out.push_str(&<$t as TS>::decl(&cfg));
+                out.push_str("\n\n");
+            )*
+            out.truncate(out.trim_end().len());
+            out.push('\n');
+            out
+        }
+    };
+}
+
+declarations!(
+    MemberView,
+    ChannelKind,
+    ChannelView,
+    EventKind,
+    EventView,
+    HistoryPage,
+    OutboxState,
+    OutboxItem,
+    ConnectionView,
+    SessionView,
+    PreviewPrivacy,
+    Theme,
+    Settings,
+    ErrorKind,
+    AppError,
+    SignInArgs,
+    HistoryArgs,
+    SendArgs,
+    ChannelArgs,
+    MarkReadArgs,
+    CreateGroupArgs,
+    MemberArgs,
+    InviteArgs,
+    OutboxArgs,
+    FocusArgs,
+    Snapshot,
+    AppEvent,
+);

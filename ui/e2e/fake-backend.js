@@ -1,0 +1,298 @@
+// A fake Suda shell for the e2e tests, injected before the app loads. It
+// stands in for Tauri's IPC (`window.__TAURI_INTERNALS__`, as
+// `@tauri-apps/api/mocks` does it) and lets a test emit `AppEvent`s through
+// `window.__fake.emit(...)`. Configure it with `window.__FAKE_CONFIG__`.
+(() => {
+  const config = window.__FAKE_CONFIG__ || {};
+  const now = Date.now();
+  const minute = 60 * 1000;
+  const iso = (msAgo) => new Date(now - msAgo).toISOString();
+
+  const me = { id: "m-me", name: "Mina Park", profileImage: null };
+  const people = {
+    bo: { id: "m-bo", name: "Bo Kim", profileImage: null },
+    ada: { id: "m-ada", name: "Ada Lovelace", profileImage: null },
+    yusuf: { id: "m-yusuf", name: "Yusuf Demir", profileImage: null },
+    layla: { id: "m-layla", name: "ليلى", profileImage: null },
+  };
+
+  let nextId = 100000;
+  const newId = () => String(++nextId);
+  const events = {}; // channelId -> EventView[] oldest first
+
+  function chat(channelId, member, text, msAgo, over) {
+    const e = {
+      id: newId(),
+      channelId,
+      kind: "chat",
+      createdAt: iso(msAgo),
+      member,
+      text,
+      clientKey: null,
+      ...over,
+    };
+    (events[channelId] ||= []).push(e);
+    return e;
+  }
+
+  function seed() {
+    const day = 24 * 60 * minute;
+    chat("c-general", people.ada, "Morning all! The release notes draft is up.", day + 90 * minute);
+    chat("c-general", people.bo, "Thanks, I'll read it after standup.", day + 80 * minute);
+    (events["c-general"] ||= []).push({
+      id: newId(),
+      channelId: "c-general",
+      kind: "join",
+      createdAt: iso(day + 60 * minute),
+      member: people.yusuf,
+      text: null,
+      clientKey: null,
+    });
+    chat("c-general", people.yusuf, "Hi everyone 👋", day + 59 * minute);
+    chat("c-general", me, "Welcome Yusuf!", 50 * minute);
+    chat("c-general", me, "Lunch at 12:30?", 49 * minute);
+    chat("c-general", people.bo, "Sounds good. 점심 좋아요!", 30 * minute);
+    chat("c-general", people.layla, "مرحبا بالجميع، سأنضم إليكم", 20 * minute);
+    chat(
+      "c-general",
+      people.ada,
+      "Reminder: the design review moved to Thursday. Bring the updated mock-ups and the list of open questions.",
+      10 * minute,
+    );
+    chat("c-design", people.bo, "New icons are in the shared folder.", 3 * 60 * minute);
+    chat("c-design", people.ada, "Love the rounded corners.", 2 * 60 * minute);
+    chat("c-bo", people.bo, "Got a minute for a quick call?", 15 * minute);
+    chat("c-ada", people.ada, "Sent you the doc.", 5 * 60 * minute);
+    if (config.bigChannel) {
+      const n = config.bigChannel;
+      for (let i = 0; i < n; i++) {
+        const unreadFrom = n - (config.bigUnread || 0);
+        const who =
+          i >= unreadFrom ? people.bo : i % 3 === 0 ? people.bo : i % 3 === 1 ? people.ada : me;
+        chat("c-big", who, `Message number ${i + 1} in a very long conversation`, (n - i) * minute);
+      }
+    }
+  }
+  seed();
+  // Ids follow time, as the server's do.
+  {
+    const all = Object.values(events).flat();
+    all.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    all.forEach((e, i) => (e.id = String(100000 + i)));
+    nextId = 100000 + all.length;
+  }
+
+  const last = (id) => {
+    const list = events[id] || [];
+    return list.length ? list[list.length - 1].id : null;
+  };
+  function channelView(id, kind, name, unread, memberCount) {
+    const list = events[id] || [];
+    const readIdx = Math.max(0, list.length - unread);
+    return {
+      id,
+      kind,
+      name,
+      unread,
+      lastEventId: last(id),
+      lastReadEventId: readIdx > 0 ? list[readIdx - 1].id : null,
+      memberCount,
+      muted: false,
+    };
+  }
+  let channels = [
+    channelView("c-general", "group", "general", 2, 5),
+    channelView("c-design", "group", "design", 0, 3),
+    channelView("c-random", "group", "random", 0, 4),
+    channelView("c-bo", "direct", "Bo Kim", 1, 2),
+    channelView("c-ada", "direct", "Ada Lovelace", 0, 2),
+  ];
+  if (config.bigChannel) {
+    channels.push(channelView("c-big", "group", "big-history", config.bigUnread || 0, 3));
+  }
+  channels.find((c) => c.id === "c-random").muted = true;
+
+  let settings = {
+    preview: "senderAndText",
+    doNotDisturb: false,
+    closeToTray: true,
+    startAtLogin: false,
+    theme: "system",
+    language: null,
+    mutedChannels: ["c-random"],
+    lastServerUrl: "https://chat.example.com",
+    ...(config.settings || {}),
+  };
+  let session = config.signedIn ? { member: me, serverUrl: "https://chat.example.com" } : null;
+  let connection =
+    config.connection || (session ? { state: "live", transport: "sse" } : { state: "signedOut" });
+  const outbox = {};
+
+  // --- Tauri internals, as @tauri-apps/api/mocks sets them up ---
+  const callbacks = new Map();
+  const listeners = new Map();
+  let nextCallback = 1;
+  window.__TAURI_INTERNALS__ = window.__TAURI_INTERNALS__ || {};
+  window.__TAURI_EVENT_PLUGIN_INTERNALS__ = window.__TAURI_EVENT_PLUGIN_INTERNALS__ || {};
+  window.__TAURI_INTERNALS__.transformCallback = (callback, once) => {
+    const id = nextCallback++;
+    callbacks.set(id, (data) => {
+      if (once) callbacks.delete(id);
+      return callback && callback(data);
+    });
+    return id;
+  };
+  window.__TAURI_INTERNALS__.unregisterCallback = (id) => callbacks.delete(id);
+  window.__TAURI_INTERNALS__.runCallback = (id, data) => callbacks.get(id)?.(data);
+  window.__TAURI_INTERNALS__.callbacks = callbacks;
+  window.__TAURI_EVENT_PLUGIN_INTERNALS__.unregisterListener = (_event, id) => callbacks.delete(id);
+
+  const calls = [];
+  function emit(payload) {
+    for (const handler of listeners.get("suda://event") || []) {
+      callbacks.get(handler)?.({ event: "suda://event", id: handler, payload });
+    }
+  }
+  const fail = (kind, message) => Promise.reject({ kind, message });
+  const clone = (x) => JSON.parse(JSON.stringify(x));
+
+  function deliver(item) {
+    const e = chat(item.channelId, me, item.text, 0, { clientKey: item.clientKey });
+    e.createdAt = new Date().toISOString();
+    const sent = { ...item, state: "sent", eventId: e.id };
+    delete outbox[item.clientKey];
+    emit({ type: "outbox", item: sent });
+    emit({ type: "event", event: e });
+  }
+
+  const handlers = {
+    snapshot: () =>
+      config.failSnapshot && !window.__fake.snapshotFailed
+        ? ((window.__fake.snapshotFailed = true),
+          fail("storage", "Suda could not read its data folder."))
+        : {
+            session,
+            channels: session ? channels : [],
+            connection,
+            outbox: Object.values(outbox),
+            settings,
+            notice: config.notice || null,
+          },
+    sign_in: ({ args }) => {
+      if (args.password !== "secret") return fail("unauthenticated", "Wrong name or password.");
+      session = { member: { ...me, name: args.memberName }, serverUrl: args.serverUrl };
+      settings = { ...settings, lastServerUrl: args.serverUrl };
+      setTimeout(() => {
+        connection = { state: "live", transport: "sse" };
+        emit({ type: "connection", connection });
+      }, 50);
+      return session;
+    },
+    sign_up: (a) => handlers.sign_in(a),
+    sign_out: () => {
+      session = null;
+      return null;
+    },
+    channels: () => channels,
+    history: ({ args }) => {
+      const list = events[args.channelId] || [];
+      const end = args.before ? list.findIndex((e) => e.id === args.before) : list.length;
+      const start = Math.max(0, end - 50);
+      return {
+        channelId: args.channelId,
+        events: list.slice(start, end),
+        hasMore: start > 0,
+        nextCursor: start > 0 ? list[start].id : null,
+      };
+    },
+    send: ({ args }) => {
+      const item = {
+        clientKey: `ck-${Math.random().toString(36).slice(2)}`,
+        channelId: args.channelId,
+        text: args.text,
+        state: "pending",
+        error: null,
+        eventId: null,
+      };
+      outbox[item.clientKey] = item;
+      if (window.__fake.autoDeliverMs !== null) {
+        setTimeout(() => deliver(item), window.__fake.autoDeliverMs);
+      }
+      return item;
+    },
+    retry_send: ({ args }) => {
+      const item = { ...outbox[args.clientKey], state: "pending", error: null };
+      outbox[args.clientKey] = item;
+      setTimeout(() => deliver(item), 100);
+      return item;
+    },
+    discard_send: ({ args }) => {
+      delete outbox[args.clientKey];
+      return null;
+    },
+    mark_read: () => null,
+    create_group: ({ args }) => {
+      const c = {
+        ...channelView(`c-${newId()}`, "group", args.name, 0, args.memberNames.length + 1),
+      };
+      channels = [...channels, c];
+      return c;
+    },
+    open_direct: ({ args }) => {
+      if (args.memberName === "nobody") return fail("notFound", "No member is called nobody.");
+      const c = channelView(`c-${newId()}`, "direct", args.memberName, 0, 2);
+      channels = [...channels, c];
+      return c;
+    },
+    join: ({ args }) => fail("notFound", `There is no channel ${args.channelId}.`),
+    leave: ({ args }) => {
+      channels = channels.filter((c) => c.id !== args.channelId);
+      return null;
+    },
+    invite: ({ args }) => channels.find((c) => c.id === args.channelId),
+    members: () => [me, people.bo, people.ada, people.yusuf, people.layla],
+    settings: () => settings,
+    set_settings: ({ args }) => {
+      settings = args;
+      channels = channels.map((c) => ({ ...c, muted: args.mutedChannels.includes(c.id) }));
+      return settings;
+    },
+    focus_channel: () => null,
+    retry_now: () => null,
+  };
+
+  window.__TAURI_INTERNALS__.invoke = async (cmd, args) => {
+    if (cmd === "plugin:event|listen") {
+      if (!listeners.has(args.event)) listeners.set(args.event, []);
+      listeners.get(args.event).push(args.handler);
+      return args.handler;
+    }
+    if (cmd === "plugin:event|unlisten") {
+      const list = listeners.get(args.event) || [];
+      const i = list.indexOf(args.eventId);
+      if (i >= 0) list.splice(i, 1);
+      return null;
+    }
+    calls.push({ cmd, args: clone(args || {}) });
+    const handler = handlers[cmd];
+    if (!handler) return fail("internal", `The fake backend has no command ${cmd}.`);
+    return clone(await handler(args || {}));
+  };
+
+  window.__fake = {
+    calls,
+    emit,
+    deliver,
+    me,
+    people,
+    newId,
+    autoDeliverMs: config.autoDeliverMs === undefined ? null : config.autoDeliverMs,
+    message(channelId, member, text) {
+      const e = chat(channelId, member, text, 0);
+      e.createdAt = new Date().toISOString();
+      emit({ type: "event", event: e });
+      return e;
+    },
+    pending: () => Object.values(outbox),
+  };
+})();

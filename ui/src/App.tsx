@@ -1,0 +1,186 @@
+import { useEffect, useMemo, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { ChannelSettingsDialog } from "./components/ChannelSettingsDialog";
+import { ChannelSwitcher } from "./components/ChannelSwitcher";
+import { JoinDialog, NewDirectDialog, NewGroupDialog } from "./components/ChannelDialogs";
+import { ConnectionBanner } from "./components/ConnectionBanner";
+import { Conversation } from "./components/Conversation";
+import { LiveRegion } from "./components/LiveRegion";
+import { MembersPanel } from "./components/MembersPanel";
+import { SettingsDialog } from "./components/SettingsDialog";
+import { Sidebar, type SidebarDialog } from "./components/Sidebar";
+import { SignIn } from "./components/SignIn";
+import { currentChannel } from "./store/reducer";
+import { errorText } from "./ipc";
+import {
+  openChannel,
+  resetStart,
+  retryNow,
+  signOut,
+  start,
+  useAppState,
+  useStore,
+} from "./store/store";
+import { useLanguage, useTheme } from "./theme";
+
+type OpenDialog = SidebarDialog | "switcher" | "channelSettings" | null;
+
+export function App() {
+  const { t } = useTranslation();
+  const ready = useAppState((s) => s.ready);
+  const session = useAppState((s) => s.session);
+  const settings = useAppState((s) => s.settings);
+  const channels = useAppState((s) => s.channels);
+  const connection = useAppState((s) => s.connection);
+  const resynced = useAppState((s) => s.resynced);
+  const notices = useAppState((s) => s.notices);
+  const channel = useAppState(currentChannel);
+  const [dialog, setDialog] = useState<OpenDialog>(null);
+  const [membersOpen, setMembersOpen] = useState(false);
+  const dispatch = useStore((s) => s.dispatch);
+
+  useTheme(settings.theme);
+  useLanguage(settings.language);
+
+  const [startError, setStartError] = useState<string | null>(null);
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    start().catch((e: unknown) => setStartError(errorText(e, t("app.startFailed"))));
+  }, [attempt, t]);
+
+  useEffect(() => {
+    if (!resynced) return;
+    const timer = setTimeout(() => dispatch({ type: "resyncedDismissed" }), 8000);
+    return () => clearTimeout(timer);
+  }, [resynced, dispatch]);
+
+  // The window title carries the unread count of unmuted channels, like other chat apps.
+  const unread = channels.reduce((n, c) => (c.muted ? n : n + c.unread), 0);
+  useEffect(() => {
+    document.title = unread > 0 ? `(${unread}) ${t("app.name")}` : t("app.name");
+  }, [unread, t]);
+
+  // The sidebar's visual order: direct messages, then groups.
+  const ordered = useMemo(
+    () => [
+      ...channels.filter((c) => c.kind === "direct"),
+      ...channels.filter((c) => c.kind === "group"),
+    ],
+    [channels],
+  );
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!session) return;
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") {
+        e.preventDefault();
+        setDialog((d) => (d === "switcher" ? null : "switcher"));
+      } else if (e.altKey && (e.key === "ArrowUp" || e.key === "ArrowDown") && !dialog) {
+        e.preventDefault();
+        if (ordered.length === 0) return;
+        const at = ordered.findIndex((c) => c.id === channel?.id);
+        const step = e.key === "ArrowUp" ? -1 : 1;
+        const next = at < 0 ? 0 : (at + step + ordered.length) % ordered.length;
+        void openChannel(ordered[next]!.id);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [session, ordered, channel, dialog]);
+
+  if (!ready && startError) {
+    return (
+      <main className="empty-state">
+        <div>
+          <p role="alert">{startError}</p>
+          <button
+            type="button"
+            className="primary"
+            onClick={() => {
+              resetStart();
+              setStartError(null);
+              setAttempt((n) => n + 1);
+            }}
+          >
+            {t("app.retry")}
+          </button>
+        </div>
+      </main>
+    );
+  }
+  if (!ready) return <div className="splash" aria-busy="true" />;
+  const close = () => setDialog(null);
+
+  return (
+    <>
+      <ConnectionBanner
+        connection={session ? connection : { state: "live", transport: "none" }}
+        resynced={resynced}
+        onRetry={() => void retryNow()}
+        onDismissResynced={() => dispatch({ type: "resyncedDismissed" })}
+      />
+      {notices.map((n, i) => (
+        <div className="notice" role="alert" key={`${i}-${n}`}>
+          <span>{n}</span>
+          <button
+            type="button"
+            className="banner-action"
+            onClick={() => dispatch({ type: "noticeDismissed", index: i })}
+          >
+            {t("notices.dismiss")}
+          </button>
+        </div>
+      ))}
+      {!session ? (
+        <SignIn lastServerUrl={settings.lastServerUrl} />
+      ) : (
+        <div className="layout">
+          <Sidebar
+            channels={channels}
+            currentId={channel?.id ?? null}
+            memberName={session.member.name}
+            memberId={session.member.id}
+            onOpen={(id) => void openChannel(id)}
+            onDialog={setDialog}
+            onSignOut={() => void signOut().catch(() => undefined)}
+          />
+          <main className="conversation">
+            {channel ? (
+              <Conversation
+                key={channel.id}
+                channel={channel}
+                me={session.member}
+                membersOpen={membersOpen}
+                onToggleMembers={() => setMembersOpen((o) => !o)}
+                onChannelSettings={() => setDialog("channelSettings")}
+              />
+            ) : (
+              <div className="empty-state">
+                <p>{t("conversation.empty")}</p>
+              </div>
+            )}
+          </main>
+          {channel && membersOpen && (
+            <MembersPanel
+              key={`${channel.id}-${channel.memberCount}`}
+              channelId={channel.id}
+              memberCount={channel.memberCount}
+              onClose={() => setMembersOpen(false)}
+            />
+          )}
+        </div>
+      )}
+      <LiveRegion />
+      {dialog === "newGroup" && <NewGroupDialog onClose={close} />}
+      {dialog === "newDirect" && <NewDirectDialog onClose={close} />}
+      {dialog === "join" && <JoinDialog onClose={close} />}
+      {dialog === "settings" && <SettingsDialog settings={settings} onClose={close} />}
+      {dialog === "switcher" && (
+        <ChannelSwitcher channels={ordered} onOpen={(id) => void openChannel(id)} onClose={close} />
+      )}
+      {dialog === "channelSettings" && channel && (
+        <ChannelSettingsDialog channel={channel} onClose={close} />
+      )}
+    </>
+  );
+}

@@ -1,0 +1,29 @@
+// Generated from crates/ipc by `cargo test -p suda-ipc` with SUDA_WRITE_BINDINGS=1.
+// Do not edit by hand.
+
+import { invoke } from "@tauri-apps/api/core";
+import type { ChannelArgs, ChannelView, CreateGroupArgs, FocusArgs, HistoryArgs, HistoryPage, InviteArgs, MarkReadArgs, MemberArgs, MemberView, OutboxArgs, OutboxItem, SendArgs, SessionView, Settings, SignInArgs, Snapshot } from "./ipc";
+
+/** Every command of the desktop shell, typed. Rejects with an `AppError`. */
+export const commands = {
+  snapshot: () => invoke<Snapshot>("snapshot"),
+  signIn: (args: SignInArgs) => invoke<SessionView>("sign_in", { args }),
+  signUp: (args: SignInArgs) => invoke<SessionView>("sign_up", { args }),
+  signOut: () => invoke<void>("sign_out"),
+  channels: () => invoke<Array<ChannelView>>("channels"),
+  history: (args: HistoryArgs) => invoke<HistoryPage>("history", { args }),
+  send: (args: SendArgs) => invoke<OutboxItem>("send", { args }),
+  retrySend: (args: OutboxArgs) => invoke<OutboxItem>("retry_send", { args }),
+  discardSend: (args: OutboxArgs) => invoke<void>("discard_send", { args }),
+  markRead: (args: MarkReadArgs) => invoke<void>("mark_read", { args }),
+  createGroup: (args: CreateGroupArgs) => invoke<ChannelView>("create_group", { args }),
+  openDirect: (args: MemberArgs) => invoke<ChannelView>("open_direct", { args }),
+  join: (args: ChannelArgs) => invoke<ChannelView>("join", { args }),
+  leave: (args: ChannelArgs) => invoke<void>("leave", { args }),
+  invite: (args: InviteArgs) => invoke<ChannelView>("invite", { args }),
+  members: (args: ChannelArgs) => invoke<Array<MemberView>>("members", { args }),
+  settings: () => invoke<Settings>("settings"),
+  setSettings: (args: Settings) => invoke<Settings>("set_settings", { args }),
+  focusChannel: (args: FocusArgs) => invoke<void>("focus_channel", { args }),
+  retryNow: () => invoke<void>("retry_now"),
+};

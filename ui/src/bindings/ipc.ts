@@ -1,0 +1,124 @@
+// Generated from crates/ipc by `cargo test -p suda-ipc` with SUDA_WRITE_BINDINGS=1.
+// Do not edit by hand.
+
+export type MemberView = { id: string, name: string, profileImage: string | null, };
+
+export type ChannelKind = "direct" | "group";
+
+export type ChannelView = { id: string, kind: ChannelKind, 
+/**
+ * The group's name, or the other member's name.
+ */
+name: string, 
+/**
+ * Messages from others after the member's read marker.
+ */
+unread: number, 
+/**
+ * The newest event's id (sort by it for latest activity).
+ */
+lastEventId: string | null, 
+/**
+ * The member's read marker.
+ */
+lastReadEventId: string | null, memberCount: number, 
+/**
+ * Muted in this app's settings: no notifications, dimmed in the sidebar.
+ */
+muted: boolean, };
+
+export type EventKind = "chat" | "join" | "leave";
+
+export type EventView = { id: string, channelId: string, kind: EventKind, 
+/**
+ * RFC 3339, UTC.
+ */
+createdAt: string, 
+/**
+ * The sender, or who joined or left.
+ */
+member: MemberView, 
+/**
+ * The message text (always render as text); `null` for join and leave.
+ */
+text: string | null, 
+/**
+ * The idempotency key the sender used, if any.
+ */
+clientKey: string | null, };
+
+export type HistoryPage = { channelId: string, events: Array<EventView>, 
+/**
+ * Older events exist: ask again with `before: nextCursor`.
+ */
+hasMore: boolean, nextCursor: string | null, };
+
+export type OutboxState = "pending" | "sent" | "failed";
+
+export type OutboxItem = { clientKey: string, channelId: string, text: string, state: OutboxState, 
+/**
+ * Why it failed, in words.
+ */
+error: string | null, 
+/**
+ * The event id once sent.
+ */
+eventId: string | null, };
+
+export type ConnectionView = { "state": "connecting" } | { "state": "live", transport: string, } | { "state": "reconnecting", inSecs: number, attempt: number, } | { "state": "signedOut" } | { "state": "signInAgain" };
+
+export type SessionView = { member: MemberView, serverUrl: string, };
+
+export type PreviewPrivacy = "senderAndText" | "senderOnly" | "nothing";
+
+export type Theme = "system" | "light" | "dark";
+
+export type Settings = { preview: PreviewPrivacy, doNotDisturb: boolean, closeToTray: boolean, startAtLogin: boolean, theme: Theme, 
+/**
+ * `"en"`, `"ko"`, or `null` to follow the OS.
+ */
+language: string | null, mutedChannels: Array<string>, 
+/**
+ * The server URL last signed in to, to prefill the sign-in screen.
+ */
+lastServerUrl: string | null, };
+
+export type ErrorKind = "unauthenticated" | "forbidden" | "notFound" | "badInput" | "rateLimited" | "conflict" | "unreachable" | "notASudaServer" | "storage" | "internal";
+
+export type AppError = { kind: ErrorKind, message: string, };
+
+export type SignInArgs = { serverUrl: string, memberName: string, password: string, };
+
+export type HistoryArgs = { channelId: string, 
+/**
+ * A `nextCursor` from the previous page; `null` for the newest page.
+ */
+before: string | null, };
+
+export type SendArgs = { channelId: string, text: string, };
+
+export type ChannelArgs = { channelId: string, };
+
+export type MarkReadArgs = { channelId: string, upTo: string | null, };
+
+export type CreateGroupArgs = { name: string, memberNames: Array<string>, };
+
+export type MemberArgs = { memberName: string, };
+
+export type InviteArgs = { channelId: string, memberName: string, };
+
+export type OutboxArgs = { clientKey: string, };
+
+export type FocusArgs = { 
+/**
+ * `null` when no conversation is open.
+ */
+channelId: string | null, };
+
+export type Snapshot = { session: SessionView | null, channels: Array<ChannelView>, connection: ConnectionView, outbox: Array<OutboxItem>, settings: Settings, 
+/**
+ * A notice for the member (e.g. a corrupt settings file was set aside).
+ */
+notice: string | null, };
+
+export type AppEvent = { "type": "event", event: EventView, } | { "type": "channels", channels: Array<ChannelView>, } | { "type": "connection", connection: ConnectionView, } | { "type": "outbox", item: OutboxItem, } | { "type": "resynced" } | { "type": "session", session: SessionView | null, } | { "type": "settings", settings: Settings, } | { "type": "openChannel", channel_id: string, } | { "type": "notice", message: string, };

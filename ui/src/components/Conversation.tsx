@@ -1,0 +1,134 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import type { ChannelView, MemberView } from "../bindings/ipc";
+import { isNewer } from "../store/ids";
+import { emptyTimeline, firstUnreadIndex, pendingFor } from "../store/reducer";
+import { discardSend, loadOlder, markRead, retrySend, send, useAppState } from "../store/store";
+import { Composer } from "./Composer";
+import { MessageList } from "./MessageList";
+import { buildRows } from "./rows";
+
+/** Whether the member can see the window right now. */
+function useWindowAttention(): boolean {
+  const read = () => document.visibilityState === "visible" && document.hasFocus();
+  const [attending, setAttending] = useState(read);
+  useEffect(() => {
+    const update = () => setAttending(read());
+    window.addEventListener("focus", update);
+    window.addEventListener("blur", update);
+    document.addEventListener("visibilitychange", update);
+    return () => {
+      window.removeEventListener("focus", update);
+      window.removeEventListener("blur", update);
+      document.removeEventListener("visibilitychange", update);
+    };
+  }, []);
+  return attending;
+}
+
+const drafts = new Map<string, string>();
+
+/** The open conversation: header, messages, composer. */
+export function Conversation({
+  channel,
+  me,
+  membersOpen,
+  onToggleMembers,
+  onChannelSettings,
+}: {
+  channel: ChannelView;
+  me: MemberView;
+  membersOpen: boolean;
+  onToggleMembers: () => void;
+  onChannelSettings: () => void;
+}) {
+  const { t } = useTranslation();
+  const timeline = useAppState((s) => s.timelines[channel.id]) ?? emptyTimeline();
+  const view = useAppState((s) => s.view);
+  const outboxAll = useAppState((s) => s.outbox);
+  const outbox = useMemo(() => pendingFor(outboxAll, channel.id), [outboxAll, channel.id]);
+  const [draft, setDraftState] = useState(() => drafts.get(channel.id) ?? "");
+  const setDraft = (text: string) => {
+    drafts.set(channel.id, text);
+    setDraftState(text);
+  };
+  const [atBottom, setAtBottom] = useState(false);
+  const attending = useWindowAttention();
+
+  const markerIndex =
+    view?.channelId === channel.id && view.showMarker
+      ? firstUnreadIndex(timeline.events, view.markerAfter, me.id)
+      : -1;
+  const rows = useMemo(
+    () => buildRows(timeline.events, outbox, markerIndex, me.id, new Date().toISOString()),
+    [timeline.events, outbox, markerIndex, me.id],
+  );
+
+  // Mark read only when the newest message has actually been seen.
+  const newest = timeline.events[timeline.events.length - 1]?.id ?? null;
+  const marking = useRef<string | null>(null);
+  useEffect(() => {
+    if (!timeline.loaded || !atBottom || !attending || newest === null) return;
+    const behind = channel.unread > 0 || isNewer(newest, channel.lastReadEventId);
+    // Once per state of the marker, so a stale echo from the shell asks again, but only once.
+    const key = `${newest}:${channel.unread}:${channel.lastReadEventId}`;
+    if (!behind || marking.current === key) return;
+    marking.current = key;
+    void markRead(channel.id, newest);
+  }, [timeline.loaded, atBottom, attending, newest, channel]);
+
+  const onLoadOlder = useCallback(() => void loadOlder(channel.id), [channel.id]);
+  const onRetry = useCallback((k: string) => void retrySend(k).catch(() => undefined), []);
+  const onDiscard = useCallback((k: string) => void discardSend(k).catch(() => undefined), []);
+
+  return (
+    <>
+      <header className="conversation-head">
+        <div className="title">
+          <h1 dir="auto">
+            {channel.kind === "group" && (
+              <span className="hash" aria-hidden="true">
+                #
+              </span>
+            )}
+            {channel.name}
+          </h1>
+          <span className="subtitle">
+            {t("conversation.memberCount", { count: channel.memberCount })}
+          </span>
+        </div>
+        <div className="head-actions">
+          <button
+            type="button"
+            className={`ghost${membersOpen ? " pressed" : ""}`}
+            aria-pressed={membersOpen}
+            onClick={onToggleMembers}
+          >
+            {t("conversation.members")}
+          </button>
+          <button type="button" className="ghost" onClick={onChannelSettings}>
+            {t("conversation.channelSettings")}
+          </button>
+        </div>
+      </header>
+      <MessageList
+        rows={rows}
+        channelName={channel.name}
+        me={me}
+        hasMore={timeline.hasMore}
+        loaded={timeline.loaded}
+        loadingOlder={timeline.loadingOlder}
+        onLoadOlder={onLoadOlder}
+        onAtBottomChange={setAtBottom}
+        onRetry={onRetry}
+        onDiscard={onDiscard}
+      />
+      <Composer
+        channelName={channel.name}
+        draft={draft}
+        onDraftChange={setDraft}
+        onSend={(text) => send(channel.id, text)}
+      />
+    </>
+  );
+}

@@ -1,0 +1,82 @@
+import { type FormEvent, useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import type { MemberView } from "../bindings/ipc";
+import { commands, errorText } from "../ipc";
+import { invite } from "../store/store";
+import { Avatar } from "./Avatar";
+
+/** The channel's members, fetched when the panel opens or the count changes. */
+export function MembersPanel({
+  channelId,
+  memberCount,
+  onClose,
+}: {
+  channelId: string;
+  memberCount: number;
+  onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const [members, setMembers] = useState<MemberView[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [name, setName] = useState("");
+
+  useEffect(() => {
+    let live = true;
+    commands
+      .members({ channelId })
+      .then((m) => live && setMembers(m))
+      .catch((e: unknown) => live && setError(errorText(e, t("members.failed"))));
+    return () => {
+      live = false;
+    };
+  }, [channelId, memberCount, t]);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    try {
+      await invite(channelId, name.trim());
+      setName("");
+    } catch (err) {
+      setError(errorText(err, t("dialogs.failed")));
+    }
+  };
+
+  return (
+    <aside className="members-panel" aria-label={t("members.title")}>
+      <div className="panel-head">
+        <h2>{t("members.title")}</h2>
+        <button
+          type="button"
+          className="icon-button"
+          onClick={onClose}
+          aria-label={t("members.close")}
+        >
+          ×
+        </button>
+      </div>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      {members === null && !error && <p className="muted-text">{t("members.loading")}</p>}
+      <ul className="member-list">
+        {members?.map((m) => (
+          <li key={m.id}>
+            <Avatar id={m.id} name={m.name} size={28} />
+            <span dir="auto">{m.name}</span>
+          </li>
+        ))}
+      </ul>
+      <form className="invite" onSubmit={(e) => void submit(e)}>
+        <label>
+          <span>{t("members.invite")}</span>
+          <input required value={name} onChange={(e) => setName(e.target.value)} />
+        </label>
+        <button type="submit" className="ghost">
+          {t("members.inviteButton")}
+        </button>
+      </form>
+    </aside>
+  );
+}

@@ -1,0 +1,123 @@
+import { memo } from "react";
+import { useTranslation } from "react-i18next";
+import type { EventView, MemberView, OutboxItem } from "../bindings/ipc";
+import { timeOf } from "../format";
+import { Avatar } from "./Avatar";
+
+/** Message text, always as a text node: never parsed as HTML. */
+function Text({ text }: { text: string }) {
+  return (
+    <div className="text" dir="auto">
+      {text}
+    </div>
+  );
+}
+
+function Header({ member, time, self }: { member: MemberView; time: string; self: boolean }) {
+  return (
+    <div className="message-head">
+      <span className={`sender${self ? " self" : ""}`} dir="auto">
+        {member.name}
+      </span>
+      <span className="time">{time}</span>
+    </div>
+  );
+}
+
+export const MessageRow = memo(function MessageRow({
+  event,
+  continuation,
+  self,
+}: {
+  event: EventView;
+  continuation: boolean;
+  self: boolean;
+}) {
+  const { i18n } = useTranslation();
+  const time = timeOf(event.createdAt, i18n.language);
+  return (
+    <article
+      className={`message${continuation ? " continuation" : ""}`}
+      aria-label={event.member.name}
+    >
+      <div className="gutter">
+        {continuation ? (
+          <span className="hover-time">{time}</span>
+        ) : (
+          <Avatar id={event.member.id} name={event.member.name} />
+        )}
+      </div>
+      <div className="body">
+        {!continuation && <Header member={event.member} time={time} self={self} />}
+        <Text text={event.text ?? ""} />
+      </div>
+    </article>
+  );
+});
+
+export const SystemRow = memo(function SystemRow({ event }: { event: EventView }) {
+  const { t, i18n } = useTranslation();
+  const key = event.kind === "join" ? "conversation.joined" : "conversation.left";
+  return (
+    <div className="system-line">
+      <span dir="auto">{t(key, { name: event.member.name })}</span>
+      <span className="time">{timeOf(event.createdAt, i18n.language)}</span>
+    </div>
+  );
+});
+
+export function OutboxRow({
+  item,
+  me,
+  continuation,
+  onRetry,
+  onDiscard,
+}: {
+  item: OutboxItem;
+  me: MemberView;
+  continuation: boolean;
+  onRetry: (clientKey: string) => void;
+  onDiscard: (clientKey: string) => void;
+}) {
+  const { t } = useTranslation();
+  const status =
+    item.state === "pending"
+      ? t("composer.pending")
+      : item.state === "sent"
+        ? t("composer.sent")
+        : item.error
+          ? t("composer.failed", { error: item.error })
+          : t("composer.failedNoReason");
+  return (
+    <article
+      className={`message outbox ${item.state}${continuation ? " continuation" : ""}`}
+      aria-label={me.name}
+      data-state={item.state}
+    >
+      <div className="gutter">{!continuation && <Avatar id={me.id} name={me.name} />}</div>
+      <div className="body">
+        {!continuation && (
+          <div className="message-head">
+            <span className="sender self" dir="auto">
+              {me.name}
+            </span>
+          </div>
+        )}
+        <Text text={item.text} />
+        <div className="delivery">
+          <span className="delivery-state">{status}</span>
+          {item.state === "failed" && (
+            <>
+              <button type="button" className="link" onClick={() => onRetry(item.clientKey)}>
+                {t("composer.retry")}
+              </button>
+              <button type="button" className="link" onClick={() => onDiscard(item.clientKey)}>
+                {t("composer.discard")}
+              </button>
+            </>
+          )}
+        </div>
+      </div>
+    </article>
+  );
+}

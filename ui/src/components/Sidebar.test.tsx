@@ -1,0 +1,37 @@
+import { fireEvent, render, screen, within } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
+import { channel } from "../../test/fixtures";
+import "../i18n";
+import { Sidebar } from "./Sidebar";
+
+describe("Sidebar", () => {
+  it("groups channels, shows unread badges and dims muted ones", () => {
+    const onOpen = vi.fn();
+    render(
+      <Sidebar
+        channels={[
+          channel("g1", { name: "general", unread: 3 }),
+          channel("d1", { name: "Bo", kind: "direct" }),
+          channel("g2", { name: "<b>random</b>", muted: true }),
+        ]}
+        currentId="g1"
+        memberName="Mina"
+        memberId="m1"
+        onOpen={onOpen}
+        onDialog={() => {}}
+        onSignOut={() => {}}
+      />,
+    );
+    const direct = screen.getByRole("region", { name: "Direct messages" });
+    const groups = screen.getByRole("region", { name: "Groups" });
+    expect(within(direct).getByRole("button", { name: "Bo" })).toBeInTheDocument();
+    const general = within(groups).getByRole("button", { name: /general/ });
+    expect(general).toHaveAttribute("aria-current", "page");
+    expect(within(general).getByLabelText("3 unread messages")).toHaveTextContent("3");
+    const random = within(groups).getByRole("button", { name: /random/ });
+    expect(random).toHaveClass("muted");
+    expect(random.querySelector("b")).toBeNull();
+    fireEvent.click(random);
+    expect(onOpen).toHaveBeenCalledWith("g2");
+  });
+});

@@ -1,0 +1,129 @@
+import { useTranslation } from "react-i18next";
+import type { ChannelView } from "../bindings/ipc";
+import { Avatar } from "./Avatar";
+
+export type SidebarDialog = "newGroup" | "newDirect" | "join" | "settings";
+
+/** Channels grouped Direct / Groups, newest activity first, with unread badges. */
+export function Sidebar({
+  channels,
+  currentId,
+  memberName,
+  memberId,
+  onOpen,
+  onDialog,
+  onSignOut,
+}: {
+  channels: ChannelView[];
+  currentId: string | null;
+  memberName: string;
+  memberId: string;
+  onOpen: (id: string) => void;
+  onDialog: (d: SidebarDialog) => void;
+  onSignOut: () => void;
+}) {
+  const { t } = useTranslation();
+  const direct = channels.filter((c) => c.kind === "direct");
+  const groups = channels.filter((c) => c.kind === "group");
+
+  const section = (title: string, list: ChannelView[], add: SidebarDialog, addLabel: string) => (
+    <section className="channel-section" aria-label={title}>
+      <div className="section-head">
+        <h2>{title}</h2>
+        <button
+          type="button"
+          className="icon-button small"
+          onClick={() => onDialog(add)}
+          aria-label={addLabel}
+          title={addLabel}
+        >
+          +
+        </button>
+      </div>
+      <ul>
+        {list.map((c) => (
+          <li key={c.id}>
+            <button
+              type="button"
+              className={`channel${c.id === currentId ? " current" : ""}${c.unread > 0 ? " unread" : ""}${c.muted ? " muted" : ""}`}
+              aria-current={c.id === currentId ? "page" : undefined}
+              onClick={() => onOpen(c.id)}
+              data-channel-id={c.id}
+            >
+              {c.kind === "direct" ? (
+                <Avatar id={c.id} name={c.name} size={20} />
+              ) : (
+                <span className="hash" aria-hidden="true">
+                  #
+                </span>
+              )}
+              <span className="channel-name" dir="auto">
+                {c.name}
+              </span>
+              {c.muted && <span className="visually-hidden">{t("sidebar.muted")}</span>}
+              {c.unread > 0 && (
+                <span className="badge" aria-label={t("sidebar.unread", { count: c.unread })}>
+                  {c.unread > 99 ? "99+" : c.unread}
+                </span>
+              )}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+
+  return (
+    <nav className="sidebar" aria-label={t("sidebar.label")}>
+      <div className="sidebar-head">
+        <span className="workspace">{t("app.name")}</span>
+        <button type="button" className="ghost small" onClick={() => onDialog("join")}>
+          {t("sidebar.join")}
+        </button>
+      </div>
+      <div className="channel-scroll">
+        {section(t("sidebar.direct"), direct, "newDirect", t("sidebar.newDirect"))}
+        {section(t("sidebar.groups"), groups, "newGroup", t("sidebar.newGroup"))}
+        {channels.length === 0 && <p className="sidebar-empty">{t("sidebar.empty")}</p>}
+      </div>
+      <div className="sidebar-foot">
+        <Avatar id={memberId} name={memberName} size={28} />
+        <span className="me" dir="auto" title={t("sidebar.signedInAs", { name: memberName })}>
+          {memberName}
+        </span>
+        <button
+          type="button"
+          className="icon-button"
+          onClick={() => onDialog("settings")}
+          aria-label={t("sidebar.settings")}
+          title={t("sidebar.settings")}
+        >
+          ⚙
+        </button>
+        <button
+          type="button"
+          className="icon-button"
+          onClick={onSignOut}
+          aria-label={t("sidebar.signOut")}
+          title={t("sidebar.signOut")}
+        >
+          <svg
+            width="18"
+            height="18"
+            viewBox="0 0 24 24"
+            fill="none"
+            stroke="currentColor"
+            strokeWidth="2"
+            strokeLinecap="round"
+            strokeLinejoin="round"
+            aria-hidden="true"
+          >
+            <path d="M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4" />
+            <polyline points="16 17 21 12 16 7" />
+            <line x1="21" y1="12" x2="9" y2="12" />
+          </svg>
+        </button>
+      </div>
+    </nav>
+  );
+}

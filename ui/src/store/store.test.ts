@@ -1,0 +1,64 @@
+import { emit } from "@tauri-apps/api/event";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { afterEach, describe, expect, it } from "vitest";
+import { channel, chat, snapshot } from "../../test/fixtures";
+import { EVENT_NAME } from "../ipc";
+import { openChannel, send, start, useStore } from "./store";
+
+afterEach(() => clearMocks());
+
+describe("store against the shell", () => {
+  it("starts from the snapshot, applies events and asks for history on open", async () => {
+    const calls: Array<[string, unknown]> = [];
+    mockIPC(
+      (cmd, payload) => {
+        calls.push([cmd, payload]);
+        switch (cmd) {
+          case "snapshot":
+            return snapshot({ channels: [channel("a", { lastEventId: "2" })] });
+          case "history":
+            return {
+              channelId: "a",
+              events: [chat("1", "a"), chat("2", "a")],
+              hasMore: false,
+              nextCursor: null,
+            };
+          case "send":
+            return {
+              clientKey: "k1",
+              channelId: "a",
+              text: "hi",
+              state: "pending",
+              error: null,
+              eventId: null,
+            };
+          default:
+            return null;
+        }
+      },
+      { shouldMockEvents: true },
+    );
+
+    await start();
+    expect(useStore.getState().state.ready).toBe(true);
+
+    await openChannel("a");
+    expect(calls).toContainEqual(["focus_channel", { args: { channelId: "a" } }]);
+    expect(calls).toContainEqual(["history", { args: { channelId: "a", before: null } }]);
+    expect(useStore.getState().state.timelines.a!.events).toHaveLength(2);
+
+    await emit(EVENT_NAME, { type: "event", event: chat("3", "a") });
+    const s = useStore.getState().state;
+    expect(s.timelines.a!.events.map((e) => e.id)).toEqual(["1", "2", "3"]);
+    expect(s.channels[0]!.unread).toBe(1);
+
+    await send("a", "hi");
+    expect(calls).toContainEqual(["send", { args: { channelId: "a", text: "hi" } }]);
+    expect(useStore.getState().state.outbox.k1?.state).toBe("pending");
+    await emit(EVENT_NAME, {
+      type: "event",
+      event: chat("4", "a", { clientKey: "k1", text: "hi" }),
+    });
+    expect(useStore.getState().state.outbox.k1).toBeUndefined();
+  });
+});

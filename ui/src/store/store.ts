@@ -1,0 +1,197 @@
+/**
+ * The one store: the pure reducer's state in zustand, plus the actions that
+ * ask the shell to do something and dispatch what it answers.
+ */
+import { create } from "zustand";
+import type { ChannelView, Settings } from "../bindings/ipc";
+import { incoming } from "../announce";
+import { commands, listenAppEvents } from "../ipc";
+import { type Action, initialState, reducer, type State } from "./reducer";
+
+interface Store {
+  state: State;
+  dispatch: (action: Action) => void;
+}
+
+export const useStore = create<Store>((set) => ({
+  state: initialState,
+  dispatch: (action) => set((s) => ({ state: reducer(s.state, action) })),
+}));
+
+export function useAppState<T>(select: (s: State) => T): T {
+  return useStore((s) => select(s.state));
+}
+
+const dispatch = (action: Action) => useStore.getState().dispatch(action);
+const getState = () => useStore.getState().state;
+
+let started: Promise<void> | null = null;
+let unlisten: (() => void) | null = null;
+
+/** Forgets a failed start so `start()` can try again. */
+export function resetStart(): void {
+  unlisten?.();
+  unlisten = null;
+  started = null;
+}
+
+/** Subscribes to the shell's events, then applies the snapshot; idempotent. */
+export function start(): Promise<void> {
+  started ??= (async () => {
+    // Listen first so nothing emitted between the snapshot and the listener is lost;
+    // events that the snapshot already contains are deduplicated by the reducer.
+    const buffered: Action[] = [];
+    let live = false;
+    unlisten = await listenAppEvents((event) => {
+      const action: Action = { type: "appEvent", event };
+      if (live) dispatch(action);
+      else buffered.push(action);
+      if (event.type === "event") incoming(event.event);
+      if (event.type === "resynced") void reloadAfterResync();
+      if (event.type === "openChannel") void afterOpen(event.channel_id);
+    });
+    const snapshot = await commands.snapshot();
+    dispatch({ type: "snapshot", snapshot });
+    followView();
+    live = true;
+    for (const action of buffered) dispatch(action);
+  })();
+  return started;
+}
+
+let following = false;
+
+/**
+ * Tells the shell whenever the conversation in view changes, whatever changed
+ * it (a click, a shortcut, a notification, leaving, signing out).
+ */
+function followView(): void {
+  if (following) return;
+  following = true;
+  useStore.subscribe((now, before) => {
+    const id = now.state.view?.channelId ?? null;
+    if (id !== (before.state.view?.channelId ?? null)) {
+      commands.focusChannel({ channelId: id }).catch(() => undefined);
+    }
+  });
+}
+
+async function reloadAfterResync(): Promise<void> {
+  const channels = await commands.channels().catch(() => null);
+  if (channels) dispatch({ type: "appEvent", event: { type: "channels", channels } });
+  const id = getState().view?.channelId;
+  if (id) await loadNewest(id);
+}
+
+async function loadNewest(channelId: string): Promise<void> {
+  try {
+    const page = await commands.history({ channelId, before: null });
+    dispatch({ type: "historyLoaded", page, older: false });
+  } catch {
+    dispatch({ type: "historyFailed", channelId });
+  }
+}
+
+async function afterOpen(channelId: string | null): Promise<void> {
+  if (channelId && !getState().timelines[channelId]?.loaded) await loadNewest(channelId);
+}
+
+/** Opens a conversation (or none) and loads its newest page if it has none yet. */
+export function openChannel(channelId: string | null): Promise<void> {
+  if (getState().view?.channelId === channelId) return Promise.resolve();
+  dispatch({ type: "open", channelId });
+  return afterOpen(channelId);
+}
+
+export async function loadOlder(channelId: string): Promise<void> {
+  const t = getState().timelines[channelId];
+  if (!t || !t.loaded || !t.hasMore || t.loadingOlder || t.nextCursor === null) return;
+  dispatch({ type: "historyRequested", channelId });
+  try {
+    const page = await commands.history({ channelId, before: t.nextCursor });
+    dispatch({ type: "historyLoaded", page, older: true });
+  } catch {
+    dispatch({ type: "historyFailed", channelId });
+  }
+}
+
+export async function send(channelId: string, text: string): Promise<void> {
+  const item = await commands.send({ channelId, text });
+  dispatch({ type: "outboxUpdated", item });
+}
+
+export async function retrySend(clientKey: string): Promise<void> {
+  const item = await commands.retrySend({ clientKey });
+  dispatch({ type: "outboxUpdated", item });
+}
+
+export async function discardSend(clientKey: string): Promise<void> {
+  await commands.discardSend({ clientKey });
+  dispatch({ type: "outboxDiscarded", clientKey });
+}
+
+export async function markRead(channelId: string, upTo: string | null): Promise<void> {
+  dispatch({ type: "markedRead", channelId, upTo });
+  await commands.markRead({ channelId, upTo }).catch(() => undefined);
+}
+
+export async function signIn(
+  mode: "signIn" | "signUp",
+  serverUrl: string,
+  memberName: string,
+  password: string,
+): Promise<void> {
+  const args = { serverUrl, memberName, password };
+  const session = mode === "signIn" ? await commands.signIn(args) : await commands.signUp(args);
+  dispatch({ type: "sessionStarted", session });
+  const channels = await commands.channels().catch(() => null);
+  if (channels) dispatch({ type: "appEvent", event: { type: "channels", channels } });
+}
+
+export async function signOut(): Promise<void> {
+  await commands.signOut();
+  dispatch({ type: "appEvent", event: { type: "session", session: null } });
+}
+
+async function added(channel: ChannelView): Promise<void> {
+  dispatch({ type: "channelAdded", channel });
+  await openChannel(channel.id);
+}
+
+export async function createGroup(name: string, memberNames: string[]): Promise<void> {
+  await added(await commands.createGroup({ name, memberNames }));
+}
+
+export async function openDirect(memberName: string): Promise<void> {
+  await added(await commands.openDirect({ memberName }));
+}
+
+export async function joinChannel(channelId: string): Promise<void> {
+  await added(await commands.join({ channelId }));
+}
+
+export async function invite(channelId: string, memberName: string): Promise<void> {
+  const channel = await commands.invite({ channelId, memberName });
+  dispatch({ type: "channelAdded", channel });
+}
+
+export async function leaveChannel(channelId: string): Promise<void> {
+  await commands.leave({ channelId });
+  if (getState().view?.channelId === channelId) await openChannel(null);
+  dispatch({ type: "channelLeft", channelId });
+}
+
+export async function saveSettings(settings: Settings): Promise<void> {
+  const saved = await commands.setSettings(settings);
+  dispatch({ type: "appEvent", event: { type: "settings", settings: saved } });
+}
+
+export async function setMuted(channelId: string, muted: boolean): Promise<void> {
+  const current = getState().settings;
+  const others = current.mutedChannels.filter((id) => id !== channelId);
+  await saveSettings({ ...current, mutedChannels: muted ? [...others, channelId] : others });
+}
+
+export function retryNow(): Promise<void> {
+  return commands.retryNow();
+}

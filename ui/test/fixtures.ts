@@ -1,0 +1,65 @@
+import type {
+  AppEvent,
+  ChannelView,
+  EventView,
+  MemberView,
+  OutboxItem,
+  Snapshot,
+} from "../src/bindings/ipc";
+import { defaultSettings } from "../src/store/reducer";
+
+export const me: MemberView = { id: "m1", name: "Mina", profileImage: null };
+export const bo: MemberView = { id: "m2", name: "Bo", profileImage: null };
+
+export function channel(id: string, over: Partial<ChannelView> = {}): ChannelView {
+  return {
+    id,
+    kind: "group",
+    name: `group ${id}`,
+    unread: 0,
+    lastEventId: null,
+    lastReadEventId: null,
+    memberCount: 2,
+    muted: false,
+    ...over,
+  };
+}
+
+export function chat(id: string, channelId: string, over: Partial<EventView> = {}): EventView {
+  return {
+    id,
+    channelId,
+    kind: "chat",
+    createdAt: "2026-11-25T10:00:00Z",
+    member: bo,
+    text: `message ${id}`,
+    clientKey: null,
+    ...over,
+  };
+}
+
+export function snapshot(over: Partial<Snapshot> = {}): Snapshot {
+  return {
+    session: { member: me, serverUrl: "https://chat.example" },
+    channels: [],
+    connection: { state: "live", transport: "sse" },
+    outbox: [],
+    settings: defaultSettings,
+    notice: null,
+    ...over,
+  };
+}
+
+export function outbox(clientKey: string, channelId: string, over: Partial<OutboxItem> = {}) {
+  return {
+    clientKey,
+    channelId,
+    text: "hello",
+    state: "pending",
+    error: null,
+    eventId: null,
+    ...over,
+  } satisfies OutboxItem;
+}
+
+export const ev = (event: EventView): AppEvent => ({ type: "event", event });
