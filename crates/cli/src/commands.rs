@@ -1,0 +1,251 @@
+//! One function per command, each a few calls into the session.
+//!
+//! Errors are turned into sentences that say what to do next (start the
+//! server, sign in again, list channels) in one place, [`explain`].
+
+use std::io::{BufRead, Write};
+
+use anyhow::{anyhow, bail, Context, Result};
+use suda_client::{
+    outbox::OutboxState, ClientError, ClientEvent, ConnectionState, OfflineReason, Session,
+    SessionOptions,
+};
+use suda_protocol::{ChannelId, ErrorCode};
+
+use crate::{
+    config::{self, FileConfig, DEFAULT_SERVER},
+    Cli, Command,
+};
+
+/// Turns a client error into advice.
+fn explain(err: ClientError, server: &str) -> anyhow::Error {
+    match &err {
+        ClientError::Unreachable { .. } => anyhow!(
+            "{err}\n  is the server running? point suda at it with --server or SUDA_SERVER (now {server})"
+        ),
+        e if e.needs_sign_in() => {
+            anyhow!("{err}\n  your sign-in is missing or no longer valid: run `suda login NAME`")
+        }
+        _ => anyhow!(err),
+    }
+}
+
+fn password(given: Option<String>) -> Result<String> {
+    if let Some(p) = given {
+        return Ok(p);
+    }
+    eprint!("password: ");
+    std::io::stderr().flush().ok();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// Finds a channel by id or (case-insensitive) name among the member's.
+async fn channel(session: &Session, server: &str, given: &str) -> Result<ChannelId> {
+    if let Ok(id) = given.parse::<ChannelId>() {
+        return Ok(id);
+    }
+    let channels = session.channels().await.map_err(|e| explain(e, server))?;
+    let wanted = given.trim_start_matches('#');
+    channels
+        .iter()
+        .find(|c| c.name.eq_ignore_ascii_case(wanted))
+        .map(|c| c.id)
+        .ok_or_else(|| anyhow!("unknown channel {given:?}: `suda channels` lists yours"))
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string(value)?);
+    Ok(())
+}
+
+/// Runs one command.
+pub async fn run(cli: Cli) -> Result<()> {
+    let file = config::load()?;
+    let server = cli
+        .server
+        .clone()
+        .or_else(|| file.server.clone())
+        .unwrap_or_else(|| DEFAULT_SERVER.to_owned());
+    let mut options = SessionOptions::new(server.clone());
+    options.token = cli
+        .token
+        .clone()
+        .or_else(|| file.token.clone())
+        .or_else(|| config::keychain_token(&server));
+    let session = Session::new(options).map_err(|e| explain(e, &server))?;
+    let fail = |e: ClientError| explain(e, &server);
+
+    let signup = matches!(cli.command, Command::Signup { .. });
+    match cli.command {
+        Command::Signup { name, password: p } | Command::Login { name, password: p } => {
+            let p = password(p)?;
+            let me = if signup {
+                session.sign_up(&name, &p).await
+            } else {
+                session.sign_in(&name, &p).await
+            }
+            .map_err(fail)?;
+            let token = session.token().unwrap_or_default();
+            let in_keychain = config::keep_in_keychain(&server, &token);
+            config::save(&FileConfig {
+                server: Some(server.clone()),
+                token: (!in_keychain).then_some(token),
+            })?;
+            eprintln!("signed in as {} (id {})", me.member_name, me.id);
+            if !in_keychain {
+                eprintln!(
+                    "no OS keychain is available: the token is kept in {} (readable only by you)",
+                    config::path()?.display()
+                );
+            }
+        }
+        Command::Logout => {
+            session.sign_out().await.map_err(fail)?;
+            config::forget_keychain_token(&server);
+            config::save(&FileConfig {
+                server: file.server,
+                token: None,
+            })?;
+            eprintln!("signed out");
+        }
+        Command::Channels => {
+            let channels = session.channels().await.map_err(fail)?;
+            if cli.json {
+                return print_json(&channels);
+            }
+            for c in channels {
+                let unread = if c.unread > 0 {
+                    format!("  ({} unread)", c.unread)
+                } else {
+                    String::new()
+                };
+                println!("{:>6}  {:?}  {}{unread}", c.id, c.kind, c.name);
+            }
+        }
+        Command::History {
+            channel: given,
+            limit,
+        } => {
+            let id = channel(&session, &server, &given).await?;
+            let page = session.history(id, None, limit).await.map_err(fail)?;
+            if cli.json {
+                return print_json(&page);
+            }
+            for e in page.events.iter().rev() {
+                match &e.message {
+                    Some(text) => println!("{}  {}: {text}", e.created_at, e.sender.member_name),
+                    None => println!(
+                        "{}  {} {}",
+                        e.created_at,
+                        e.sender.member_name,
+                        e.event_type.as_str().to_lowercase()
+                    ),
+                }
+            }
+        }
+        Command::Send {
+            channel: given,
+            text,
+        } => {
+            let id = channel(&session, &server, &given).await?;
+            let entry = session.send(id, &text).await.map_err(fail)?;
+            match entry.state {
+                OutboxState::Sent { event_id } => {
+                    if cli.json {
+                        return print_json(&entry);
+                    }
+                    eprintln!("sent (event {event_id})");
+                }
+                OutboxState::Pending => {
+                    bail!("not sent: the server at {server} could not be reached; try again")
+                }
+                OutboxState::Failed { reason } => bail!("not sent: {reason}"),
+            }
+        }
+        Command::Create { name, members } => {
+            let mut ids = Vec::new();
+            for m in &members {
+                ids.push(session.find_member(m).await.map_err(fail)?.id);
+            }
+            let c = session.create_group(&name, &ids).await.map_err(fail)?;
+            if cli.json {
+                return print_json(&c);
+            }
+            println!("{}", c.id);
+        }
+        Command::Join { channel: given } => {
+            let id: ChannelId = given
+                .parse()
+                .map_err(|_| anyhow!("join takes a channel id, not {given:?}"))?;
+            let c = session.join(id).await.map_err(|e| match e.code() {
+                Some(ErrorCode::NotFound) => anyhow!("unknown channel {given:?}"),
+                _ => fail(e),
+            })?;
+            eprintln!("joined {} ({})", c.name, c.id);
+        }
+        Command::Leave { channel: given } => {
+            let id = channel(&session, &server, &given).await?;
+            session.leave(id).await.map_err(fail)?;
+            eprintln!("left {given}");
+        }
+        Command::Read { channel: given } => {
+            let id = channel(&session, &server, &given).await?;
+            session.mark_read(id, None).await.map_err(fail)?;
+        }
+        Command::Tail => tail(&session, &server, cli.json).await?,
+    }
+    Ok(())
+}
+
+/// Prints the member's events until Ctrl-C or a refused token.
+async fn tail(session: &Session, server: &str, json: bool) -> Result<()> {
+    session.resume().await.map_err(|e| explain(e, server))?;
+    let mut events = session.events();
+    session.start();
+    let mut names = std::collections::HashMap::new();
+    loop {
+        let event = tokio::select! {
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+            event = events.recv() => match event {
+                Ok(event) => event,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    eprintln!("(skipped {n} events: the terminal fell behind)");
+                    continue;
+                }
+                Err(_) => return Ok(()),
+            },
+        };
+        if json {
+            print_json(&event)?;
+        }
+        match event {
+            ClientEvent::ChannelsChanged(channels) => {
+                names = channels.into_iter().map(|c| (c.id, c.name)).collect();
+            }
+            ClientEvent::Message(m) if !json => {
+                let channel = names
+                    .get(&m.chat_channel_id)
+                    .cloned()
+                    .unwrap_or_else(|| m.chat_channel_id.to_string());
+                match m.message {
+                    Some(text) => println!("[{channel}] {}: {text}", m.sender.member_name),
+                    None => println!(
+                        "[{channel}] {} {}",
+                        m.sender.member_name,
+                        m.event_type.as_str().to_lowercase()
+                    ),
+                }
+            }
+            ClientEvent::Connection(ConnectionState::Offline {
+                reason: OfflineReason::SignInAgain,
+            }) => bail!("the server refused the token: run `suda login NAME`"),
+            ClientEvent::Connection(state) if !json => eprintln!("({state:?})"),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! `suda`: the Suda chat client on the command line.
+//!
+//! A thin front end over `suda-client`, for scripts and for trying the
+//! server without the desktop app: each command is one call into a
+//! `Session`, and `tail` prints the member's event stream.
+
+mod commands;
+mod config;
+
+use clap::{Parser, Subcommand};
+
+/// Chat on a Suda server from the command line.
+#[derive(Debug, Parser)]
+#[command(name = "suda", version, about)]
+pub struct Cli {
+    /// The server's URL [default: from the config file, else http://127.0.0.1:8080].
+    #[arg(long, global = true, env = "SUDA_SERVER")]
+    server: Option<String>,
+    /// The bearer token [default: from `suda login`].
+    #[arg(long, global = true, env = "SUDA_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a member and sign in as them.
+    Signup {
+        /// The member name.
+        name: String,
+        /// The password [default: read a line from standard input].
+        #[arg(long, env = "SUDA_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Sign in and keep the token in the config file.
+    Login {
+        /// The member name.
+        name: String,
+        /// The password [default: read a line from standard input].
+        #[arg(long, env = "SUDA_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Revoke the token and forget it.
+    Logout,
+    /// List your channels with unread counts.
+    Channels,
+    /// Show a channel's latest messages.
+    History {
+        /// Channel id or name.
+        channel: String,
+        /// How many events.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Send a message.
+    Send {
+        /// Channel id or name.
+        channel: String,
+        /// The text.
+        text: String,
+    },
+    /// Create a group channel.
+    Create {
+        /// Its name.
+        name: String,
+        /// Members to add, by name.
+        #[arg(long = "member")]
+        members: Vec<String>,
+    },
+    /// Join a group channel by id.
+    Join {
+        /// Channel id.
+        channel: String,
+    },
+    /// Leave a group channel.
+    Leave {
+        /// Channel id or name.
+        channel: String,
+    },
+    /// Mark a channel read.
+    Read {
+        /// Channel id or name.
+        channel: String,
+    },
+    /// Print events as they happen, until interrupted.
+    Tail,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match commands::run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("suda: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! The `suda` binary against a real server in this process: the commands a
+//! person types, and the sentences they get when something is wrong.
+
+use std::{path::Path, time::Duration};
+
+use tokio::{net::TcpListener, process::Command, sync::oneshot};
+
+struct Server {
+    url: String,
+    _stop: oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+}
+
+async fn server() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let config = suda_server::Config {
+        database_url: format!("sqlite:{}", dir.path().join("suda.db").display()),
+        sign_ups_per_minute: 100_000,
+        ..suda_server::Config::default()
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(suda_server::run(listener, config, async move {
+        let _ = stopped.await;
+    }));
+    let http = accepts_connections(&url).await;
+    assert!(http, "server did not start");
+    Server {
+        url,
+        _stop: stop,
+        _dir: dir,
+    }
+}
+
+/// Waits for the port to accept connections (no HTTP client needed).
+async fn accepts_connections(url: &str) -> bool {
+    let addr = url.trim_start_matches("http://").to_owned();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while tokio::time::Instant::now() < deadline {
+        if tokio::net::TcpStream::connect(&addr).await.is_ok() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    false
+}
+
+struct Run {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+async fn suda(server: &str, config: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_suda"))
+        .args(args)
+        .env("SUDA_SERVER", server)
+        .env("SUDA_CONFIG", config)
+        // Each test member keeps its token in its own config file; the
+        // keychain is per user and would be shared between them.
+        .env("SUDA_NO_KEYCHAIN", "1")
+        .env_remove("SUDA_TOKEN")
+        .output()
+        .await
+        .unwrap();
+    Run {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[tokio::test]
+async fn signup_create_send_and_history_round_trip() {
+    let s = server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (alice, bob) = (dir.path().join("alice.json"), dir.path().join("bob.json"));
+    let pw = ["--password", "password-123"];
+    let signed_up = suda(&s.url, &bob, &[&["signup", "bob"][..], &pw].concat()).await;
+    assert!(signed_up.ok);
+    assert!(
+        signed_up.stderr.contains("no OS keychain"),
+        "without a keychain the user is told where the token went: {}",
+        signed_up.stderr
+    );
+    let kept: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&bob).unwrap()).unwrap();
+    assert!(kept["token"].is_string());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&bob).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the token file is the user's only");
+    }
+    assert!(
+        suda(&s.url, &alice, &[&["signup", "alice"][..], &pw].concat())
+            .await
+            .ok
+    );
+    let created = suda(&s.url, &alice, &["create", "lobby", "--member", "bob"]).await;
+    assert!(created.ok, "{}", created.stderr);
+    let sent = suda(&s.url, &alice, &["send", "lobby", "hello bob"]).await;
+    assert!(sent.ok, "{}", sent.stderr);
+    let channels = suda(&s.url, &bob, &["channels"]).await;
+    assert!(
+        channels.stdout.contains("lobby  (1 unread)"),
+        "{}",
+        channels.stdout
+    );
+    let history = suda(&s.url, &bob, &["history", "lobby"]).await;
+    assert!(
+        history.stdout.contains("alice: hello bob"),
+        "{}",
+        history.stdout
+    );
+    assert!(suda(&s.url, &bob, &["read", "lobby"]).await.ok);
+    let channels = suda(&s.url, &bob, &["channels", "--json"]).await;
+    let json: serde_json::Value = serde_json::from_str(&channels.stdout).unwrap();
+    assert_eq!(json[0]["unread"], 0);
+    assert!(suda(&s.url, &bob, &["logout"]).await.ok);
+    let after = suda(&s.url, &bob, &["channels"]).await;
+    assert!(
+        !after.ok && after.stderr.contains("suda login"),
+        "{}",
+        after.stderr
+    );
+}
+
+#[tokio::test]
+async fn errors_say_what_to_do_next() {
+    let s = server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let me = dir.path().join("me.json");
+    let unreachable = suda("http://127.0.0.1:9", &me, &["channels"]).await;
+    assert!(!unreachable.ok);
+    assert!(
+        unreachable.stderr.contains("cannot reach") && unreachable.stderr.contains("SUDA_SERVER"),
+        "{}",
+        unreachable.stderr
+    );
+    let no_token = suda(&s.url, &me, &["channels"]).await;
+    assert!(
+        no_token.stderr.contains("suda login"),
+        "{}",
+        no_token.stderr
+    );
+    assert!(
+        suda(
+            &s.url,
+            &me,
+            &["signup", "erin", "--password", "password-123"]
+        )
+        .await
+        .ok
+    );
+    let unknown = suda(&s.url, &me, &["send", "nowhere", "hi"]).await;
+    assert!(!unknown.ok);
+    assert!(
+        unknown.stderr.contains("unknown channel"),
+        "{}",
+        unknown.stderr
+    );
+}

@@ -1,0 +1,24 @@
+//! The headless Suda chat client.
+//!
+//! Everything a Suda front end needs except the front end: signing in, the
+//! GraphQL reads and writes, the member's one event subscription (resume,
+//! backoff, transport fallback), channel and unread state, the notification
+//! policy and a persistent outbox. It knows nothing of Tauri or terminals:
+//! a [`Session`] hands out a typed stream of [`ClientEvent`]s and the desktop
+//! shell, the CLI and the tests each render them their own way.
+
+pub mod error;
+pub mod graphql;
+pub mod notify;
+pub mod outbox;
+pub mod session;
+pub mod state;
+pub mod subscription;
+pub mod transport;
+mod wire;
+
+pub use error::{ClientError, ClientResult};
+pub use session::{actions::HistoryPage, ClientEvent, Session, SessionOptions, Snapshot};
+pub use state::{Channel, ChannelKind};
+pub use subscription::{ConnectionState, OfflineReason, SubscriptionConfig};
+pub use transport::TransportKind;

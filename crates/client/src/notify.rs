@@ -1,0 +1,266 @@
+//! When a message deserves a desktop notification, and what it shows.
+//!
+//! A pure policy so it can be pinned by a table test and reused by every
+//! shell: the desktop app raises what [`Notifier::decide`] returns, the CLI
+//! and tests just look at it. Notify only about someone else's message that
+//! the member cannot already see (another channel, or the app in the
+//! background), unless the channel is muted or do-not-disturb is on. A
+//! burst in one channel becomes one notification, and the preview shows no
+//! more than the member allowed (the lock screen may be public).
+
+use std::{
+    collections::{HashMap, HashSet},
+    time::{Duration, Instant},
+};
+
+use serde::{Deserialize, Serialize};
+use suda_protocol::{ChannelId, ChatEvent, EventId, EventType, MemberId};
+
+/// How much of a message a notification may show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Preview {
+    /// Who wrote it and the text.
+    #[default]
+    SenderAndText,
+    /// Who wrote it, not what.
+    SenderOnly,
+    /// Only that something arrived.
+    Nothing,
+}
+
+/// The member's notification settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotifySettings {
+    /// Channels that never notify.
+    pub muted: HashSet<ChannelId>,
+    /// Nothing notifies.
+    pub do_not_disturb: bool,
+    /// What a notification shows.
+    pub preview: Preview,
+    /// Messages in one channel closer together than this are one burst.
+    pub coalesce_window: Duration,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        NotifySettings {
+            muted: HashSet::new(),
+            do_not_disturb: false,
+            preview: Preview::default(),
+            coalesce_window: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What the member can see right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attention {
+    /// The signed-in member.
+    pub me: MemberId,
+    /// The channel on screen.
+    pub in_view: Option<ChannelId>,
+    /// Whether the app has the focus.
+    pub focused: bool,
+}
+
+/// The policy without memory: whether this event, on its own, deserves a
+/// notification.
+pub fn deserves_notification(
+    event: &ChatEvent,
+    attention: &Attention,
+    settings: &NotifySettings,
+) -> bool {
+    let someone_else = event.event_type == EventType::Chat && event.sender.id != attention.me;
+    let unseen = attention.in_view != Some(event.chat_channel_id) || !attention.focused;
+    someone_else
+        && unseen
+        && !settings.muted.contains(&event.chat_channel_id)
+        && !settings.do_not_disturb
+}
+
+/// A notification to raise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Notification {
+    /// The channel to open when it is clicked.
+    pub channel_id: ChannelId,
+    /// The message that raised it.
+    pub event_id: EventId,
+    /// The headline.
+    pub title: String,
+    /// The text under it.
+    pub body: String,
+}
+
+/// The policy with memory of recent notifications, for coalescing.
+#[derive(Debug, Default)]
+pub struct Notifier {
+    /// Per channel, when the last notification was raised.
+    last: HashMap<ChannelId, Instant>,
+}
+
+impl Notifier {
+    /// Decides about one event at time `now`. A message within the
+    /// coalescing window after the channel's last notification is part of
+    /// the same burst and raises nothing new; a conversation that goes on
+    /// still notifies once per window, so it is never silent for long.
+    pub fn decide(
+        &mut self,
+        event: &ChatEvent,
+        channel_name: &str,
+        attention: &Attention,
+        settings: &NotifySettings,
+        now: Instant,
+    ) -> Option<Notification> {
+        if !deserves_notification(event, attention, settings) {
+            return None;
+        }
+        let last = self.last.get(&event.chat_channel_id);
+        if last.is_some_and(|t| now.saturating_duration_since(*t) < settings.coalesce_window) {
+            return None;
+        }
+        self.last.insert(event.chat_channel_id, now);
+        let sender = &event.sender.member_name;
+        let (title, body) = match settings.preview {
+            Preview::SenderAndText => (
+                format!("{sender} in {channel_name}"),
+                event.message.clone().unwrap_or_default(),
+            ),
+            Preview::SenderOnly => (
+                format!("{sender} in {channel_name}"),
+                "New message".to_owned(),
+            ),
+            Preview::Nothing => ("Suda".to_owned(), "New message".to_owned()),
+        };
+        Some(Notification {
+            channel_id: event.chat_channel_id,
+            event_id: event.id,
+            title,
+            body,
+        })
+    }
+
+    /// Forgets a channel's burst (the member opened it).
+    pub fn seen(&mut self, channel: ChannelId) {
+        self.last.remove(&channel);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use suda_protocol::MemberRef;
+
+    use super::*;
+
+    const ME: MemberId = MemberId(1);
+    const OTHER: MemberId = MemberId(2);
+    const HERE: ChannelId = ChannelId(10);
+    const THERE: ChannelId = ChannelId(20);
+
+    fn event(channel: ChannelId, sender: MemberId, kind: EventType) -> ChatEvent {
+        ChatEvent {
+            chat_channel_id: channel,
+            id: EventId(5),
+            event_type: kind,
+            created_at: String::new(),
+            message: Some("secret plans".into()),
+            sender: MemberRef {
+                id: sender,
+                member_name: "bob".into(),
+                profile_image: None,
+            },
+            client_key: None,
+        }
+    }
+
+    #[test]
+    fn the_policy_table() {
+        use EventType::*;
+        // (sender, channel, kind, focused, muted, dnd) => notify?
+        let rows = [
+            (OTHER, THERE, Chat, true, false, false, true),
+            (OTHER, HERE, Chat, true, false, false, false),
+            (OTHER, HERE, Chat, false, false, false, true),
+            (ME, THERE, Chat, false, false, false, false),
+            (OTHER, THERE, Chat, true, true, false, false),
+            (OTHER, THERE, Chat, false, false, true, false),
+            (OTHER, THERE, Join, false, false, false, false),
+            (OTHER, THERE, Leave, false, false, false, false),
+        ];
+        for (i, (sender, channel, kind, focused, muted, dnd, want)) in rows.into_iter().enumerate()
+        {
+            let attention = Attention {
+                me: ME,
+                in_view: Some(HERE),
+                focused,
+            };
+            let mut settings = NotifySettings {
+                do_not_disturb: dnd,
+                ..NotifySettings::default()
+            };
+            if muted {
+                settings.muted.insert(channel);
+            }
+            let got = deserves_notification(&event(channel, sender, kind), &attention, &settings);
+            assert_eq!(got, want, "row {i}");
+        }
+    }
+
+    #[test]
+    fn a_burst_in_one_channel_is_one_notification() {
+        let attention = Attention {
+            me: ME,
+            in_view: None,
+            focused: true,
+        };
+        let settings = NotifySettings::default();
+        let mut n = Notifier::default();
+        let t0 = Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        let ev = event(THERE, OTHER, EventType::Chat);
+        let mut decide = |ev: &ChatEvent, s: u64| {
+            n.decide(ev, "#there", &attention, &settings, at(s))
+                .is_some()
+        };
+        assert!(decide(&ev, 0));
+        assert!(!decide(&ev, 5));
+        assert!(!decide(&ev, 9));
+        // Another channel is its own burst.
+        assert!(decide(&event(ChannelId(30), OTHER, EventType::Chat), 9));
+        // Once the window has passed, the conversation notifies again.
+        assert!(decide(&ev, 12));
+        assert!(!decide(&ev, 15));
+    }
+
+    #[test]
+    fn previews_show_no_more_than_allowed() {
+        let attention = Attention {
+            me: ME,
+            in_view: None,
+            focused: true,
+        };
+        let ev = event(THERE, OTHER, EventType::Chat);
+        let show = |preview| {
+            let settings = NotifySettings {
+                preview,
+                ..NotifySettings::default()
+            };
+            let n = Notifier::default()
+                .decide(&ev, "#there", &attention, &settings, Instant::now())
+                .unwrap();
+            (n.title, n.body)
+        };
+        assert_eq!(
+            show(Preview::SenderAndText),
+            ("bob in #there".into(), "secret plans".into())
+        );
+        assert_eq!(
+            show(Preview::SenderOnly),
+            ("bob in #there".into(), "New message".into())
+        );
+        let (title, body) = show(Preview::Nothing);
+        assert!(!title.contains("bob") && !body.contains("secret"));
+    }
+}

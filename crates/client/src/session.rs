@@ -1,0 +1,397 @@
+//! A signed-in member's client: the one handle a front end holds.
+//!
+//! The session owns the token, the GraphQL client, the member's one
+//! subscription task, the channel state, the notification policy and the
+//! outbox, and reports every change as a [`ClientEvent`] on one broadcast
+//! channel. Front ends render events and call methods; they never touch the
+//! network. State changes are applied here before the event goes out, so a
+//! [`Session::snapshot`] taken after an event always includes it.
+
+use std::{
+    path::PathBuf,
+    sync::{Arc, Mutex, MutexGuard},
+    time::{Duration, Instant},
+};
+
+use serde::Serialize;
+use suda_protocol::{ChannelId, ChatEvent, MemberRef};
+use tokio::{
+    sync::{broadcast, watch},
+    task::JoinHandle,
+};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    error::{ClientError, ClientResult},
+    graphql::{ops, Api},
+    notify::{Attention, Notification, Notifier, NotifySettings},
+    outbox::{Outbox, OutboxEntry, OutboxState},
+    state::{Channel, ChatState},
+    subscription::{self, ConnectionState, OfflineReason, SubscriptionConfig},
+    wire,
+};
+
+/// Everything a front end hears from the client.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", content = "payload", rename_all = "camelCase")]
+pub enum ClientEvent {
+    /// A channel event from the stream, once, in order.
+    Message(ChatEvent),
+    /// The channel list, unread counts or order changed.
+    ChannelsChanged(Vec<Channel>),
+    /// The subscription's state changed.
+    Connection(ConnectionState),
+    /// The server could not resume; channels were refetched and open
+    /// conversations should be reloaded.
+    Resynced,
+    /// A send changed state.
+    OutboxChanged(Vec<OutboxEntry>),
+    /// A notification to raise.
+    Notify(Notification),
+}
+
+/// What the client knows right now.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Snapshot {
+    /// The signed-in member.
+    pub me: Option<MemberRef>,
+    /// The channels, most recently active first.
+    pub channels: Vec<Channel>,
+    /// The channel on screen.
+    pub in_view: Option<ChannelId>,
+    /// Whether the app has the focus.
+    pub focused: bool,
+    /// The subscription's state.
+    pub connection: ConnectionState,
+    /// Sends not yet settled, and failed ones.
+    pub outbox: Vec<OutboxEntry>,
+}
+
+/// How to build a [`Session`].
+#[derive(Clone)]
+pub struct SessionOptions {
+    /// The server's base URL, e.g. `http://127.0.0.1:8080`.
+    pub server: String,
+    /// A token kept from an earlier sign-in.
+    pub token: Option<String>,
+    /// Where the outbox lives; `None` keeps it in memory.
+    pub data_dir: Option<PathBuf>,
+    /// The subscription's timings.
+    pub subscription: SubscriptionConfig,
+    /// Notification settings.
+    pub notify: NotifySettings,
+}
+
+impl std::fmt::Debug for SessionOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionOptions")
+            .field("server", &self.server)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("data_dir", &self.data_dir)
+            .field("subscription", &self.subscription)
+            .field("notify", &self.notify)
+            .finish()
+    }
+}
+
+impl SessionOptions {
+    /// Defaults for the server at `server`.
+    pub fn new(server: impl Into<String>) -> Self {
+        SessionOptions {
+            server: server.into(),
+            token: None,
+            data_dir: None,
+            subscription: SubscriptionConfig::default(),
+            notify: NotifySettings::default(),
+        }
+    }
+}
+
+/// What the session and its subscription task share.
+pub(crate) struct Shared {
+    pub(crate) api: Api,
+    pub(crate) config: SubscriptionConfig,
+    state: Mutex<ChatState>,
+    connection: watch::Sender<ConnectionState>,
+    events: broadcast::Sender<ClientEvent>,
+    outbox: Mutex<Outbox>,
+    /// Held while the outbox is flushed, so no send is in flight twice.
+    flushing: tokio::sync::Mutex<()>,
+    /// Woken by [`Session::retry_now`] to cut a reconnect wait short.
+    pub(crate) wake: tokio::sync::Notify,
+    notifier: Mutex<Notifier>,
+    notify: Mutex<NotifySettings>,
+    /// Child tasks (outbox flushes); aborted when the subscription stops.
+    children: Mutex<Vec<JoinHandle<()>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Shared {
+    pub(crate) fn emit(&self, event: ClientEvent) {
+        // No receiver is fine: nobody is listening yet.
+        let _ = self.events.send(event);
+    }
+
+    pub(crate) fn set_connection(&self, state: ConnectionState) {
+        let changed = self.connection.send_if_modified(|s| {
+            let changed = *s != state;
+            *s = state.clone();
+            changed
+        });
+        if changed {
+            self.emit(ClientEvent::Connection(state));
+        }
+    }
+
+    fn channels_changed(&self) {
+        let channels = lock(&self.state).channels().to_vec();
+        self.emit(ClientEvent::ChannelsChanged(channels));
+    }
+
+    fn outbox_changed(&self) {
+        let entries = lock(&self.outbox).entries().to_vec();
+        self.emit(ClientEvent::OutboxChanged(entries));
+    }
+
+    async fn refresh(&self) -> ClientResult<Vec<Channel>> {
+        let data = self
+            .api
+            .run::<ops::Channels>(ops::channels::Variables)
+            .await?;
+        let channels = data
+            .my_chat_channels
+            .into_iter()
+            .map(Channel::try_from)
+            .collect::<ClientResult<Vec<_>>>()?;
+        lock(&self.state).replace_channels(channels.clone());
+        self.channels_changed();
+        Ok(channels)
+    }
+
+    /// Refetches the channel list; a failure only leaves it stale until the
+    /// next connect.
+    pub(crate) async fn refresh_quietly(&self) {
+        if let Err(e) = self.refresh().await {
+            tracing::warn!(error = %e, "could not refetch channels");
+        }
+    }
+
+    /// Applies one stream event, decides on a notification, settles the
+    /// matching send, then tells the front end.
+    pub(crate) async fn on_event(&self, event: ChatEvent) {
+        let (applied, notification) = {
+            let mut state = lock(&self.state);
+            let applied = state.apply(&event);
+            let notification = state.me().and_then(|me| {
+                let attention = Attention {
+                    me: me.id,
+                    in_view: state.in_view(),
+                    focused: state.focused(),
+                };
+                let name = state
+                    .channel(event.chat_channel_id)
+                    .map_or_else(|| "a new channel".to_owned(), |c| c.name.clone());
+                lock(&self.notifier).decide(
+                    &event,
+                    &name,
+                    &attention,
+                    &lock(&self.notify),
+                    Instant::now(),
+                )
+            });
+            (applied, notification)
+        };
+        if let Some(key) = &event.client_key {
+            let settled = lock(&self.outbox).settle(key, OutboxState::Sent { event_id: event.id });
+            if matches!(settled, Ok(true)) {
+                self.outbox_changed();
+            }
+        }
+        self.emit(ClientEvent::Message(event));
+        if applied.refetch {
+            self.refresh_quietly().await;
+        } else if applied.channels_changed {
+            self.channels_changed();
+        }
+        if let Some(n) = notification {
+            self.emit(ClientEvent::Notify(n));
+        }
+    }
+
+    /// Sends every pending message of the member, oldest first, stopping at
+    /// the first one that fails for a reason that may pass (the next
+    /// connect retries it).
+    pub(crate) async fn flush(&self) {
+        let _one_at_a_time = self.flushing.lock().await;
+        let Some(me) = lock(&self.state).me().map(|m| m.id) else {
+            return;
+        };
+        let pending = lock(&self.outbox).pending(me);
+        for entry in pending {
+            if lock(&self.outbox).get(&entry.key).map(|e| &e.state) != Some(&OutboxState::Pending) {
+                continue; // Settled by its stream event meanwhile.
+            }
+            let vars = ops::send::Variables {
+                channel_id: entry.channel.to_string(),
+                message: entry.text.clone(),
+                client_key: Some(entry.key.clone()),
+            };
+            let state = match self.api.run::<ops::Send>(vars).await {
+                Ok(data) => match wire::sent(data.send_chat_message) {
+                    Ok(event) => OutboxState::Sent { event_id: event.id },
+                    Err(e) => OutboxState::Failed {
+                        reason: e.to_string(),
+                    },
+                },
+                Err(e) if e.is_transient() || e.needs_sign_in() => {
+                    tracing::info!(error = %e, "send deferred");
+                    return;
+                }
+                Err(e) => OutboxState::Failed {
+                    reason: e.to_string(),
+                },
+            };
+            let settled = lock(&self.outbox).settle(&entry.key, state);
+            match settled {
+                Ok(true) => self.outbox_changed(),
+                Ok(false) => {}
+                Err(e) => tracing::error!(error = %e, "could not record a send"),
+            }
+        }
+    }
+
+    /// Whether the signed-in member has sends waiting.
+    pub(crate) fn has_pending(&self) -> bool {
+        let me = lock(&self.state).me().map(|m| m.id);
+        me.is_some_and(|me| !lock(&self.outbox).pending(me).is_empty())
+    }
+
+    /// Flushes the outbox in a task of its own, so the stream keeps flowing.
+    pub(crate) fn spawn_flush(self: &Arc<Self>) {
+        let shared = Arc::clone(self);
+        let task = tokio::spawn(async move { shared.flush().await });
+        let mut children = lock(&self.children);
+        children.retain(|t| !t.is_finished());
+        children.push(task);
+    }
+}
+
+/// A member's client. Dropping it stops the subscription.
+pub struct Session {
+    shared: Arc<Shared>,
+    task: Mutex<Option<(JoinHandle<()>, CancellationToken)>>,
+}
+
+pub mod actions;
+
+impl Session {
+    /// A session against `options.server`; signed in when a token is given
+    /// (call [`Session::resume`] to check it and start the subscription).
+    pub fn new(options: SessionOptions) -> ClientResult<Session> {
+        let http = reqwest::Client::builder()
+            .read_timeout(options.subscription.read_timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| ClientError::Protocol(format!("cannot build the HTTP client: {e}")))?;
+        let outbox = match &options.data_dir {
+            Some(dir) => Outbox::open(dir)?,
+            None => Outbox::in_memory(),
+        };
+        let (connection, _) = watch::channel(ConnectionState::Offline {
+            reason: OfflineReason::SignedOut,
+        });
+        let (events, _) = broadcast::channel(1024);
+        let shared = Shared {
+            api: Api::new(http, &options.server, options.token),
+            config: options.subscription,
+            state: Mutex::new(ChatState::default()),
+            connection,
+            events,
+            outbox: Mutex::new(outbox),
+            flushing: tokio::sync::Mutex::new(()),
+            wake: tokio::sync::Notify::new(),
+            notifier: Mutex::new(Notifier::default()),
+            notify: Mutex::new(options.notify),
+            children: Mutex::new(Vec::new()),
+        };
+        Ok(Session {
+            shared: Arc::new(shared),
+            task: Mutex::new(None),
+        })
+    }
+
+    /// Every change from now on. The channel holds 1024 events; a receiver
+    /// that falls further behind gets `Lagged` and should take a
+    /// [`Session::snapshot`].
+    pub fn events(&self) -> broadcast::Receiver<ClientEvent> {
+        self.shared.events.subscribe()
+    }
+
+    /// The subscription's state, as a watch (for waiting on a state).
+    pub fn connection(&self) -> watch::Receiver<ConnectionState> {
+        self.shared.connection.subscribe()
+    }
+
+    /// What the client knows right now.
+    pub fn snapshot(&self) -> Snapshot {
+        let state = lock(&self.shared.state);
+        Snapshot {
+            me: state.me().cloned(),
+            channels: state.channels().to_vec(),
+            in_view: state.in_view(),
+            focused: state.focused(),
+            connection: self.shared.connection.borrow().clone(),
+            outbox: lock(&self.shared.outbox).entries().to_vec(),
+        }
+    }
+
+    /// The bearer token, to keep for the next start.
+    pub fn token(&self) -> Option<String> {
+        self.shared.api.token()
+    }
+
+    /// Starts the member's subscription, unless it runs already.
+    pub fn start(&self) {
+        let mut task = lock(&self.task);
+        if task.as_ref().is_some_and(|(t, _)| !t.is_finished()) {
+            return;
+        }
+        let stop = CancellationToken::new();
+        let handle = tokio::spawn(subscription::run(Arc::clone(&self.shared), stop.clone()));
+        *task = Some((handle, stop));
+    }
+
+    /// Ends a reconnect wait now (the member pressed "retry now"). Does
+    /// nothing while connected or connecting.
+    pub fn retry_now(&self) {
+        self.shared.wake.notify_waiters();
+    }
+
+    /// Stops the subscription and waits for it.
+    pub async fn stop(&self) {
+        let task = lock(&self.task).take();
+        if let Some((handle, stop)) = task {
+            stop.cancel();
+            let _ = handle.await;
+        }
+        for child in lock(&self.shared.children).drain(..) {
+            child.abort();
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Some((handle, stop)) = lock(&self.task).take() {
+            stop.cancel();
+            handle.abort();
+        }
+        for child in lock(&self.shared.children).drain(..) {
+            child.abort();
+        }
+    }
+}

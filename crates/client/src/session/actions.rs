@@ -1,0 +1,290 @@
+//! The session's requests: signing in and out, reads and writes.
+//!
+//! Each is one GraphQL operation whose answer is converted at the edge and
+//! folded into the session's state before it returns, so the front end sees
+//! the same change whether it came from its own request or from the stream.
+
+use serde::Serialize;
+use suda_protocol::{ChannelId, ChatEvent, ErrorCode, EventId, MemberId, MemberRef};
+
+use super::{lock, Session};
+use crate::{
+    error::{ClientError, ClientResult},
+    graphql::ops,
+    notify::NotifySettings,
+    outbox::OutboxEntry,
+    state::Channel,
+    subscription::{ConnectionState, OfflineReason},
+    wire,
+};
+
+/// A page of a channel's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryPage {
+    /// Newest first, as the server sends them.
+    pub events: Vec<ChatEvent>,
+    /// Whether older events exist.
+    pub has_more: bool,
+    /// Pass as `before` for the next (older) page.
+    pub next_cursor: Option<String>,
+}
+
+impl Session {
+    fn signed_in(&self, token: String, me: MemberRef) -> MemberRef {
+        self.shared.api.set_token(Some(token));
+        lock(&self.shared.state).set_me(Some(me.clone()));
+        me
+    }
+
+    /// Creates a member and signs in. Call [`Session::start`] to subscribe.
+    pub async fn sign_up(&self, name: &str, password: &str) -> ClientResult<MemberRef> {
+        let vars = ops::sign_up::Variables {
+            member_name: name.to_owned(),
+            password: password.to_owned(),
+        };
+        let data = self.shared.api.run::<ops::SignUp>(vars).await?.sign_up;
+        Ok(self.signed_in(data.token, wire::member(data.member)?))
+    }
+
+    /// Signs in. Call [`Session::start`] to subscribe.
+    pub async fn sign_in(&self, name: &str, password: &str) -> ClientResult<MemberRef> {
+        let vars = ops::sign_in::Variables {
+            member_name: name.to_owned(),
+            password: password.to_owned(),
+        };
+        let data = self.shared.api.run::<ops::SignIn>(vars).await?.sign_in;
+        Ok(self.signed_in(data.token, wire::member(data.member)?))
+    }
+
+    /// Checks a kept token and learns who it belongs to.
+    pub async fn resume(&self) -> ClientResult<MemberRef> {
+        if self.shared.api.token().is_none() {
+            return Err(ClientError::NotSignedIn);
+        }
+        let me = wire::member(self.shared.api.run::<ops::Me>(ops::me::Variables).await?.me)?;
+        lock(&self.shared.state).set_me(Some(me.clone()));
+        Ok(me)
+    }
+
+    /// The signed-in member, asking the server when not yet known.
+    pub async fn me(&self) -> ClientResult<MemberRef> {
+        let known = lock(&self.shared.state).me().cloned();
+        match known {
+            Some(me) => Ok(me),
+            None => self.resume().await,
+        }
+    }
+
+    /// Stops the subscription, revokes the token on the server and forgets
+    /// it here. The token is forgotten even when the server cannot be told.
+    pub async fn sign_out(&self) -> ClientResult<()> {
+        self.stop().await;
+        let revoked = match self.shared.api.token() {
+            Some(_) => self
+                .shared
+                .api
+                .run::<ops::SignOut>(ops::sign_out::Variables)
+                .await
+                .map(|_| ()),
+            None => Ok(()),
+        };
+        self.shared.api.set_token(None);
+        lock(&self.shared.state).set_me(None);
+        self.shared.set_connection(ConnectionState::Offline {
+            reason: OfflineReason::SignedOut,
+        });
+        match revoked {
+            Err(e) if !e.needs_sign_in() => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Fetches the member's channels (and replaces the known list).
+    pub async fn channels(&self) -> ClientResult<Vec<Channel>> {
+        self.shared.refresh().await
+    }
+
+    /// One page of a channel's history, newest first.
+    pub async fn history(
+        &self,
+        channel: ChannelId,
+        before: Option<String>,
+        limit: u32,
+    ) -> ClientResult<HistoryPage> {
+        let vars = ops::channel_page::Variables {
+            channel_id: channel.to_string(),
+            before,
+            limit: i64::from(limit),
+        };
+        let page = self
+            .shared
+            .api
+            .run::<ops::ChannelPage>(vars)
+            .await?
+            .chat_channel_events;
+        Ok(HistoryPage {
+            events: page
+                .contents
+                .into_iter()
+                .map(wire::history_event)
+                .collect::<ClientResult<_>>()?,
+            has_more: page.has_more,
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    /// Queues a message and tries to send it now. The returned entry says
+    /// whether it went out; a pending one is retried on every reconnect
+    /// (and after a restart, with a `data_dir`), a failed one is kept.
+    pub async fn send(&self, channel: ChannelId, text: &str) -> ClientResult<OutboxEntry> {
+        if text.trim().is_empty() || text.chars().count() > suda_protocol::MAX_MESSAGE_CHARS {
+            return Err(ClientError::Api {
+                code: ErrorCode::BadUserInput,
+                message: format!(
+                    "a message must have 1 to {} characters",
+                    suda_protocol::MAX_MESSAGE_CHARS
+                ),
+            });
+        }
+        let me = self.me().await?;
+        let entry = lock(&self.shared.outbox).enqueue(me.id, channel, text.to_owned())?;
+        self.shared.outbox_changed();
+        self.shared.flush().await;
+        let now = lock(&self.shared.outbox).get(&entry.key).cloned();
+        Ok(now.unwrap_or(entry))
+    }
+
+    /// Retries every pending send now.
+    pub async fn flush_outbox(&self) {
+        self.shared.flush().await;
+    }
+
+    /// Forgets a failed send the member has seen.
+    pub fn dismiss(&self, key: &str) -> ClientResult<()> {
+        lock(&self.shared.outbox).dismiss(key)?;
+        self.shared.outbox_changed();
+        Ok(())
+    }
+
+    /// Marks a channel read up to `up_to` (default: everything).
+    pub async fn mark_read(&self, channel: ChannelId, up_to: Option<EventId>) -> ClientResult<()> {
+        let vars = ops::mark_read::Variables {
+            channel_id: channel.to_string(),
+            up_to: up_to.map(|e| e.to_string()),
+        };
+        let read = self
+            .shared
+            .api
+            .run::<ops::MarkRead>(vars)
+            .await?
+            .mark_channel_read;
+        let marker = read
+            .last_read_event_id
+            .as_deref()
+            .map(wire::id::<EventId>)
+            .transpose()?;
+        lock(&self.shared.state).set_read(
+            channel,
+            u32::try_from(read.un_read_cnt).unwrap_or(0),
+            marker,
+        );
+        lock(&self.shared.notifier).seen(channel);
+        self.shared.channels_changed();
+        Ok(())
+    }
+
+    fn learned(&self, channel: Channel) -> Channel {
+        lock(&self.shared.state).upsert(channel.clone());
+        self.shared.channels_changed();
+        channel
+    }
+
+    /// Creates a group channel with the member and `members` in it.
+    pub async fn create_group(&self, name: &str, members: &[MemberId]) -> ClientResult<Channel> {
+        let vars = ops::create_group::Variables {
+            name: name.to_owned(),
+            member_ids: Some(members.iter().map(|m| m.to_string()).collect()),
+        };
+        let c = self.shared.api.run::<ops::CreateGroup>(vars).await?;
+        Ok(self.learned(Channel::try_from(c.create_group_channel)?))
+    }
+
+    /// Finds a member by name.
+    pub async fn find_member(&self, name: &str) -> ClientResult<MemberRef> {
+        let vars = ops::find_member::Variables {
+            member_name: name.to_owned(),
+        };
+        wire::member(self.shared.api.run::<ops::FindMember>(vars).await?.member)
+    }
+
+    /// Opens the direct channel with another member.
+    pub async fn open_direct(&self, member: MemberId) -> ClientResult<Channel> {
+        let vars = ops::open_direct::Variables {
+            member_id: member.to_string(),
+        };
+        let c = self.shared.api.run::<ops::OpenDirect>(vars).await?;
+        Ok(self.learned(Channel::try_from(c.open_direct_channel)?))
+    }
+
+    /// Joins a group channel.
+    pub async fn join(&self, channel: ChannelId) -> ClientResult<Channel> {
+        let vars = ops::join::Variables {
+            channel_id: channel.to_string(),
+        };
+        let c = self.shared.api.run::<ops::Join>(vars).await?;
+        Ok(self.learned(Channel::try_from(c.join_channel)?))
+    }
+
+    /// Leaves a group channel.
+    pub async fn leave(&self, channel: ChannelId) -> ClientResult<()> {
+        let vars = ops::leave::Variables {
+            channel_id: channel.to_string(),
+        };
+        self.shared.api.run::<ops::Leave>(vars).await?;
+        lock(&self.shared.state).remove(channel);
+        self.shared.channels_changed();
+        Ok(())
+    }
+
+    /// Adds another member to a group channel.
+    pub async fn invite(&self, channel: ChannelId, member: MemberId) -> ClientResult<()> {
+        let vars = ops::invite::Variables {
+            channel_id: channel.to_string(),
+            member_id: member.to_string(),
+        };
+        self.shared.api.run::<ops::Invite>(vars).await?;
+        Ok(())
+    }
+
+    /// The members of a channel.
+    pub async fn members(&self, channel: ChannelId) -> ClientResult<Vec<MemberRef>> {
+        let vars = ops::channel_members::Variables {
+            channel_id: channel.to_string(),
+        };
+        let data = self.shared.api.run::<ops::ChannelMembers>(vars).await?;
+        data.chat_channel_members
+            .into_iter()
+            .map(wire::member)
+            .collect()
+    }
+
+    /// Records the channel on screen: its messages stop counting as unread
+    /// and its burst of notifications is forgotten.
+    pub fn set_in_view(&self, channel: Option<ChannelId>) {
+        lock(&self.shared.state).set_in_view(channel);
+        if let Some(c) = channel {
+            lock(&self.shared.notifier).seen(c);
+        }
+    }
+
+    /// Records whether the app has the focus.
+    pub fn set_focused(&self, focused: bool) {
+        lock(&self.shared.state).set_focused(focused);
+    }
+
+    /// Replaces the notification settings.
+    pub fn set_notify_settings(&self, settings: NotifySettings) {
+        *lock(&self.shared.notify) = settings;
+    }
+}

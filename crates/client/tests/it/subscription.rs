@@ -1,0 +1,286 @@
+//! The member's one subscription: once-only delivery, resume across a cut,
+//! resync, a refused token, and the state and notifications it drives.
+
+use suda_client::{
+    outbox::OutboxState, ClientEvent, ConnectionState, OfflineReason, Session, TransportKind,
+};
+use suda_protocol::ChannelId;
+
+use crate::{
+    harness::{server_config, wait_live, Recorder, TestServer},
+    proxy::Proxy,
+};
+
+/// Alice and Bob in one group channel, both live; Bob through `via`.
+async fn pair(
+    server: &TestServer,
+    via: Option<&Proxy>,
+) -> (Session, Recorder, Session, Recorder, ChannelId) {
+    let (alice, alice_events) = server.member("alice", None).await;
+    let (bob, bob_events) = server.member("bob", via).await;
+    let bob_id = bob.snapshot().me.unwrap().id;
+    let group = alice.create_group("pair", &[bob_id]).await.unwrap();
+    (alice, alice_events, bob, bob_events, group.id)
+}
+
+async fn say(session: &Session, channel: ChannelId, text: &str) {
+    let sent = session.send(channel, text).await.unwrap();
+    assert!(
+        matches!(sent.state, OutboxState::Sent { .. }),
+        "{text}: {sent:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_message_reaches_the_other_member_exactly_once() {
+    let server = TestServer::start().await;
+    let (alice, _, _bob, bob_events, channel) = pair(&server, None).await;
+    say(&alice, channel, "hello").await;
+    // A later message proves the stream moved past the first one.
+    say(&alice, channel, "marker").await;
+    bob_events.wait_text("marker").await;
+    assert_eq!(bob_events.texts(), ["hello", "marker"]);
+}
+
+#[tokio::test]
+async fn a_cut_mid_burst_loses_nothing_and_repeats_nothing() {
+    let server = TestServer::start().await;
+    let proxy = Proxy::start(server.addr).await;
+    let (alice, _) = server.member("alice", None).await;
+    let bob = server.session_with(Some(&proxy), |o| {
+        o.subscription.transports = vec![TransportKind::Sse];
+    });
+    let bob_id = bob.sign_up("bob", "password-123").await.unwrap().id;
+    let bob_events = Recorder::start(&bob);
+    bob.start();
+    wait_live(&bob).await;
+    let channel = alice.create_group("burst", &[bob_id]).await.unwrap().id;
+
+    let texts: Vec<String> = (1..=60).map(|i| format!("m{i}")).collect();
+    for t in &texts[..20] {
+        say(&alice, channel, t).await;
+    }
+    bob_events.wait_text("m5").await;
+    proxy.cut_and_refuse();
+    for t in &texts[20..40] {
+        say(&alice, channel, t).await;
+    }
+    bob_events
+        .wait("a reconnect attempt", |events| {
+            events.iter().any(|e| {
+                matches!(
+                    e,
+                    ClientEvent::Connection(ConnectionState::Reconnecting { .. })
+                )
+            })
+        })
+        .await;
+    proxy.restore();
+    for t in &texts[40..] {
+        say(&alice, channel, t).await;
+    }
+    bob_events.wait_text("m60").await;
+
+    assert_eq!(bob_events.texts(), texts, "every message once, in order");
+    let states = bob_events.states();
+    let reconnecting = states
+        .iter()
+        .position(|s| matches!(s, ConnectionState::Reconnecting { .. }))
+        .expect("a Reconnecting state");
+    assert!(
+        states[reconnecting..]
+            .iter()
+            .any(|s| matches!(s, ConnectionState::Live { .. })),
+        "Live again after Reconnecting: {states:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_silent_connection_is_given_up_after_the_read_timeout_and_resumed() {
+    let server = TestServer::start().await;
+    let proxy = Proxy::start(server.addr).await;
+    let (alice, _, bob, bob_events, channel) = pair(&server, Some(&proxy)).await;
+    say(&alice, channel, "before").await;
+    bob_events.wait_text("before").await;
+    proxy.stall();
+    say(&alice, channel, "during").await;
+    // The stalled stream carries neither the message nor keep-alives; the
+    // read timeout (3 s in tests) ends it and the resume brings the message.
+    bob_events.wait_text("during").await;
+    assert_eq!(bob_events.texts(), ["before", "during"]);
+    assert!(bob_events
+        .states()
+        .iter()
+        .any(|s| matches!(s, ConnectionState::Reconnecting { .. })));
+    drop(bob);
+}
+
+#[tokio::test]
+async fn a_position_too_old_to_resume_leads_to_a_refetch() {
+    let server = TestServer::start_with(suda_server::Config {
+        replay_window: 3,
+        ..server_config()
+    })
+    .await;
+    let proxy = Proxy::start(server.addr).await;
+    let (alice, _, bob, bob_events, channel) = pair(&server, Some(&proxy)).await;
+    say(&alice, channel, "before").await;
+    bob_events.wait_text("before").await;
+
+    proxy.cut_and_refuse();
+    for i in 0..10 {
+        say(&alice, channel, &format!("missed {i}")).await;
+    }
+    let bob_id = bob.snapshot().me.unwrap().id;
+    let new_channel = alice.create_group("while away", &[bob_id]).await.unwrap();
+    proxy.restore();
+
+    bob_events
+        .wait("Resynced", |events| {
+            events.iter().any(|e| matches!(e, ClientEvent::Resynced))
+        })
+        .await;
+    let snapshot = bob.snapshot();
+    assert!(
+        snapshot.channels.iter().any(|c| c.id == new_channel.id),
+        "the channel made while away came with the refetch"
+    );
+    let pair = snapshot.channels.iter().find(|c| c.id == channel).unwrap();
+    assert_eq!(pair.unread, 11, "unread counts come from the server");
+    // Missed messages are not replayed one by one...
+    assert!(!bob_events.texts().iter().any(|t| t.starts_with("missed")));
+    // ...but live ones flow again.
+    say(&alice, channel, "after").await;
+    bob_events.wait_text("after").await;
+}
+
+#[tokio::test]
+async fn a_refused_token_stops_the_subscription_and_asks_to_sign_in_again() {
+    let server = TestServer::start().await;
+    let session = server.session_with(None, |o| o.token = Some("not-a-token".into()));
+    let events = Recorder::start(&session);
+    session.start();
+    events
+        .wait("Offline(SignInAgain)", |events| {
+            events.iter().any(|e| {
+                matches!(
+                    e,
+                    ClientEvent::Connection(ConnectionState::Offline {
+                        reason: OfflineReason::SignInAgain
+                    })
+                )
+            })
+        })
+        .await;
+    assert!(session.resume().await.unwrap_err().needs_sign_in());
+}
+
+#[tokio::test]
+async fn unread_counts_follow_messages_outside_the_view_and_mark_read_resets_them() {
+    let server = TestServer::start().await;
+    let (alice, _, bob, bob_events, channel) = pair(&server, None).await;
+    bob_events
+        .wait("the new channel in Bob's list", |events| {
+            events.iter().any(|e| matches!(e, ClientEvent::ChannelsChanged(cs) if cs.iter().any(|c| c.id == channel)))
+        })
+        .await;
+    say(&alice, channel, "one").await;
+    say(&alice, channel, "two").await;
+    bob_events.wait_text("two").await;
+    let unread = |s: &Session| {
+        s.snapshot()
+            .channels
+            .iter()
+            .find(|c| c.id == channel)
+            .map(|c| c.unread)
+    };
+    assert_eq!(unread(&bob), Some(2));
+
+    bob.set_in_view(Some(channel));
+    say(&alice, channel, "three").await;
+    bob_events.wait_text("three").await;
+    assert_eq!(unread(&bob), Some(2), "a message on screen is not unread");
+
+    bob.mark_read(channel, None).await.unwrap();
+    assert_eq!(unread(&bob), Some(0));
+    assert_eq!(
+        bob.channels()
+            .await
+            .unwrap()
+            .iter()
+            .find(|c| c.id == channel)
+            .unwrap()
+            .unread,
+        0,
+        "the server agrees"
+    );
+}
+
+#[tokio::test]
+async fn a_burst_in_a_channel_out_of_view_raises_one_notification() {
+    let server = TestServer::start().await;
+    let (alice, _, bob, bob_events, channel) = pair(&server, None).await;
+    bob.set_focused(true);
+    for t in ["a", "b", "c"] {
+        say(&alice, channel, t).await;
+    }
+    bob_events.wait_text("c").await;
+    let notes: Vec<_> = bob_events
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            ClientEvent::Notify(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0].title, "alice in pair");
+    assert_eq!(notes[0].body, "a");
+}
+
+#[tokio::test]
+async fn retry_now_cuts_a_long_reconnect_wait_short() {
+    use std::time::Duration;
+
+    let server = TestServer::start().await;
+    let proxy = Proxy::start(server.addr).await;
+    let bob = server.session_with(Some(&proxy), |o| {
+        o.subscription.backoff_base = Duration::from_secs(60);
+        o.subscription.backoff_max = Duration::from_secs(60);
+    });
+    bob.sign_up("bob", "password-123").await.unwrap();
+    bob.start();
+    wait_live(&bob).await;
+    let mut connection = bob.connection();
+    // The wait is random (full jitter): repeat until one is long enough
+    // that only "retry now" can end it within the deadline below.
+    for _ in 0..20 {
+        proxy.cut_and_refuse();
+        let state = tokio::time::timeout(
+            Duration::from_secs(10),
+            connection.wait_for(|c| matches!(c, ConnectionState::Reconnecting { .. })),
+        )
+        .await
+        .expect("reconnecting after the cut")
+        .unwrap()
+        .clone();
+        proxy.restore();
+        let ConnectionState::Reconnecting { in_secs } = state else {
+            unreachable!()
+        };
+        if in_secs < 10 {
+            wait_live(&bob).await;
+            continue;
+        }
+        bob.retry_now();
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            connection.wait_for(|c| matches!(c, ConnectionState::Live { .. })),
+        )
+        .await
+        .expect("live within 5 s of retry now, not after the long wait")
+        .unwrap();
+        return;
+    }
+    panic!("never drew a wait of 10 s or more in 20 tries");
+}
