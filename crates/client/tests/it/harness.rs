@@ -192,6 +192,17 @@ impl Recorder {
             .collect()
     }
 
+    /// The ids of the channel events seen, in order.
+    pub fn event_ids(&self) -> Vec<i64> {
+        self.events()
+            .into_iter()
+            .filter_map(|e| match e {
+                ClientEvent::Message(m) => Some(m.id.get()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The connection states seen, in order.
     pub fn states(&self) -> Vec<ConnectionState> {
         self.events()

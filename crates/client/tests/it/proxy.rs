@@ -25,7 +25,7 @@ pub struct Proxy {
 }
 
 struct ProxyState {
-    target: SocketAddr,
+    target: Mutex<SocketAddr>,
     refusing: Mutex<bool>,
     refused_paths: Mutex<Vec<String>>,
     generation: Mutex<CancellationToken>,
@@ -38,7 +38,7 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let inner = Arc::new(ProxyState {
-            target,
+            target: Mutex::new(target),
             refusing: Mutex::new(false),
             refused_paths: Mutex::new(Vec::new()),
             generation: Mutex::new(CancellationToken::new()),
@@ -94,6 +94,11 @@ impl Proxy {
             .push(path.to_owned());
     }
 
+    /// Sends new connections to another server (one restarted elsewhere).
+    pub fn set_target(&self, target: SocketAddr) {
+        *self.inner.target.lock().unwrap() = target;
+    }
+
     /// Stops refusing any path.
     pub fn allow_all_paths(&self) {
         self.inner.refused_paths.lock().unwrap().clear();
@@ -114,7 +119,8 @@ async fn forward(
     cut: CancellationToken,
     stall: CancellationToken,
 ) {
-    let Ok(server) = TcpStream::connect(state.target).await else {
+    let target = *state.target.lock().unwrap();
+    let Ok(server) = TcpStream::connect(target).await else {
         return;
     };
     let (mut client_read, mut client_write) = client.into_split();
