@@ -16,12 +16,15 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     error::{ApiError, ApiResult},
+    limits::Limits,
     store::MemberRow,
     AppState,
 };
 
-/// Hashes a password (slow on purpose; runs off the async threads).
-pub async fn hash_password(password: String) -> ApiResult<String> {
+/// Hashes a password (slow on purpose; runs off the async threads, at most
+/// as many at once as `limits` allows).
+pub async fn hash_password(limits: &Limits, password: String) -> ApiResult<String> {
+    let _slot = limits.hashing().await?;
     tokio::task::spawn_blocking(move || {
         let mut salt = [0u8; 16];
         rand::rng().fill_bytes(&mut salt);
@@ -37,7 +40,8 @@ pub async fn hash_password(password: String) -> ApiResult<String> {
 }
 
 /// Checks a password against a stored hash.
-pub async fn verify_password(password: String, hash: String) -> ApiResult<bool> {
+pub async fn verify_password(limits: &Limits, password: String, hash: String) -> ApiResult<bool> {
+    let _slot = limits.hashing().await?;
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&hash)
             .map_err(|e| ApiError::Internal(format!("stored hash unreadable: {e}")))?;
@@ -97,11 +101,14 @@ mod tests {
 
     #[tokio::test]
     async fn passwords_verify_only_themselves() {
-        let hash = hash_password("correct horse".into()).await.unwrap();
-        assert!(verify_password("correct horse".into(), hash.clone())
+        let limits = Limits::new(&crate::Config::default());
+        let hash = hash_password(&limits, "correct horse".into())
             .await
-            .unwrap());
-        assert!(!verify_password("wrong horse".into(), hash).await.unwrap());
+            .unwrap();
+        let right = verify_password(&limits, "correct horse".into(), hash.clone());
+        assert!(right.await.unwrap());
+        let wrong = verify_password(&limits, "wrong horse".into(), hash);
+        assert!(!wrong.await.unwrap());
     }
 
     #[test]

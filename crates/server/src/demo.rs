@@ -21,7 +21,7 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
         tracing::info!("demo data already present");
         return Ok(());
     }
-    let hash = auth::hash_password(DEMO_PASSWORD.into()).await?;
+    let hash = auth::hash_password(&state.limits, DEMO_PASSWORD.into()).await?;
     let mut members: Vec<MemberRow> = Vec::new();
     for name in DEMO_MEMBERS {
         members.push(state.store.create_member(name, &hash).await?);

@@ -20,6 +20,10 @@ pub struct Limits {
     sends: DefaultKeyedRateLimiter<MemberId>,
     sign_ins: DefaultKeyedRateLimiter<String>,
     sign_ups: DefaultDirectRateLimiter,
+    /// Argon2 takes 19 MiB per hash: at most this many run at once, so a
+    /// burst of sign-ups or sign-ins costs bounded memory and does not
+    /// flood the blocking pool (one per core is as fast as it gets anyway).
+    hashing: tokio::sync::Semaphore,
 }
 
 fn nz(n: u32) -> NonZeroU32 {
@@ -35,7 +39,18 @@ impl Limits {
             ),
             sign_ins: RateLimiter::keyed(Quota::per_minute(nz(config.sign_ins_per_minute))),
             sign_ups: RateLimiter::direct(Quota::per_minute(nz(config.sign_ups_per_minute))),
+            hashing: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
         }
+    }
+
+    /// A turn at password hashing.
+    pub async fn hashing(&self) -> ApiResult<tokio::sync::SemaphorePermit<'_>> {
+        self.hashing
+            .acquire()
+            .await
+            .map_err(|_| ApiError::Internal("password hashing is closed".into()))
     }
 
     /// One send by `member`, or `RATE_LIMITED`.

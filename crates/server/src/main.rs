@@ -30,6 +30,9 @@ struct Args {
     /// Chat messages each member may send at once.
     #[arg(long, default_value_t = 30)]
     send_burst: u32,
+    /// Sign-ups accepted per minute, server-wide.
+    #[arg(long, default_value_t = 600)]
+    sign_ups_per_minute: u32,
 }
 
 #[tokio::main]
@@ -46,6 +49,7 @@ async fn main() -> anyhow::Result<()> {
         keep_alive: Duration::from_secs(args.keep_alive_secs),
         sends_per_second: args.sends_per_second,
         send_burst: args.send_burst,
+        sign_ups_per_minute: args.sign_ups_per_minute,
         demo: args.demo,
         ..Config::default()
     };

@@ -154,7 +154,14 @@ pub async fn websocket(
     .await?;
     let period = state.config.keep_alive;
     let stop = state.shutdown.clone();
-    Ok(upgrade.on_upgrade(move |socket| ws_session(socket, sub, period, stop)))
+    // Small buffers: tungstenite's defaults (128 KiB each way) made an idle
+    // WebSocket subscriber cost five times an SSE one. Clients send almost
+    // nothing, and each frame is flushed as it is written.
+    Ok(upgrade
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(64 * 1024)
+        .on_upgrade(move |socket| ws_session(socket, sub, period, stop)))
 }
 
 async fn ws_session(

@@ -41,7 +41,7 @@ impl AccountMutation {
         validate::member_name(&member_name)?;
         validate::password(&password)?;
         app.limits.sign_up()?;
-        let hash = auth::hash_password(password).await?;
+        let hash = auth::hash_password(&app.limits, password).await?;
         let member = app.store.create_member(&member_name, &hash).await?;
         let token = auth::new_token();
         app.store
@@ -66,10 +66,10 @@ impl AccountMutation {
         app.limits.sign_in(&member_name)?;
         let Some((member, hash)) = app.store.member_with_hash(&member_name).await? else {
             // Spend the same time as a real check.
-            auth::hash_password(password).await?;
+            auth::hash_password(&app.limits, password).await?;
             return Err(ApiError::BadCredentials.into());
         };
-        if !auth::verify_password(password, hash).await? {
+        if !auth::verify_password(&app.limits, password, hash).await? {
             return Err(ApiError::BadCredentials.into());
         }
         let token = auth::new_token();

@@ -1,0 +1,31 @@
+//! `suda-bench`: a load generator for the Suda server.
+//!
+//! The questions it answers are the ones a deployment asks before it trusts
+//! a chat server with a crowd: how much memory does an idle subscriber cost
+//! (most connections are idle most of the time), and how fast and how
+//! completely does one message reach every member of a big channel. So each
+//! scenario drives a real server over the wire, exactly as clients do
+//! (GraphQL for sign-up and sends, the event stream over SSE, WebSocket or
+//! long polling for receipt), checks that nothing was lost or duplicated,
+//! and reads the server's own CPU and memory from `/proc`.
+//!
+//! The scenarios are library functions ([`run_idle`], [`run_fanout`]) so the
+//! smoke test runs them against a server in its own process; the binary only
+//! parses flags, starts or finds the server and prints the [`report`].
+
+pub mod api;
+pub mod error;
+pub mod metrics;
+pub mod proc;
+pub mod report;
+pub mod scenario;
+pub mod target;
+pub mod transport;
+
+pub use error::{Error, Result};
+pub use scenario::{
+    fanout::{run_fanout, FanoutConfig, FanoutReport},
+    idle::{run_idle, IdleConfig, IdleReport},
+};
+pub use target::Target;
+pub use transport::Transport;

@@ -1,0 +1,168 @@
+//! Printing results: a plain two-column table for people, or JSON (the
+//! report structs as they are) for scripts that collect runs.
+
+use std::fmt::Write;
+
+use crate::{proc::Memory, FanoutReport, IdleReport};
+
+fn row(out: &mut String, name: &str, value: impl std::fmt::Display) {
+    let _ = writeln!(out, "{name:<34} {value}");
+}
+
+fn memory(m: &Option<Memory>) -> String {
+    m.map_or_else(
+        || "n/a (server pid unknown)".into(),
+        |m| format!("RSS {} KiB, PSS {} KiB", m.rss_kib, m.pss_kib),
+    )
+}
+
+fn per(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a".into(), |v| format!("{v:.1} KiB"))
+}
+
+/// The `idle` report as a table.
+pub fn idle_table(r: &IdleReport) -> String {
+    let mut out = String::new();
+    row(&mut out, "scenario", "idle");
+    row(
+        &mut out,
+        "transport",
+        format!("{:?}", r.config.transport).to_lowercase(),
+    );
+    row(&mut out, "subscribers (streams held)", r.config.subscribers);
+    row(&mut out, "members", r.config.members);
+    row(&mut out, "sign-up time", format!("{:.1} s", r.sign_up_secs));
+    row(&mut out, "connect time", format!("{:.1} s", r.connect_secs));
+    row(&mut out, "server before", memory(&r.before));
+    row(&mut out, "server with all streams idle", memory(&r.after));
+    row(
+        &mut out,
+        "RSS per idle subscriber",
+        per(r.rss_kib_per_subscriber),
+    );
+    row(
+        &mut out,
+        "PSS per idle subscriber",
+        per(r.pss_kib_per_subscriber),
+    );
+    row(
+        &mut out,
+        "server file descriptors",
+        r.server_fds.map_or_else(|| "n/a".into(), |n| n.to_string()),
+    );
+    row(&mut out, "bench process (the clients)", memory(&r.bench));
+    out
+}
+
+/// The `fanout` report as a table.
+pub fn fanout_table(r: &FanoutReport) -> String {
+    let mut out = String::new();
+    let c = &r.config;
+    let k = &r.completeness;
+    row(&mut out, "scenario", "fanout");
+    row(
+        &mut out,
+        "transport",
+        format!("{:?}", c.transport).to_lowercase(),
+    );
+    row(
+        &mut out,
+        "channels x members",
+        format!("{} x {}", c.channels, c.channel_size),
+    );
+    row(&mut out, "connections held (streams)", r.subscribers);
+    row(&mut out, "senders", c.senders.unwrap_or(c.channels));
+    row(
+        &mut out,
+        "setup (sign-up, channels)",
+        format!("{:.1} s", r.setup_secs),
+    );
+    row(
+        &mut out,
+        "target rate",
+        format!("{} msg/s for {} s", c.rate, c.duration),
+    );
+    row(
+        &mut out,
+        "sent / acknowledged / failed",
+        format!("{} / {} / {}", r.sent, r.acknowledged, r.send_errors),
+    );
+    if let Some(e) = &r.first_send_error {
+        row(&mut out, "first send error", e);
+    }
+    row(
+        &mut out,
+        "achieved send rate",
+        format!("{:.1} msg/s", r.send_rate),
+    );
+    row(
+        &mut out,
+        "deliveries/s",
+        format!("{:.0}", r.deliveries_per_sec),
+    );
+    row(
+        &mut out,
+        "latency p50 / p99 / p99.9 / max",
+        format!(
+            "{:.1} / {:.1} / {:.1} / {:.1} ms",
+            r.latency.p50_ms, r.latency.p99_ms, r.latency.p999_ms, r.latency.max_ms
+        ),
+    );
+    row(
+        &mut out,
+        "deliveries received / expected",
+        format!("{} / {}", k.received, k.expected),
+    );
+    row(&mut out, "lost", k.lost);
+    row(&mut out, "duplicated", k.duplicated);
+    row(&mut out, "out of order", k.out_of_order);
+    row(&mut out, "unacknowledged deliveries", k.unacknowledged);
+    row(
+        &mut out,
+        "subscribers that got everything",
+        format!("{} / {}", k.complete_subscribers, r.subscribers),
+    );
+    row(&mut out, "streams resumed", r.resumes);
+    match &r.server {
+        Some(s) => {
+            row(
+                &mut out,
+                "server CPU",
+                format!("{:.2} s ({:.0}% of one core)", s.cpu_secs, s.cpu_percent),
+            );
+            row(&mut out, "server memory before", memory(&Some(s.before)));
+            row(&mut out, "server memory after", memory(&Some(s.after)));
+            row(&mut out, "server file descriptors", s.fds);
+        }
+        None => row(
+            &mut out,
+            "server CPU and memory",
+            "n/a (server pid unknown)",
+        ),
+    }
+    if let Some(p) = r.bench_cpu_percent {
+        row(
+            &mut out,
+            "bench CPU (clients, senders)",
+            format!("{p:.0}% of one core"),
+        );
+    }
+    if let Some(p) = r.machine_cpu_percent {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        row(
+            &mut out,
+            "machine CPU, all processes",
+            format!("{p:.0}% of one core ({cores} cores)"),
+        );
+    }
+    row(
+        &mut out,
+        "verdict",
+        if r.is_complete() {
+            "complete: every subscriber got every message once"
+        } else {
+            "INCOMPLETE"
+        },
+    );
+    out
+}

@@ -1,0 +1,137 @@
+//! Smoke test: the fan-out scenario against a real server in this process.
+//! It pins completeness (every subscriber gets every acknowledged message
+//! exactly once, over each transport), never timing: a loaded CI machine
+//! may be slow, but it may not lose a message.
+
+use std::time::Duration;
+
+use suda_bench::{run_fanout, FanoutConfig, FanoutReport, Target, Transport};
+use tokio::sync::oneshot;
+
+struct Server {
+    target: Target,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Result<(), suda_server::ServerError>>,
+    _dir: tempfile::TempDir,
+}
+
+async fn start_server() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let config = suda_server::Config {
+        database_url: format!("sqlite:{}", dir.path().join("suda.db").display()),
+        sends_per_second: 1_000_000,
+        send_burst: 1_000_000,
+        sign_ups_per_minute: 100_000,
+        ..suda_server::Config::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(suda_server::run(listener, config, async move {
+        let _ = stopped.await;
+    }));
+    suda_bench::target::wait_ready(&base).await.unwrap();
+    Server {
+        target: Target {
+            base,
+            pid: Some(std::process::id()),
+        },
+        stop: Some(stop),
+        task,
+        _dir: dir,
+    }
+}
+
+impl Server {
+    async fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        tokio::time::timeout(Duration::from_secs(10), self.task)
+            .await
+            .expect("the server stops")
+            .unwrap()
+            .unwrap();
+    }
+}
+
+fn config(transport: Transport, channel_size: usize, channels: usize) -> FanoutConfig {
+    FanoutConfig {
+        channel_size,
+        channels,
+        senders: Some(channels * 2),
+        rate: 40.0,
+        duration: 2.0,
+        transport,
+        drain_secs: 30,
+        max_in_flight: 64,
+        connect_concurrency: 100,
+    }
+}
+
+fn assert_complete(report: &FanoutReport) {
+    let c = &report.completeness;
+    assert!(report.acknowledged > 0, "nothing was sent: {report:?}");
+    assert_eq!(report.send_errors, 0, "{:?}", report.first_send_error);
+    assert_eq!(c.lost, 0, "{report:#?}");
+    assert_eq!(c.duplicated, 0, "{report:#?}");
+    assert_eq!(c.out_of_order, 0, "{report:#?}");
+    assert_eq!(c.unacknowledged, 0, "{report:#?}");
+    assert_eq!(
+        c.expected,
+        report.acknowledged * report.config.channel_size as u64
+    );
+    assert_eq!(c.received, c.expected, "{report:#?}");
+    assert_eq!(c.complete_subscribers, report.subscribers, "{report:#?}");
+    assert_eq!(report.latency.count, c.received);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_over_sse_delivers_every_message_to_all_200_subscribers_once() {
+    let server = start_server().await;
+    let report = run_fanout(&server.target, config(Transport::Sse, 100, 2))
+        .await
+        .unwrap();
+    assert_eq!(report.subscribers, 200);
+    assert_complete(&report);
+    assert!(report.server.is_some(), "the server's pid was given");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_over_websocket_delivers_every_message_once() {
+    let server = start_server().await;
+    let report = run_fanout(&server.target, config(Transport::Ws, 20, 2))
+        .await
+        .unwrap();
+    assert_complete(&report);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_over_long_polling_delivers_every_message_once() {
+    let server = start_server().await;
+    let report = run_fanout(&server.target, config(Transport::Poll, 20, 2))
+        .await
+        .unwrap();
+    assert_complete(&report);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_holds_every_stream_and_measures_the_server() {
+    let server = start_server().await;
+    let report = suda_bench::run_idle(
+        &server.target,
+        suda_bench::IdleConfig {
+            subscribers: 60,
+            members: 3,
+            hold_secs: 0,
+            transport: Transport::Sse,
+            connect_concurrency: 20,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(report.after.is_some() && report.rss_kib_per_subscriber.is_some());
+    assert!(report.server_fds.unwrap() >= 60, "{report:?}");
+    server.stop().await;
+}
