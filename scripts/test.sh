@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 
+# The desktop app embeds the built UI, so it is built before any cargo step.
+echo "== ui: build"
+(cd ui && npm run --silent build)
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
@@ -14,12 +18,17 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
 
-echo "== ui: lint, typecheck, unit tests, build, browser tests"
+echo "== ui: lint, typecheck, unit tests, browser tests"
 (
   cd ui
   npm run --silent lint
   npm run --silent typecheck
   npm test --silent
-  npm run --silent build
   npm run --silent e2e
 )
+
+echo "== desktop app: end to end under Xvfb and WebDriver"
+bash tests/e2e/run.sh
+
+echo "== installers: build the .deb and .rpm, install the .deb, launch it, remove it"
+bash tests/package/run.sh

@@ -109,7 +109,9 @@ impl Notifier {
     pub fn decide(
         &mut self,
         event: &ChatEvent,
-        channel_name: &str,
+        // Where it was said, e.g. "#general"; `None` for a direct channel,
+        // whose notification is titled with the sender alone.
+        channel_name: Option<&str>,
         attention: &Attention,
         settings: &NotifySettings,
         now: Instant,
@@ -123,15 +125,13 @@ impl Notifier {
         }
         self.last.insert(event.chat_channel_id, now);
         let sender = &event.sender.member_name;
+        let title = match channel_name {
+            Some(place) => format!("{sender} in {place}"),
+            None => sender.clone(),
+        };
         let (title, body) = match settings.preview {
-            Preview::SenderAndText => (
-                format!("{sender} in {channel_name}"),
-                event.message.clone().unwrap_or_default(),
-            ),
-            Preview::SenderOnly => (
-                format!("{sender} in {channel_name}"),
-                "New message".to_owned(),
-            ),
+            Preview::SenderAndText => (title, event.message.clone().unwrap_or_default()),
+            Preview::SenderOnly => (title, "New message".to_owned()),
             Preview::Nothing => ("Suda".to_owned(), "New message".to_owned()),
         };
         Some(Notification {
@@ -221,7 +221,7 @@ mod tests {
         let at = |s: u64| t0 + Duration::from_secs(s);
         let ev = event(THERE, OTHER, EventType::Chat);
         let mut decide = |ev: &ChatEvent, s: u64| {
-            n.decide(ev, "#there", &attention, &settings, at(s))
+            n.decide(ev, Some("#there"), &attention, &settings, at(s))
                 .is_some()
         };
         assert!(decide(&ev, 0));
@@ -248,7 +248,7 @@ mod tests {
                 ..NotifySettings::default()
             };
             let n = Notifier::default()
-                .decide(&ev, "#there", &attention, &settings, Instant::now())
+                .decide(&ev, Some("#there"), &attention, &settings, Instant::now())
                 .unwrap();
             (n.title, n.body)
         };
@@ -260,6 +260,17 @@ mod tests {
             show(Preview::SenderOnly),
             ("bob in #there".into(), "New message".into())
         );
+        // A direct message is titled with the sender alone.
+        let direct = Notifier::default()
+            .decide(
+                &ev,
+                None,
+                &attention,
+                &NotifySettings::default(),
+                Instant::now(),
+            )
+            .unwrap();
+        assert_eq!(direct.title, "bob");
         let (title, body) = show(Preview::Nothing);
         assert!(!title.contains("bob") && !body.contains("secret"));
     }

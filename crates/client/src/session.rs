@@ -192,12 +192,14 @@ impl Shared {
                     in_view: state.in_view(),
                     focused: state.focused(),
                 };
-                let name = state
-                    .channel(event.chat_channel_id)
-                    .map_or_else(|| "a new channel".to_owned(), |c| c.name.clone());
+                let place = match state.channel(event.chat_channel_id) {
+                    Some(c) if c.kind == crate::state::ChannelKind::Direct => None,
+                    Some(c) => Some(format!("#{}", c.name)),
+                    None => Some("a new channel".to_owned()),
+                };
                 lock(&self.notifier).decide(
                     &event,
-                    &name,
+                    place.as_deref(),
                     &attention,
                     &lock(&self.notify),
                     Instant::now(),

@@ -67,6 +67,13 @@ impl Session {
         Ok(me)
     }
 
+    /// Takes `me` as the signed-in member without asking the server: for a
+    /// session restored while the server cannot be reached. [`Session::resume`]
+    /// checks it once the server answers.
+    pub fn assume(&self, me: MemberRef) {
+        lock(&self.shared.state).set_me(Some(me));
+    }
+
     /// The signed-in member, asking the server when not yet known.
     pub async fn me(&self) -> ClientResult<MemberRef> {
         let known = lock(&self.shared.state).me().cloned();

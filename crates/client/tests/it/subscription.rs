@@ -234,7 +234,7 @@ async fn a_burst_in_a_channel_out_of_view_raises_one_notification() {
         })
         .collect();
     assert_eq!(notes.len(), 1, "{notes:?}");
-    assert_eq!(notes[0].title, "alice in pair");
+    assert_eq!(notes[0].title, "alice in #pair");
     assert_eq!(notes[0].body, "a");
 }
 

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds the Linux installers of the desktop app (.deb and .rpm) with the
+# Tauri CLI from the UI's npm packages. Windows and macOS installers (and the
+# AppImage, whose tooling is downloaded at build time) are made by the
+# release workflow (.github/workflows/release.yml) on their own runners.
+#
+#   scripts/package.sh            # -> $CARGO_TARGET_DIR/release/bundle/{deb,rpm}/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+(cd ui && npm run --silent build)
+# The CLI must run from src-tauri: it finds the app crate there, and
+# src-tauri/tauri.conf.json links to the top-level tauri.conf.json.
+cd src-tauri
+../ui/node_modules/.bin/tauri build --bundles deb,rpm "$@"
+bundle="${CARGO_TARGET_DIR:-../target}/release/bundle"
+ls -l "$bundle"/deb/*.deb "$bundle"/rpm/*.rpm

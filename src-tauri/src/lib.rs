@@ -1,0 +1,210 @@
+//! The Suda desktop shell: Tauri wiring around `suda-client`.
+//!
+//! The member's one subscription and GraphQL client live in a
+//! `suda_client::Session` held by [`shell::Shell`]; this crate only adapts
+//! it to the desktop: commands the UI invokes, the relay of client events to
+//! the UI, native notifications, the tray, the window and app lifecycle.
+
+pub mod commands;
+pub mod keychain;
+pub mod notify;
+pub mod settings;
+pub mod shell;
+pub mod tray;
+pub mod view;
+
+use std::sync::Arc;
+
+use tauri::{Emitter, Manager, Runtime};
+
+use crate::{
+    shell::{Shell, ShellParts, WindowState},
+    tray::TrayAction,
+};
+
+/// The invoke handler for every command in `suda_ipc::command_specs`.
+pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        commands::snapshot,
+        commands::sign_in,
+        commands::sign_up,
+        commands::sign_out,
+        commands::channels,
+        commands::history,
+        commands::send,
+        commands::retry_send,
+        commands::discard_send,
+        commands::mark_read,
+        commands::create_group,
+        commands::open_direct,
+        commands::join,
+        commands::leave,
+        commands::invite,
+        commands::members,
+        commands::settings,
+        commands::set_settings,
+        commands::focus_channel,
+        commands::retry_now,
+    ]
+}
+
+/// Brings the main window up and focuses it.
+pub fn show_main<R: Runtime>(app: &tauri::AppHandle<R>) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+    window_changed(app, |w| w.visible = true);
+}
+
+fn window_changed<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+    change: impl FnOnce(&mut WindowState) + Send + 'static,
+) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        app.state::<Shell>().window_changed(change).await;
+    });
+}
+
+fn on_tray<R: Runtime>(app: &tauri::AppHandle<R>, action: TrayAction) {
+    match action {
+        TrayAction::ToggleWindow => {
+            let visible = app
+                .get_webview_window("main")
+                .and_then(|w| w.is_visible().ok())
+                .unwrap_or(false);
+            if visible {
+                if let Some(w) = app.get_webview_window("main") {
+                    let _ = w.hide();
+                }
+                window_changed(app, |w| w.visible = false);
+            } else {
+                show_main(app);
+            }
+        }
+        TrayAction::OpenChannel(id) => {
+            show_main(app);
+            app.state::<Shell>().open_channel(id);
+        }
+        TrayAction::ToggleDoNotDisturb => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                let shell = app.state::<Shell>();
+                let mut settings = shell.settings();
+                settings.do_not_disturb = !settings.do_not_disturb;
+                if let Err(e) = shell.set_settings(settings).await {
+                    tracing::warn!(error = %e.message, "do-not-disturb not changed");
+                }
+            });
+        }
+        TrayAction::Quit => app.exit(0),
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn platform_notifier<R: Runtime>(app: &tauri::AppHandle<R>) -> Arc<dyn notify::Notifier> {
+    let app = app.clone();
+    Arc::new(notify::DesktopNotifier::new(Arc::new(
+        move |channel: String| {
+            show_main(&app);
+            app.state::<Shell>().open_channel(channel);
+        },
+    )))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn platform_notifier<R: Runtime>(app: &tauri::AppHandle<R>) -> Arc<dyn notify::Notifier> {
+    Arc::new(notify::DesktopNotifier::new(app.clone()))
+}
+
+fn autostart<R: Runtime>(app: &tauri::AppHandle<R>, on: bool) -> Result<(), String> {
+    use tauri_plugin_autostart::ManagerExt;
+    let launcher = app.autolaunch();
+    if on {
+        launcher.enable()
+    } else {
+        launcher.disable()
+    }
+    .map_err(|e| e.to_string())
+}
+
+/// The shell's parts for a running app.
+fn parts<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<ShellParts> {
+    let emitter = app.clone();
+    let tray = app.clone();
+    let starter = app.clone();
+    Ok(ShellParts {
+        data_dir: app.path().app_data_dir()?,
+        config_dir: app.path().app_config_dir()?,
+        notifier: platform_notifier(app),
+        emit: Arc::new(move |event| {
+            if let Err(e) = emitter.emit(suda_ipc::EVENT, event) {
+                tracing::warn!(error = %e, "event not delivered to the UI");
+            }
+        }),
+        show_tray: Arc::new(move |model| {
+            #[cfg(desktop)]
+            if let Err(e) = tray::apply(&tray, model) {
+                tracing::warn!(error = %e, "tray not updated");
+            }
+        }),
+        autostart: Arc::new(move |on| autostart(&starter, on)),
+    })
+}
+
+/// Runs the desktop app.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    tauri::Builder::default()
+        // A second launch focuses the first instead of opening another.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            show_main(app);
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ))
+        .invoke_handler(handlers())
+        .setup(|app| {
+            let handle = app.handle().clone();
+            let shell = Shell::new(parts(&handle)?);
+            let dnd = shell.settings().do_not_disturb;
+            app.manage(shell);
+            #[cfg(desktop)]
+            tray::install(&handle, &tray::model(&[], true, dnd), on_tray)?;
+            tauri::async_runtime::spawn(async move {
+                handle.state::<Shell>().restore().await;
+            });
+            Ok(())
+        })
+        .on_window_event(|window, event| match event {
+            tauri::WindowEvent::CloseRequested { api, .. } => {
+                let app = window.app_handle();
+                if app.state::<Shell>().settings().close_to_tray {
+                    api.prevent_close();
+                    let _ = window.hide();
+                    window_changed(app, |w| w.visible = false);
+                }
+            }
+            tauri::WindowEvent::Focused(focused) => {
+                let focused = *focused;
+                window_changed(window.app_handle(), move |w| {
+                    w.focused = focused;
+                    if focused {
+                        w.visible = true;
+                    }
+                });
+            }
+            _ => {}
+        })
+        .run(tauri::generate_context!())
+        .expect("Suda could not start");
+}

@@ -1,0 +1,8 @@
+//! The Suda desktop app.
+
+// No console window on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+fn main() {
+    suda_desktop::run();
+}

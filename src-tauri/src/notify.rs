@@ -1,0 +1,148 @@
+//! Raising desktop notifications, and bringing the window up on a click.
+//!
+//! Whether a message deserves a notification, and what it says, is the
+//! client's policy (`suda_client`); this module only raises what it is
+//! given, through one small trait so the shell's tests can record what was
+//! raised. `tauri-plugin-notification` has no click callback on desktop, so
+//! on Linux notifications go through `notify-rust` with a default action
+//! whose invocation reports the channel back; elsewhere the plugin raises
+//! them and the OS's activation brings the app forward.
+
+use std::sync::{Arc, Mutex};
+
+/// A notification to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toast {
+    /// The channel to open when it is clicked.
+    pub channel_id: String,
+    pub title: String,
+    pub body: String,
+}
+
+/// Where notifications go.
+pub trait Notifier: Send + Sync + 'static {
+    /// Shows the notification; an error says why it could not be shown.
+    fn show(&self, toast: &Toast) -> Result<(), String>;
+}
+
+/// Called with the channel id when a notification is clicked.
+pub type OnClick = Arc<dyn Fn(String) + Send + Sync>;
+
+/// Linux: freedesktop notifications with a default action.
+#[cfg(target_os = "linux")]
+pub struct DesktopNotifier {
+    on_click: OnClick,
+}
+
+#[cfg(target_os = "linux")]
+impl DesktopNotifier {
+    /// Notifications whose clicks call `on_click`.
+    pub fn new(on_click: OnClick) -> Self {
+        DesktopNotifier { on_click }
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Notifier for DesktopNotifier {
+    fn show(&self, toast: &Toast) -> Result<(), String> {
+        let handle = notify_rust::Notification::new()
+            .appname("Suda")
+            .summary(&toast.title)
+            .body(&escape_markup(&toast.body))
+            .icon("app.suda.desktop")
+            .action("default", "Open")
+            .hint(notify_rust::Hint::Category("im.received".into()))
+            .show()
+            .map_err(|e| format!("the notification could not be shown: {e}"))?;
+        let on_click = Arc::clone(&self.on_click);
+        let channel = toast.channel_id.clone();
+        // Waiting for the action blocks until the notification is clicked
+        // or closed (the server's timeout), so it gets its own thread.
+        std::thread::spawn(move || {
+            handle.wait_for_action(|action| {
+                if action == "default" {
+                    on_click(channel);
+                }
+            });
+        });
+        Ok(())
+    }
+}
+
+/// Freedesktop notification servers read the body as a small markup
+/// language: message text must reach the member as the text it is.
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Windows and macOS: the notification plugin.
+#[cfg(not(target_os = "linux"))]
+pub struct DesktopNotifier<R: tauri::Runtime> {
+    app: tauri::AppHandle<R>,
+}
+
+#[cfg(not(target_os = "linux"))]
+impl<R: tauri::Runtime> DesktopNotifier<R> {
+    /// Notifications raised through the plugin.
+    pub fn new(app: tauri::AppHandle<R>) -> Self {
+        DesktopNotifier { app }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+impl<R: tauri::Runtime> Notifier for DesktopNotifier<R> {
+    fn show(&self, toast: &Toast) -> Result<(), String> {
+        use tauri_plugin_notification::NotificationExt;
+        self.app
+            .notification()
+            .builder()
+            .title(&toast.title)
+            .body(&toast.body)
+            .show()
+            .map_err(|e| format!("the notification could not be shown: {e}"))
+    }
+}
+
+/// A notifier that records instead of showing: for tests.
+#[derive(Default, Clone)]
+pub struct Recording {
+    shown: Arc<Mutex<Vec<Toast>>>,
+}
+
+impl Recording {
+    /// Everything shown so far.
+    pub fn shown(&self) -> Vec<Toast> {
+        self.shown.lock().expect("recording lock").clone()
+    }
+}
+
+impl Notifier for Recording {
+    fn show(&self, toast: &Toast) -> Result<(), String> {
+        self.shown
+            .lock()
+            .expect("recording lock")
+            .push(toast.clone());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn message_text_is_escaped_for_notification_markup() {
+        assert_eq!(
+            super::escape_markup("1 < 2 && <b>bold</b>"),
+            "1 &lt; 2 &amp;&amp; &lt;b&gt;bold&lt;/b&gt;"
+        );
+        assert_eq!(super::escape_markup("plain 한글"), "plain 한글");
+    }
+}

@@ -1,0 +1,150 @@
+//! The client's types turned into the IPC's, once, at the edge.
+
+use std::collections::HashSet;
+
+use suda_client::{
+    outbox::{OutboxEntry, OutboxState as ClientOutboxState},
+    state::{Channel, ChannelKind as ClientKind},
+    subscription::{ConnectionState, OfflineReason},
+    transport::TransportKind,
+    ClientError,
+};
+use suda_ipc::{
+    AppError, ChannelKind, ChannelView, ConnectionView, ErrorKind, EventKind, EventView,
+    MemberView, OutboxItem, OutboxState,
+};
+use suda_protocol::{ChatEvent, ErrorCode, EventType, MemberRef};
+
+pub fn member(m: &MemberRef) -> MemberView {
+    MemberView {
+        id: m.id.to_string(),
+        name: m.member_name.clone(),
+        profile_image: m.profile_image.clone(),
+    }
+}
+
+pub fn channel(c: &Channel, muted: &HashSet<String>) -> ChannelView {
+    let id = c.id.to_string();
+    ChannelView {
+        muted: muted.contains(&id),
+        id,
+        kind: match c.kind {
+            ClientKind::Direct => ChannelKind::Direct,
+            ClientKind::Group => ChannelKind::Group,
+        },
+        name: c.name.clone(),
+        unread: c.unread,
+        last_event_id: c.last_event_id.map(|e| e.to_string()),
+        last_read_event_id: c.last_read_event_id.map(|e| e.to_string()),
+        member_count: c.member_count,
+    }
+}
+
+pub fn channels(list: &[Channel], muted: &[String]) -> Vec<ChannelView> {
+    let muted: HashSet<String> = muted.iter().cloned().collect();
+    list.iter().map(|c| channel(c, &muted)).collect()
+}
+
+pub fn event(e: &ChatEvent) -> EventView {
+    EventView {
+        id: e.id.to_string(),
+        channel_id: e.chat_channel_id.to_string(),
+        kind: match e.event_type {
+            EventType::Chat => EventKind::Chat,
+            EventType::Join => EventKind::Join,
+            EventType::Leave => EventKind::Leave,
+        },
+        created_at: e.created_at.clone(),
+        member: member(&e.sender),
+        text: e.message.clone(),
+        client_key: e.client_key.clone(),
+    }
+}
+
+/// The connection as the UI shows it; `attempt` counts the reconnections
+/// since the stream was last live.
+pub fn connection(c: &ConnectionState, attempt: u32) -> ConnectionView {
+    match c {
+        ConnectionState::Connecting => ConnectionView::Connecting,
+        ConnectionState::Live { transport } => ConnectionView::Live {
+            transport: match transport {
+                TransportKind::Sse => "sse",
+                TransportKind::WebSocket => "webSocket",
+                TransportKind::LongPoll => "longPoll",
+            }
+            .to_owned(),
+        },
+        ConnectionState::Reconnecting { in_secs } => ConnectionView::Reconnecting {
+            in_secs: u32::try_from(*in_secs).unwrap_or(u32::MAX),
+            attempt,
+        },
+        ConnectionState::Offline {
+            reason: OfflineReason::SignedOut,
+        } => ConnectionView::SignedOut,
+        ConnectionState::Offline {
+            reason: OfflineReason::SignInAgain,
+        } => ConnectionView::SignInAgain,
+    }
+}
+
+pub fn outbox(e: &OutboxEntry) -> OutboxItem {
+    let (state, error, event_id) = match &e.state {
+        ClientOutboxState::Pending => (OutboxState::Pending, None, None),
+        ClientOutboxState::Sent { event_id } => {
+            (OutboxState::Sent, None, Some(event_id.to_string()))
+        }
+        ClientOutboxState::Failed { reason } => (OutboxState::Failed, Some(reason.clone()), None),
+    };
+    OutboxItem {
+        client_key: e.key.clone(),
+        channel_id: e.channel.to_string(),
+        text: e.text.clone(),
+        state,
+        error,
+        event_id,
+    }
+}
+
+/// A client error as the UI shows it: a kind for its logic, a sentence for
+/// the member.
+pub fn error(e: &ClientError) -> AppError {
+    let kind = match e {
+        ClientError::Unreachable { .. } => ErrorKind::Unreachable,
+        ClientError::Http { .. } | ClientError::Protocol(_) => ErrorKind::NotASudaServer,
+        ClientError::NotSignedIn => ErrorKind::Unauthenticated,
+        ClientError::Storage(_) => ErrorKind::Storage,
+        ClientError::Api { code, .. } => match code {
+            ErrorCode::Unauthenticated => ErrorKind::Unauthenticated,
+            ErrorCode::Forbidden => ErrorKind::Forbidden,
+            ErrorCode::NotFound => ErrorKind::NotFound,
+            ErrorCode::BadUserInput | ErrorCode::PayloadTooLarge => ErrorKind::BadInput,
+            ErrorCode::RateLimited => ErrorKind::RateLimited,
+            ErrorCode::Conflict => ErrorKind::Conflict,
+            ErrorCode::Internal => ErrorKind::Internal,
+        },
+    };
+    let message = match e {
+        ClientError::Api { message, .. } => capitalize(message),
+        ClientError::Http { .. } | ClientError::Protocol(_) => {
+            "That address answers, but not as a Suda server. Check the server URL.".to_owned()
+        }
+        other => capitalize(&other.to_string()),
+    };
+    AppError { kind, message }
+}
+
+/// An error of the shell itself.
+pub fn app_error(kind: ErrorKind, message: impl Into<String>) -> AppError {
+    AppError {
+        kind,
+        message: message.into(),
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,469 @@
+//! The desktop shell under Tauri's mock runtime, against a real server in
+//! this process: commands call the client and return typed results, client
+//! events reach the webview as `suda://event`, and notifications are
+//! decided by the client's policy and raised through the platform layer
+//! (a recording double here).
+
+use std::{
+    path::Path,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use serde_json::{json, Value};
+use suda_desktop::{
+    notify::Recording,
+    shell::{Shell, ShellParts},
+    tray::TrayModel,
+};
+use tauri::{
+    ipc::{CallbackFn, InvokeBody},
+    test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY},
+    webview::InvokeRequest,
+    App, Listener, Manager, WebviewWindow, WebviewWindowBuilder,
+};
+
+/// A real server with the demo data on its own runtime.
+struct Server {
+    url: String,
+    runtime: Option<tokio::runtime::Runtime>,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let config = suda_server::Config {
+            database_url: format!("sqlite:{}", dir.path().join("suda.db").display()),
+            demo: true,
+            sends_per_second: 1000,
+            send_burst: 1000,
+            ..suda_server::Config::default()
+        };
+        runtime.spawn(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let _ = suda_server::run(listener, config, std::future::pending()).await;
+        });
+        let server = Server {
+            url,
+            runtime: Some(runtime),
+            _dir: dir,
+        };
+        wait("the server to start", || {
+            std::net::TcpStream::connect(server.url.trim_start_matches("http://")).is_ok()
+        });
+        server
+    }
+
+    /// Runs a future on the server's runtime (to act as another member).
+    fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.as_ref().unwrap().block_on(f)
+    }
+
+    /// A signed-in client session for a demo member.
+    fn member(&self, name: &str) -> suda_client::Session {
+        self.block_on(async {
+            let session =
+                suda_client::Session::new(suda_client::SessionOptions::new(&self.url)).unwrap();
+            session.sign_in(name, "suda-demo").await.unwrap();
+            session
+        })
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+fn wait(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The app under test, with what it emitted, notified and showed in the tray.
+struct Desktop {
+    _app: App<MockRuntime>,
+    webview: WebviewWindow<MockRuntime>,
+    events: Arc<Mutex<Vec<Value>>>,
+    notified: Recording,
+    trays: Arc<Mutex<Vec<TrayModel>>>,
+}
+
+impl Desktop {
+    fn start(dirs: &Path) -> Desktop {
+        Self::start_with(dirs, |_| {})
+    }
+
+    fn start_with(dirs: &Path, before: impl FnOnce(&Path)) -> Desktop {
+        std::env::set_var("SUDA_NO_KEYCHAIN", "1");
+        before(dirs);
+        let app = mock_builder()
+            .invoke_handler(suda_desktop::handlers())
+            .build(mock_context(noop_assets()))
+            .unwrap();
+        let notified = Recording::default();
+        let trays: Arc<Mutex<Vec<TrayModel>>> = Arc::default();
+        let emitter = app.handle().clone();
+        let tray_log = Arc::clone(&trays);
+        app.manage(Shell::new(ShellParts {
+            data_dir: dirs.join("data"),
+            config_dir: dirs.join("config"),
+            notifier: Arc::new(notified.clone()),
+            emit: Arc::new(move |event| {
+                use tauri::Emitter;
+                emitter.emit(suda_ipc::EVENT, event).unwrap();
+            }),
+            show_tray: Arc::new(move |model| tray_log.lock().unwrap().push(model.clone())),
+            autostart: Arc::new(|_| Ok(())),
+        }));
+        let events: Arc<Mutex<Vec<Value>>> = Arc::default();
+        let log = Arc::clone(&events);
+        app.listen_any(suda_ipc::EVENT, move |e| {
+            log.lock()
+                .unwrap()
+                .push(serde_json::from_str(e.payload()).unwrap());
+        });
+        let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .unwrap();
+        Desktop {
+            _app: app,
+            webview,
+            events,
+            notified,
+            trays,
+        }
+    }
+
+    fn invoke(&self, cmd: &str, args: Option<Value>) -> Result<Value, Value> {
+        let body = match args {
+            Some(args) => json!({ "args": args }),
+            None => json!({}),
+        };
+        get_ipc_response(
+            &self.webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(body),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<Value>().unwrap())
+    }
+
+    fn sign_in(&self, server: &Server, name: &str) -> Value {
+        self.invoke(
+            "sign_in",
+            Some(json!({"serverUrl": server.url, "memberName": name, "password": "suda-demo"})),
+        )
+        .unwrap()
+    }
+
+    fn shell(&self) -> tauri::State<'_, Shell> {
+        self.webview.state::<Shell>()
+    }
+
+    fn wait_event(&self, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+        let mut found = None;
+        wait(what, || {
+            found = self
+                .events
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|e| check(e))
+                .cloned();
+            found.is_some()
+        });
+        found.unwrap()
+    }
+
+    fn channel_id(&self, name: &str) -> String {
+        let channels = self.invoke("channels", None).unwrap();
+        channels
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+#[test]
+fn every_command_the_ui_may_invoke_is_registered() {
+    let dirs = tempfile::tempdir().unwrap();
+    let app = Desktop::start(dirs.path());
+    for spec in suda_ipc::command_specs() {
+        let args = spec.args.as_ref().map(|_| json!({}));
+        if let Err(e) = app.invoke(spec.name, args) {
+            let text = e.to_string();
+            assert!(
+                !text.contains("not found") || text.contains("Sign in"),
+                "{} is not registered: {text}",
+                spec.name
+            );
+        }
+    }
+}
+
+#[test]
+fn a_message_in_another_channel_is_relayed_notified_and_counted_in_the_tray() {
+    let server = Server::start();
+    let dirs = tempfile::tempdir().unwrap();
+    let app = Desktop::start(dirs.path());
+    let session = app.sign_in(&server, "alice");
+    assert_eq!(session["member"]["name"], "alice");
+    app.wait_event("live", |e| {
+        e["type"] == "connection" && e["connection"]["state"] == "live"
+    });
+    let general = app.channel_id("general");
+    let random = app.channel_id("random");
+    app.invoke("focus_channel", Some(json!({"channelId": general})))
+        .unwrap();
+
+    let bob = server.member("bob");
+    server.block_on(async {
+        bob.send(general.parse().unwrap(), "in view").await.unwrap();
+        bob.send(random.parse().unwrap(), "elsewhere")
+            .await
+            .unwrap();
+    });
+    let event = app.wait_event("bob's message in random", |e| {
+        e["type"] == "event" && e["event"]["text"] == "elsewhere"
+    });
+    assert_eq!(event["event"]["member"]["name"], "bob");
+    assert_eq!(event["event"]["channelId"], random.as_str());
+    wait("a notification", || !app.notified.shown().is_empty());
+    let shown = app.notified.shown();
+    assert_eq!(
+        shown.len(),
+        1,
+        "only the channel not in view notifies: {shown:?}"
+    );
+    assert_eq!(shown[0].channel_id, random);
+    assert!(shown[0].title.contains("bob"), "{:?}", shown[0]);
+    assert_eq!(shown[0].body, "elsewhere");
+    wait("the tray to show the unread message", || {
+        app.trays
+            .lock()
+            .unwrap()
+            .last()
+            .is_some_and(|t| t.unread && t.tooltip.contains("unread"))
+    });
+    let channels = app.wait_event("random's unread count", |e| {
+        e["type"] == "channels"
+            && e["channels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["id"] == random.as_str() && c["unread"] == 1)
+    });
+    assert!(channels["channels"].is_array());
+
+    // Alice's own message never notifies.
+    let before = app.notified.shown().len();
+    let sent = app
+        .invoke("send", Some(json!({"channelId": random, "text": "my own"})))
+        .unwrap();
+    assert!(matches!(sent["state"].as_str(), Some("sent" | "pending")));
+    app.wait_event("alice's own message", |e| {
+        e["type"] == "event" && e["event"]["text"] == "my own"
+    });
+    assert_eq!(app.notified.shown().len(), before);
+}
+
+#[test]
+fn reading_while_the_window_is_unfocused_does_not_mark_read() {
+    let server = Server::start();
+    let dirs = tempfile::tempdir().unwrap();
+    let app = Desktop::start(dirs.path());
+    app.sign_in(&server, "bob");
+    let general = app.channel_id("general");
+    let unread = |app: &Desktop| {
+        app.invoke("channels", None)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == general.as_str())
+            .unwrap()["unread"]
+            .as_u64()
+            .unwrap()
+    };
+    assert!(
+        unread(&app) > 0,
+        "the demo has unread messages for bob in general"
+    );
+    let shell = app.shell();
+    server.block_on(shell.window_changed(|w| w.focused = false));
+    app.invoke(
+        "mark_read",
+        Some(json!({"channelId": general, "upTo": null})),
+    )
+    .unwrap();
+    assert!(unread(&app) > 0, "not read while unfocused");
+    server.block_on(shell.window_changed(|w| w.focused = true));
+    app.invoke(
+        "mark_read",
+        Some(json!({"channelId": general, "upTo": null})),
+    )
+    .unwrap();
+    assert_eq!(unread(&app), 0);
+}
+
+#[test]
+fn sign_in_mistakes_get_clear_messages() {
+    let server = Server::start();
+    let dirs = tempfile::tempdir().unwrap();
+    let app = Desktop::start(dirs.path());
+    let attempt = |url: &str, password: &str| {
+        app.invoke(
+            "sign_in",
+            Some(json!({"serverUrl": url, "memberName": "alice", "password": password})),
+        )
+        .unwrap_err()
+    };
+    let e = attempt("not a url", "suda-demo");
+    assert_eq!(e["kind"], "notASudaServer");
+    assert!(e["message"]
+        .as_str()
+        .unwrap()
+        .contains("not a server address"));
+    let e = attempt("http://127.0.0.1:9", "suda-demo");
+    assert_eq!(e["kind"], "unreachable");
+    assert!(
+        e["message"].as_str().unwrap().contains("Cannot reach"),
+        "{e}"
+    );
+    let e = attempt(&server.url, "wrong-password");
+    assert_eq!(e["kind"], "unauthenticated");
+    assert_eq!(e["message"], "Wrong member name or password.");
+    // Something that answers HTTP but is not a Suda server.
+    let other = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let other_url = format!("http://{}", other.local_addr().unwrap());
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for stream in other.incoming().take(4) {
+            let mut stream = stream.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(
+                b"HTTP/1.1 404 Not Found\r\ncontent-type: text/html\r\ncontent-length: 9\r\nconnection: close\r\n\r\nnot here!",
+            );
+        }
+    });
+    let e = attempt(&other_url, "suda-demo");
+    assert_eq!(e["kind"], "notASudaServer", "{e}");
+    // None of it signed anyone in.
+    let snapshot = app.invoke("snapshot", None).unwrap();
+    assert!(snapshot["session"].is_null());
+}
+
+#[test]
+fn the_session_is_kept_without_a_keychain_and_restored_at_the_next_start() {
+    let server = Server::start();
+    let dirs = tempfile::tempdir().unwrap();
+    {
+        let app = Desktop::start(dirs.path());
+        app.sign_in(&server, "carol");
+        let snapshot = app.invoke("snapshot", None).unwrap();
+        assert!(
+            snapshot["notice"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("keychain is turned off"),
+            "the member is told where the session went: {snapshot}"
+        );
+    }
+    let app = Desktop::start(dirs.path());
+    server.block_on(app.shell().restore());
+    let snapshot = app.invoke("snapshot", None).unwrap();
+    assert_eq!(snapshot["session"]["member"]["name"], "carol");
+    app.invoke("sign_out", None).unwrap();
+    let again = Desktop::start(dirs.path());
+    server.block_on(again.shell().restore());
+    assert!(again.invoke("snapshot", None).unwrap()["session"].is_null());
+}
+
+#[test]
+fn a_corrupt_settings_file_and_an_unopenable_outbox_are_reported_not_fatal() {
+    let server = Server::start();
+    let dirs = tempfile::tempdir().unwrap();
+    let app = Desktop::start_with(dirs.path(), |d| {
+        std::fs::create_dir_all(d.join("config")).unwrap();
+        std::fs::write(d.join("config/settings.json"), "{ broken").unwrap();
+        std::fs::create_dir_all(d.join("data")).unwrap();
+        // A file where the outbox directory should be.
+        std::fs::write(d.join("data/outbox"), "not a directory").unwrap();
+    });
+    let snapshot = app.invoke("snapshot", None).unwrap();
+    assert!(snapshot["notice"]
+        .as_str()
+        .unwrap()
+        .contains("settings file could not be read"));
+    assert_eq!(
+        snapshot["settings"]["closeToTray"], true,
+        "defaults are used"
+    );
+    app.sign_in(&server, "alice");
+    let notice = app.wait_event("the outbox notice", |e| {
+        e["type"] == "notice" && e["message"].as_str().unwrap_or_default().contains("outbox")
+    });
+    assert!(notice["message"]
+        .as_str()
+        .unwrap()
+        .contains("could not be opened"));
+    let general = app.channel_id("general");
+    let sent = app
+        .invoke(
+            "send",
+            Some(json!({"channelId": general, "text": "still works"})),
+        )
+        .unwrap();
+    assert_eq!(sent["text"], "still works");
+}
+
+#[test]
+fn settings_changes_are_saved_applied_and_announced() {
+    let dirs = tempfile::tempdir().unwrap();
+    let app = Desktop::start(dirs.path());
+    let mut settings = app.invoke("settings", None).unwrap();
+    settings["doNotDisturb"] = json!(true);
+    settings["mutedChannels"] = json!(["1"]);
+    let saved = app.invoke("set_settings", Some(settings)).unwrap();
+    assert_eq!(saved["doNotDisturb"], true);
+    app.wait_event("settings event", |e| e["type"] == "settings");
+    assert!(app
+        .trays
+        .lock()
+        .unwrap()
+        .last()
+        .unwrap()
+        .tooltip
+        .contains("do not disturb"));
+    let again = Desktop::start(dirs.path());
+    assert_eq!(
+        again.invoke("settings", None).unwrap()["mutedChannels"],
+        json!(["1"])
+    );
+    // Bad input: not a settings object.
+    assert!(app.invoke("set_settings", Some(json!("nope"))).is_err());
+}

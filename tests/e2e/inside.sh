@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Runs inside `dbus-run-session` (see run.sh): starts Xvfb, the notification
+# recorder and tauri-driver, runs pytest, and stops them all on exit.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+: "${SUDA_E2E_BIN:?run tests/e2e/run.sh instead}"
+work="$(mktemp -d /tmp/suda-e2e.XXXXXX)"
+pids=()
+cleanup() {
+  local pid
+  if [ -s "$work/server.pid" ]; then # the test's server, if pytest did not stop it
+    pid="$(cat "$work/server.pid")"
+    if grep -qa suda-server "/proc/$pid/cmdline" 2>/dev/null; then pids+=("$pid"); fi
+  fi
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  "$SUDA_E2E_VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
+  local deadline=$((SECONDS + $1)) what=$2
+  shift 2
+  until "$@" >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "e2e: $what did not come up" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+}
+
+# Xvfb picks a free display itself and reports it on fd 3.
+exec 3>"$work/display"
+Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+pids+=($!)
+exec 3>&-
+wait_for 10 Xvfb test -s "$work/display"
+export DISPLAY=":$(head -n1 "$work/display")"
+echo "e2e: Xvfb on $DISPLAY"
+# Services the bus starts for the app (portals, accessibility) see it too.
+dbus-update-activation-environment DISPLAY >/dev/null 2>&1 || true
+
+export SUDA_E2E_NOTIFY_LOG="$work/notifications.jsonl"
+"$SUDA_E2E_VENV/bin/python" tests/e2e/notify_recorder.py "$SUDA_E2E_NOTIFY_LOG" >"$work/recorder.log" 2>&1 &
+pids+=($!)
+wait_for 10 "the notification recorder" test -e "$SUDA_E2E_NOTIFY_LOG.ready"
+
+# The app (started by WebKitWebDriver, under tauri-driver) inherits this
+# environment: fresh config and data, no keychain.
+export XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" XDG_CACHE_HOME="$work/cache"
+export SUDA_NO_KEYCHAIN=1
+mkdir -p "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
+
+driver_port="$(free_port)"
+native_port="$(free_port)"
+tauri-driver --port "$driver_port" --native-port "$native_port" >"$work/tauri-driver.log" 2>&1 &
+pids+=($!)
+export SUDA_E2E_WEBDRIVER="http://127.0.0.1:$driver_port"
+wait_for 15 tauri-driver bash -c "exec 3<>/dev/tcp/127.0.0.1/$driver_port"
+
+export SUDA_E2E_WORK="$work"
+status=0
+"$SUDA_E2E_VENV/bin/pytest" -p no:cacheprovider -v tests/e2e "$@" || status=$?
+if [ "$status" -ne 0 ]; then
+  for log in tauri-driver recorder xvfb; do
+    echo "---- $log.log (tail)" >&2
+    tail -n 40 "$work/$log.log" >&2 || true
+  done
+  echo "---- notifications" >&2
+  cat "$SUDA_E2E_NOTIFY_LOG" >&2 2>/dev/null || true
+fi
+exit "$status"
