@@ -370,3 +370,24 @@ def test_desktop_app_end_to_end(server, bob, alice_all_read, app):
     assert own == [], f"a notification was raised for alice's own message: {own}"
     shot = screenshot(driver, "03-random-own-message")
     print(f"screenshot: {shot}")
+
+
+def test_a_second_launch_hands_over_to_the_first_and_exits(app):
+    """Single instance: launching Suda again while it runs does not open a
+    second app; the new process hands over to the running one and exits."""
+    WebDriverWait(app, TIMEOUT).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
+    second = subprocess.Popen(
+        [str(BIN / "suda-desktop")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        code = second.wait(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        second.kill()
+        pytest.fail("a second launch kept running next to the first")
+    assert code == 0, f"the second launch exited with {code}"
+    # The first one is still there and answering.
+    assert app.execute_script("return document.readyState") == "complete"
