@@ -18,7 +18,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 
 # Debian packages (Chromium runs the UI tests: Playwright cannot download
 # its own browsers here; the fonts let Korean and emoji render).
-packages=(build-essential pkg-config file
+packages=(build-essential pkg-config file python3-venv
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev
   xvfb webkit2gtk-driver dbus-x11
   chromium fonts-noto-cjk fonts-noto-color-emoji)
