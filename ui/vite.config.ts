@@ -8,7 +8,9 @@ export default defineConfig({
   plugins: [react()],
   clearScreen: false,
   server: { port: 5173, strictPort: true },
-  build: { outDir: "dist", target: "es2021", sourcemap: true },
+  // No source maps: the build is embedded in the desktop binary, and maps
+  // would ship the source in every installer.
+  build: { outDir: "dist", target: "es2021", sourcemap: false },
   test: {
     environment: "jsdom",
     setupFiles: ["./test/setup.ts"],
