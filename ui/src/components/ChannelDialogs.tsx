@@ -1,7 +1,7 @@
-import { type FormEvent, type ReactNode, useState } from "react";
+import { type ReactNode, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { errorText } from "../ipc";
 import { createGroup, joinChannel, openDirect } from "../store/store";
+import { useSubmit } from "../useSubmit";
 import { Dialog } from "./Dialog";
 
 /** A dialog with a form whose submit calls the shell and shows failures in words. */
@@ -19,32 +19,22 @@ function FormDialog({
   children: ReactNode;
 }) {
   const { t } = useTranslation();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await onSubmit();
-      onClose();
-    } catch (err) {
-      setError(errorText(err, t("dialogs.failed")));
-      setBusy(false);
-    }
-  };
+  const form = useSubmit(async () => {
+    await onSubmit();
+    onClose();
+  }, t("dialogs.failed"));
   return (
     <Dialog title={title} onClose={onClose}>
-      <form className="dialog-form" onSubmit={(e) => void submit(e)}>
+      <form className="dialog-form" onSubmit={form.onSubmit}>
         {children}
         <p className="form-error" role="alert">
-          {error}
+          {form.error}
         </p>
         <div className="dialog-actions">
           <button type="button" className="ghost" onClick={onClose}>
             {t("dialogs.cancel")}
           </button>
-          <button type="submit" className="primary" disabled={busy}>
+          <button type="submit" className="primary" disabled={form.busy}>
             {submitLabel}
           </button>
         </div>

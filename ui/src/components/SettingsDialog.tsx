@@ -1,27 +1,21 @@
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { PreviewPrivacy, Settings, Theme } from "../bindings/ipc";
-import { errorText } from "../ipc";
 import { saveSettings } from "../store/store";
+import { useSubmit } from "../useSubmit";
 import { Dialog } from "./Dialog";
 
 /** The app's settings: notification preview, do-not-disturb, tray, login, theme, language. */
 export function SettingsDialog({ settings, onClose }: { settings: Settings; onClose: () => void }) {
   const { t } = useTranslation();
   const [draft, setDraft] = useState(settings);
-  const [error, setError] = useState<string | null>(null);
   const set = <K extends keyof Settings>(key: K, value: Settings[K]) =>
     setDraft((d) => ({ ...d, [key]: value }));
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    try {
-      await saveSettings(draft);
-      onClose();
-    } catch (err) {
-      setError(errorText(err, t("dialogs.failed")));
-    }
-  };
+  const form = useSubmit(async () => {
+    await saveSettings(draft);
+    onClose();
+  }, t("dialogs.failed"));
 
   const check = (key: "doNotDisturb" | "closeToTray" | "startAtLogin", label: string) => (
     <label className="check">
@@ -32,7 +26,7 @@ export function SettingsDialog({ settings, onClose }: { settings: Settings; onCl
 
   return (
     <Dialog title={t("settings.title")} onClose={onClose}>
-      <form className="dialog-form" onSubmit={(e) => void submit(e)}>
+      <form className="dialog-form" onSubmit={form.onSubmit}>
         <label>
           <span>{t("settings.preview")}</span>
           <select
@@ -67,13 +61,13 @@ export function SettingsDialog({ settings, onClose }: { settings: Settings; onCl
           </select>
         </label>
         <p className="form-error" role="alert">
-          {error}
+          {form.error}
         </p>
         <div className="dialog-actions">
           <button type="button" className="ghost" onClick={onClose}>
             {t("dialogs.cancel")}
           </button>
-          <button type="submit" className="primary">
+          <button type="submit" className="primary" disabled={form.busy}>
             {t("dialogs.save")}
           </button>
         </div>

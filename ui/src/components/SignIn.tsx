@@ -1,7 +1,7 @@
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { errorText } from "../ipc";
 import { signIn } from "../store/store";
+import { useSubmit } from "../useSubmit";
 
 /** Sign in or sign up: server URL, name, password; failures shown in words. */
 export function SignIn({ lastServerUrl }: { lastServerUrl: string | null }) {
@@ -10,29 +10,15 @@ export function SignIn({ lastServerUrl }: { lastServerUrl: string | null }) {
   const [serverUrl, setServerUrl] = useState(lastServerUrl ?? "");
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await signIn(mode, serverUrl.trim(), name.trim(), password);
-    } catch (err) {
-      setError(errorText(err, t("signIn.failed")));
-      setBusy(false);
-    }
-  };
+  const { busy, error, onSubmit, clearError } = useSubmit(
+    () => signIn(mode, serverUrl.trim(), name.trim(), password),
+    t("signIn.failed"),
+  );
 
   const signUp = mode === "signUp";
   return (
     <main className="signin">
-      <form
-        className="signin-card"
-        onSubmit={(e) => void submit(e)}
-        aria-describedby="signin-error"
-      >
+      <form className="signin-card" onSubmit={onSubmit} aria-describedby="signin-error">
         <div className="brand" aria-hidden="true">
           S
         </div>
@@ -79,7 +65,7 @@ export function SignIn({ lastServerUrl }: { lastServerUrl: string | null }) {
           className="link"
           onClick={() => {
             setMode(signUp ? "signIn" : "signUp");
-            setError(null);
+            clearError();
           }}
         >
           {signUp ? t("signIn.switchToSignIn") : t("signIn.switchToSignUp")}
