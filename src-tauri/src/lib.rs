@@ -180,6 +180,7 @@ pub fn run() {
             app.manage(shell);
             #[cfg(desktop)]
             tray::install(&handle, &tray::model(&[], true, dnd), on_tray)?;
+            handle.state::<Shell>().begin_restore();
             tauri::async_runtime::spawn(async move {
                 handle.state::<Shell>().restore().await;
             });

@@ -97,7 +97,15 @@ pub struct Shell {
     active: tokio::sync::Mutex<Option<Active>>,
     notices: Mutex<Vec<String>>,
     reconnects: Arc<AtomicU32>,
+    /// True while the kept session is being restored: the UI's snapshot
+    /// waits for it, so a member who is signed in never sees the sign-in
+    /// screen flash by at start.
+    restoring: tokio::sync::watch::Sender<bool>,
 }
+
+/// How long a start waits for the server to confirm a kept session before
+/// carrying on as the kept member (the subscription then keeps trying).
+const RESTORE_CHECK: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn app_error(kind: ErrorKind, message: impl Into<String>) -> AppError {
     view::app_error(kind, message)
@@ -131,6 +139,7 @@ impl Shell {
             active: tokio::sync::Mutex::new(None),
             notices: Mutex::new(notice.into_iter().collect()),
             reconnects: Arc::new(AtomicU32::new(0)),
+            restoring: tokio::sync::watch::Sender::new(false),
         }
     }
 
@@ -208,18 +217,31 @@ impl Shell {
             Ok(None) => {}
             Err(e) => self.notice(format!("{e}. You will have to sign in again next time.")),
         }
-        if let Err(e) = self
+        match self
             .shared
             .settings
             .update(|s| s.last_server_url = Some(server_url.clone()))
         {
-            tracing::warn!(error = %e, "could not remember the server");
+            Ok(settings) => (self.parts.emit)(AppEvent::Settings { settings }),
+            Err(e) => tracing::warn!(error = %e, "could not remember the server"),
         }
         Ok(self.activate(session, server_url, me).await)
     }
 
+    /// Marks the start as restoring before [`Shell::restore`] runs on
+    /// another task, so that a snapshot asked for meanwhile waits for it.
+    pub fn begin_restore(&self) {
+        self.restoring.send_replace(true);
+    }
+
     /// Restores the kept session at start, if there is one.
     pub async fn restore(&self) {
+        self.restoring.send_replace(true);
+        self.restore_kept().await;
+        self.restoring.send_replace(false);
+    }
+
+    async fn restore_kept(&self) {
         let Some(kept) = self.tokens.load() else {
             return;
         };
@@ -227,18 +249,19 @@ impl Shell {
             Ok(s) => s,
             Err(e) => return self.notice(e.message),
         };
-        let me = match session.resume().await {
-            Ok(me) => me,
-            Err(e) if e.needs_sign_in() => {
+        let resumed = tokio::time::timeout(RESTORE_CHECK, session.resume()).await;
+        let me = match resumed {
+            Ok(Ok(me)) => me,
+            Ok(Err(e)) if e.needs_sign_in() => {
                 self.tokens.clear();
                 (self.parts.emit)(AppEvent::Connection {
                     connection: suda_ipc::ConnectionView::SignInAgain,
                 });
                 return;
             }
-            // The server is away: carry on as the member we were; the
-            // subscription reconnects when it is back.
-            Err(_) => match kept.member {
+            // The server is away or slow: carry on as the member we were;
+            // the subscription reconnects when it is back.
+            Ok(Err(_)) | Err(_) => match kept.member {
                 Some(me) => {
                     session.assume(me.clone());
                     me
@@ -324,6 +347,9 @@ impl Shell {
 
     /// Everything the UI starts from.
     pub async fn snapshot(&self) -> suda_ipc::Snapshot {
+        let mut restoring = self.restoring.subscribe();
+        // Bounded twice over (the check itself is), in case restore never ran.
+        let _ = tokio::time::timeout(RESTORE_CHECK * 2, restoring.wait_for(|r| !r)).await;
         let settings = self.shared.settings.get();
         let notice = {
             let mut notices = self.notices.lock().expect("notices");
@@ -363,6 +389,12 @@ impl Shell {
     /// start-at-login, and told to the UI.
     pub async fn set_settings(&self, next: Settings) -> ShellResult<Settings> {
         let before = self.shared.settings.get();
+        // The server URL is remembered by signing in, not by the settings
+        // form: a form opened before a sign-in must not forget it.
+        let next = Settings {
+            last_server_url: before.last_server_url.clone(),
+            ..next
+        };
         if before.start_at_login != next.start_at_login {
             (self.parts.autostart)(next.start_at_login).map_err(|e| {
                 app_error(

@@ -467,3 +467,30 @@ fn settings_changes_are_saved_applied_and_announced() {
     // Bad input: not a settings object.
     assert!(app.invoke("set_settings", Some(json!("nope"))).is_err());
 }
+
+#[test]
+fn the_server_url_is_remembered_by_signing_in_and_kept_by_the_settings_form() {
+    let server = Server::start();
+    let dirs = tempfile::tempdir().unwrap();
+    let app = Desktop::start(dirs.path());
+    // The settings form was opened before signing in: it knows no server.
+    let form = app.invoke("settings", None).unwrap();
+    assert!(form["lastServerUrl"].is_null());
+    app.sign_in(&server, "carol");
+    // The UI hears about the remembered URL as soon as it is kept.
+    app.wait_event("settings event with the server", |e| {
+        e["type"] == "settings" && e["settings"]["lastServerUrl"] == json!(server.url)
+    });
+    // Saving that stale form changes what it shows, and keeps the server.
+    let mut stale = form;
+    stale["doNotDisturb"] = json!(true);
+    let saved = app.invoke("set_settings", Some(stale)).unwrap();
+    assert_eq!(saved["doNotDisturb"], true);
+    assert_eq!(saved["lastServerUrl"], json!(server.url));
+    app.invoke("sign_out", None).unwrap();
+    let again = Desktop::start(dirs.path());
+    assert_eq!(
+        again.invoke("settings", None).unwrap()["lastServerUrl"],
+        json!(server.url)
+    );
+}

@@ -1,4 +1,14 @@
+"""Fixtures of the end-to-end tests: one demo server for the whole run, bob
+at the CLI, and the app launched through tauri-driver."""
+import json
+import socket
+import subprocess
+
 import pytest
+from selenium import webdriver
+from selenium.webdriver.common.options import ArgOptions
+
+from helpers import ARTIFACTS, BIN, WEBDRIVER, WORK, Cli, free_port, wait_until
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -7,3 +17,91 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     setattr(item, f"rep_{rep.when}", rep)
+
+
+@pytest.fixture(scope="session")
+def server():
+    """A demo server (alice, bob, carol; #general, #random, alice-bob) on a free port."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = open(WORK / "server.log", "wb")
+    proc = subprocess.Popen(
+        [
+            str(BIN / "suda-server"),
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--database-url",
+            f"sqlite:{WORK / 'suda.db'}",
+            "--demo",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    # inside.sh stops it by this id should pytest itself be killed.
+    (WORK / "server.pid").write_text(str(proc.pid))
+
+    def listening():
+        assert proc.poll() is None, f"suda-server exited: see {WORK / 'server.log'}"
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            return False
+
+    try:
+        wait_until(listening, 30, "suda-server did not listen")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def bob(server):
+    return Cli(server, "bob")
+
+
+@pytest.fixture(scope="session")
+def alice_all_read(server):
+    """The demo leaves unread messages for alice: read them (from her CLI) so
+    that the app's badges count only what the test sends."""
+    alice = Cli(server, "alice")
+    for channel in json.loads(alice.run("--json", "channels")):
+        if channel["unread"]:
+            alice.run("read", channel["id"])
+    assert all(c["unread"] == 0 for c in json.loads(alice.run("--json", "channels")))
+
+
+def launch_app():
+    """Starts the desktop app through tauri-driver; returns the WebDriver session."""
+    options = ArgOptions()
+    options.set_capability("browserName", "wry")
+    options.set_capability("tauri:options", {"application": str(BIN / "suda-desktop")})
+    return webdriver.Remote(command_executor=WEBDRIVER, options=options)
+
+
+@pytest.fixture
+def app(request):
+    """The desktop app, launched by tauri-driver."""
+    driver = launch_app()
+    try:
+        yield driver
+        rep = getattr(request.node, "rep_call", None)
+        if rep is not None and rep.failed:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            try:
+                driver.save_screenshot(str(ARTIFACTS / "failure.png"))
+                (ARTIFACTS / "failure.html").write_text(driver.page_source, "utf-8")
+                print(f"failure screenshot: {ARTIFACTS / 'failure.png'}")
+            except Exception as e:  # the test may have ended this app's session
+                print(f"no failure screenshot: {e}")
+    finally:
+        try:
+            driver.quit()
+        except Exception:  # the app may have quit by itself (a test closed it)
+            pass

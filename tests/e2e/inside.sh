@@ -59,7 +59,9 @@ wait_for 10 "the notification recorder" test -e "$SUDA_E2E_NOTIFY_LOG.ready"
 # environment: fresh config and data, no keychain.
 export XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" XDG_CACHE_HOME="$work/cache"
 export SUDA_NO_KEYCHAIN=1
-mkdir -p "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
+# A home of its own too: "start at login" writes ~/.config/autostart.
+export HOME="$work/home"
+mkdir -p "$HOME" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
 
 driver_port="$(free_port)"
 native_port="$(free_port)"

@@ -2,255 +2,34 @@
 
 Run through tests/e2e/run.sh, which builds everything and provides Xvfb,
 tauri-driver, a private D-Bus session and the notification recorder
-(notify_recorder.py). The test starts its own demo server, signs in as
-alice in the app, and has bob write from the `suda` CLI.
+(notify_recorder.py). The tests share one demo server (conftest.py); this
+one signs in as alice in the app and has bob write from the `suda` CLI.
 """
-import json
-import os
-import socket
 import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
-from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.support.ui import WebDriverWait
 
-BIN = Path(os.environ.get("SUDA_E2E_BIN", "target/debug"))
-WEBDRIVER = os.environ.get("SUDA_E2E_WEBDRIVER", "http://127.0.0.1:4444")
-NOTIFY_LOG = Path(os.environ.get("SUDA_E2E_NOTIFY_LOG", "notifications.jsonl"))
-ARTIFACTS = Path(os.environ.get("SUDA_E2E_ARTIFACTS", "artifacts/e2e"))
-WORK = Path(os.environ.get("SUDA_E2E_WORK") or tempfile.mkdtemp(prefix="suda-e2e-"))
-
-PASSWORD = "suda-demo"
-TIMEOUT = 20
+from helpers import (
+    BIN,
+    PASSWORD,
+    TIMEOUT,
+    Notifications,
+    badge_text,
+    channel_button,
+    current_channel,
+    field,
+    invoke_action,
+    log_texts,
+    screenshot,
+    visible,
+    wait_until,
+)
 
 # selenium 4.27 warns about its own Remote() constructor.
 pytestmark = pytest.mark.filterwarnings("ignore:setting remote_server_addr:DeprecationWarning")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(condition, timeout=TIMEOUT, message=""):
-    """Polls `condition` (no arguments) until it returns something truthy."""
-    return WebDriverWait(None, timeout, poll_frequency=0.1).until(lambda _: condition(), message)
-
-
-# --------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def server():
-    """A demo server (alice, bob, carol; #general, #random, alice-bob) on a free port."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = open(WORK / "server.log", "wb")
-    proc = subprocess.Popen(
-        [
-            str(BIN / "suda-server"),
-            "--listen",
-            f"127.0.0.1:{port}",
-            "--database-url",
-            f"sqlite:{WORK / 'suda.db'}",
-            "--demo",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    # inside.sh stops it by this id should pytest itself be killed.
-    (WORK / "server.pid").write_text(str(proc.pid))
-
-    def listening():
-        assert proc.poll() is None, f"suda-server exited: see {WORK / 'server.log'}"
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return True
-        except OSError:
-            return False
-
-    try:
-        wait_until(listening, 30, "suda-server did not listen")
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-
-
-class Cli:
-    """The `suda` CLI with a config file of its own."""
-
-    def __init__(self, server_url: str, name: str):
-        self.env = dict(
-            os.environ,
-            SUDA_CONFIG=str(WORK / f"cli-{name}.toml"),
-            SUDA_NO_KEYCHAIN="1",
-        )
-        self.env.pop("SUDA_TOKEN", None)
-        self.env.pop("SUDA_SERVER", None)
-        self.run("--server", server_url, "login", name, "--password", PASSWORD)
-
-    def run(self, *args: str) -> str:
-        done = subprocess.run(
-            [str(BIN / "suda"), *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        assert done.returncode == 0, f"suda {' '.join(args)}: {done.stderr}"
-        return done.stdout
-
-    def send(self, channel: str, text: str) -> None:
-        self.run("send", channel, text)
-
-
-@pytest.fixture(scope="module")
-def bob(server):
-    return Cli(server, "bob")
-
-
-@pytest.fixture(scope="module")
-def alice_all_read(server):
-    """The demo leaves unread messages for alice: read them (from her CLI) so
-    that the app's badges count only what the test sends."""
-    alice = Cli(server, "alice")
-    for channel in json.loads(alice.run("--json", "channels")):
-        if channel["unread"]:
-            alice.run("read", channel["id"])
-    assert all(c["unread"] == 0 for c in json.loads(alice.run("--json", "channels")))
-
-
-@pytest.fixture
-def app(request):
-    """The desktop app, launched by tauri-driver."""
-    options = ArgOptions()
-    options.set_capability("browserName", "wry")
-    options.set_capability("tauri:options", {"application": str(BIN / "suda-desktop")})
-    driver = webdriver.Remote(command_executor=WEBDRIVER, options=options)
-    try:
-        yield driver
-        rep = getattr(request.node, "rep_call", None)
-        if rep is not None and rep.failed:
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            driver.save_screenshot(str(ARTIFACTS / "failure.png"))
-            (ARTIFACTS / "failure.html").write_text(driver.page_source, "utf-8")
-            print(f"failure screenshot: {ARTIFACTS / 'failure.png'}")
-    finally:
-        driver.quit()
-
-
-# --------------------------------------------------------------- helpers
-
-
-class Notifications:
-    """The recorder's JSON lines."""
-
-    @staticmethod
-    def all() -> list[dict]:
-        if not NOTIFY_LOG.exists():
-            return []
-        return [json.loads(line) for line in NOTIFY_LOG.read_text("utf-8").splitlines() if line]
-
-    @classmethod
-    def since(cls, start: int) -> list[dict]:
-        return cls.all()[start:]
-
-
-def screenshot(driver, name: str) -> Path:
-    """Saves a screenshot once the last DOM change has been painted."""
-    driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "requestAnimationFrame(() => requestAnimationFrame(() => done(true)));"
-    )
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    driver.save_screenshot(str(path))
-    return path
-
-
-def field(driver, label: str):
-    return driver.find_element(
-        By.XPATH, f"//label[span[normalize-space()='{label}']]//input"
-    )
-
-
-def channel_button(driver, name: str):
-    """The sidebar's button for the channel called `name`."""
-    return driver.find_element(
-        By.XPATH,
-        f"//nav//button[@data-channel-id][.//span[@class='channel-name' and normalize-space()='{name}']]",
-    )
-
-
-def visible(driver, by, selector):
-    def find(_driver=None):
-        found = [e for e in driver.find_elements(by, selector) if e.is_displayed()]
-        return found[0] if found else None
-
-    return find
-
-
-def log_texts(driver) -> list[str]:
-    """The message texts in the open conversation's log."""
-    return driver.execute_script(
-        "return Array.from(document.querySelectorAll(\"[role='log'] article.message .text\"),"
-        " (e) => e.textContent);"
-    )
-
-
-def badge_text(driver, name: str) -> str | None:
-    """The unread badge of the sidebar's channel called `name` (None: no badge)."""
-    return driver.execute_script(
-        "for (const b of document.querySelectorAll('nav button[data-channel-id]')) {"
-        "  if (b.querySelector('.channel-name')?.textContent === arguments[0])"
-        "    return b.querySelector('.badge')?.textContent ?? null;"
-        "}"
-        "return undefined;",
-        name,
-    )
-
-
-def current_channel(driver) -> str | None:
-    """The name of the channel the sidebar marks as current."""
-    return driver.execute_script(
-        "return document.querySelector(\"nav button[data-channel-id][aria-current='page']"
-        " .channel-name\")?.textContent ?? null;"
-    )
-
-
-def invoke_action(nid: int, key: str) -> None:
-    """What a desktop does when the member clicks the notification."""
-    subprocess.run(
-        [
-            "dbus-send",
-            "--session",
-            "--print-reply",
-            "--dest=org.freedesktop.Notifications",
-            "--type=method_call",
-            "/org/freedesktop/Notifications",
-            "org.freedesktop.Notifications.InvokeAction",
-            f"uint32:{nid}",
-            f"string:{key}",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=10,
-    )
-
-
-# --------------------------------------------------------------- the test
 
 
 def test_desktop_app_end_to_end(server, bob, alice_all_read, app):

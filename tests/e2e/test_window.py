@@ -1,0 +1,175 @@
+"""End-to-end: the app's window as the desktop sees it (over X11).
+
+Closing the window the way a window manager does (WM_DELETE_WINDOW) hides
+Suda to the tray while it keeps receiving and notifying; launching it again
+brings the window back. With "keep running in the tray" off, closing quits,
+and the next start puts the window where and how big it was.
+"""
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+from Xlib import X, Xatom, display, protocol
+
+from conftest import launch_app
+from helpers import (
+    BIN,
+    PASSWORD,
+    TIMEOUT,
+    Notifications,
+    channel_button,
+    current_channel,
+    field,
+    visible,
+    wait_until,
+)
+from test_screens import button, save_settings, sign_out_if_signed_in
+
+pytestmark = pytest.mark.filterwarnings("ignore:setting remote_server_addr:DeprecationWarning")
+
+
+def app_pid() -> int:
+    """The running suda-desktop process (tauri-driver starts one at a time)."""
+    exe = (BIN / "suda-desktop").resolve()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if Path(entry, "exe").resolve() == exe:
+                    return int(entry.name)
+            except OSError:
+                continue
+    raise AssertionError("suda-desktop is not running")
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+class Window:
+    """The app's top-level X window, found by the pid GTK puts on it."""
+
+    def __init__(self, pid: int):
+        self.x = display.Display()
+        self.pid_atom = self.x.intern_atom("_NET_WM_PID")
+        self.win = wait_until(lambda: self._find(pid), message="no X window for the app")
+
+    def _find(self, pid: int):
+        for w in self.x.screen().root.query_tree().children:
+            prop = w.get_full_property(self.pid_atom, Xatom.CARDINAL)
+            if prop and prop.value[0] == pid and w.get_wm_name() == "Suda":
+                return w
+        return None
+
+    def mapped(self) -> bool:
+        return self.win.get_attributes().map_state == X.IsViewable
+
+    def geometry(self) -> tuple[int, int, int, int]:
+        g = self.win.get_geometry()
+        pos = self.win.translate_coords(self.x.screen().root, 0, 0)
+        return (-pos.x, -pos.y, g.width, g.height)
+
+    def move_resize(self, x: int, y: int, width: int, height: int) -> None:
+        self.win.configure(x=x, y=y, width=width, height=height)
+        self.x.sync()
+
+    def close(self) -> None:
+        """What the window manager sends when the member clicks the close button."""
+        protocols = self.x.intern_atom("WM_PROTOCOLS")
+        delete = self.x.intern_atom("WM_DELETE_WINDOW")
+        event = protocol.event.ClientMessage(
+            window=self.win,
+            client_type=protocols,
+            data=(32, [delete, X.CurrentTime, 0, 0, 0]),
+        )
+        self.win.send_event(event)
+        self.x.sync()
+
+
+def sign_in(driver, server: str, name: str) -> None:
+    sign_out_if_signed_in(driver)
+    url = field(driver, "Server URL")
+    url.clear()
+    url.send_keys(server)
+    field(driver, "Name").send_keys(name)
+    field(driver, "Password").send_keys(PASSWORD)
+    button(driver, "Sign in").click()
+    WebDriverWait(driver, TIMEOUT).until(visible(driver, By.CSS_SELECTOR, "nav [data-channel-id]"))
+
+
+def test_closing_hides_to_the_tray_and_a_launch_brings_it_back(server, bob, app):
+    driver = app
+    sign_in(driver, server, "carol")
+    save_settings(driver, **{"Keep running in the tray when the window is closed": True})
+    channel_button(driver, "general").click()
+    WebDriverWait(driver, TIMEOUT).until(lambda d: current_channel(d) == "general")
+    pid = app_pid()
+    window = Window(pid)
+    assert window.mapped()
+
+    window.close()
+    wait_until(lambda: not window.mapped(), message="closing did not hide the window")
+    time.sleep(0.5)
+    assert alive(pid), "closing the window quit the app"
+    # Still signed in and live while hidden: a message in the channel that
+    # was open notifies, since nobody can see it.
+    start = len(Notifications.all())
+    bob.send("general", "while carol's window is hidden")
+    note = wait_until(
+        lambda: next(
+            (n for n in Notifications.since(start) if "while carol's window is hidden" in n["body"]),
+            None,
+        ),
+        message="no notification while hidden in the tray",
+    )
+    assert note["summary"] == "bob in #general", note
+
+    # Launching Suda again shows the window it kept.
+    subprocess.run([str(BIN / "suda-desktop")], timeout=TIMEOUT, check=True)
+    wait_until(window.mapped, message="a second launch did not bring the window back")
+    assert app_pid() == pid
+
+
+def test_closing_quits_when_asked_to_and_the_window_comes_back_where_it_was(server, app):
+    driver = app
+    sign_in(driver, server, "carol")
+    save_settings(driver, **{"Keep running in the tray when the window is closed": False})
+    pid = app_pid()
+    window = Window(pid)
+    window.move_resize(60, 40, 900, 640)
+    wait_until(lambda: window.geometry()[2:] == (900, 640), message="the window did not resize")
+    placed = window.geometry()
+    window.close()
+    wait_until(lambda: not alive(pid), message="closing did not quit the app")
+
+    # The size and place were saved in the app's config directory...
+    config = Path(os.environ["XDG_CONFIG_HOME"]) / "app.suda.desktop"
+    saved = json.loads(next(config.glob("*window-state*")).read_text())
+    print(f"window state: {saved}")
+    # ...and the next start uses them (WebDriver holds one session at a
+    # time: the one of the app that quit is ended first).
+    try:
+        driver.quit()
+    except Exception:
+        pass
+    again = launch_app()
+    try:
+        WebDriverWait(again, TIMEOUT).until(
+            lambda d: d.execute_script("return document.readyState") == "complete"
+        )
+        restored = Window(app_pid())
+        wait_until(restored.mapped, message="the window did not show")
+        assert restored.geometry() == placed, (restored.geometry(), placed)
+        # Still signed in as carol (the session was kept); back to the default.
+        WebDriverWait(again, TIMEOUT).until(visible(again, By.CSS_SELECTOR, "nav.sidebar"))
+        save_settings(again, **{"Keep running in the tray when the window is closed": True})
+    finally:
+        again.quit()
