@@ -14,6 +14,7 @@ use std::{
         atomic::{AtomicU32, Ordering},
         Arc, Mutex,
     },
+    time::{Duration, Instant},
 };
 
 use suda_client::{ClientError, ClientEvent, ConnectionState, Session, SessionOptions};
@@ -68,20 +69,56 @@ struct Shared {
     /// The last channel list, for the tray.
     channels: Mutex<Vec<suda_ipc::ChannelView>>,
     show_tray: ShowTray,
+    tray: Mutex<TrayRedraws>,
+}
+
+/// The tray is redrawn at most this often. A burst of messages changes the
+/// unread counts hundreds of times a second, and every redraw writes an
+/// icon file and rebuilds the menu; the last state is always drawn.
+const TRAY_EVERY: Duration = Duration::from_millis(250);
+
+#[derive(Default)]
+struct TrayRedraws {
+    shown: Option<TrayModel>,
+    at: Option<Instant>,
+    scheduled: bool,
 }
 
 impl Shared {
-    /// Redraws the tray from the last channel list and the current state.
-    fn refresh_tray(&self) {
+    /// Redraws the tray from the last channel list and the current state:
+    /// now if it changed and the last redraw was long enough ago, else once
+    /// the interval is over (with whatever the state is then).
+    fn refresh_tray(self: &Arc<Self>) {
         let channels = self.channels.lock().expect("channels").clone();
         let visible = self.window.lock().expect("window").visible;
         let dnd = self.settings.get().do_not_disturb;
-        (self.show_tray)(&tray::model(&channels, visible, dnd));
+        let model = tray::model(&channels, visible, dnd);
+        let mut redraws = self.tray.lock().expect("tray");
+        if redraws.scheduled || redraws.shown.as_ref() == Some(&model) {
+            return;
+        }
+        let wait = redraws
+            .at
+            .map_or(Duration::ZERO, |at| TRAY_EVERY.saturating_sub(at.elapsed()));
+        if wait.is_zero() {
+            redraws.shown = Some(model.clone());
+            redraws.at = Some(Instant::now());
+            drop(redraws);
+            (self.show_tray)(&model);
+            return;
+        }
+        redraws.scheduled = true;
+        let shared = Arc::clone(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(wait).await;
+            shared.tray.lock().expect("tray").scheduled = false;
+            shared.refresh_tray();
+        });
     }
 
     /// The client's channels as the UI sees them (muted from settings),
     /// remembered for the tray, which is redrawn.
-    fn channels(&self, list: &[suda_client::Channel]) -> Vec<suda_ipc::ChannelView> {
+    fn channels(self: &Arc<Self>, list: &[suda_client::Channel]) -> Vec<suda_ipc::ChannelView> {
         let channels = view::channels(list, &self.settings.get().muted_channels);
         *self.channels.lock().expect("channels") = channels.clone();
         self.refresh_tray();
@@ -131,6 +168,7 @@ impl Shell {
             }),
             channels: Mutex::new(Vec::new()),
             show_tray: Arc::clone(&parts.show_tray),
+            tray: Mutex::default(),
         });
         Shell {
             parts,
@@ -506,6 +544,18 @@ fn sign_in_error(e: ClientError, server_url: &str) -> AppError {
 
 /// Turns client events into UI events, notifications and tray updates,
 /// until the session ends.
+/// In a burst, every message changes the channel list (counts, order). The
+/// UI applies each message event to its list itself, so the whole list is
+/// sent at most this often, always ending on the latest one.
+const CHANNELS_EVERY: Duration = Duration::from_millis(200);
+
+async fn sleep_until(due: Option<tokio::time::Instant>) {
+    match due {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn relay(
     mut events: tokio::sync::broadcast::Receiver<ClientEvent>,
     session: Arc<Session>,
@@ -514,11 +564,30 @@ async fn relay(
     reconnects: Arc<AtomicU32>,
     shared: Arc<Shared>,
 ) {
+    // The channel list waiting to be sent, and when the last one went.
+    let mut pending: Option<Vec<suda_client::Channel>> = None;
+    let mut sent_at: Option<tokio::time::Instant> = None;
     loop {
-        let event = match events.recv().await {
+        let due = pending
+            .is_some()
+            .then(|| sent_at.map_or_else(tokio::time::Instant::now, |at| at + CHANNELS_EVERY));
+        let received = tokio::select! {
+            received = events.recv() => received,
+            () = sleep_until(due) => {
+                if let Some(list) = pending.take() {
+                    let channels = shared.channels(&list);
+                    emit(AppEvent::Channels { channels });
+                    sent_at = Some(tokio::time::Instant::now());
+                }
+                continue;
+            }
+        };
+        let event = match received {
             Ok(e) => e,
             // The UI fell behind the client: send it the whole state again.
             Err(RecvError::Lagged(_)) => {
+                pending = None;
+                sent_at = Some(tokio::time::Instant::now());
                 let channels = shared.channels(&session.snapshot().channels);
                 emit(AppEvent::Channels { channels });
                 emit(AppEvent::Resynced);
@@ -531,8 +600,15 @@ async fn relay(
                 event: view::event(&e),
             }),
             ClientEvent::ChannelsChanged(list) => {
-                let channels = shared.channels(&list);
-                emit(AppEvent::Channels { channels });
+                let now = tokio::time::Instant::now();
+                if sent_at.is_some_and(|at| now < at + CHANNELS_EVERY) {
+                    pending = Some(list);
+                } else {
+                    pending = None;
+                    let channels = shared.channels(&list);
+                    emit(AppEvent::Channels { channels });
+                    sent_at = Some(now);
+                }
             }
             ClientEvent::Connection(state) => {
                 let attempt = match state {

@@ -56,6 +56,10 @@ impl TrayItem {
 pub struct TrayModel {
     /// Whether to show the unread icon (with a dot).
     pub unread: bool,
+    /// The unread count beside the icon ("99+" past 99), where the platform
+    /// shows one (the indicator's label on Linux, the title on macOS;
+    /// Windows has the tooltip only). `None` when nothing is unread.
+    pub badge: Option<String>,
     pub tooltip: String,
     pub items: Vec<TrayItem>,
 }
@@ -127,8 +131,14 @@ pub fn model(channels: &[ChannelView], window_visible: bool, do_not_disturb: boo
     items.push(TrayItem::Separator);
     items.push(TrayItem::DoNotDisturb { on: do_not_disturb });
     items.push(TrayItem::Quit);
+    let badge = match total {
+        0 => None,
+        1..=99 => Some(total.to_string()),
+        _ => Some("99+".to_owned()),
+    };
     TrayModel {
         unread: total > 0,
+        badge,
         tooltip,
         items,
     }
@@ -190,6 +200,7 @@ mod desktop {
         TrayIconBuilder::with_id(TRAY_ID)
             .icon(icon(model)?)
             .tooltip(&model.tooltip)
+            .title(model.badge.as_deref().unwrap_or_default())
             .menu(&menu(app, model)?)
             .on_menu_event(move |app, event| {
                 if let Some(action) = super::action(event.id().as_ref()) {
@@ -205,6 +216,7 @@ mod desktop {
         if let Some(tray) = app.tray_by_id(TRAY_ID) {
             tray.set_icon(Some(icon(model)?))?;
             tray.set_tooltip(Some(&model.tooltip))?;
+            tray.set_title(model.badge.as_deref())?;
             tray.set_menu(Some(menu(app, model)?))?;
         }
         Ok(())
@@ -238,6 +250,7 @@ mod tests {
             false,
         );
         assert!(!m.unread);
+        assert_eq!(m.badge, None);
         assert_eq!(m.tooltip, "Suda");
         assert_eq!(
             m.items,
@@ -263,6 +276,7 @@ mod tests {
             false,
         );
         assert!(m.unread);
+        assert_eq!(m.badge.as_deref(), Some("4"));
         assert_eq!(
             m.tooltip, "Suda: 4 unread messages",
             "muted channels do not count"
@@ -324,5 +338,7 @@ mod tests {
             .count();
         assert_eq!(channels, 10);
         assert_eq!(m.tooltip, "Suda: 15 unread messages");
+        let lots = [channel("1", ChannelKind::Group, 150, false, "1")];
+        assert_eq!(model(&lots, true, false).badge.as_deref(), Some("99+"));
     }
 }

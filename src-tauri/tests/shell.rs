@@ -178,6 +178,11 @@ impl Desktop {
         self.webview.state::<Shell>()
     }
 
+    fn count_events(&self, kind: &str) -> usize {
+        let events = self.events.lock().unwrap();
+        events.iter().filter(|e| e["type"] == kind).count()
+    }
+
     fn wait_event(&self, what: &str, check: impl Fn(&Value) -> bool) -> Value {
         let mut found = None;
         wait(what, || {
@@ -493,4 +498,70 @@ fn the_server_url_is_remembered_by_signing_in_and_kept_by_the_settings_form() {
         again.invoke("settings", None).unwrap()["lastServerUrl"],
         json!(server.url)
     );
+}
+
+#[test]
+fn a_burst_of_messages_redraws_the_tray_and_the_list_less_often_ending_on_the_last_count() {
+    let server = Server::start();
+    let dirs = tempfile::tempdir().unwrap();
+    let app = Desktop::start(dirs.path());
+    app.sign_in(&server, "alice");
+    app.wait_event("live", |e| {
+        e["type"] == "connection" && e["connection"]["state"] == "live"
+    });
+    let random = app.channel_id("random");
+    wait("the first tray", || !app.trays.lock().unwrap().is_empty());
+    // The demo leaves some messages unread; settle on that count first.
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    let (before, unread) = {
+        let trays = app.trays.lock().unwrap();
+        let badge = trays.last().unwrap().badge.clone();
+        (trays.len(), badge.map_or(0, |b| b.parse::<u32>().unwrap()))
+    };
+    let expected = (unread + 25).to_string();
+    let lists_before = app.count_events("channels");
+    let bob = server.member("bob");
+    server.block_on(async {
+        for i in 0..25 {
+            bob.send(random.parse().unwrap(), &format!("burst {i}"))
+                .await
+                .unwrap();
+        }
+    });
+    wait("the tray to count all 25", || {
+        app.trays
+            .lock()
+            .unwrap()
+            .last()
+            .is_some_and(|t| t.badge.as_deref() == Some(expected.as_str()))
+    });
+    let redraws = app.trays.lock().unwrap().len() - before;
+    assert!(
+        redraws < 25,
+        "25 messages redrew the tray {redraws} times: each redraw writes an icon file"
+    );
+    // The UI gets every message, but the whole channel list less often,
+    // the last one with the final count.
+    assert!(app.count_events("event") >= 25);
+    let lists = app.count_events("channels") - lists_before;
+    assert!(
+        lists < 25,
+        "25 messages sent the channel list {lists} times"
+    );
+    app.wait_event("the final count", |e| {
+        e["type"] == "channels"
+            && e["channels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["unread"].as_u64().unwrap())
+                .sum::<u64>()
+                .to_string()
+                == expected
+    });
+    // Once the last state is drawn, nothing changes and nothing is redrawn.
+    let drawn = app.trays.lock().unwrap().len();
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    let trays = app.trays.lock().unwrap();
+    assert_eq!(trays.len(), drawn, "{:#?}", &trays[drawn - 1..]);
 }

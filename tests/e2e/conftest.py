@@ -8,7 +8,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.common.options import ArgOptions
 
-from helpers import ARTIFACTS, BIN, WEBDRIVER, WORK, Cli, free_port, wait_until
+from helpers import APP, ARTIFACTS, BIN, WEBDRIVER, WORK, Cli, free_port, wait_until
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -81,7 +81,7 @@ def launch_app():
     """Starts the desktop app through tauri-driver; returns the WebDriver session."""
     options = ArgOptions()
     options.set_capability("browserName", "wry")
-    options.set_capability("tauri:options", {"application": str(BIN / "suda-desktop")})
+    options.set_capability("tauri:options", {"application": str(APP)})
     return webdriver.Remote(command_executor=WEBDRIVER, options=options)
 
 

@@ -1,6 +1,7 @@
 """What the end-to-end tests share: paths from tests/e2e/inside.sh, the
 `suda` CLI, the notification recorder's log, and ways to find things in the
 app's page."""
+import asyncio
 import json
 import os
 import socket
@@ -8,12 +9,16 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from dbus_next.aio import MessageBus
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 BIN = Path(os.environ.get("SUDA_E2E_BIN", "target/debug"))
+# The app under test: the one just built, or an installed one (tests/package).
+APP = Path(os.environ.get("SUDA_E2E_APP") or BIN / "suda-desktop")
 WEBDRIVER = os.environ.get("SUDA_E2E_WEBDRIVER", "http://127.0.0.1:4444")
 NOTIFY_LOG = Path(os.environ.get("SUDA_E2E_NOTIFY_LOG", "notifications.jsonl"))
+TRAY_LOG = Path(os.environ.get("SUDA_E2E_TRAY_LOG", "tray.jsonl"))
 ARTIFACTS = Path(os.environ.get("SUDA_E2E_ARTIFACTS", "artifacts/e2e"))
 WORK = Path(os.environ.get("SUDA_E2E_WORK") or tempfile.mkdtemp(prefix="suda-e2e-"))
 
@@ -155,3 +160,52 @@ class Cli:
 
     def send(self, channel: str, text: str) -> None:
         self.run("send", channel, text)
+
+
+def tray() -> dict | None:
+    """What a desktop panel shows of the app's tray item, read over D-Bus from
+    the item that last registered with tray_watcher.py: its icon, the label
+    beside it, and its menu's labels. None until an item registered."""
+    if not TRAY_LOG.exists() or not TRAY_LOG.read_text("utf-8").strip():
+        return None
+    last = json.loads(TRAY_LOG.read_text("utf-8").splitlines()[-1])
+    return asyncio.run(_read_tray(last["bus_name"], last["path"]))
+
+
+async def _read_tray(bus_name: str, path: str) -> dict:
+    bus = await MessageBus().connect()
+    try:
+        item = bus.get_proxy_object(bus_name, path, await bus.introspect(bus_name, path))
+        props = await item.get_interface("org.freedesktop.DBus.Properties").call_get_all(
+            "org.kde.StatusNotifierItem"
+        )
+        value = {k: v.value for k, v in props.items()}
+        menu_path = value.get("Menu", "/")
+        menu = bus.get_proxy_object(bus_name, menu_path, await bus.introspect(bus_name, menu_path))
+        _revision, layout = await menu.get_interface("com.canonical.dbusmenu").call_get_layout(
+            0, -1, []
+        )
+        labels = []
+
+        def walk(node):
+            _id, node_props, children = node
+            label = node_props.get("label")
+            if label is not None and label.value:
+                labels.append(label.value.replace("_", ""))
+            for child in children:
+                walk(child.value)
+
+        walk(layout)
+        # The icon is written to a new file on every change: compare pixels'
+        # bytes (the same image encodes the same), not names.
+        icon = Path(value.get("IconThemePath", ""), value.get("IconName", ""))
+        if icon.suffix != ".png":
+            icon = icon.with_name(icon.name + ".png")
+        return {
+            "icon": icon.read_bytes() if icon.is_file() else None,
+            "label": value.get("XAyatanaLabel", ""),
+            "title": value.get("Title", ""),
+            "menu": labels,
+        }
+    finally:
+        bus.disconnect()

@@ -55,6 +55,11 @@ export SUDA_E2E_NOTIFY_LOG="$work/notifications.jsonl"
 pids+=($!)
 wait_for 10 "the notification recorder" test -e "$SUDA_E2E_NOTIFY_LOG.ready"
 
+export SUDA_E2E_TRAY_LOG="$work/tray.jsonl"
+"$SUDA_E2E_VENV/bin/python" tests/e2e/tray_watcher.py "$SUDA_E2E_TRAY_LOG" >"$work/tray.log" 2>&1 &
+pids+=($!)
+wait_for 10 "the tray watcher" test -e "$SUDA_E2E_TRAY_LOG.ready"
+
 # The app (started by WebKitWebDriver, under tauri-driver) inherits this
 # environment: fresh config and data, no keychain.
 export XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" XDG_CACHE_HOME="$work/cache"
@@ -74,7 +79,7 @@ export SUDA_E2E_WORK="$work"
 status=0
 "$SUDA_E2E_VENV/bin/pytest" -p no:cacheprovider -v tests/e2e "$@" || status=$?
 if [ "$status" -ne 0 ]; then
-  for log in tauri-driver recorder xvfb; do
+  for log in tauri-driver recorder tray xvfb; do
     echo "---- $log.log (tail)" >&2
     tail -n 40 "$work/$log.log" >&2 || true
   done

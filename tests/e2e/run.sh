@@ -27,7 +27,7 @@ export SUDA_E2E_BIN="$(cd "$CARGO_TARGET_DIR" && pwd)/e2e-bin"
 mkdir -p "$SUDA_E2E_BIN"
 cp -f "$bin/suda-server" "$bin/suda" "$bin/suda-desktop" "$SUDA_E2E_BIN/"
 export SUDA_E2E_VENV="$(cd "$venv" && pwd)"
-export SUDA_E2E_ARTIFACTS="$PWD/artifacts/e2e"
+export SUDA_E2E_ARTIFACTS="${SUDA_E2E_ARTIFACTS:-$PWD/artifacts/e2e}"
 mkdir -p "$SUDA_E2E_ARTIFACTS"
 rm -f "$SUDA_E2E_ARTIFACTS"/*.png "$SUDA_E2E_ARTIFACTS"/*.html
 

@@ -13,7 +13,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from helpers import (
-    BIN,
+    APP,
     PASSWORD,
     TIMEOUT,
     Notifications,
@@ -24,6 +24,7 @@ from helpers import (
     invoke_action,
     log_texts,
     screenshot,
+    tray,
     visible,
     wait_until,
 )
@@ -49,6 +50,11 @@ def test_desktop_app_end_to_end(server, bob, alice_all_read, app):
     wait.until(visible(driver, By.CSS_SELECTOR, "nav [data-channel-id]"), "no channels after sign-in")
     wait.until(lambda d: channel_button(d, "random"), "no #random in the sidebar")
     assert badge_text(driver, "random") is None, "#random has unread messages before the test"
+    # The tray item the desktop panel shows: nothing unread yet.
+    calm = wait_until(tray, message="the app registered no tray item")
+    print(f"tray, nothing unread: {calm | {'icon': len(calm['icon'] or b'')}}")
+    assert calm["icon"], "the tray item has no icon file"
+    assert calm["label"] == "" and "Quit Suda" in calm["menu"], calm
     channel_button(driver, "general").click()
     wait.until(
         visible(driver, By.CSS_SELECTOR, "[role='log'][aria-label='Messages in general']"),
@@ -76,6 +82,15 @@ def test_desktop_app_end_to_end(server, bob, alice_all_read, app):
     wait.until(lambda d: badge_text(d, "random") == "1", "#random's unread badge is not 1")
     badge = channel_button(driver, "random").find_element(By.CSS_SELECTOR, ".badge")
     assert badge.get_attribute("aria-label") == "1 unread message"
+    # The tray shows it too: the unread icon, the count beside it, and
+    # #random in its menu.
+    busy = wait_until(
+        lambda: (t := tray()) and t["label"] == "1" and t,
+        message="the tray does not show 1 unread",
+    )
+    print(f"tray, 1 unread: {busy | {'icon': len(busy['icon'] or b'')}}")
+    assert busy["icon"] != calm["icon"], "the tray icon did not change"
+    assert "#random (1)" in busy["menu"], busy
 
     def random_notification():
         for n in Notifications.since(first):
@@ -105,6 +120,11 @@ def test_desktop_app_end_to_end(server, bob, alice_all_read, app):
         "#random's messages are not shown",
     )
     wait.until(lambda d: "over in random" in log_texts(d))
+    # Read: the tray is calm again.
+    wait_until(
+        lambda: (t := tray()) and t["label"] == "" and t["icon"] == calm["icon"],
+        message="the tray still shows unread after reading",
+    )
     shot = screenshot(driver, "02-random-after-notification-click")
     print(f"screenshot: {shot}")
 
@@ -158,7 +178,7 @@ def test_a_second_launch_hands_over_to_the_first_and_exits(app):
         lambda d: d.execute_script("return document.readyState") == "complete"
     )
     second = subprocess.Popen(
-        [str(BIN / "suda-desktop")],
+        [str(APP)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -18,7 +18,7 @@ from Xlib import X, Xatom, display, protocol
 
 from conftest import launch_app
 from helpers import (
-    BIN,
+    APP,
     PASSWORD,
     TIMEOUT,
     Notifications,
@@ -35,7 +35,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:setting remote_server_addr:Depre
 
 def app_pid() -> int:
     """The running suda-desktop process (tauri-driver starts one at a time)."""
-    exe = (BIN / "suda-desktop").resolve()
+    exe = APP.resolve()
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -133,7 +133,7 @@ def test_closing_hides_to_the_tray_and_a_launch_brings_it_back(server, bob, app)
     assert note["summary"] == "bob in #general", note
 
     # Launching Suda again shows the window it kept.
-    subprocess.run([str(BIN / "suda-desktop")], timeout=TIMEOUT, check=True)
+    subprocess.run([str(APP)], timeout=TIMEOUT, check=True)
     wait_until(window.mapped, message="a second launch did not bring the window back")
     assert app_pid() == pid
 

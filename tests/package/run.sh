@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 scripts/package.sh >/dev/null
-bundle="${CARGO_TARGET_DIR:-$PWD/target}/release/bundle"
+bundle="${CARGO_TARGET_DIR:-$PWD/target}/dist/bundle"
 deb=$(ls "$bundle"/deb/*.deb | head -n1)
 rpm=$(ls "$bundle"/rpm/*.rpm | head -n1)
 failures=0
@@ -55,6 +55,14 @@ kill $xvfb 2>/dev/null || true
 # The session bus may have started a document portal with a FUSE mount there.
 fusermount -u "$home/.cache/doc" 2>/dev/null || true
 rm -rf "$home" 2>/dev/null || true
+
+# A new user's first session with the installed app, driven like the e2e
+# test of the built one: sign in to a server, read and write, see the unread
+# count in the sidebar and the tray, get a real notification and click it.
+check "the installed app signs in, chats, notifies and shows unread in the tray" \
+  env SUDA_E2E_APP=/usr/bin/suda-desktop SUDA_E2E_ARTIFACTS="$PWD/artifacts/package" \
+  bash tests/e2e/run.sh \
+  tests/e2e/test_desktop.py::test_desktop_app_end_to_end
 
 $SUDO dpkg -r suda >/dev/null
 check "the package removes cleanly" sh -c "! test -e /usr/bin/suda-desktop"
