@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything building and testing Suda needs on a fresh Debian 12
 # machine with Rust and Node.js: Debian packages (WebKitGTK for the desktop
-# app, Xvfb, WebKitWebDriver, D-Bus, Chromium for UI tests), the UI's npm
-# packages, tauri-driver, and a Python virtualenv for the end-to-end tests.
+# app, Xvfb, WebKitWebDriver, D-Bus, Chromium for UI tests, mingw), the UI's
+# npm packages, the Windows Rust target, tauri-driver, and a Python virtualenv
+# for the end-to-end tests.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 packages=(build-essential pkg-config file python3-venv
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev
   xvfb webkit2gtk-driver dbus-x11
-  chromium fonts-noto-cjk fonts-noto-color-emoji)
+  chromium fonts-noto-cjk fonts-noto-color-emoji
+  gcc-mingw-w64-x86-64)
 need=()
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
@@ -36,6 +38,15 @@ fi
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   echo "setup: npm ci in ui/"
   (cd ui && npm ci --no-audit --no-fund)
+fi
+
+# The Windows standard library, so the test suite compiles the desktop app's
+# Windows code (mingw above builds the C parts of its dependencies). macOS
+# needs Apple's SDK: only the release workflow builds that.
+if ! rustup target list --installed 2>/dev/null | grep -qx x86_64-pc-windows-gnu; then
+  echo "setup: rustup target add x86_64-pc-windows-gnu"
+  rustup target add x86_64-pc-windows-gnu ||
+    echo "setup: the Windows target could not be installed; the Windows compile check will say so" >&2
 fi
 
 # tauri-driver: WebDriver for the real app (Tauri 2's, not a 3.0 alpha).

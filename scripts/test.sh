@@ -15,6 +15,12 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo clippy: the desktop app's Windows code (cfg(windows), notifications)"
+if rustup target list --installed 2>/dev/null | grep -qx x86_64-pc-windows-gnu; then
+  cargo clippy -p suda-desktop --target x86_64-pc-windows-gnu --locked -- -D warnings
+else
+  echo "NOT CHECKED: the x86_64-pc-windows-gnu target is not installed (scripts/setup.sh could not add it)"
+fi
 echo "== cargo test"
 cargo test --workspace --locked
 

@@ -103,20 +103,17 @@ fn on_tray<R: Runtime>(app: &tauri::AppHandle<R>, action: TrayAction) {
     }
 }
 
-#[cfg(target_os = "linux")]
+/// Native notifications whose click brings the window up on their channel.
 fn platform_notifier<R: Runtime>(app: &tauri::AppHandle<R>) -> Arc<dyn notify::Notifier> {
-    let app = app.clone();
-    Arc::new(notify::DesktopNotifier::new(Arc::new(
-        move |channel: String| {
-            show_main(&app);
-            app.state::<Shell>().open_channel(channel);
-        },
-    )))
-}
-
-#[cfg(not(target_os = "linux"))]
-fn platform_notifier<R: Runtime>(app: &tauri::AppHandle<R>) -> Arc<dyn notify::Notifier> {
-    Arc::new(notify::DesktopNotifier::new(app.clone()))
+    let handle = app.clone();
+    let on_click: notify::OnClick = Arc::new(move |channel: String| {
+        show_main(&handle);
+        handle.state::<Shell>().open_channel(channel);
+    });
+    #[cfg(target_os = "linux")]
+    return Arc::new(notify::DesktopNotifier::new(on_click));
+    #[cfg(not(target_os = "linux"))]
+    return Arc::new(notify::DesktopNotifier::new(app.clone(), on_click));
 }
 
 fn autostart<R: Runtime>(app: &tauri::AppHandle<R>, on: bool) -> Result<(), String> {

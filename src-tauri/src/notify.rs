@@ -84,16 +84,40 @@ pub fn escape_markup(text: &str) -> String {
     out
 }
 
-/// Windows and macOS: the notification plugin.
+/// Windows and macOS: the notification plugin, whose desktop `on_action`
+/// reports a click on the notification (`tap`) as the platform tells it
+/// (Windows: while the toast is on screen; macOS: from Notification Center).
+/// Each notification carries its channel id, and a click opens that channel.
 #[cfg(not(target_os = "linux"))]
 pub struct DesktopNotifier<R: tauri::Runtime> {
     app: tauri::AppHandle<R>,
 }
 
+/// The notification's extra field naming its channel.
+#[cfg(not(target_os = "linux"))]
+const CHANNEL_KEY: &str = "sudaChannelId";
+
 #[cfg(not(target_os = "linux"))]
 impl<R: tauri::Runtime> DesktopNotifier<R> {
-    /// Notifications raised through the plugin.
-    pub fn new(app: tauri::AppHandle<R>) -> Self {
+    /// Notifications raised through the plugin; a click runs `on_click` with
+    /// the channel id (on a background thread).
+    pub fn new(app: tauri::AppHandle<R>, on_click: OnClick) -> Self {
+        use tauri_plugin_notification::NotificationExt;
+        let registered = app.notification().on_action(move |performed| {
+            if performed.action_id() != "tap" {
+                return;
+            }
+            let channel = performed
+                .notification()
+                .and_then(|n| n.extra().get(CHANNEL_KEY))
+                .and_then(|v| v.as_str());
+            if let Some(channel) = channel {
+                on_click(channel.to_owned());
+            }
+        });
+        if let Err(e) = registered {
+            tracing::warn!(error = %e, "clicks on notifications will not open their channel");
+        }
         DesktopNotifier { app }
     }
 }
@@ -107,6 +131,7 @@ impl<R: tauri::Runtime> Notifier for DesktopNotifier<R> {
             .builder()
             .title(&toast.title)
             .body(&toast.body)
+            .extra(CHANNEL_KEY, &toast.channel_id)
             .show()
             .map_err(|e| format!("the notification could not be shown: {e}"))
     }

@@ -549,6 +549,94 @@ fn sign_in_error(e: ClientError, server_url: &str) -> AppError {
 /// sent at most this often, always ending on the latest one.
 const CHANNELS_EVERY: Duration = Duration::from_millis(200);
 
+/// Messages that arrive within this long of the last ones sent to the UI
+/// wait and go together: each send to the web view is a script run there.
+const EVENTS_EVERY: Duration = Duration::from_millis(16);
+
+/// What the relay sends to the UI, in the order it happened, with bursts of
+/// messages batched and channel lists coalesced.
+struct Outgoing {
+    emit: Emit,
+    shared: Arc<Shared>,
+    events: Vec<suda_ipc::EventView>,
+    events_at: Option<tokio::time::Instant>,
+    channels: Option<Vec<suda_client::Channel>>,
+    channels_at: Option<tokio::time::Instant>,
+}
+
+impl Outgoing {
+    /// When something held back is due.
+    fn due(&self) -> Option<tokio::time::Instant> {
+        let events = (!self.events.is_empty()).then(|| later(self.events_at, EVENTS_EVERY));
+        let channels = self
+            .channels
+            .is_some()
+            .then(|| later(self.channels_at, CHANNELS_EVERY));
+        events.into_iter().chain(channels).min()
+    }
+
+    fn message(&mut self, event: suda_ipc::EventView) {
+        self.events.push(event);
+        if is_due(self.events_at, EVENTS_EVERY) {
+            self.flush_events();
+        }
+    }
+
+    fn flush_events(&mut self) {
+        let mut events = std::mem::take(&mut self.events);
+        match events.len() {
+            0 => return,
+            1 => (self.emit)(AppEvent::Event {
+                event: events.remove(0),
+            }),
+            _ => (self.emit)(AppEvent::Events { events }),
+        }
+        self.events_at = Some(tokio::time::Instant::now());
+    }
+
+    fn channels(&mut self, list: Vec<suda_client::Channel>) {
+        self.channels = Some(list);
+        if is_due(self.channels_at, CHANNELS_EVERY) {
+            self.flush_channels();
+        }
+    }
+
+    fn flush_channels(&mut self) {
+        if let Some(list) = self.channels.take() {
+            // Messages first: the list is newer than they are.
+            self.flush_events();
+            let channels = self.shared.channels(&list);
+            (self.emit)(AppEvent::Channels { channels });
+            self.channels_at = Some(tokio::time::Instant::now());
+        }
+    }
+
+    /// Sends held-back messages, then `event`, so the UI sees the order.
+    fn now(&mut self, event: AppEvent) {
+        self.flush_events();
+        (self.emit)(event);
+    }
+
+    fn flush_due(&mut self) {
+        if is_due(self.events_at, EVENTS_EVERY) {
+            self.flush_events();
+        }
+        if is_due(self.channels_at, CHANNELS_EVERY) {
+            self.flush_channels();
+        }
+    }
+}
+
+/// When something held back since `last` may go (now, if nothing went yet).
+fn later(last: Option<tokio::time::Instant>, every: Duration) -> tokio::time::Instant {
+    last.map_or_else(tokio::time::Instant::now, |at| at + every)
+}
+
+/// Whether the interval since `last` is over (or nothing went yet).
+fn is_due(last: Option<tokio::time::Instant>, every: Duration) -> bool {
+    last.is_none_or(|at| tokio::time::Instant::now() >= at + every)
+}
+
 async fn sleep_until(due: Option<tokio::time::Instant>) {
     match due {
         Some(at) => tokio::time::sleep_until(at).await,
@@ -564,21 +652,19 @@ async fn relay(
     reconnects: Arc<AtomicU32>,
     shared: Arc<Shared>,
 ) {
-    // The channel list waiting to be sent, and when the last one went.
-    let mut pending: Option<Vec<suda_client::Channel>> = None;
-    let mut sent_at: Option<tokio::time::Instant> = None;
+    let mut out = Outgoing {
+        emit,
+        shared: Arc::clone(&shared),
+        events: Vec::new(),
+        events_at: None,
+        channels: None,
+        channels_at: None,
+    };
     loop {
-        let due = pending
-            .is_some()
-            .then(|| sent_at.map_or_else(tokio::time::Instant::now, |at| at + CHANNELS_EVERY));
         let received = tokio::select! {
             received = events.recv() => received,
-            () = sleep_until(due) => {
-                if let Some(list) = pending.take() {
-                    let channels = shared.channels(&list);
-                    emit(AppEvent::Channels { channels });
-                    sent_at = Some(tokio::time::Instant::now());
-                }
+            () = sleep_until(out.due()) => {
+                out.flush_due();
                 continue;
             }
         };
@@ -586,30 +672,22 @@ async fn relay(
             Ok(e) => e,
             // The UI fell behind the client: send it the whole state again.
             Err(RecvError::Lagged(_)) => {
-                pending = None;
-                sent_at = Some(tokio::time::Instant::now());
+                out.channels = None;
+                out.channels_at = Some(tokio::time::Instant::now());
                 let channels = shared.channels(&session.snapshot().channels);
-                emit(AppEvent::Channels { channels });
-                emit(AppEvent::Resynced);
+                out.now(AppEvent::Channels { channels });
+                out.now(AppEvent::Resynced);
                 continue;
             }
-            Err(RecvError::Closed) => return,
+            Err(RecvError::Closed) => {
+                out.flush_events();
+                out.flush_channels();
+                return;
+            }
         };
         match event {
-            ClientEvent::Message(e) => emit(AppEvent::Event {
-                event: view::event(&e),
-            }),
-            ClientEvent::ChannelsChanged(list) => {
-                let now = tokio::time::Instant::now();
-                if sent_at.is_some_and(|at| now < at + CHANNELS_EVERY) {
-                    pending = Some(list);
-                } else {
-                    pending = None;
-                    let channels = shared.channels(&list);
-                    emit(AppEvent::Channels { channels });
-                    sent_at = Some(now);
-                }
-            }
+            ClientEvent::Message(e) => out.message(view::event(&e)),
+            ClientEvent::ChannelsChanged(list) => out.channels(list),
             ClientEvent::Connection(state) => {
                 let attempt = match state {
                     ConnectionState::Reconnecting { .. } => {
@@ -621,14 +699,14 @@ async fn relay(
                     }
                     _ => reconnects.load(Ordering::Relaxed),
                 };
-                emit(AppEvent::Connection {
+                out.now(AppEvent::Connection {
                     connection: view::connection(&state, attempt),
                 });
             }
-            ClientEvent::Resynced => emit(AppEvent::Resynced),
+            ClientEvent::Resynced => out.now(AppEvent::Resynced),
             ClientEvent::OutboxChanged(entries) => {
                 for entry in &entries {
-                    emit(AppEvent::Outbox {
+                    out.now(AppEvent::Outbox {
                         item: view::outbox(entry),
                     });
                 }

@@ -1,14 +1,17 @@
 """Fixtures of the end-to-end tests: one demo server for the whole run, bob
 at the CLI, and the app launched through tauri-driver."""
 import json
+import os
+import signal
 import socket
 import subprocess
+import time
 
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.options import ArgOptions
 
-from helpers import APP, ARTIFACTS, BIN, WEBDRIVER, WORK, Cli, free_port, wait_until
+from helpers import APP, ARTIFACTS, BIN, WEBDRIVER, WORK, Cli, app_pids, free_port, wait_until
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -105,3 +108,11 @@ def app(request):
             driver.quit()
         except Exception:  # the app may have quit by itself (a test closed it)
             pass
+        # The next test's launch must not find this one still running: it
+        # would hand over to it (single instance) and WebDriver would wait
+        # for a window that never comes.
+        deadline = time.monotonic() + 10
+        while app_pids() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for pid in app_pids():
+            os.kill(pid, signal.SIGKILL)

@@ -209,3 +209,17 @@ async def _read_tray(bus_name: str, path: str) -> dict:
         }
     finally:
         bus.disconnect()
+
+
+def app_pids() -> list[int]:
+    """The running processes of the app under test."""
+    exe = APP.resolve()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if Path(entry, "exe").resolve() == exe:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids

@@ -61,7 +61,9 @@ def dialog(driver, title: str):
 
 
 def no_dialog(driver) -> bool:
-    return not driver.find_elements(By.CSS_SELECTOR, "[role='dialog']")
+    # In the page, not with find_elements: a dialog going away while
+    # WebDriver collects the elements makes it report a stale element.
+    return driver.execute_script("return document.querySelector(\"[role='dialog']\") === null;")
 
 
 def dialog_field(box, label: str):
@@ -194,6 +196,7 @@ def test_every_screen_against_a_real_server(server, bob, app):
     box = dialog(driver, "New direct message")
     dialog_field(box, "Member name").send_keys("bob")
     button(driver, "Open").click()
+    wait.until(no_dialog, "New direct message did not close")
     wait.until(lambda d: current_channel(d) == "bob", "the direct channel did not open")
     composer = wait.until(visible(driver, By.CSS_SELECTOR, "textarea[aria-label='Message bob']"))
     composer.send_keys("hi bob, dana here")

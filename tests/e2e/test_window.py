@@ -22,6 +22,7 @@ from helpers import (
     PASSWORD,
     TIMEOUT,
     Notifications,
+    app_pids,
     channel_button,
     current_channel,
     field,
@@ -35,15 +36,9 @@ pytestmark = pytest.mark.filterwarnings("ignore:setting remote_server_addr:Depre
 
 def app_pid() -> int:
     """The running suda-desktop process (tauri-driver starts one at a time)."""
-    exe = APP.resolve()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if Path(entry, "exe").resolve() == exe:
-                    return int(entry.name)
-            except OSError:
-                continue
-    raise AssertionError("suda-desktop is not running")
+    pids = app_pids()
+    assert pids, "suda-desktop is not running"
+    return pids[0]
 
 
 def alive(pid: int) -> bool:

@@ -307,6 +307,9 @@ pub struct Snapshot {
 pub enum AppEvent {
     /// A new channel event (each id at most once).
     Event { event: EventView },
+    /// Several new channel events, oldest first: what arrived in a burst
+    /// within about a frame, sent at once.
+    Events { events: Vec<EventView> },
     /// The channel list or unread counts changed.
     Channels { channels: Vec<ChannelView> },
     /// The connection changed.

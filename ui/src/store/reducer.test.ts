@@ -77,6 +77,19 @@ describe("reducer", () => {
     expect(s.channels[0]!.unread).toBe(1);
   });
 
+  it("applies a batch of events like the same events one by one", () => {
+    const events = [chat("3", "a"), chat("4", "a"), chat("4", "a"), chat("5", "b")];
+    const start = withOpenChannel(channel("a"), channel("b"));
+    const batched = run(start, app({ type: "events", events }), {
+      type: "appEvents",
+      events: [ev(chat("6", "a"))],
+    });
+    const single = run(start, ...[...events, chat("6", "a")].map((e) => app(ev(e))));
+    expect(batched.timelines).toEqual(single.timelines);
+    expect(batched.channels).toEqual(single.channels);
+    expect(batched.channels.find((c) => c.id === "a")!.unread).toBe(3);
+  });
+
   it("does not count an event the snapshot already included", () => {
     const s = run(
       withOpenChannel(channel("a", { lastEventId: "9", unread: 2, lastReadEventId: "7" })),

@@ -81,6 +81,7 @@ export const initialState: State = {
 export type Action =
   | { type: "snapshot"; snapshot: Snapshot }
   | { type: "appEvent"; event: AppEvent }
+  | { type: "appEvents"; events: AppEvent[] }
   | { type: "sessionStarted"; session: SessionView }
   | { type: "open"; channelId: string | null }
   | { type: "historyRequested"; channelId: string }
@@ -189,6 +190,72 @@ function withEvent(state: State, event: EventView): State {
   return next;
 }
 
+/**
+ * Applies a run of channel events at once, with the same result as one by
+ * one: each touched timeline is copied once and the channel list sorted
+ * once, so a burst of messages costs little more than one.
+ */
+function withEvents(state: State, events: readonly EventView[]): State {
+  if (events.length === 1) return withEvent(state, events[0]!);
+  let next = state;
+  const byTimeline = new Map<string, EventView[]>();
+  for (const e of events) {
+    if (!state.timelines[e.channelId]) continue;
+    const list = byTimeline.get(e.channelId);
+    if (list) list.push(e);
+    else byTimeline.set(e.channelId, [e]);
+  }
+  if (byTimeline.size > 0) {
+    const timelines = { ...next.timelines };
+    for (const [id, list] of byTimeline) timelines[id] = mergeEvents(timelines[id]!, list);
+    next = { ...next, timelines };
+  }
+  const keyed = events.filter((e) => e.clientKey !== null);
+  if (keyed.length > 0) {
+    const deliveredKeys = new Set(next.deliveredKeys);
+    const outbox = { ...next.outbox };
+    for (const e of keyed) {
+      deliveredKeys.add(e.clientKey!);
+      delete outbox[e.clientKey!];
+    }
+    next = { ...next, deliveredKeys, outbox };
+  }
+  const byId = new Map(next.channels.map((c) => [c.id, c]));
+  let changed = false;
+  for (const e of events) {
+    const channel = byId.get(e.channelId);
+    if (!channel || !isNewer(e.id, channel.lastEventId)) continue;
+    const fromOther = e.kind === "chat" && e.member.id !== next.session?.member.id;
+    const unread =
+      fromOther && isNewer(e.id, channel.lastReadEventId) ? channel.unread + 1 : channel.unread;
+    byId.set(channel.id, { ...channel, lastEventId: e.id, unread });
+    changed = true;
+  }
+  if (changed)
+    next = { ...next, channels: sortChannels(next.channels.map((c) => byId.get(c.id)!)) };
+  return next;
+}
+
+/** Applies what arrived together, runs of channel events at once. */
+function withAppEvents(state: State, events: readonly AppEvent[]): State {
+  let next = state;
+  let run: EventView[] = [];
+  const flushRun = () => {
+    if (run.length > 0) next = withEvents(next, run);
+    run = [];
+  };
+  for (const e of events) {
+    if (e.type === "event") run.push(e.event);
+    else if (e.type === "events") run.push(...e.events);
+    else {
+      flushRun();
+      next = applyAppEvent(next, e);
+    }
+  }
+  flushRun();
+  return next;
+}
+
 function signedOut(state: State): State {
   return {
     ...initialState,
@@ -210,6 +277,8 @@ function applyAppEvent(state: State, event: AppEvent): State {
   switch (event.type) {
     case "event":
       return withEvent(state, event.event);
+    case "events":
+      return withEvents(state, event.events);
     case "channels":
       return withChannels(state, event.channels);
     case "connection":
@@ -272,6 +341,8 @@ export function reducer(state: State, action: Action): State {
     }
     case "appEvent":
       return applyAppEvent(state, action.event);
+    case "appEvents":
+      return withAppEvents(state, action.events);
     case "sessionStarted":
       return withSession(state, action.session);
     case "open":

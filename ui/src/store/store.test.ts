@@ -1,6 +1,6 @@
 import { emit } from "@tauri-apps/api/event";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { channel, chat, snapshot } from "../../test/fixtures";
 import { EVENT_NAME } from "../ipc";
 import { openChannel, send, start, useStore } from "./store";
@@ -48,17 +48,34 @@ describe("store against the shell", () => {
     expect(useStore.getState().state.timelines.a!.events).toHaveLength(2);
 
     await emit(EVENT_NAME, { type: "event", event: chat("3", "a") });
-    const s = useStore.getState().state;
-    expect(s.timelines.a!.events.map((e) => e.id)).toEqual(["1", "2", "3"]);
-    expect(s.channels[0]!.unread).toBe(1);
+    // Applied with the next batch, within a frame.
+    await vi.waitFor(() =>
+      expect(useStore.getState().state.timelines.a!.events.map((e) => e.id)).toEqual([
+        "1",
+        "2",
+        "3",
+      ]),
+    );
+    expect(useStore.getState().state.channels[0]!.unread).toBe(1);
+
+    // A burst is applied in a few state changes (renders), not one per message.
+    let changes = 0;
+    const stop = useStore.subscribe(() => changes++);
+    for (let i = 10; i < 210; i++) {
+      void emit(EVENT_NAME, { type: "event", event: chat(String(i), "a") });
+    }
+    await vi.waitFor(() => expect(useStore.getState().state.timelines.a!.events).toHaveLength(203));
+    stop();
+    expect(changes).toBeLessThan(20);
+    expect(useStore.getState().state.channels[0]!.unread).toBe(201);
 
     await send("a", "hi");
     expect(calls).toContainEqual(["send", { args: { channelId: "a", text: "hi" } }]);
     expect(useStore.getState().state.outbox.k1?.state).toBe("pending");
     await emit(EVENT_NAME, {
       type: "event",
-      event: chat("4", "a", { clientKey: "k1", text: "hi" }),
+      event: chat("400", "a", { clientKey: "k1", text: "hi" }),
     });
-    expect(useStore.getState().state.outbox.k1).toBeUndefined();
+    await vi.waitFor(() => expect(useStore.getState().state.outbox.k1).toBeUndefined());
   });
 });

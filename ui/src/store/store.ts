@@ -3,7 +3,7 @@
  * ask the shell to do something and dispatch what it answers.
  */
 import { create } from "zustand";
-import type { ChannelView, Settings } from "../bindings/ipc";
+import type { AppEvent, ChannelView, Settings } from "../bindings/ipc";
 import { incoming } from "../announce";
 import { commands, listenAppEvents } from "../ipc";
 import { type Action, initialState, reducer, type State } from "./reducer";
@@ -25,6 +25,9 @@ export function useAppState<T>(select: (s: State) => T): T {
 const dispatch = (action: Action) => useStore.getState().dispatch(action);
 const getState = () => useStore.getState().state;
 
+/** How long events wait to be applied together (about a frame). */
+const BATCH_MS = 16;
+
 let started: Promise<void> | null = null;
 let unlisten: (() => void) | null = null;
 
@@ -40,13 +43,22 @@ export function start(): Promise<void> {
   started ??= (async () => {
     // Listen first so nothing emitted between the snapshot and the listener is lost;
     // events that the snapshot already contains are deduplicated by the reducer.
-    const buffered: Action[] = [];
+    const buffered: AppEvent[] = [];
     let live = false;
+    let flushing: ReturnType<typeof setTimeout> | null = null;
+    // Events are applied in batches, one state change (and one render) per
+    // batch: a burst of hundreds of messages a second would otherwise
+    // render the app hundreds of times a second.
+    const flush = () => {
+      flushing = null;
+      const events = buffered.splice(0);
+      if (events.length > 0) dispatch({ type: "appEvents", events });
+    };
     unlisten = await listenAppEvents((event) => {
-      const action: Action = { type: "appEvent", event };
-      if (live) dispatch(action);
-      else buffered.push(action);
+      buffered.push(event);
+      if (live) flushing ??= setTimeout(flush, BATCH_MS);
       if (event.type === "event") incoming(event.event);
+      if (event.type === "events") event.events.forEach(incoming);
       if (event.type === "resynced") void reloadAfterResync();
       if (event.type === "openChannel") void afterOpen(event.channel_id);
     });
@@ -54,7 +66,7 @@ export function start(): Promise<void> {
     dispatch({ type: "snapshot", snapshot });
     followView();
     live = true;
-    for (const action of buffered) dispatch(action);
+    flush();
   })();
   return started;
 }
