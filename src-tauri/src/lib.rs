@@ -158,7 +158,7 @@ pub fn run() {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    tauri::Builder::default()
+    let result = tauri::Builder::default()
         // A second launch focuses the first instead of opening another.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             show_main(app);
@@ -203,6 +203,51 @@ pub fn run() {
             }
             _ => {}
         })
-        .run(tauri::generate_context!())
-        .expect("Suda could not start");
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        if handing_over_failed(&e) && std::env::var_os(RELAUNCHED).is_none() {
+            // The running Suda went away while this one handed over to it
+            // (it was quitting): start afresh once it is gone, as the
+            // member asked. Once only.
+            tracing::warn!(error = %e, "the running instance went away; starting again");
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            let args: Vec<_> = std::env::args_os().skip(1).collect();
+            let relaunched = std::env::current_exe().and_then(|exe| {
+                std::process::Command::new(exe)
+                    .args(args)
+                    .env(RELAUNCHED, "1")
+                    .spawn()
+            });
+            if relaunched.is_ok() {
+                std::process::exit(0);
+            }
+        }
+        eprintln!("Suda could not start: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Set on a start that follows a failed handover, so it is tried once.
+const RELAUNCHED: &str = "SUDA_RELAUNCHED";
+
+/// Whether starting failed because the running instance this one handed
+/// over to did not take it (single-instance could not forward).
+fn handing_over_failed(e: &tauri::Error) -> bool {
+    matches!(e, tauri::Error::PluginInitialization(plugin, _) if plugin == "single-instance")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_failed_handover_starts_again() {
+        let handover = tauri::Error::PluginInitialization(
+            "single-instance".into(),
+            "failed to forward arguments to the running instance: NoReply".into(),
+        );
+        assert!(handing_over_failed(&handover));
+        let other = tauri::Error::PluginInitialization("notification".into(), "no".into());
+        assert!(!handing_over_failed(&other));
+    }
 }

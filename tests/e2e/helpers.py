@@ -105,6 +105,17 @@ def badge_text(driver, name: str) -> str | None:
     )
 
 
+def unread_total(driver) -> int:
+    """The sum of the sidebar's unread badges, muted channels left out (as
+    the tray counts)."""
+    return driver.execute_script(
+        "let n = 0;"
+        "for (const b of document.querySelectorAll('nav button[data-channel-id]:not(.muted) .badge'))"
+        "  n += parseInt(b.textContent, 10) || 0;"
+        "return n;"
+    )
+
+
 def current_channel(driver) -> str | None:
     """The name of the channel the sidebar marks as current."""
     return driver.execute_script(

@@ -59,10 +59,15 @@ rm -rf "$home" 2>/dev/null || true
 # A new user's first session with the installed app, driven like the e2e
 # test of the built one: sign in to a server, read and write, see the unread
 # count in the sidebar and the tray, get a real notification and click it.
+story_log=$(mktemp)
 check "the installed app signs in, chats, notifies and shows unread in the tray" \
-  env SUDA_E2E_APP=/usr/bin/suda-desktop SUDA_E2E_ARTIFACTS="$PWD/artifacts/package" \
-  bash tests/e2e/run.sh \
-  tests/e2e/test_desktop.py::test_desktop_app_end_to_end
+  sh -c "env SUDA_E2E_APP=/usr/bin/suda-desktop SUDA_E2E_ARTIFACTS='$PWD/artifacts/package' \
+    bash tests/e2e/run.sh tests/e2e/test_desktop.py::test_desktop_app_end_to_end >'$story_log' 2>&1"
+if ! grep -q " passed" "$story_log"; then
+  echo "---- the installed app's e2e (tail)"
+  grep -E "^E  |Error|passed|failed" "$story_log" | tail -n 30
+fi
+rm -f "$story_log"
 
 $SUDO dpkg -r suda >/dev/null
 check "the package removes cleanly" sh -c "! test -e /usr/bin/suda-desktop"

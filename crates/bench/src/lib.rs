@@ -12,20 +12,29 @@
 //! The scenarios are library functions ([`run_idle`], [`run_fanout`]) so the
 //! smoke test runs them against a server in its own process; the binary only
 //! parses flags, starts or finds the server and prints the [`report`].
+//!
+//! The `fanout` scenario also drives the usual alternatives, nginx with
+//! nchan and a socket.io server ([`peer`]), and Suda with naive clients that
+//! re-fetch on every event ([`scenario::refetch`]), so that Suda's figures
+//! have something beside them from the same run on the same machine.
 
 pub mod api;
 pub mod error;
 pub mod metrics;
+pub mod peer;
 pub mod proc;
 pub mod report;
 pub mod scenario;
+pub mod sse;
 pub mod target;
 pub mod transport;
 
 pub use error::{Error, Result};
+pub use peer::Peer;
 pub use scenario::{
     fanout::{run_fanout, FanoutConfig, FanoutReport},
     idle::{run_idle, IdleConfig, IdleReport},
+    refetch::Receive,
 };
 pub use target::Target;
 pub use transport::Transport;

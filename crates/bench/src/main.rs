@@ -5,14 +5,18 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use suda_bench::{proc, report, target, FanoutConfig, IdleConfig, Target};
+use suda_bench::{peer, proc, report, target, FanoutConfig, IdleConfig, Target};
 
 /// Load generator for the Suda server.
 ///
 /// Starts `suda-server` itself (on 127.0.0.1, with a temporary SQLite
-/// database and send limits high enough never to throttle the run), or
-/// drives a running server with --url. Each scenario is bounded in count
-/// and time and stops by itself.
+/// database and send and sign-up limits high enough never to throttle the
+/// run), or drives a running server with --url. Each scenario is bounded in
+/// count and time and stops by itself.
+///
+/// `fanout --peer nchan|socketio` runs the same scenario against nginx with
+/// nchan or a socket.io server instead, started the same way (install them
+/// with bench/peers/setup.sh).
 ///
 /// Every connection costs one file descriptor on each side (this process and
 /// the server), so the bench raises its own open-file soft limit to the hard
@@ -36,6 +40,8 @@ struct Args {
     /// Print the report as JSON instead of a table.
     #[arg(long, global = true)]
     json: bool,
+    #[command(flatten)]
+    peers: peer::PeerArgs,
     #[command(subcommand)]
     scenario: Scenario,
 }
@@ -57,9 +63,17 @@ async fn main() -> anyhow::Result<()> {
         "open-file limit: soft {} (hard {}); one descriptor per connection on each side",
         limit.soft, limit.hard
     );
-    let spawned = match &args.url {
-        Some(_) => None,
-        None => {
+    let peer = match &args.scenario {
+        Scenario::Fanout(config) => config.peer.map(|p| (p, config.connections())),
+        Scenario::Idle(_) => None,
+    };
+    let spawned = match (&args.url, peer) {
+        (Some(_), _) => None,
+        (None, Some((peer, connections))) => {
+            eprintln!("starting {}", peer.name());
+            Some(peer::spawn(peer, &args.peers, connections).await?)
+        }
+        (None, None) => {
             let path = args
                 .server
                 .clone()

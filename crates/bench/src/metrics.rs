@@ -45,21 +45,43 @@ pub fn stamp_of(text: &str) -> Option<u64> {
     text.strip_prefix("t=")?.split(' ').next()?.parse().ok()
 }
 
+/// The tag of sender `sender`'s message number `seq`, for [`Clock::stamp`].
+pub fn tag(sender: usize, seq: u64) -> String {
+    format!("s{sender} n{seq}")
+}
+
+/// The sender and sequence number in a text stamped with a [`tag`]. Peers
+/// number nothing themselves, so their deliveries are checked by these:
+/// per sender, every number once and in order.
+pub fn sender_and_seq(text: &str) -> Option<(i64, i64)> {
+    let mut words = text.split(' ');
+    let sender = words.find_map(|w| w.strip_prefix('s'))?.parse().ok()?;
+    let seq = words.find_map(|w| w.strip_prefix('n'))?.parse().ok()?;
+    Some((sender, seq))
+}
+
 /// What one subscriber received.
+///
+/// Deliveries are kept per *key*, the unit in which ids are ordered: the
+/// channel on Suda (its event ids are the channel's order), the sender on a
+/// peer (which orders only what one publisher sent).
 #[derive(Debug, Default)]
 pub struct Received {
-    /// Chat event ids per channel, in order of arrival.
+    /// Chat event ids per key, in order of arrival.
     pub ids: HashMap<i64, Vec<i64>>,
     /// Send-to-receipt latency of each delivery, in microseconds.
     pub latencies_us: Vec<u32>,
     /// Times the stream ended and was resumed from the last position.
     pub resumes: u64,
+    /// Whether the stream ended and could not be resumed (a peer keeps no
+    /// position to resume from).
+    pub ended: bool,
 }
 
 impl Received {
     /// Records one chat delivery at `now_us` on the run's clock.
-    pub fn record(&mut self, channel: i64, id: i64, text: &str, now_us: u64) {
-        self.ids.entry(channel).or_default().push(id);
+    pub fn record(&mut self, key: i64, id: i64, text: &str, now_us: u64) {
+        self.ids.entry(key).or_default().push(id);
         if let Some(sent) = stamp_of(text) {
             let us = now_us.saturating_sub(sent);
             self.latencies_us
@@ -79,7 +101,7 @@ pub struct Completeness {
     pub lost: u64,
     /// Deliveries of an event the subscriber had already received.
     pub duplicated: u64,
-    /// Deliveries that arrived after a later event of the same channel.
+    /// Deliveries that arrived after a later event under the same key.
     pub out_of_order: u64,
     /// Deliveries of messages no sender saw acknowledged (a send that
     /// failed or timed out on the client but was committed).
@@ -88,8 +110,9 @@ pub struct Completeness {
     pub complete_subscribers: u64,
 }
 
-/// Checks each subscriber's deliveries (with the channels it belongs to)
-/// against the acknowledged ids of every channel.
+/// Checks each subscriber's deliveries (with the keys it should receive:
+/// its channels, or on a peer the senders of its channel) against the
+/// acknowledged ids under every key.
 pub fn check<'a>(
     acked: &HashMap<i64, Vec<i64>>,
     subscribers: impl IntoIterator<Item = (&'a [i64], &'a Received)>,
@@ -99,11 +122,11 @@ pub fn check<'a>(
         ids.sort_unstable();
     }
     let mut c = Completeness::default();
-    for (channels, received) in subscribers {
+    for (keys, received) in subscribers {
         let mut complete = true;
-        for channel in channels {
-            let expected: &[i64] = sorted_acked.get(channel).map_or(&[], Vec::as_slice);
-            let got: &[i64] = received.ids.get(channel).map_or(&[], Vec::as_slice);
+        for key in keys {
+            let expected: &[i64] = sorted_acked.get(key).map_or(&[], Vec::as_slice);
+            let got: &[i64] = received.ids.get(key).map_or(&[], Vec::as_slice);
             c.expected += expected.len() as u64;
             c.received += got.len() as u64;
             c.out_of_order += got.windows(2).filter(|w| w[1] < w[0]).count() as u64;
@@ -192,6 +215,14 @@ mod tests {
         let text = clock.stamp("s1");
         assert!(stamp_of(&text).is_some());
         assert_eq!(stamp_of("hello"), None);
+    }
+
+    #[test]
+    fn tags_round_trip_through_a_stamped_text() {
+        let text = Clock::default().stamp(&tag(12, 345));
+        assert_eq!(sender_and_seq(&text), Some((12, 345)));
+        assert_eq!(sender_and_seq("t=1 s1"), None);
+        assert_eq!(sender_and_seq("t=1 sx n1"), None);
     }
 
     #[test]

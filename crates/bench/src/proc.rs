@@ -89,6 +89,63 @@ pub fn open_fds(pid: u32) -> Result<u64> {
     Ok(std::fs::read_dir(format!("/proc/{pid}/fd"))?.count() as u64)
 }
 
+/// The process and all its descendants, `pid` first. A server may be more
+/// than one process (nginx: a master and its workers); what it costs the
+/// machine is the sum over all of them.
+pub fn family(pid: u32) -> Result<Vec<u32>> {
+    let mut parents = Vec::new();
+    for entry in std::fs::read_dir("/proc")? {
+        let Some(child) = entry?.file_name().to_str().and_then(|n| n.parse().ok()) else {
+            continue;
+        };
+        // A process may exit between listing and reading: skip it.
+        if let Some(parent) = read(child, "stat").ok().as_deref().and_then(stat_parent) {
+            parents.push((child, parent));
+        }
+    }
+    Ok(descendants(pid, &parents))
+}
+
+/// Memory summed over `pids`.
+pub fn memory_of(pids: &[u32]) -> Result<Memory> {
+    pids.iter().try_fold(Memory::default(), |sum, &pid| {
+        let m = memory(pid)?;
+        Ok(Memory {
+            rss_kib: sum.rss_kib + m.rss_kib,
+            pss_kib: sum.pss_kib + m.pss_kib,
+        })
+    })
+}
+
+/// CPU time summed over `pids`.
+pub fn cpu_time_of(pids: &[u32]) -> Result<Duration> {
+    pids.iter()
+        .try_fold(Duration::ZERO, |sum, &pid| Ok(sum + cpu_time(pid)?))
+}
+
+/// File descriptors summed over `pids`.
+pub fn open_fds_of(pids: &[u32]) -> Result<u64> {
+    pids.iter()
+        .try_fold(0, |sum, &pid| Ok(sum + open_fds(pid)?))
+}
+
+/// `root` and every process below it, given `(pid, parent pid)` pairs.
+fn descendants(root: u32, parents: &[(u32, u32)]) -> Vec<u32> {
+    let mut family = vec![root];
+    let mut i = 0;
+    while i < family.len() {
+        let parent = family[i];
+        family.extend(
+            parents
+                .iter()
+                .filter(|&&(child, p)| p == parent && child != root)
+                .map(|&(child, _)| child),
+        );
+        i += 1;
+    }
+    family
+}
+
 /// The open-file limits after raising the soft limit to the hard one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct FileLimit {
@@ -120,6 +177,12 @@ fn kib_field(text: &str, name: &str) -> Option<u64> {
         .find_map(|l| l.strip_prefix(name))
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|n| n.parse().ok())
+}
+
+/// The parent pid: field 4 of `/proc/PID/stat`.
+fn stat_parent(stat: &str) -> Option<u32> {
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// `utime + stime` in clock ticks: fields 14 and 15 of `/proc/PID/stat`,
@@ -156,5 +219,16 @@ mod tests {
     fn stat_fields_count_from_after_the_name() {
         let stat = "42 (a (b) c) S 1 42 42 0 -1 4194560 100 0 0 0 7 5 0 0 20 0 1 0";
         assert_eq!(stat_ticks(stat), Some(12));
+        assert_eq!(stat_parent(stat), Some(1));
+    }
+
+    #[test]
+    fn a_family_is_the_root_and_everything_below_it() {
+        let parents = [(10, 1), (11, 10), (12, 10), (13, 11), (20, 1), (1, 0)];
+        assert_eq!(descendants(10, &parents), vec![10, 11, 12, 13]);
+        assert_eq!(descendants(20, &parents), vec![20]);
+        let me = std::process::id();
+        assert_eq!(family(me).unwrap()[0], me);
+        assert_eq!(memory_of(&[]).unwrap(), Memory::default());
     }
 }

@@ -60,11 +60,8 @@ pub fn fanout_table(r: &FanoutReport) -> String {
     let c = &r.config;
     let k = &r.completeness;
     row(&mut out, "scenario", "fanout");
-    row(
-        &mut out,
-        "transport",
-        format!("{:?}", c.transport).to_lowercase(),
-    );
+    row(&mut out, "server", c.server_name());
+    row(&mut out, "transport", c.transport_name());
     row(
         &mut out,
         "channels x members",
@@ -123,15 +120,38 @@ pub fn fanout_table(r: &FanoutReport) -> String {
         format!("{} / {}", k.complete_subscribers, r.subscribers),
     );
     row(&mut out, "streams resumed", r.resumes);
+    if r.ended > 0 {
+        row(&mut out, "streams ended, not resumable", r.ended);
+    }
+    row(
+        &mut out,
+        "GraphQL fetches to receive",
+        format!("{} ({:.2} per delivery)", r.fetches, r.fetches_per_delivery),
+    );
     match &r.server {
         Some(s) => {
+            row(&mut out, "server processes", s.processes);
             row(
                 &mut out,
                 "server CPU",
                 format!("{:.2} s ({:.0}% of one core)", s.cpu_secs, s.cpu_percent),
             );
+            row(
+                &mut out,
+                "server memory, not connected",
+                memory(&Some(s.unconnected)),
+            );
             row(&mut out, "server memory before", memory(&Some(s.before)));
             row(&mut out, "server memory after", memory(&Some(s.after)));
+            row(
+                &mut out,
+                "server memory growth",
+                format!(
+                    "RSS {} KiB, PSS {} KiB (connections and run)",
+                    s.after.rss_kib as i64 - s.unconnected.rss_kib as i64,
+                    s.after.pss_kib as i64 - s.unconnected.pss_kib as i64
+                ),
+            );
             row(&mut out, "server file descriptors", s.fds);
         }
         None => row(

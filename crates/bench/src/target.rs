@@ -1,6 +1,7 @@
 //! The server under load: one this tool starts as a child process (so its
 //! CPU and memory are its own and can be read from `/proc`), or one already
-//! running at a URL.
+//! running at a URL. Suda's server is started here; the peers' (nginx,
+//! node) in [`crate::peer`], as the same [`SpawnedServer`].
 
 use std::{
     path::{Path, PathBuf},
@@ -22,13 +23,33 @@ pub struct Target {
     pub pid: Option<u32>,
 }
 
-/// A `suda-server` started by this tool on 127.0.0.1 with a database in a
-/// temporary directory. Killed when dropped.
+/// A server started by this tool on 127.0.0.1, with its files (database,
+/// configuration) in a temporary directory. Killed when dropped, but only
+/// [`SpawnedServer::stop`] also ends an nginx master's workers.
 pub struct SpawnedServer {
     child: Child,
     /// Where it listens, and its pid.
     pub target: Target,
-    _dir: tempfile::TempDir,
+    stop: Stop,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// How a spawned server is stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// Killed: it holds nothing worth a graceful shutdown.
+    Kill,
+    /// Asked with SIGTERM, killed if still there after a few seconds:
+    /// nginx's master must stop its workers, which a killed master leaves
+    /// running.
+    Terminate,
+}
+
+/// A free port on 127.0.0.1 (free when asked: the server binds it next).
+pub(crate) fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 /// The `suda-server` built next to this executable (the same target dir).
@@ -39,13 +60,11 @@ pub fn default_server_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("suda-server"))
 }
 
-/// Starts the server binary at `path` with send limits high enough never to
-/// throttle the bench, and waits until it answers.
+/// Starts the server binary at `path` with send and sign-up limits high
+/// enough never to throttle the bench, and waits until it answers.
 pub async fn spawn(path: &Path, keep_alive_secs: u64) -> Result<SpawnedServer> {
     let dir = tempfile::tempdir()?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
+    let port = free_port()?;
     let child = Command::new(path)
         .args([
             "--listen",
@@ -56,6 +75,8 @@ pub async fn spawn(path: &Path, keep_alive_secs: u64) -> Result<SpawnedServer> {
             "1000000",
             "--send-burst",
             "1000000",
+            "--sign-ups-per-minute",
+            "1000000",
             "--keep-alive-secs",
             &keep_alive_secs.to_string(),
         ])
@@ -65,21 +86,50 @@ pub async fn spawn(path: &Path, keep_alive_secs: u64) -> Result<SpawnedServer> {
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| Error::Local(format!("cannot start {}: {e}", path.display())))?;
-    let target = Target {
-        base: format!("http://127.0.0.1:{port}"),
-        pid: child.id(),
-    };
-    wait_ready(&target.base).await?;
-    Ok(SpawnedServer {
-        child,
-        target,
-        _dir: dir,
-    })
+    SpawnedServer::ready(child, port, Stop::Kill, Some(dir)).await
 }
 
 impl SpawnedServer {
-    /// Stops the server (it holds nothing worth a graceful shutdown).
+    /// Waits until the server `child` answers `/healthz` on `port`. If it
+    /// does not, it is stopped and the error returned.
+    pub(crate) async fn ready(
+        child: Child,
+        port: u16,
+        stop: Stop,
+        dir: Option<tempfile::TempDir>,
+    ) -> Result<SpawnedServer> {
+        let server = SpawnedServer {
+            target: Target {
+                base: format!("http://127.0.0.1:{port}"),
+                pid: child.id(),
+            },
+            child,
+            stop,
+            _dir: dir,
+        };
+        match wait_ready(&server.target.base).await {
+            Ok(()) => Ok(server),
+            Err(e) => {
+                server.stop().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Stops the server and waits until it has exited.
     pub async fn stop(mut self) {
+        if self.stop == Stop::Terminate {
+            if let Some(pid) = self.child.id().and_then(|p| i32::try_from(p).ok()) {
+                let pid = nix::unistd::Pid::from_raw(pid);
+                if nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).is_ok()
+                    && tokio::time::timeout(Duration::from_secs(5), self.child.wait())
+                        .await
+                        .is_ok()
+                {
+                    return;
+                }
+            }
+        }
         let _ = self.child.kill().await;
     }
 }

@@ -8,8 +8,7 @@
 
 use std::collections::VecDeque;
 
-use bytes::Bytes;
-use futures::{stream::BoxStream, StreamExt};
+use futures::StreamExt;
 use suda_protocol::{PollBatch, PolledEvent, SseEnvelope};
 use tokio::net::TcpStream;
 use tokio_tungstenite::{
@@ -17,7 +16,10 @@ use tokio_tungstenite::{
     MaybeTlsStream, WebSocketStream,
 };
 
-use crate::error::{Error, Result};
+use crate::{
+    error::{Error, Result},
+    sse,
+};
 
 /// How a subscriber receives its stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
@@ -36,7 +38,9 @@ pub enum Transport {
 pub enum Event {
     /// The stream is open from this position.
     Connected(i64),
-    /// A chat message (`eventType: CHAT`).
+    /// A chat message (`eventType: CHAT`). From a peer, which numbers
+    /// nothing, the position is the sender's sequence number and the
+    /// channel the sender (see [`crate::peer`]).
     Chat {
         /// The stream position (equal to the event id).
         position: i64,
@@ -47,6 +51,9 @@ pub enum Event {
     },
     /// Anything else (join, leave, resync), at this position.
     Other(i64),
+    /// A peer's message that only shows the subscriber is in place (see
+    /// [`crate::peer::nchan::PROBE`]).
+    Probe,
 }
 
 impl Event {
@@ -74,18 +81,8 @@ const POLL_WAIT_SECS: u64 = 20;
 
 /// One open subscription.
 pub enum Stream {
-    /// An SSE response body and what is buffered of it.
-    Sse {
-        /// The body.
-        body: BoxStream<'static, reqwest::Result<Bytes>>,
-        /// Bytes read; those before `start` are already parsed.
-        buf: Vec<u8>,
-        /// Where the next event starts in `buf`. Parsed bytes are dropped
-        /// once per chunk read, not once per event: a chunk read while
-        /// behind holds hundreds of events, and shifting the rest after
-        /// each one would make a slow client slower.
-        start: usize,
-    },
+    /// An SSE response body, read event by event.
+    Sse(sse::Reader),
     /// A WebSocket.
     Ws(Box<Ws>),
     /// Long polling: the position to poll after, and events already fetched.
@@ -122,11 +119,7 @@ impl Stream {
                     req = req.header("Last-Event-ID", after.to_string());
                 }
                 let resp = refused_unless_ok(req.send().await?).await?;
-                Ok(Stream::Sse {
-                    body: resp.bytes_stream().boxed(),
-                    buf: Vec::new(),
-                    start: 0,
-                })
+                Ok(Stream::Sse(sse::Reader::new(resp.bytes_stream().boxed())))
             }
             Transport::Ws => {
                 let ws_base = base.replacen("http", "ws", 1);
@@ -156,21 +149,9 @@ impl Stream {
     /// are consumed here and never seen.
     pub async fn next(&mut self) -> Result<Option<Event>> {
         match self {
-            Stream::Sse { body, buf, start } => loop {
-                if let Some(end) = find_blank_line(&buf[*start..]) {
-                    let block = &buf[*start..*start + end + 2];
-                    *start += end + 2;
-                    if let Some(event) = parse_sse_block(block)? {
-                        return Ok(Some(event));
-                    }
-                    continue;
-                }
-                buf.drain(..*start);
-                *start = 0;
-                match body.next().await {
-                    Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
-                    Some(Err(_)) | None => return Ok(None),
-                }
+            Stream::Sse(reader) => match reader.next().await? {
+                Some(block) => Ok(Some(event_of_block(block)?)),
+                None => Ok(None),
             },
             Stream::Ws(socket) => loop {
                 match socket.next().await {
@@ -232,85 +213,50 @@ async fn refused_unless_ok(resp: reqwest::Response) -> Result<reqwest::Response>
     })
 }
 
-fn find_blank_line(buf: &[u8]) -> Option<usize> {
-    buf.windows(2).position(|w| w == b"\n\n")
-}
-
-/// One SSE event block (`id:`, `data:` and comment lines); `None` for a
-/// block of comments only (keep-alives).
-fn parse_sse_block(block: &[u8]) -> Result<Option<Event>> {
-    let text =
-        std::str::from_utf8(block).map_err(|_| Error::Protocol("SSE event is not UTF-8".into()))?;
-    let mut id = None;
-    let mut data = String::new();
-    for line in text.lines() {
-        if let Some(v) = line.strip_prefix("id:") {
-            id = Some(
-                v.trim()
-                    .parse::<i64>()
-                    .map_err(|_| Error::Protocol(format!("SSE id {v:?}")))?,
-            );
-        } else if let Some(v) = line.strip_prefix("data:") {
-            data.push_str(v.strip_prefix(' ').unwrap_or(v));
-        }
-    }
-    if data.is_empty() {
-        return Ok(None);
-    }
+/// A Suda SSE event: the id is the stream position, the data an envelope.
+fn event_of_block(block: sse::Block) -> Result<Event> {
     let envelope: SseEnvelope =
-        serde_json::from_str(&data).map_err(|e| Error::Protocol(format!("SSE data: {e}")))?;
-    let id = id.ok_or_else(|| Error::Protocol("SSE event without id".into()))?;
-    Ok(Some(Event::from_envelope(id, envelope)))
+        serde_json::from_str(&block.data).map_err(|e| Error::Protocol(format!("SSE data: {e}")))?;
+    let id = block
+        .id
+        .ok_or_else(|| Error::Protocol("SSE event without id".into()))?;
+    let id = id
+        .parse::<i64>()
+        .map_err(|_| Error::Protocol(format!("SSE id {id:?}")))?;
+    Ok(Event::from_envelope(id, envelope))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn sse_events_split_and_packed_across_chunks_all_arrive() {
-        let event = |id: i64| {
-            format!(
-                "id: {id}\ndata: {{\"sseType\":\"CONNECTED\",\"ssePayload\":{{\"memberId\":\"1\",\"resumed\":false}}}}\n\n"
-            )
-        };
-        let all = format!("{}: keep-alive\n\n{}{}", event(1), event(2), event(3));
-        let (a, b) = all.as_bytes().split_at(30);
-        let chunks: Vec<reqwest::Result<Bytes>> =
-            vec![Ok(Bytes::copy_from_slice(a)), Ok(Bytes::copy_from_slice(b))];
-        let mut stream = Stream::Sse {
-            body: futures::stream::iter(chunks).boxed(),
-            buf: Vec::new(),
-            start: 0,
-        };
-        for id in 1..=3 {
-            assert_eq!(stream.next().await.unwrap(), Some(Event::Connected(id)));
-        }
-        assert_eq!(stream.next().await.unwrap(), None);
+    fn event(block: &[u8]) -> Event {
+        event_of_block(sse::parse_block(block).unwrap().unwrap()).unwrap()
     }
 
     #[test]
-    fn sse_blocks_become_events_and_keep_alives_nothing() {
+    fn sse_blocks_become_events() {
         let chat = br#"id: 7
 data: {"sseType":"CHAT_MESSAGE_PUBLISHED","ssePayload":{"chatChannelId":"3","id":"7","eventType":"CHAT","createdAt":"x","message":"t=1","sender":{"id":"1","memberName":"a","profileImage":null}}}
 
 "#;
         assert_eq!(
-            parse_sse_block(chat).unwrap(),
-            Some(Event::Chat {
+            event(chat),
+            Event::Chat {
                 position: 7,
                 channel: 3,
                 text: "t=1".into()
-            })
+            }
         );
-        assert_eq!(parse_sse_block(b": keep-alive\n\n").unwrap(), None);
         let connected = br#"id: 0
 data: {"sseType":"CONNECTED","ssePayload":{"memberId":"1","resumed":false}}
 
 "#;
-        assert_eq!(
-            parse_sse_block(connected).unwrap(),
-            Some(Event::Connected(0))
-        );
+        assert_eq!(event(connected), Event::Connected(0));
+        let without_id =
+            br#"data: {"sseType":"CONNECTED","ssePayload":{"memberId":"1","resumed":false}}
+
+"#;
+        assert!(event_of_block(sse::parse_block(without_id).unwrap().unwrap()).is_err());
     }
 }

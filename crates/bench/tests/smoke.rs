@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use suda_bench::{run_fanout, FanoutConfig, FanoutReport, Target, Transport};
+use suda_bench::{run_fanout, FanoutConfig, FanoutReport, Receive, Target, Transport};
 use tokio::sync::oneshot;
 
 struct Server {
@@ -61,6 +61,8 @@ fn config(transport: Transport, channel_size: usize, channels: usize) -> FanoutC
         rate: 40.0,
         duration: 2.0,
         transport,
+        peer: None,
+        receive: Receive::Push,
         drain_secs: 30,
         max_in_flight: 64,
         connect_concurrency: 100,
@@ -113,6 +115,35 @@ async fn fanout_over_long_polling_delivers_every_message_once() {
         .await
         .unwrap();
     assert_complete(&report);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn naive_refetch_delivers_every_message_once_at_one_fetch_per_event() {
+    let server = start_server().await;
+    let report = run_fanout(
+        &server.target,
+        FanoutConfig {
+            receive: Receive::Refetch,
+            ..config(Transport::Sse, 20, 2)
+        },
+    )
+    .await
+    .unwrap();
+    assert_complete(&report);
+    // One fetch per chat event received, and each page shows one new message.
+    assert_eq!(report.fetches, report.completeness.received, "{report:#?}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pushed_deliveries_cost_no_fetch() {
+    let server = start_server().await;
+    let report = run_fanout(&server.target, config(Transport::Sse, 10, 1))
+        .await
+        .unwrap();
+    assert_complete(&report);
+    assert_eq!(report.fetches, 0);
     server.stop().await;
 }
 

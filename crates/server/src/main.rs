@@ -6,6 +6,12 @@ use anyhow::Context;
 use clap::Parser;
 use suda_server::Config;
 
+/// mimalloc rather than glibc's malloc: glibc kept the 19 MiB blocks each
+/// argon2 hash frees (hundreds of MiB after a burst of sign-ups), and
+/// per-connection memory is lower too (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The Suda chat server: GraphQL at /graphql, the member's event stream at
 /// /v1/chats/subscriptions/channels (SSE), /ws (WebSocket) and /poll (long polling).
 #[derive(Debug, Parser)]

@@ -8,6 +8,11 @@
 //! subscriber records the ids it got per channel, and at the end they are
 //! checked against the ids the server acknowledged: the run is only good
 //! if nothing was lost and nothing came twice.
+//!
+//! The same run drives a peer instead of Suda (`--peer`, see
+//! [`crate::peer`]), or Suda with naive clients that re-fetch the channel
+//! on every event (`--receive refetch`, see [`super::refetch`]), so that
+//! their figures come from the same measurement.
 
 use std::{
     collections::HashMap,
@@ -18,11 +23,12 @@ use std::{
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
-use super::{collect, Crowd};
+use super::{cast::Cast, collect, refetch::Receive, Crowd};
 use crate::{
-    api::{self, Api},
+    api::Api,
     error::{Error, Result},
     metrics::{self, Clock, Completeness, Latency},
+    peer::Peer,
     proc::{self, Memory},
     target::Target,
     transport::Transport,
@@ -46,9 +52,17 @@ pub struct FanoutConfig {
     /// Seconds of sending.
     #[arg(long, default_value_t = 10.0)]
     pub duration: f64,
-    /// Transport of the streams.
+    /// Transport of Suda's streams (a peer has its own: nchan SSE, socket.io WebSocket).
     #[arg(long, value_enum, default_value_t = Transport::Sse)]
     pub transport: Transport,
+    /// Drive this peer instead of Suda (started like suda-server, unless --url).
+    #[arg(long, value_enum)]
+    pub peer: Option<Peer>,
+    /// How Suda's subscribers get a message: from the event (push), or by
+    /// fetching the channel's latest page on every event (refetch, the
+    /// naive baseline).
+    #[arg(long, value_enum, default_value_t = Receive::Push)]
+    pub receive: Receive,
     /// Seconds to wait after the last send for deliveries to arrive.
     #[arg(long, default_value_t = 15)]
     pub drain_secs: u64,
@@ -60,14 +74,50 @@ pub struct FanoutConfig {
     pub connect_concurrency: usize,
 }
 
-/// The server's use of the machine during the sending window.
+impl FanoutConfig {
+    /// Connections the server must hold: one per member, one per sender
+    /// (nchan's publishers), and a margin.
+    pub fn connections(&self) -> u64 {
+        let members = self.channel_size * self.channels;
+        (members + self.senders.unwrap_or(self.channels) + 256) as u64
+    }
+
+    /// What is under test, for reports: `suda`, `suda, naive refetch`, or a peer's name.
+    pub fn server_name(&self) -> &'static str {
+        match (self.peer, self.receive) {
+            (Some(peer), _) => peer.name(),
+            (None, Receive::Push) => "suda",
+            (None, Receive::Refetch) => "suda, naive refetch",
+        }
+    }
+
+    /// How subscribers receive, for reports.
+    pub fn transport_name(&self) -> &'static str {
+        match (self.peer, self.transport) {
+            (Some(peer), _) => peer.transport(),
+            (None, Transport::Sse) => "sse",
+            (None, Transport::Ws) => "ws",
+            (None, Transport::Poll) => "poll",
+        }
+    }
+}
+
+/// The server's use of the machine during the sending window, summed over
+/// its processes (nginx: the master and its workers).
 #[derive(Debug, Clone, Serialize)]
 pub struct ServerUsage {
+    /// Processes summed.
+    pub processes: u64,
     /// CPU time (user + system), seconds.
     pub cpu_secs: f64,
     /// CPU time over wall time, percent of one core.
     pub cpu_percent: f64,
-    /// Memory before sending.
+    /// Memory after setting up (Suda: signing members up), before the
+    /// subscribers connected. Suda's includes what the allocator kept of
+    /// sign-up's password hashing, so growth from here is the figure to
+    /// compare with a peer's, which has no setup.
+    pub unconnected: Memory,
+    /// Memory with every subscriber connected, before sending.
     pub before: Memory,
     /// Memory after the last delivery.
     pub after: Memory,
@@ -102,6 +152,13 @@ pub struct FanoutReport {
     pub completeness: Completeness,
     /// Streams the server ended and the bench resumed.
     pub resumes: u64,
+    /// Streams the server ended that could not be resumed (a peer's).
+    pub ended: u64,
+    /// GraphQL requests subscribers made to receive: one per event for the
+    /// naive baseline, none for Suda's clients (or a peer's).
+    pub fetches: u64,
+    /// Those requests per delivery received.
+    pub fetches_per_delivery: f64,
     /// The server's CPU and memory, when its pid is known.
     pub server: Option<ServerUsage>,
     /// This process's CPU (the clients and senders) over the same window,
@@ -124,6 +181,24 @@ impl FanoutReport {
     }
 }
 
+/// The run's cast, set up on the server under test.
+async fn cast(
+    crowd: &Crowd,
+    config: &FanoutConfig,
+    size: usize,
+    channels: usize,
+    senders: usize,
+) -> Result<Cast> {
+    Ok(match config.peer {
+        None => {
+            let api = Api::new(crowd.http.clone(), &crowd.base);
+            Cast::suda(&api, size, channels, senders).await?
+        }
+        Some(Peer::Nchan) => Cast::nchan(&crowd.http, &crowd.base, size, channels, senders),
+        Some(Peer::SocketIo) => Cast::socketio(size, channels, senders, config.max_in_flight),
+    })
+}
+
 /// Runs the `fanout` scenario against `target`.
 pub async fn run_fanout(target: &Target, config: FanoutConfig) -> Result<FanoutReport> {
     let (size, channels) = (config.channel_size.max(2), config.channels.max(1));
@@ -134,50 +209,48 @@ pub async fn run_fanout(target: &Target, config: FanoutConfig) -> Result<FanoutR
             size * channels
         )));
     }
+    if config.peer.is_some() && config.receive == Receive::Refetch {
+        return Err(Error::Local(
+            "--receive refetch is a mode of Suda's clients, not of a peer's".into(),
+        ));
+    }
     let clock = Clock::default();
-    let crowd = Crowd::new(
+    let mut crowd = Crowd::new(
         &target.base,
         config.transport,
         clock,
         config.connect_concurrency,
     )?;
-    let api = Api::new(crowd.http.clone(), &target.base);
+    crowd.receive = config.receive;
 
     let started = Instant::now();
-    let members = api
-        .sign_up_many(&api::run_prefix(), size * channels, 8)
-        .await?;
-    let mut channel_ids = Vec::with_capacity(channels);
-    for (c, group) in members.chunks(size).enumerate() {
-        let others: Vec<String> = group[1..].iter().map(|m| m.id.clone()).collect();
-        channel_ids.push(
-            api.create_group(&group[0], &format!("bench {c}"), &others)
-                .await?,
-        );
-    }
+    let mut cast = cast(&crowd, &config, size, channels, senders).await?;
     let setup_secs = started.elapsed().as_secs_f64();
-
+    let keys = std::mem::take(&mut cast.keys);
+    let members = cast.subscriptions.len();
+    let unconnected = target
+        .pid
+        .map(|pid| proc::memory_of(&proc::family(pid)?))
+        .transpose()?;
     let tasks = crowd
         .connect_all(
-            members.iter().map(|m| m.token.clone()),
+            std::mem::take(&mut cast.subscriptions),
             Duration::from_secs(120),
         )
         .await?;
+    if let Err(e) = cast.settled(&crowd, Duration::from_secs(30)).await {
+        collect(&crowd, tasks).await;
+        return Err(e);
+    }
 
-    let before = target.pid.map(proc::memory).transpose()?;
-    let cpu_before = target.pid.map(proc::cpu_time).transpose()?;
+    let family = target.pid.map(proc::family).transpose()?;
+    let before = family.as_deref().map(proc::memory_of).transpose()?;
+    let cpu_before = family.as_deref().map(proc::cpu_time_of).transpose()?;
     let bench_cpu_before = proc::cpu_time(std::process::id()).ok();
     let machine_before = proc::machine_busy().ok();
     let send_start_us = clock.now_micros();
     let window = Instant::now();
 
-    // Sender j is member j / channels of channel j % channels.
-    let sender_of = |j: usize| {
-        (
-            &members[(j % channels) * size + j / channels],
-            channel_ids[j % channels],
-        )
-    };
     let total = (config.rate * config.duration).round().max(0.0) as u64;
     let acked: Arc<Mutex<HashMap<i64, Vec<i64>>>> = Arc::default();
     let errors: Arc<Mutex<(u64, Option<String>)>> = Arc::default();
@@ -190,13 +263,13 @@ pub async fn run_fanout(target: &Target, config: FanoutConfig) -> Result<FanoutR
             .await
             .map_err(|_| Error::Local("send gate closed".into()))?;
         let j = (i % senders as u64) as usize;
-        let (member, channel) = sender_of(j);
-        let (api, token) = (api.clone(), member.token.clone());
+        let seq = i / senders as u64;
+        let sender = cast.senders[j].clone();
         let (acked, errors) = (Arc::clone(&acked), Arc::clone(&errors));
         tokio::spawn(async move {
-            let text = clock.stamp(&format!("s{j} n{i}"));
-            match api.send(&token, channel, &text).await {
-                Ok(id) => lock(&acked).entry(channel).or_default().push(id),
+            let text = clock.stamp(&metrics::tag(j, seq));
+            match sender.send(seq, text).await {
+                Ok((key, id)) => lock(&acked).entry(key).or_default().push(id),
                 Err(e) => {
                     let mut errors = lock(&errors);
                     errors.0 += 1;
@@ -214,8 +287,18 @@ pub async fn run_fanout(target: &Target, config: FanoutConfig) -> Result<FanoutR
     let acked = std::mem::take(&mut *lock(&acked));
     let acknowledged: u64 = acked.values().map(|ids| ids.len() as u64).sum();
     let expected = acknowledged * size as u64;
+    // A naive client's page may show messages whose events it has not
+    // handled yet; it still fetches once for each of those events, and the
+    // run counts them all.
+    let events_expected = match config.receive {
+        Receive::Push => 0,
+        Receive::Refetch => expected,
+    };
     let drain_deadline = Instant::now() + Duration::from_secs(config.drain_secs);
-    while crowd.delivered.load(Ordering::Relaxed) < expected && Instant::now() < drain_deadline {
+    while (crowd.delivered.load(Ordering::Relaxed) < expected
+        || crowd.fetches.load(Ordering::Relaxed) < events_expected)
+        && Instant::now() < drain_deadline
+    {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let last_us = crowd
@@ -224,16 +307,18 @@ pub async fn run_fanout(target: &Target, config: FanoutConfig) -> Result<FanoutR
         .max(send_start_us);
     let active = Duration::from_micros(last_us - send_start_us);
 
-    let server = match (target.pid, before, cpu_before) {
-        (Some(pid), Some(before), Some(cpu_before)) => {
-            let cpu = proc::cpu_time(pid)?.saturating_sub(cpu_before);
+    let server = match (family, unconnected, before, cpu_before) {
+        (Some(family), Some(unconnected), Some(before), Some(cpu_before)) => {
+            let cpu = proc::cpu_time_of(&family)?.saturating_sub(cpu_before);
             let wall = window.elapsed();
             Some(ServerUsage {
+                processes: family.len() as u64,
                 cpu_secs: cpu.as_secs_f64(),
                 cpu_percent: 100.0 * cpu.as_secs_f64() / wall.as_secs_f64().max(1e-9),
+                unconnected,
                 before,
-                after: proc::memory(pid)?,
-                fds: proc::open_fds(pid)?,
+                after: proc::memory_of(&family)?,
+                fds: proc::open_fds_of(&family)?,
             })
         }
         _ => None,
@@ -246,21 +331,18 @@ pub async fn run_fanout(target: &Target, config: FanoutConfig) -> Result<FanoutR
         .and_then(|b| Some(proc::machine_busy().ok()?.saturating_sub(b)))
         .map(|cpu| 100.0 * cpu.as_secs_f64() / window.elapsed().as_secs_f64().max(1e-9));
     let mut received = collect(&crowd, tasks).await;
-    let subscribed: Vec<[i64; 1]> = (0..members.len())
-        .map(|m| [channel_ids[m / size]])
-        .collect();
-    let completeness = metrics::check(
-        &acked,
-        subscribed.iter().map(|c| &c[..]).zip(received.iter()),
-    );
+    let completeness = metrics::check(&acked, keys.iter().map(Vec::as_slice).zip(received.iter()));
     let resumes = received.iter().map(|r| r.resumes).sum();
+    let ended = received.iter().filter(|r| r.ended).count() as u64;
+    let fetches = crowd.fetches.load(Ordering::Relaxed);
+    let fetches_per_delivery = fetches as f64 / completeness.received.max(1) as f64;
     let mut samples: Vec<u32> = received
         .iter_mut()
         .flat_map(|r| std::mem::take(&mut r.latencies_us))
         .collect();
     let (send_errors, first_send_error) = std::mem::take(&mut *lock(&errors));
     Ok(FanoutReport {
-        subscribers: members.len() as u64,
+        subscribers: members as u64,
         setup_secs,
         sent: total,
         acknowledged,
@@ -271,6 +353,9 @@ pub async fn run_fanout(target: &Target, config: FanoutConfig) -> Result<FanoutR
         latency: Latency::of(&mut samples),
         completeness,
         resumes,
+        ended,
+        fetches,
+        fetches_per_delivery,
         server,
         bench_cpu_percent,
         machine_cpu_percent,

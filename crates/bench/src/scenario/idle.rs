@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::{collect, Crowd};
+use super::{collect, Crowd, Subscription};
 use crate::{
     api::{self, Api},
     error::Result,
@@ -86,8 +86,11 @@ pub async fn run_idle(target: &Target, config: IdleConfig) -> Result<IdleReport>
     let before = target.pid.map(proc::memory).transpose()?;
 
     let started = Instant::now();
-    let tokens = (0..config.subscribers).map(|i| members[i % members.len()].token.clone());
-    let tasks = crowd.connect_all(tokens, Duration::from_secs(120)).await?;
+    let subscriptions = (0..config.subscribers)
+        .map(|i| Subscription::Suda(members[i % members.len()].token.clone()));
+    let tasks = crowd
+        .connect_all(subscriptions, Duration::from_secs(120))
+        .await?;
     let connect_secs = started.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(config.hold_secs)).await;
 
