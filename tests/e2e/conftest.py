@@ -10,6 +10,7 @@ import time
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.options import ArgOptions
+from Xlib import X, Xatom, display
 
 from helpers import APP, ARTIFACTS, BIN, WEBDRIVER, WORK, Cli, app_pids, free_port, wait_until
 
@@ -88,10 +89,36 @@ def launch_app():
     return webdriver.Remote(command_executor=WEBDRIVER, options=options)
 
 
+def focus_app() -> None:
+    """Gives the app's window the keyboard focus, as a desktop does for a
+    window that opens. Under Xvfb with no window manager, focus otherwise
+    follows wherever the pointer happens to be, and whether messages count
+    as seen (and notify) depends on focus."""
+    x = display.Display()
+    try:
+        pid_atom = x.intern_atom("_NET_WM_PID")
+
+        def window():
+            pids = set(app_pids())
+            for w in x.screen().root.query_tree().children:
+                prop = w.get_full_property(pid_atom, Xatom.CARDINAL)
+                if prop and prop.value[0] in pids and w.get_attributes().map_state == X.IsViewable:
+                    return w
+            return None
+
+        wait_until(window, message="the app's window did not show").set_input_focus(
+            X.RevertToParent, X.CurrentTime
+        )
+        x.sync()
+    finally:
+        x.close()
+
+
 @pytest.fixture
 def app(request):
-    """The desktop app, launched by tauri-driver."""
+    """The desktop app, launched by tauri-driver, its window focused."""
     driver = launch_app()
+    focus_app()
     try:
         yield driver
         rep = getattr(request.node, "rep_call", None)

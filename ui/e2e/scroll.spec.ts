@@ -43,10 +43,9 @@ test("new messages keep the view at the bottom only while the reader is there", 
 
   const scroller = page.locator(".message-scroll");
   await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight - el.clientHeight - 2000));
-  const before = await scroller.evaluate((el) => el.scrollTop);
   await say("second live message");
   // Applied (events are applied in batches, about a frame later): unread,
-  // since the reader is not at the bottom; and the view did not move.
+  // since the reader is not at the bottom.
   await expect(
     page
       .getByRole("navigation")
@@ -54,5 +53,10 @@ test("new messages keep the view at the bottom only while the reader is there", 
       .locator(".badge"),
   ).toHaveText("1");
   await expect(page.locator(".message .text", { hasText: "second live message" })).toHaveCount(0);
-  expect(await scroller.evaluate((el) => el.scrollTop)).toBe(before);
+  // The view stays up there, not pulled to the bottom. (Not to the pixel:
+  // the virtualized list may still adjust for rows it measures late.)
+  const fromBottom = await scroller.evaluate(
+    (el) => el.scrollHeight - el.clientHeight - el.scrollTop,
+  );
+  expect(fromBottom).toBeGreaterThan(1000);
 });
