@@ -10,9 +10,9 @@ import time
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.options import ArgOptions
-from Xlib import X, Xatom, display
+from Xlib import X, display
 
-from helpers import APP, ARTIFACTS, BIN, WEBDRIVER, WORK, Cli, app_pids, free_port, wait_until
+from helpers import APP, ARTIFACTS, BIN, WEBDRIVER, WORK, Cli, app_pids, app_window, free_port, wait_until
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -96,15 +96,9 @@ def focus_app() -> None:
     as seen (and notify) depends on focus."""
     x = display.Display()
     try:
-        pid_atom = x.intern_atom("_NET_WM_PID")
-
         def window():
-            pids = set(app_pids())
-            for w in x.screen().root.query_tree().children:
-                prop = w.get_full_property(pid_atom, Xatom.CARDINAL)
-                if prop and prop.value[0] in pids and w.get_attributes().map_state == X.IsViewable:
-                    return w
-            return None
+            w = app_window(x, set(app_pids()))
+            return w if w and w.get_attributes().map_state == X.IsViewable else None
 
         wait_until(window, message="the app's window did not show").set_input_focus(
             X.RevertToParent, X.CurrentTime

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from dbus_next.aio import MessageBus
+from Xlib import Xatom
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -234,3 +235,14 @@ def app_pids() -> list[int]:
             except OSError:
                 continue
     return pids
+
+
+def app_window(x, pids):
+    """The app's top-level X window (`x`: an Xlib display), found by the
+    process id GTK puts on it; None until there is one."""
+    pid_atom = x.intern_atom("_NET_WM_PID")
+    for w in x.screen().root.query_tree().children:
+        prop = w.get_full_property(pid_atom, Xatom.CARDINAL)
+        if prop and prop.value[0] in pids and w.get_wm_name() == "Suda":
+            return w
+    return None

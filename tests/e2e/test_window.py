@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
-from Xlib import X, Xatom, display, protocol
+from Xlib import X, display, protocol
 
 from conftest import launch_app
 from helpers import (
@@ -23,6 +23,7 @@ from helpers import (
     TIMEOUT,
     Notifications,
     app_pids,
+    app_window,
     channel_button,
     current_channel,
     field,
@@ -54,15 +55,7 @@ class Window:
 
     def __init__(self, pid: int):
         self.x = display.Display()
-        self.pid_atom = self.x.intern_atom("_NET_WM_PID")
-        self.win = wait_until(lambda: self._find(pid), message="no X window for the app")
-
-    def _find(self, pid: int):
-        for w in self.x.screen().root.query_tree().children:
-            prop = w.get_full_property(self.pid_atom, Xatom.CARDINAL)
-            if prop and prop.value[0] == pid and w.get_wm_name() == "Suda":
-                return w
-        return None
+        self.win = wait_until(lambda: app_window(self.x, {pid}), message="no X window for the app")
 
     def mapped(self) -> bool:
         return self.win.get_attributes().map_state == X.IsViewable
