@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod demo;
+pub mod direct;
 pub mod error;
 pub mod fanout;
 pub mod graphql;
@@ -171,19 +172,11 @@ where
         shutdown.clone(),
     ));
     tracing::info!(addr = %listener.local_addr()?, "suda-server listening");
-    let app = router(state);
-    let serve_shutdown = shutdown.clone();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            stop.await;
-            tracing::info!("shutting down: ending streams, finishing writes");
-            serve_shutdown.cancel();
-        })
-        .await;
+    let app = router(state.clone());
+    direct::serve(listener, app, state, stop).await;
     shutdown.cancel();
     let _ = ledger_task.await;
     let _ = pruner.await;
     sqlite.close().await;
-    served?;
     Ok(())
 }

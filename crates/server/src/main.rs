@@ -9,6 +9,7 @@ use suda_server::Config;
 /// mimalloc rather than glibc's malloc: glibc kept the 19 MiB blocks each
 /// argon2 hash frees (hundreds of MiB after a burst of sign-ups), and
 /// per-connection memory is lower too (docs/benchmarks.md).
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -35,18 +35,20 @@ use crate::{
 pub struct StreamParams {
     /// The token, for clients that cannot set headers (browser EventSource).
     #[serde(rename = "access_token")]
-    access_token: Option<String>,
+    pub(crate) access_token: Option<String>,
     /// The original API's `?memberId=`: accepted only when it is the token's own.
-    member_id: Option<String>,
+    pub(crate) member_id: Option<String>,
     /// Resume position for clients that cannot set `Last-Event-ID`.
-    last_event_id: Option<String>,
+    pub(crate) last_event_id: Option<String>,
     /// Long polling: the position to continue after.
-    after: Option<String>,
+    pub(crate) after: Option<String>,
     /// Long polling: how many seconds to wait for an event.
-    timeout: Option<String>,
+    pub(crate) timeout: Option<String>,
 }
 
-fn params(query: Result<Query<StreamParams>, QueryRejection>) -> ApiResult<StreamParams> {
+pub(crate) fn params(
+    query: Result<Query<StreamParams>, QueryRejection>,
+) -> ApiResult<StreamParams> {
     query
         .map(|Query(p)| p)
         .map_err(|e| ApiError::BadInput(format!("bad query string: {e}")))
@@ -78,25 +80,50 @@ async fn subscriber(
     Ok(member)
 }
 
-fn keep_alive_timer(period: Duration) -> tokio::time::Interval {
+pub(crate) fn keep_alive_timer(period: Duration) -> tokio::time::Interval {
     let mut tick = interval_at(Instant::now() + period, period);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     tick
 }
 
-/// `GET /v1/chats/subscriptions/channels`: the stream over SSE.
+/// The headers of a stream response (besides framing), on both SSE paths.
+pub(crate) const SSE_HEADERS: [(&str, &str); 3] = [
+    ("content-type", "text/event-stream"),
+    ("cache-control", "no-cache"),
+    // No proxy buffering: each event must reach the client as it is written.
+    ("x-accel-buffering", "no"),
+];
+
+/// The SSE comment that keeps an idle stream's connection alive.
+pub(crate) const SSE_KEEP_ALIVE: &[u8] = b": keep-alive\n\n";
+
+/// Opens the subscription an SSE request asks for: who (token), and from
+/// where (`Last-Event-ID` or `?lastEventId=`). Shared by [`sse`] and the
+/// direct path (`crate::direct`).
+pub(crate) async fn open_sse(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: &StreamParams,
+) -> ApiResult<Subscription> {
+    let member = subscriber(state, headers, params).await?;
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .or(params.last_event_id.as_deref());
+    Subscription::open(state, member.id, Start::parse(resume)).await
+}
+
+/// `GET /v1/chats/subscriptions/channels`: the stream over SSE, through
+/// hyper. Most streams are served by `crate::direct` instead, which owns
+/// the socket; this serves a stream asked for on a connection that already
+/// carried other requests.
 pub async fn sse(
     State(state): State<AppState>,
     headers: HeaderMap,
     query: Result<Query<StreamParams>, QueryRejection>,
 ) -> ApiResult<Response> {
     let params = params(query)?;
-    let member = subscriber(&state, &headers, &params).await?;
-    let resume = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .or(params.last_event_id.as_deref());
-    let sub = Subscription::open(&state, member.id, Start::parse(resume)).await?;
+    let sub = open_sse(&state, &headers, &params).await?;
     let tick = keep_alive_timer(state.config.keep_alive);
     let body = futures::stream::unfold(
         (sub, tick, state.shutdown.clone()),
@@ -112,26 +139,19 @@ pub async fn sse(
                         return None;
                     }
                 },
-                _ = tick.tick() => Bytes::from_static(b": keep-alive\n\n"),
+                _ = tick.tick() => Bytes::from_static(SSE_KEEP_ALIVE),
             };
             Some((Ok::<_, Infallible>(chunk), (sub, tick, stop)))
         },
     );
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/event-stream"),
-            ),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-            (
-                header::HeaderName::from_static("x-accel-buffering"),
-                HeaderValue::from_static("no"),
-            ),
-        ],
-        Body::from_stream(body),
-    )
-        .into_response())
+    let mut response = Body::from_stream(body).into_response();
+    for (name, value) in SSE_HEADERS {
+        response.headers_mut().insert(
+            header::HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+    Ok(response)
 }
 
 /// `GET /v1/chats/subscriptions/ws`: the stream over WebSocket, one text

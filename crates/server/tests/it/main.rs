@@ -4,6 +4,7 @@
 mod bad_input;
 mod common;
 mod contract;
+mod direct;
 mod durability;
 mod stream;
 mod transports;

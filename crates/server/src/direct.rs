@@ -1,0 +1,525 @@
+//! Serving connections: the member's SSE stream written straight to its
+//! socket, everything else through hyper and the router.
+//!
+//! Idle streams are most of what a chat server holds: one per member with
+//! the app open. Served by hyper, an idle stream cost about 20 KiB (heap
+//! profile in docs/benchmarks.md): hyper keeps a connection's read buffer
+//! and its header buffer, 8 KiB each, for the connection's whole life, and
+//! a stream's connection lives as long as the stream. So a connection whose
+//! first request opens the stream is served here instead, by a task that
+//! owns the socket: it reads the request head (at most [`HEAD_LIMIT`] bytes,
+//! freed once parsed), authenticates exactly as the router's handler does
+//! ([`transport::open_sse`]), answers with a close-delimited
+//! `text/event-stream` and writes each frame's bytes as they come, several
+//! in one write when several are ready.
+//!
+//! Every other connection goes to hyper with the bytes already read put
+//! back in front ([`Prefixed`]), and so does a stream asked for on a
+//! connection that already carried other requests ([`transport::sse`]).
+//! Anything this module cannot parse goes to hyper too, which refuses it
+//! as it always did.
+
+use std::{
+    future::Future,
+    io,
+    pin::Pin,
+    task::{Context, Poll},
+    time::Duration,
+};
+
+use axum::{
+    extract::Query,
+    http::{HeaderMap, HeaderName, HeaderValue, Uri},
+    response::IntoResponse,
+    Router,
+};
+use bytes::{Buf, Bytes, BytesMut};
+use hyper_util::{rt::TokioIo, service::TowerToHyperService};
+use tokio::{
+    io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf},
+    net::{TcpListener, TcpStream},
+    time::{timeout, timeout_at, Instant},
+};
+use tokio_util::{
+    sync::{CancellationToken, WaitForCancellationFuture},
+    task::TaskTracker,
+};
+
+use crate::{error::ApiError, subscription::Subscription, transport, AppState};
+
+/// How long a new connection may take to send its first request head
+/// before the server closes it.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest request head the direct path reads. A stream request is a
+/// few hundred bytes; a longer head goes to hyper, which has its own limit.
+pub const HEAD_LIMIT: usize = 16 * 1024;
+/// How long one write to a stream may wait for the client to read before
+/// the server gives up on it (the client resumes when it comes back).
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most frames written in one go when several are ready.
+const MAX_BATCH: usize = 64;
+/// How long shutting down waits for open connections to finish.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Accepts connections on `listener` until `stop` completes or the state's
+/// shutdown token is cancelled. Then stops accepting, cancels the token
+/// (streams end, hyper connections finish what they are answering) and
+/// waits, at most [`DRAIN_TIMEOUT`], for every connection to close.
+pub async fn serve<F>(listener: TcpListener, app: Router, state: AppState, stop: F)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let connections = TaskTracker::new();
+    let shutdown = state.shutdown.clone();
+    let mut stop = std::pin::pin!(stop);
+    loop {
+        let tcp = tokio::select! {
+            () = &mut stop => break,
+            () = shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, _)) => tcp,
+                Err(e) => {
+                    accept_failed(e).await;
+                    continue;
+                }
+            },
+        };
+        // Frames are small and already batched here; Nagle would only delay them.
+        let _ = tcp.set_nodelay(true);
+        connections.spawn(connection(tcp, app.clone(), state.clone()));
+    }
+    drop(listener);
+    tracing::info!("shutting down: ending streams, finishing writes");
+    shutdown.cancel();
+    connections.close();
+    if timeout(DRAIN_TIMEOUT, connections.wait()).await.is_err() {
+        tracing::warn!(
+            open = connections.len(),
+            "connections still open after {DRAIN_TIMEOUT:?}; stopping anyway"
+        );
+    }
+}
+
+async fn accept_failed(e: io::Error) {
+    // A connection that failed between the handshake and accept: nothing to do.
+    if matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionRefused
+    ) {
+        return;
+    }
+    // Most likely out of file descriptors: wait for some to be closed
+    // rather than spinning.
+    tracing::error!(error = %e, "accepting a connection failed; retrying in 1 s");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
+/// What the first request of a connection turned out to be.
+enum Opened {
+    /// A stream, subscribed and answered with its response head.
+    Stream(TcpStream, Subscription),
+    /// Anything else, with the bytes read so far.
+    Other(TcpStream, Bytes),
+    /// Answered (an error) or gone.
+    Done,
+}
+
+async fn connection(tcp: TcpStream, app: Router, state: AppState) {
+    // The opening and hyper's connection are boxed, so their state is freed
+    // when they finish and an idle stream's task holds only its own loop.
+    match Box::pin(open(tcp, &state)).await {
+        Opened::Stream(tcp, sub) => {
+            stream(tcp, sub, state.config.keep_alive, state.shutdown.clone()).await;
+        }
+        Opened::Other(tcp, head) => {
+            let io = Prefixed { head, io: tcp };
+            Box::pin(through_hyper(io, app, state.shutdown.clone())).await;
+        }
+        Opened::Done => {}
+    }
+}
+
+/// Reads the first request head; opens the stream if that is what it asks for.
+async fn open(mut tcp: TcpStream, state: &AppState) -> Opened {
+    let deadline = Instant::now() + HEAD_TIMEOUT;
+    let mut buf = BytesMut::with_capacity(1024);
+    loop {
+        if buf.capacity() - buf.len() < 256 {
+            buf.reserve(1024);
+        }
+        let read = tokio::select! {
+            () = state.shutdown.cancelled() => return Opened::Done,
+            read = timeout_at(deadline, tcp.read_buf(&mut buf)) => read,
+        };
+        match read {
+            Ok(Ok(n)) if n > 0 => {}
+            // Closed, failed, or silent for too long: nothing to answer.
+            _ => return Opened::Done,
+        }
+        match classify(&buf) {
+            Head::Other => return Opened::Other(tcp, buf.freeze()),
+            Head::Partial if buf.len() >= HEAD_LIMIT => return Opened::Other(tcp, buf.freeze()),
+            Head::Partial => continue,
+            Head::Stream(request) => {
+                drop(buf);
+                return match transport::open_sse(state, &request.headers, &request.params).await {
+                    Ok(sub) => {
+                        let stopped = std::pin::pin!(state.shutdown.cancelled());
+                        if write(&mut tcp, stream_head().as_bytes(), stopped).await {
+                            Opened::Stream(tcp, sub)
+                        } else {
+                            Opened::Done
+                        }
+                    }
+                    Err(e) => {
+                        answer_error(tcp, e).await;
+                        Opened::Done
+                    }
+                };
+            }
+            Head::Refused(request_error) => {
+                drop(buf);
+                answer_error(tcp, request_error).await;
+                return Opened::Done;
+            }
+        }
+    }
+}
+
+/// A stream request, parsed.
+#[derive(Debug)]
+struct StreamRequest {
+    headers: HeaderMap,
+    params: transport::StreamParams,
+}
+
+/// What the bytes read so far are.
+#[derive(Debug)]
+enum Head {
+    /// Not a stream request, or not one this module parses: hyper's.
+    Other,
+    /// Could still be a stream request; read more.
+    Partial,
+    /// A complete stream request.
+    Stream(StreamRequest),
+    /// A stream request whose query string is malformed.
+    Refused(ApiError),
+}
+
+/// Decides from the request line whether a head is a stream request, and
+/// parses it once it is complete. Only `GET <SSE_PATH>` over HTTP/1.x is
+/// taken; everything else is left to hyper untouched.
+fn classify(buf: &[u8]) -> Head {
+    let prefix = b"GET ";
+    let path = suda_protocol::SSE_PATH.as_bytes();
+    let line = prefix.len() + path.len();
+    let seen = buf.len().min(line);
+    let expected = prefix.iter().chain(path).take(seen);
+    if !buf[..seen].iter().eq(expected) {
+        return Head::Other;
+    }
+    match buf.get(line) {
+        None => return Head::Partial,
+        Some(b' ' | b'?') => {}
+        Some(_) => return Head::Other,
+    }
+    let mut slots = [httparse::EMPTY_HEADER; 64];
+    let mut request = httparse::Request::new(&mut slots);
+    match request.parse(buf) {
+        Ok(httparse::Status::Partial) => Head::Partial,
+        Ok(httparse::Status::Complete(_)) => stream_request(&request).unwrap_or(Head::Other),
+        Err(_) => Head::Other,
+    }
+}
+
+/// The headers and query of a complete stream request; `None` where hyper
+/// should judge it (an odd URI or header).
+fn stream_request(request: &httparse::Request<'_, '_>) -> Option<Head> {
+    let uri: Uri = request.path?.parse().ok()?;
+    let mut headers = HeaderMap::with_capacity(request.headers.len());
+    for h in request.headers.iter() {
+        let name = HeaderName::from_bytes(h.name.as_bytes()).ok()?;
+        let value = HeaderValue::from_bytes(h.value).ok()?;
+        headers.append(name, value);
+    }
+    // A stream request never has a body; one that says otherwise is hyper's
+    // to answer, so nothing it sent is mistaken for the next request.
+    if headers.contains_key("content-length") || headers.contains_key("transfer-encoding") {
+        return None;
+    }
+    Some(match transport::params(Query::try_from_uri(&uri)) {
+        Ok(params) => Head::Stream(StreamRequest { headers, params }),
+        Err(e) => Head::Refused(e),
+    })
+}
+
+/// The response head of a stream: the same headers as the router's
+/// handler, and the body runs until the connection closes.
+fn stream_head() -> String {
+    let mut head = String::from("HTTP/1.1 200 OK\r\n");
+    for (name, value) in transport::SSE_HEADERS {
+        head.push_str(name);
+        head.push_str(": ");
+        head.push_str(value);
+        head.push_str("\r\n");
+    }
+    head.push_str("connection: close\r\n\r\n");
+    head
+}
+
+/// Answers a refused stream request as the router would (the contract's
+/// `{ "error": { "code", "message" } }`), then closes the connection.
+async fn answer_error(mut tcp: TcpStream, error: ApiError) {
+    let (parts, body) = error.into_response().into_parts();
+    let body = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\n",
+        parts.status.as_u16(),
+        parts.status.canonical_reason().unwrap_or("")
+    );
+    for (name, value) in &parts.headers {
+        if let Ok(value) = value.to_str() {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+    }
+    head.push_str(&format!(
+        "content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    ));
+    let never = CancellationToken::new();
+    let mut stopped = std::pin::pin!(never.cancelled());
+    if write(&mut tcp, head.as_bytes(), stopped.as_mut()).await
+        && write(&mut tcp, &body, stopped).await
+    {
+        let _ = tcp.shutdown().await;
+    }
+}
+
+/// Writes a stream until it ends: the server stops, the client goes away
+/// or stops reading, or the fan-out drops it for falling behind (the
+/// client then resumes from its last id).
+async fn stream(
+    mut tcp: TcpStream,
+    mut sub: Subscription,
+    keep_alive: Duration,
+    stop: CancellationToken,
+) {
+    let mut tick = transport::keep_alive_timer(keep_alive);
+    // Made once: each `cancelled()` registers with the token anew.
+    let stopped = stop.cancelled();
+    let mut stopped = std::pin::pin!(stopped);
+    loop {
+        let next = tokio::select! {
+            biased;
+            () = &mut stopped => break,
+            next = sub.next() => match next {
+                Ok(Some(frame)) => Some(frame),
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "stream ended by a storage error");
+                    break;
+                }
+            },
+            _ = tick.tick() => None,
+            // The socket's one reader slot, not a waiter list: this task is
+            // the only reader.
+            ready = std::future::poll_fn(|cx| tcp.poll_read_ready(cx)) => {
+                if ready.is_err() || client_left(&tcp) {
+                    return;
+                }
+                continue;
+            }
+        };
+        let written = match next {
+            None => write(&mut tcp, transport::SSE_KEEP_ALIVE, stopped.as_mut()).await,
+            Some(frame) => match sub.try_next_ready() {
+                None => write(&mut tcp, &frame.sse, stopped.as_mut()).await,
+                Some(second) => {
+                    let mut batch = BytesMut::with_capacity(8 * frame.sse.len());
+                    batch.extend_from_slice(&frame.sse);
+                    batch.extend_from_slice(&second.sse);
+                    for _ in 2..MAX_BATCH {
+                        let Some(more) = sub.try_next_ready() else {
+                            break;
+                        };
+                        batch.extend_from_slice(&more.sse);
+                    }
+                    write(&mut tcp, &batch, stopped.as_mut()).await
+                }
+            },
+        };
+        if !written {
+            return;
+        }
+    }
+    let _ = tcp.shutdown().await;
+}
+
+/// Whether the client closed its side. A stream's client has nothing to
+/// say; whatever it sends is read and dropped.
+fn client_left(tcp: &TcpStream) -> bool {
+    let mut scratch = [0u8; 256];
+    for _ in 0..16 {
+        match tcp.try_read(&mut scratch) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
+            Err(_) => return true,
+        }
+    }
+    false
+}
+
+/// Writes all of `bytes`; `false` if the connection failed, the client did
+/// not read for [`WRITE_TIMEOUT`], or `stopped` completed (the server is
+/// stopping).
+async fn write(
+    tcp: &mut TcpStream,
+    bytes: &[u8],
+    stopped: Pin<&mut WaitForCancellationFuture<'_>>,
+) -> bool {
+    tokio::select! {
+        biased;
+        () = stopped => false,
+        written = timeout(WRITE_TIMEOUT, tcp.write_all(bytes)) => matches!(written, Ok(Ok(()))),
+    }
+}
+
+/// Serves a connection with hyper and the router until it closes; when the
+/// server stops, hyper finishes the request in hand and closes.
+async fn through_hyper(io: Prefixed, app: Router, stop: CancellationToken) {
+    let conn = hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(io), TowerToHyperService::new(app))
+        .with_upgrades();
+    let mut conn = std::pin::pin!(conn);
+    tokio::select! {
+        served = conn.as_mut() => {
+            if let Err(e) = served {
+                tracing::trace!(error = %e, "connection ended with an error");
+            }
+            return;
+        }
+        () = stop.cancelled() => conn.as_mut().graceful_shutdown(),
+    }
+    let _ = conn.await;
+}
+
+/// A socket with the bytes already read from it put back in front.
+struct Prefixed {
+    head: Bytes,
+    io: TcpStream,
+}
+
+impl AsyncRead for Prefixed {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if self.head.is_empty() {
+            return Pin::new(&mut self.io).poll_read(cx, buf);
+        }
+        let n = self.head.len().min(buf.remaining());
+        buf.put_slice(&self.head[..n]);
+        self.head.advance(n);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncWrite for Prefixed {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path() -> &'static str {
+        suda_protocol::SSE_PATH
+    }
+
+    #[test]
+    fn other_requests_are_recognised_from_their_first_bytes() {
+        for head in [
+            "POST /graphql HTTP/1.1\r\n".to_owned(),
+            "GET /healthz HTTP/1.1\r\n".to_owned(),
+            "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_owned(),
+            format!("GET {}x HTTP/1.1\r\n", path()),
+            format!("HEAD {} HTTP/1.1\r\n", path()),
+            "G".to_owned() + "ARBAGE",
+        ] {
+            assert!(matches!(classify(head.as_bytes()), Head::Other), "{head:?}");
+        }
+    }
+
+    #[test]
+    fn a_stream_request_is_read_to_the_end_of_its_head() {
+        let full = format!(
+            "GET {}?lastEventId=5 HTTP/1.1\r\nhost: x\r\nauthorization: Bearer t\r\n\r\n",
+            path()
+        );
+        for cut in [1, 4, 10, full.len() - 1] {
+            assert!(
+                matches!(classify(&full.as_bytes()[..cut]), Head::Partial),
+                "{cut}"
+            );
+        }
+        let Head::Stream(request) = classify(full.as_bytes()) else {
+            panic!("a complete stream request");
+        };
+        assert_eq!(request.headers["authorization"], "Bearer t");
+        assert_eq!(request.params.last_event_id.as_deref(), Some("5"));
+    }
+
+    #[test]
+    fn odd_stream_requests_are_left_to_hyper_or_refused() {
+        // A body on a GET, a malformed head: hyper answers them as it would.
+        let with_body = format!("GET {} HTTP/1.1\r\ncontent-length: 3\r\n\r\nabc", path());
+        assert!(matches!(classify(with_body.as_bytes()), Head::Other));
+        let broken = format!("GET {} HTTP/1.1\r\nno colon here\r\n\r\n", path());
+        assert!(matches!(classify(broken.as_bytes()), Head::Other));
+        // A query string that does not parse: refused as the router refuses it.
+        let bad_query = format!(
+            "GET {}?lastEventId=1&lastEventId=2 HTTP/1.1\r\n\r\n",
+            path()
+        );
+        assert!(
+            matches!(
+                classify(bad_query.as_bytes()),
+                Head::Refused(ApiError::BadInput(_))
+            ),
+            "{:?}",
+            classify(bad_query.as_bytes())
+        );
+    }
+}
