@@ -57,6 +57,7 @@ pub async fn channels(shell: State<'_, Shell>) -> ShellResult<Vec<ChannelView>> 
 pub async fn history(args: HistoryArgs, shell: State<'_, Shell>) -> ShellResult<HistoryPage> {
     let session = shell.active().await?;
     let channel = channel_id(&args.channel_id)?;
+    shell.conversation_loaded(&channel.to_string());
     let page = client(session.history(channel, args.before, 50).await)?;
     Ok(HistoryPage {
         channel_id: args.channel_id,
@@ -104,7 +105,9 @@ pub async fn discard_send(args: OutboxArgs, shell: State<'_, Shell>) -> ShellRes
 /// Marks a channel read, but only while the member can see the window: a
 /// channel "read" behind a minimised or unfocused window was not read.
 #[tauri::command]
-pub async fn mark_read(args: MarkReadArgs, shell: State<'_, Shell>) -> ShellResult<()> {
+/// Marks a channel read; `false` (nothing marked) while the member cannot
+/// see the window, so the UI keeps counting it as unread and asks again.
+pub async fn mark_read(args: MarkReadArgs, shell: State<'_, Shell>) -> ShellResult<bool> {
     let session = shell.active().await?;
     let channel = channel_id(&args.channel_id)?;
     let up_to = match args.up_to.as_deref() {
@@ -112,9 +115,10 @@ pub async fn mark_read(args: MarkReadArgs, shell: State<'_, Shell>) -> ShellResu
         Some(id) => Some(id.parse::<EventId>().map_err(|_| bad_id("event", id))?),
     };
     if !shell.window_seen() {
-        return Ok(());
+        return Ok(false);
     }
-    client(session.mark_read(channel, up_to).await)
+    client(session.mark_read(channel, up_to).await)?;
+    Ok(true)
 }
 
 async fn member_named(session: &suda_client::Session, name: &str) -> ShellResult<MemberId> {
@@ -153,7 +157,10 @@ pub async fn join(args: ChannelArgs, shell: State<'_, Shell>) -> ShellResult<Cha
 #[tauri::command]
 pub async fn leave(args: ChannelArgs, shell: State<'_, Shell>) -> ShellResult<()> {
     let session = shell.active().await?;
-    client(session.leave(channel_id(&args.channel_id)?).await)
+    let channel = channel_id(&args.channel_id)?;
+    client(session.leave(channel).await)?;
+    shell.conversation_dropped(&channel.to_string());
+    Ok(())
 }
 
 #[tauri::command]

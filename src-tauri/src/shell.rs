@@ -9,6 +9,7 @@
 //! `AppHandle`, so the same code runs under Tauri's mock runtime in tests.
 
 use std::{
+    collections::HashSet,
     path::PathBuf,
     sync::{
         atomic::{AtomicU32, Ordering},
@@ -70,6 +71,11 @@ struct Shared {
     channels: Mutex<Vec<suda_ipc::ChannelView>>,
     show_tray: ShowTray,
     tray: Mutex<TrayRedraws>,
+    /// The channels whose conversation the UI has loaded (asked for their
+    /// history). Only their messages are sent to the web view; for the
+    /// others the channel list (counts, order) is all the UI shows, so
+    /// their message bodies would be a script run there for nothing.
+    loaded: Mutex<HashSet<String>>,
 }
 
 /// The tray is redrawn at most this often. A burst of messages changes the
@@ -114,6 +120,21 @@ impl Shared {
             shared.tray.lock().expect("tray").scheduled = false;
             shared.refresh_tray();
         });
+    }
+
+    /// Whether the UI holds this channel's conversation, or the message is
+    /// the member's own (the UI settles its outbox with it).
+    fn wants(&self, event: &suda_ipc::EventView, own: bool) -> bool {
+        own || self
+            .loaded
+            .lock()
+            .expect("loaded")
+            .contains(&event.channel_id)
+    }
+
+    /// The UI dropped every conversation it held (it started, or resynced).
+    fn forget_loaded(&self) {
+        self.loaded.lock().expect("loaded").clear();
     }
 
     /// The client's channels as the UI sees them (muted from settings),
@@ -169,6 +190,7 @@ impl Shell {
             channels: Mutex::new(Vec::new()),
             show_tray: Arc::clone(&parts.show_tray),
             tray: Mutex::default(),
+            loaded: Mutex::default(),
         });
         Shell {
             parts,
@@ -383,8 +405,30 @@ impl Shell {
         Ok(())
     }
 
+    /// The UI is loading a channel's conversation: from now on its messages
+    /// are sent to the web view. Called before the history is fetched, so a
+    /// message is either in that page or sent after it (the UI merges both).
+    pub fn conversation_loaded(&self, channel_id: &str) {
+        self.shared
+            .loaded
+            .lock()
+            .expect("loaded")
+            .insert(channel_id.to_owned());
+    }
+
+    /// The UI no longer holds the channel's conversation (it left).
+    pub fn conversation_dropped(&self, channel_id: &str) {
+        self.shared
+            .loaded
+            .lock()
+            .expect("loaded")
+            .remove(channel_id);
+    }
+
     /// Everything the UI starts from.
     pub async fn snapshot(&self) -> suda_ipc::Snapshot {
+        // A UI asking for a snapshot has just started: it holds no conversation.
+        self.shared.forget_loaded();
         let mut restoring = self.restoring.subscribe();
         // Bounded twice over (the check itself is), in case restore never ran.
         let _ = tokio::time::timeout(RESTORE_CHECK * 2, restoring.wait_for(|r| !r)).await;
@@ -652,6 +696,7 @@ async fn relay(
     reconnects: Arc<AtomicU32>,
     shared: Arc<Shared>,
 ) {
+    let me = session.snapshot().me.map(|m| m.id);
     let mut out = Outgoing {
         emit,
         shared: Arc::clone(&shared),
@@ -676,6 +721,7 @@ async fn relay(
                 out.channels_at = Some(tokio::time::Instant::now());
                 let channels = shared.channels(&session.snapshot().channels);
                 out.now(AppEvent::Channels { channels });
+                shared.forget_loaded();
                 out.now(AppEvent::Resynced);
                 continue;
             }
@@ -686,7 +732,12 @@ async fn relay(
             }
         };
         match event {
-            ClientEvent::Message(e) => out.message(view::event(&e)),
+            ClientEvent::Message(e) => {
+                let event = view::event(&e);
+                if shared.wants(&event, Some(e.sender.id) == me) {
+                    out.message(event);
+                }
+            }
             ClientEvent::ChannelsChanged(list) => out.channels(list),
             ClientEvent::Connection(state) => {
                 let attempt = match state {
@@ -703,7 +754,11 @@ async fn relay(
                     connection: view::connection(&state, attempt),
                 });
             }
-            ClientEvent::Resynced => out.now(AppEvent::Resynced),
+            ClientEvent::Resynced => {
+                // The UI drops its conversations and loads them again.
+                shared.forget_loaded();
+                out.now(AppEvent::Resynced);
+            }
             ClientEvent::OutboxChanged(entries) => {
                 for entry in &entries {
                     out.now(AppEvent::Outbox {

@@ -22,6 +22,27 @@ test("switching channels tells the shell which conversation is in view", async (
   expect(read.some((a) => (a.args as { channelId: string }).channelId === "c-general")).toBe(true);
 });
 
+test("a conversation the shell could not mark read keeps its badge until it can", async ({
+  page,
+}) => {
+  // The shell refuses while it does not yet know the window is seen (its
+  // focus event can come a moment after the page's); the UI asks again.
+  await openApp(page, { signedIn: true, refuseMarkRead: 2 });
+  const nav = page.getByRole("navigation", { name: "Channels" });
+  const general = nav.getByRole("button", { name: /general/ });
+  await expect(general.locator(".badge")).toHaveCount(1);
+  await general.click();
+  await expect(page.getByText("Lunch at 12:30?")).toBeVisible();
+  await expect.poll(async () => (await calls(page, "mark_read")).length).toBeGreaterThan(0);
+  // Refused: still unread (the next try is 250 ms away).
+  await expect(general.locator(".badge")).toHaveCount(1);
+  await expect(general.locator(".badge")).toHaveCount(0);
+  const asked = (await calls(page, "mark_read")).filter(
+    (a) => (a.args as { channelId: string }).channelId === "c-general",
+  );
+  expect(asked.length).toBeGreaterThanOrEqual(3);
+});
+
 test("a message in another channel raises its badge and is announced", async ({ page }) => {
   await openApp(page, { signedIn: true });
   const nav = page.getByRole("navigation", { name: "Channels" });

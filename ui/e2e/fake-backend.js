@@ -230,7 +230,13 @@
       delete outbox[args.clientKey];
       return null;
     },
-    mark_read: () => null,
+    mark_read: () => {
+      if (window.__fake.refuseMarkRead > 0) {
+        window.__fake.refuseMarkRead -= 1;
+        return false;
+      }
+      return true;
+    },
     create_group: ({ args }) => {
       const c = {
         ...channelView(`c-${newId()}`, "group", args.name, 0, args.memberNames.length + 1),
@@ -287,6 +293,7 @@
     people,
     newId,
     autoDeliverMs: config.autoDeliverMs === undefined ? null : config.autoDeliverMs,
+    refuseMarkRead: config.refuseMarkRead || 0,
     message(channelId, member, text) {
       const e = chat(channelId, member, text, 0);
       e.createdAt = new Date().toISOString();

@@ -14,6 +14,8 @@ export interface FakeConfig {
   bigUnread?: number;
   notice?: string;
   failSnapshot?: boolean;
+  /** The shell refuses this many mark-reads (the window is not seen yet). */
+  refuseMarkRead?: number;
 }
 
 /** Loads the built UI with the fake shell in place of Tauri. */

@@ -49,7 +49,7 @@ commands! {
     send(SendArgs) -> OutboxItem;
     retry_send(OutboxArgs) -> OutboxItem;
     discard_send(OutboxArgs) -> ();
-    mark_read(MarkReadArgs) -> ();
+    mark_read(MarkReadArgs) -> bool;
     create_group(CreateGroupArgs) -> ChannelView;
     open_direct(MemberArgs) -> ChannelView;
     join(ChannelArgs) -> ChannelView;

@@ -28,6 +28,10 @@ function useWindowAttention(): boolean {
 
 const drafts = new Map<string, string>();
 
+/** How often, and how long apart, a refused mark-read is asked again. */
+const MARK_READ_RETRIES = 20;
+const MARK_READ_RETRY_MS = 250;
+
 /** The open conversation: header, messages, composer. */
 export function Conversation({
   channel,
@@ -67,6 +71,9 @@ export function Conversation({
   // Mark read only when the newest message has actually been seen.
   const newest = timeline.events[timeline.events.length - 1]?.id ?? null;
   const marking = useRef<string | null>(null);
+  // The shell learns of the window's focus on its own, a moment before or
+  // after this page does: a refusal is asked again shortly, a few times.
+  const [retry, setRetry] = useState({ key: "", count: 0 });
   useEffect(() => {
     if (!timeline.loaded || !atBottom || !attending || newest === null) return;
     const behind = channel.unread > 0 || isNewer(newest, channel.lastReadEventId);
@@ -74,8 +81,15 @@ export function Conversation({
     const key = `${newest}:${channel.unread}:${channel.lastReadEventId}`;
     if (!behind || marking.current === key) return;
     marking.current = key;
-    void markRead(channel.id, newest);
-  }, [timeline.loaded, atBottom, attending, newest, channel]);
+    void markRead(channel.id, newest).then((marked) => {
+      if (marked || marking.current !== key) return;
+      marking.current = null;
+      const count = retry.key === key ? retry.count + 1 : 1;
+      if (count <= MARK_READ_RETRIES) {
+        setTimeout(() => setRetry({ key, count }), MARK_READ_RETRY_MS);
+      }
+    });
+  }, [timeline.loaded, atBottom, attending, newest, channel, retry]);
 
   const onLoadOlder = useCallback(() => void loadOlder(channel.id), [channel.id]);
   const onRetry = useCallback((k: string) => void retrySend(k).catch(() => undefined), []);

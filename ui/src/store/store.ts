@@ -142,9 +142,15 @@ export async function discardSend(clientKey: string): Promise<void> {
   dispatch({ type: "outboxDiscarded", clientKey });
 }
 
-export async function markRead(channelId: string, upTo: string | null): Promise<void> {
-  dispatch({ type: "markedRead", channelId, upTo });
-  await commands.markRead({ channelId, upTo }).catch(() => undefined);
+/**
+ * Marks a conversation read up to `upTo`. Only what the shell marked is shown
+ * as read: it refuses (`false`) while the member cannot see the window, so the
+ * sidebar and the tray keep agreeing.
+ */
+export async function markRead(channelId: string, upTo: string | null): Promise<boolean> {
+  const marked = await commands.markRead({ channelId, upTo }).catch(() => false);
+  if (marked) dispatch({ type: "markedRead", channelId, upTo });
+  return marked;
 }
 
 export async function signIn(
