@@ -17,7 +17,7 @@
 #
 #   bench/run.sh [--duration SECONDS] [--rates "MSG_PER_SEC ..."]
 #                [--naive-rates "MSG_PER_SEC ..."] [--naive-channels N]
-#                [--out DIR] [--no-setup] [--no-footprint]
+#                [--out DIR] [--no-setup] [--no-saturation] [--no-footprint]
 #
 # Defaults (20 s of sending per run; 25 and 100 msg/s into one 1,000-member
 # channel; 10 and 40 msg/s over five 100-member channels) finish in about
@@ -25,7 +25,9 @@
 # every run is kept in --out (default: a new temporary directory), with the
 # bench's log.
 #
-# Then the desktop app's footprint against an empty Tauri app
+# Then each server's highest held rate into a 1,000-member channel
+# (bench/saturation.sh, about 15 minutes), unless --no-saturation; then the
+# desktop app's footprint against an empty Tauri app
 # (bench/footprint.sh: start-up, memory idle and after 100,000 messages,
 # sizes), unless --no-footprint.
 set -euo pipefail
@@ -37,6 +39,7 @@ naive_rates="10 40"
 naive_channels=5
 out=""
 setup=1
+saturation=1
 footprint=1
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -46,6 +49,7 @@ while [ $# -gt 0 ]; do
     --naive-channels) naive_channels=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --no-setup) setup=0; shift ;;
+    --no-saturation) saturation=0; shift ;;
     --no-footprint) footprint=0; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
@@ -217,6 +221,12 @@ sys.exit(0 if all(is_complete(r) for r in reports.values() if r is not None) els
 EOF
 then
   failed=1
+fi
+if [ "$saturation" = 1 ]; then
+  echo
+  echo "Saturation (\`bench/saturation.sh\`):"
+  echo
+  bench/saturation.sh --out "$out/saturation" || failed=1
 fi
 if [ "$footprint" = 1 ]; then
   echo
