@@ -108,18 +108,7 @@ impl TestServer {
 
     /// Signs up a member; returns (token, member id).
     pub async fn member(&self, name: &str) -> (String, String) {
-        let v = self
-            .gql(
-                None,
-                "mutation($n:String!,$p:String!){signUp(memberName:$n,password:$p){token member{id}}}",
-                json!({"n": name, "p": "password-123"}),
-            )
-            .await;
-        let t = v["data"]["signUp"]["token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{v}"));
-        let id = v["data"]["signUp"]["member"]["id"].as_str().unwrap();
-        (t.to_owned(), id.to_owned())
+        sign_up(&self.http, &self.url(""), name).await
     }
 
     /// Creates a group channel owned by `token` with `members` in it.
@@ -163,6 +152,27 @@ impl TestServer {
         assert_eq!(resp.status(), 200);
         SseReader::new(resp)
     }
+}
+
+/// Signs up a member on the server at `base` (`http://host:port`); returns
+/// (token, member id).
+pub async fn sign_up(http: &reqwest::Client, base: &str, name: &str) -> (String, String) {
+    let v: Value = http
+        .post(format!("{base}/graphql"))
+        .json(&json!({
+            "query": "mutation($n:String!,$p:String!){signUp(memberName:$n,password:$p){token member{id}}}",
+            "variables": {"n": name, "p": "password-123"},
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let up = &v["data"]["signUp"];
+    let token = up["token"].as_str().unwrap_or_else(|| panic!("{v}"));
+    let id = up["member"]["id"].as_str().unwrap();
+    (token.to_owned(), id.to_owned())
 }
 
 impl Drop for TestServer {

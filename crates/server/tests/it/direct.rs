@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use suda_server::{direct, router, AppState};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -15,7 +15,7 @@ use tokio::{
     task::JoinHandle,
 };
 
-use crate::common::{test_config, TestServer};
+use crate::common::{sign_up, test_config, TestServer};
 
 const STREAM: &str = "/v1/chats/subscriptions/channels";
 
@@ -56,23 +56,12 @@ impl Served {
 
     /// Signs a member up; returns (token, member id).
     async fn member(&self, name: &str) -> (String, String) {
-        let v: Value = reqwest::Client::new()
-            .post(format!("http://{}/graphql", self.addr))
-            .json(&json!({
-                "query": "mutation($n:String!,$p:String!){signUp(memberName:$n,password:$p){token member{id}}}",
-                "variables": {"n": name, "p": "password-123"},
-            }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let up = &v["data"]["signUp"];
-        (
-            up["token"].as_str().unwrap().to_owned(),
-            up["member"]["id"].as_str().unwrap().to_owned(),
+        sign_up(
+            &reqwest::Client::new(),
+            &format!("http://{}", self.addr),
+            name,
         )
+        .await
     }
 
     async fn wait_for_subscriptions(&self, n: usize) {
