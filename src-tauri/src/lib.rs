@@ -58,13 +58,13 @@ pub fn show_main<R: Runtime>(app: &tauri::AppHandle<R>) {
     window_changed(app, |w| w.visible = true);
 }
 
-fn window_changed<R: Runtime>(
-    app: &tauri::AppHandle<R>,
-    change: impl FnOnce(&mut WindowState) + Send + 'static,
-) {
+fn window_changed<R: Runtime>(app: &tauri::AppHandle<R>, change: impl FnOnce(&mut WindowState)) {
+    // Applied here, in the order the events come; only telling the session
+    // waits for a task (spawned tasks may run in any order).
+    app.state::<Shell>().change_window(change);
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        app.state::<Shell>().window_changed(change).await;
+        app.state::<Shell>().window_sync().await;
     });
 }
 

@@ -504,14 +504,27 @@ impl Shell {
 
     /// The window was shown, hidden, focused or blurred.
     pub async fn window_changed(&self, change: impl FnOnce(&mut WindowState)) {
-        let state = {
-            let mut w = self.shared.window.lock().expect("window");
-            change(&mut w);
-            *w
-        };
-        if let Some(a) = self.active.lock().await.as_ref() {
-            a.session.set_focused(state.visible && state.focused);
+        self.change_window(change);
+        self.window_sync().await;
+    }
+
+    /// Applies a change to the window's state at once, so changes apply in
+    /// the order the window's events come (a focus lost and regained within
+    /// a moment must end focused). Follow it with [`Shell::window_sync`].
+    pub fn change_window(&self, change: impl FnOnce(&mut WindowState)) {
+        change(&mut self.shared.window.lock().expect("window"));
+    }
+
+    /// Tells the session whether the member sees the window now, and redraws
+    /// the tray. The state is read under the session's lock, so the last
+    /// call to get it tells the session the newest state.
+    pub async fn window_sync(&self) {
+        let active = self.active.lock().await;
+        let seen = self.window_seen();
+        if let Some(a) = active.as_ref() {
+            a.session.set_focused(seen);
         }
+        drop(active);
         self.refresh_tray();
     }
 

@@ -28,9 +28,13 @@ function useWindowAttention(): boolean {
 
 const drafts = new Map<string, string>();
 
-/** How often, and how long apart, a refused mark-read is asked again. */
-const MARK_READ_RETRIES = 20;
+/**
+ * A refused mark-read is asked again after 250 ms, then twice as long each
+ * time up to 2 s, for as long as the conversation is in view and the page
+ * has the focus: it goes through as soon as the shell sees the window too.
+ */
 const MARK_READ_RETRY_MS = 250;
+const MARK_READ_RETRY_MAX_MS = 2000;
 
 /** The open conversation: header, messages, composer. */
 export function Conversation({
@@ -72,7 +76,7 @@ export function Conversation({
   const newest = timeline.events[timeline.events.length - 1]?.id ?? null;
   const marking = useRef<string | null>(null);
   // The shell learns of the window's focus on its own, a moment before or
-  // after this page does: a refusal is asked again shortly, a few times.
+  // after this page does: a refusal is asked again (see MARK_READ_RETRY_MS).
   const [retry, setRetry] = useState({ key: "", count: 0 });
   useEffect(() => {
     if (!timeline.loaded || !atBottom || !attending || newest === null) return;
@@ -85,9 +89,8 @@ export function Conversation({
       if (marked || marking.current !== key) return;
       marking.current = null;
       const count = retry.key === key ? retry.count + 1 : 1;
-      if (count <= MARK_READ_RETRIES) {
-        setTimeout(() => setRetry({ key, count }), MARK_READ_RETRY_MS);
-      }
+      const wait = Math.min(MARK_READ_RETRY_MS * 2 ** (count - 1), MARK_READ_RETRY_MAX_MS);
+      setTimeout(() => setRetry({ key, count }), wait);
     });
   }, [timeline.loaded, atBottom, attending, newest, channel, retry]);
 
