@@ -11,7 +11,8 @@
 //! freed once parsed), authenticates exactly as the router's handler does
 //! ([`transport::open_sse`]), answers with a close-delimited
 //! `text/event-stream` and writes each frame's bytes as they come, several
-//! in one write when several are ready.
+//! in one write when several are ready. A client that stops reading is let
+//! go after `Config::stream_write_timeout`; it resumes from its last id.
 //!
 //! Every other connection goes to hyper with the bytes already read put
 //! back in front ([`Prefixed`]), and so does a stream asked for on a
@@ -23,6 +24,7 @@ use std::{
     future::Future,
     io,
     pin::Pin,
+    sync::atomic::{AtomicUsize, Ordering},
     task::{Context, Poll},
     time::Duration,
 };
@@ -53,9 +55,6 @@ pub const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 /// The longest request head the direct path reads. A stream request is a
 /// few hundred bytes; a longer head goes to hyper, which has its own limit.
 pub const HEAD_LIMIT: usize = 16 * 1024;
-/// How long one write to a stream may wait for the client to read before
-/// the server gives up on it (the client resumes when it comes back).
-pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// The most frames written in one go when several are ready.
 const MAX_BATCH: usize = 64;
 /// How long shutting down waits for open connections to finish.
@@ -131,7 +130,10 @@ async fn connection(tcp: TcpStream, app: Router, state: AppState) {
     // when they finish and an idle stream's task holds only its own loop.
     match Box::pin(open(tcp, &state)).await {
         Opened::Stream(tcp, sub) => {
-            stream(tcp, sub, state.config.keep_alive, state.shutdown.clone()).await;
+            let _open = Counted::new(&state.streams_open);
+            let config = &state.config;
+            let limits = (config.keep_alive, config.stream_write_timeout);
+            stream(tcp, sub, limits, state.shutdown.clone()).await;
         }
         Opened::Other(tcp, head) => {
             let io = Prefixed { head, io: tcp };
@@ -167,21 +169,22 @@ async fn open(mut tcp: TcpStream, state: &AppState) -> Opened {
                 return match transport::open_sse(state, &request.headers, &request.params).await {
                     Ok(sub) => {
                         let stopped = std::pin::pin!(state.shutdown.cancelled());
-                        if write(&mut tcp, stream_head().as_bytes(), stopped).await {
+                        let limit = state.config.stream_write_timeout;
+                        if write(&mut tcp, stream_head().as_bytes(), limit, stopped).await {
                             Opened::Stream(tcp, sub)
                         } else {
                             Opened::Done
                         }
                     }
                     Err(e) => {
-                        answer_error(tcp, e).await;
+                        answer_error(tcp, e, state.config.stream_write_timeout).await;
                         Opened::Done
                     }
                 };
             }
             Head::Refused(request_error) => {
                 drop(buf);
-                answer_error(tcp, request_error).await;
+                answer_error(tcp, request_error, state.config.stream_write_timeout).await;
                 return Opened::Done;
             }
         }
@@ -271,7 +274,7 @@ fn stream_head() -> String {
 
 /// Answers a refused stream request as the router would (the contract's
 /// `{ "error": { "code", "message" } }`), then closes the connection.
-async fn answer_error(mut tcp: TcpStream, error: ApiError) {
+async fn answer_error(mut tcp: TcpStream, error: ApiError, limit: Duration) {
     let (parts, body) = error.into_response().into_parts();
     let body = axum::body::to_bytes(body, 64 * 1024)
         .await
@@ -292,8 +295,8 @@ async fn answer_error(mut tcp: TcpStream, error: ApiError) {
     ));
     let never = CancellationToken::new();
     let mut stopped = std::pin::pin!(never.cancelled());
-    if write(&mut tcp, head.as_bytes(), stopped.as_mut()).await
-        && write(&mut tcp, &body, stopped).await
+    if write(&mut tcp, head.as_bytes(), limit, stopped.as_mut()).await
+        && write(&mut tcp, &body, limit, stopped).await
     {
         let _ = tcp.shutdown().await;
     }
@@ -302,10 +305,12 @@ async fn answer_error(mut tcp: TcpStream, error: ApiError) {
 /// Writes a stream until it ends: the server stops, the client goes away
 /// or stops reading, or the fan-out drops it for falling behind (the
 /// client then resumes from its last id).
+/// `limits`: the keep-alive period, and how long a write may wait for the
+/// client to read.
 async fn stream(
     mut tcp: TcpStream,
     mut sub: Subscription,
-    keep_alive: Duration,
+    (keep_alive, limit): (Duration, Duration),
     stop: CancellationToken,
 ) {
     let mut tick = transport::keep_alive_timer(keep_alive);
@@ -335,9 +340,9 @@ async fn stream(
             }
         };
         let written = match next {
-            None => write(&mut tcp, transport::SSE_KEEP_ALIVE, stopped.as_mut()).await,
+            None => write(&mut tcp, transport::SSE_KEEP_ALIVE, limit, stopped.as_mut()).await,
             Some(frame) => match sub.try_next_ready() {
-                None => write(&mut tcp, &frame.sse, stopped.as_mut()).await,
+                None => write(&mut tcp, &frame.sse, limit, stopped.as_mut()).await,
                 Some(second) => {
                     let mut batch = BytesMut::with_capacity(8 * frame.sse.len());
                     batch.extend_from_slice(&frame.sse);
@@ -348,7 +353,7 @@ async fn stream(
                         };
                         batch.extend_from_slice(&more.sse);
                     }
-                    write(&mut tcp, &batch, stopped.as_mut()).await
+                    write(&mut tcp, &batch, limit, stopped.as_mut()).await
                 }
             },
         };
@@ -375,17 +380,33 @@ fn client_left(tcp: &TcpStream) -> bool {
 }
 
 /// Writes all of `bytes`; `false` if the connection failed, the client did
-/// not read for [`WRITE_TIMEOUT`], or `stopped` completed (the server is
-/// stopping).
+/// not read for `limit`, or `stopped` completed (the server is stopping).
 async fn write(
     tcp: &mut TcpStream,
     bytes: &[u8],
+    limit: Duration,
     stopped: Pin<&mut WaitForCancellationFuture<'_>>,
 ) -> bool {
     tokio::select! {
         biased;
         () = stopped => false,
-        written = timeout(WRITE_TIMEOUT, tcp.write_all(bytes)) => matches!(written, Ok(Ok(()))),
+        written = timeout(limit, tcp.write_all(bytes)) => matches!(written, Ok(Ok(()))),
+    }
+}
+
+/// Counts itself in `count` while it lives.
+struct Counted<'a>(&'a AtomicUsize);
+
+impl<'a> Counted<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Counted(count)
+    }
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -19,7 +19,11 @@ pub mod transport;
 pub mod validate;
 pub mod wire;
 
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{
+    future::Future,
+    sync::{atomic::AtomicUsize, Arc},
+    time::Duration,
+};
 
 use axum::{extract::DefaultBodyLimit, routing::get, Router};
 use tokio::net::TcpListener;
@@ -57,6 +61,10 @@ pub struct Config {
     pub sign_ups_per_minute: u32,
     /// The longest a long poll waits for an event.
     pub max_poll_wait: Duration,
+    /// How long one write to an event stream may wait for its client to
+    /// read before the server ends the stream (the client resumes from its
+    /// last id when it comes back).
+    pub stream_write_timeout: Duration,
     /// Seed demo members, channels and a conversation at start (once).
     pub demo: bool,
 }
@@ -74,6 +82,7 @@ impl Default for Config {
             sign_ins_per_minute: 10,
             sign_ups_per_minute: 600,
             max_poll_wait: Duration::from_secs(30),
+            stream_write_timeout: Duration::from_secs(30),
             demo: false,
         }
     }
@@ -94,6 +103,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Cancelled when the server stops: open streams end.
     pub shutdown: CancellationToken,
+    /// SSE streams the direct path (`direct`) is writing now.
+    pub streams_open: Arc<AtomicUsize>,
     /// The GraphQL schema.
     pub schema: graphql::SudaSchema,
 }
@@ -150,6 +161,7 @@ pub async fn open(
         limits: Arc::new(Limits::new(&config)),
         config: Arc::new(config),
         shutdown,
+        streams_open: Arc::default(),
         schema: graphql::schema(),
     };
     Ok((state, ledger_task, sqlite))

@@ -204,6 +204,8 @@ impl SseEvent {
 pub struct SseReader {
     body: futures::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
     buf: String,
+    /// The start of a character a chunk ended in the middle of.
+    partial: Vec<u8>,
     pub comments: usize,
 }
 
@@ -212,6 +214,7 @@ impl SseReader {
         SseReader {
             body: resp.bytes_stream().boxed(),
             buf: String::new(),
+            partial: Vec::new(),
             comments: 0,
         }
     }
@@ -253,7 +256,16 @@ impl SseReader {
                 }
             }
             match self.body.next().await {
-                Some(Ok(chunk)) => self.buf.push_str(std::str::from_utf8(&chunk).unwrap()),
+                Some(Ok(chunk)) => {
+                    self.partial.extend_from_slice(&chunk);
+                    let valid = match std::str::from_utf8(&self.partial) {
+                        Ok(all) => all.len(),
+                        Err(e) if e.error_len().is_none() => e.valid_up_to(),
+                        Err(e) => panic!("the stream is not UTF-8: {e}"),
+                    };
+                    let text: Vec<u8> = self.partial.drain(..valid).collect();
+                    self.buf.push_str(std::str::from_utf8(&text).unwrap());
+                }
                 Some(Err(_)) | None => return None,
             }
         }

@@ -30,8 +30,11 @@ struct Served {
 
 impl Served {
     async fn start() -> Served {
+        Served::start_with(test_config()).await
+    }
+
+    async fn start_with(mut config: suda_server::Config) -> Served {
         let dir = tempfile::tempdir().unwrap();
-        let mut config = test_config();
         config.database_url = format!("sqlite:{}", dir.path().join("suda.db").display());
         let (state, _ledger, _sqlite) = suda_server::open(config).await.unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -62,6 +65,22 @@ impl Served {
             name,
         )
         .await
+    }
+
+    /// Posts GraphQL as `token`; returns `data`.
+    async fn gql(&self, token: &str, query: &str, variables: Value) -> Value {
+        let v: Value = reqwest::Client::new()
+            .post(format!("http://{}/graphql", self.addr))
+            .bearer_auth(token)
+            .json(&serde_json::json!({"query": query, "variables": variables}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(v.get("errors").is_none(), "{v}");
+        v["data"].clone()
     }
 
     async fn wait_for_subscriptions(&self, n: usize) {
@@ -290,4 +309,116 @@ async fn bad_stream_requests_get_the_contracts_errors_and_odd_ones_go_to_hyper()
     drop(half);
     tokio::time::sleep(Duration::from_millis(100)).await;
     server.wait_for_subscriptions(2).await; // only the two hyper streams above
+}
+
+/// The ids of the complete events in what an SSE stream carried.
+fn complete_ids(stream: &str) -> Vec<i64> {
+    let mut events: Vec<&str> = stream.split("\n\n").collect();
+    events.pop(); // after the last blank line: an event cut short, or nothing
+    events
+        .iter()
+        .filter(|e| e.contains("CHAT_MESSAGE_PUBLISHED"))
+        .filter_map(|e| e.lines().find_map(|l| l.strip_prefix("id: ")))
+        .map(|id| id.parse().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_let_go_and_resumes_without_a_gap() {
+    let mut config = test_config();
+    config.stream_write_timeout = Duration::from_millis(300);
+    let server = Served::start_with(config).await;
+    let (alice, _) = server.member("alice").await;
+    let (bob, bob_id) = server.member("bob").await;
+    let channel = server
+        .gql(
+            &alice,
+            "mutation($n:String!,$m:[ID!]){createGroupChannel(name:$n,memberIds:$m){id}}",
+            serde_json::json!({"n": "big", "m": [bob_id]}),
+        )
+        .await["createGroupChannel"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Bob's stream, on a socket with a small receive buffer, then he stops reading.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stalled = socket.connect(server.addr).await.unwrap();
+    stalled.write_all(&stream_request(&bob, "")).await.unwrap();
+    read_head(&mut stalled).await;
+    read_until(&mut stalled, "CONNECTED").await;
+    let open = || {
+        server
+            .state
+            .streams_open
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    assert_eq!(open(), 1);
+
+    // 600 messages of 12 KB (7 MB) fill the socket's buffers: the writer
+    // waits, the write times out and the server lets bob's stream go. Fewer
+    // than the subscription queue holds, so the fan-out never drops it.
+    let text = "가".repeat(suda_protocol::MAX_MESSAGE_CHARS);
+    let mut sent = Vec::new();
+    for _ in 0..600 {
+        let d = server
+            .gql(
+                &alice,
+                "mutation($c:ID!,$m:String!){sendChatMessage(channelId:$c,message:$m){id}}",
+                serde_json::json!({"c": channel, "m": text}),
+            )
+            .await;
+        sent.push(
+            d["sendChatMessage"]["id"]
+                .as_str()
+                .unwrap()
+                .parse::<i64>()
+                .unwrap(),
+        );
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while open() != 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the stalled stream was not let go"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        server.state.fanout.dropped_slow(),
+        0,
+        "let go by the write timeout, not the queue"
+    );
+
+    // Bob reads again: what the kernel held, then the end of the stream.
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stalled.read_to_end(&mut rest))
+        .await
+        .expect("the stream ends once the client has read what was sent")
+        .unwrap();
+    // The last write may have stopped inside an event (even inside a
+    // character): a client drops an event cut short.
+    let got = complete_ids(&String::from_utf8_lossy(&rest));
+    assert!(got.len() < sent.len(), "the stream ended early");
+    assert_eq!(got, sent[..got.len()], "in order, nothing skipped");
+
+    // He resumes from the last complete event and gets the rest, once.
+    let last = got.last().copied();
+    let mut request = reqwest::Client::new()
+        .get(format!("http://{}{STREAM}", server.addr))
+        .bearer_auth(&bob);
+    if let Some(id) = last {
+        request = request.header("Last-Event-ID", id.to_string());
+    }
+    let mut resumed = crate::common::SseReader::new(request.send().await.unwrap());
+    assert_eq!(resumed.next().await.unwrap().sse_type(), "CONNECTED");
+    let mut all = got.clone();
+    while all.len() < sent.len() {
+        all.push(resumed.next_published().await.id.unwrap());
+    }
+    assert_eq!(
+        all, sent,
+        "every message once, in order, across the two streams"
+    );
 }
