@@ -88,15 +88,7 @@ impl TestServer {
 
     /// Posts a GraphQL request; returns the whole JSON answer.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut req = self
-            .http
-            .post(self.url("/graphql"))
-            .json(&json!({"query": query, "variables": variables}));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        let resp = req.send().await.unwrap();
-        resp.json().await.unwrap()
+        graphql(&self.http, &self.url(""), token, query, variables).await
     }
 
     /// Posts a GraphQL request that must succeed; returns `data`.
@@ -157,22 +149,36 @@ impl TestServer {
 /// Signs up a member on the server at `base` (`http://host:port`); returns
 /// (token, member id).
 pub async fn sign_up(http: &reqwest::Client, base: &str, name: &str) -> (String, String) {
-    let v: Value = http
-        .post(format!("{base}/graphql"))
-        .json(&json!({
-            "query": "mutation($n:String!,$p:String!){signUp(memberName:$n,password:$p){token member{id}}}",
-            "variables": {"n": name, "p": "password-123"},
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v = graphql(
+        http,
+        base,
+        None,
+        "mutation($n:String!,$p:String!){signUp(memberName:$n,password:$p){token member{id}}}",
+        json!({"n": name, "p": "password-123"}),
+    )
+    .await;
     let up = &v["data"]["signUp"];
     let token = up["token"].as_str().unwrap_or_else(|| panic!("{v}"));
     let id = up["member"]["id"].as_str().unwrap();
     (token.to_owned(), id.to_owned())
+}
+
+/// Posts a GraphQL request to the server at `base` (`http://host:port`),
+/// as `token` if given; returns the whole JSON answer.
+pub async fn graphql(
+    http: &reqwest::Client,
+    base: &str,
+    token: Option<&str>,
+    query: &str,
+    variables: Value,
+) -> Value {
+    let mut req = http
+        .post(format!("{base}/graphql"))
+        .json(&json!({"query": query, "variables": variables}));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    req.send().await.unwrap().json().await.unwrap()
 }
 
 impl Drop for TestServer {

@@ -15,7 +15,7 @@ use tokio::{
     task::JoinHandle,
 };
 
-use crate::common::{sign_up, test_config, TestServer};
+use crate::common::{graphql, sign_up, test_config, TestServer};
 
 const STREAM: &str = "/v1/chats/subscriptions/channels";
 
@@ -69,16 +69,15 @@ impl Served {
 
     /// Posts GraphQL as `token`; returns `data`.
     async fn gql(&self, token: &str, query: &str, variables: Value) -> Value {
-        let v: Value = reqwest::Client::new()
-            .post(format!("http://{}/graphql", self.addr))
-            .bearer_auth(token)
-            .json(&serde_json::json!({"query": query, "variables": variables}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let base = format!("http://{}", self.addr);
+        let v = graphql(
+            &reqwest::Client::new(),
+            &base,
+            Some(token),
+            query,
+            variables,
+        )
+        .await;
         assert!(v.get("errors").is_none(), "{v}");
         v["data"].clone()
     }
