@@ -57,7 +57,7 @@ pub async fn channels(shell: State<'_, Shell>) -> ShellResult<Vec<ChannelView>> 
 pub async fn history(args: HistoryArgs, shell: State<'_, Shell>) -> ShellResult<HistoryPage> {
     let session = shell.active().await?;
     let channel = channel_id(&args.channel_id)?;
-    shell.conversation_loaded(&channel.to_string());
+    shell.conversation_loaded(channel);
     let page = client(session.history(channel, args.before, 50).await)?;
     Ok(HistoryPage {
         channel_id: args.channel_id,
@@ -159,7 +159,7 @@ pub async fn leave(args: ChannelArgs, shell: State<'_, Shell>) -> ShellResult<()
     let session = shell.active().await?;
     let channel = channel_id(&args.channel_id)?;
     client(session.leave(channel).await)?;
-    shell.conversation_dropped(&channel.to_string());
+    shell.conversation_dropped(channel);
     Ok(())
 }
 

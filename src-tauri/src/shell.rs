@@ -20,7 +20,7 @@ use std::{
 
 use suda_client::{ClientError, ClientEvent, ConnectionState, Session, SessionOptions};
 use suda_ipc::{AppError, AppEvent, ErrorKind, SessionView, Settings};
-use suda_protocol::MemberRef;
+use suda_protocol::{ChannelId, MemberRef};
 use tokio::{sync::broadcast::error::RecvError, task::JoinHandle};
 
 use crate::{
@@ -75,7 +75,7 @@ struct Shared {
     /// history). Only their messages are sent to the web view; for the
     /// others the channel list (counts, order) is all the UI shows, so
     /// their message bodies would be a script run there for nothing.
-    loaded: Mutex<HashSet<String>>,
+    loaded: Mutex<HashSet<ChannelId>>,
 }
 
 /// The tray is redrawn at most this often. A burst of messages changes the
@@ -124,12 +124,8 @@ impl Shared {
 
     /// Whether the UI holds this channel's conversation, or the message is
     /// the member's own (the UI settles its outbox with it).
-    fn wants(&self, event: &suda_ipc::EventView, own: bool) -> bool {
-        own || self
-            .loaded
-            .lock()
-            .expect("loaded")
-            .contains(&event.channel_id)
+    fn wants(&self, channel: ChannelId, own: bool) -> bool {
+        own || self.loaded.lock().expect("loaded").contains(&channel)
     }
 
     /// The UI dropped every conversation it held (it started, or resynced).
@@ -408,21 +404,13 @@ impl Shell {
     /// The UI is loading a channel's conversation: from now on its messages
     /// are sent to the web view. Called before the history is fetched, so a
     /// message is either in that page or sent after it (the UI merges both).
-    pub fn conversation_loaded(&self, channel_id: &str) {
-        self.shared
-            .loaded
-            .lock()
-            .expect("loaded")
-            .insert(channel_id.to_owned());
+    pub fn conversation_loaded(&self, channel: ChannelId) {
+        self.shared.loaded.lock().expect("loaded").insert(channel);
     }
 
     /// The UI no longer holds the channel's conversation (it left).
-    pub fn conversation_dropped(&self, channel_id: &str) {
-        self.shared
-            .loaded
-            .lock()
-            .expect("loaded")
-            .remove(channel_id);
+    pub fn conversation_dropped(&self, channel: ChannelId) {
+        self.shared.loaded.lock().expect("loaded").remove(&channel);
     }
 
     /// Everything the UI starts from.
@@ -746,9 +734,8 @@ async fn relay(
         };
         match event {
             ClientEvent::Message(e) => {
-                let event = view::event(&e);
-                if shared.wants(&event, Some(e.sender.id) == me) {
-                    out.message(event);
+                if shared.wants(e.chat_channel_id, Some(e.sender.id) == me) {
+                    out.message(view::event(&e));
                 }
             }
             ClientEvent::ChannelsChanged(list) => out.channels(list),
