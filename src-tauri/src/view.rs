@@ -120,7 +120,7 @@ pub fn error(e: &ClientError) -> AppError {
             ErrorCode::BadUserInput | ErrorCode::PayloadTooLarge => ErrorKind::BadInput,
             ErrorCode::RateLimited => ErrorKind::RateLimited,
             ErrorCode::Conflict => ErrorKind::Conflict,
-            ErrorCode::Internal => ErrorKind::Internal,
+            ErrorCode::Internal | ErrorCode::Unavailable => ErrorKind::Internal,
         },
     };
     let message = match e {

@@ -70,7 +70,10 @@ impl ClientError {
             ClientError::Unreachable { .. } => true,
             ClientError::Http { status, .. } => *status >= 500 || *status == 429,
             ClientError::Api { code, .. } => {
-                matches!(code, ErrorCode::RateLimited | ErrorCode::Internal)
+                matches!(
+                    code,
+                    ErrorCode::RateLimited | ErrorCode::Internal | ErrorCode::Unavailable
+                )
             }
             _ => false,
         }
@@ -115,6 +118,7 @@ mod tests {
             message: "m".into(),
         };
         assert!(api(ErrorCode::RateLimited).is_transient());
+        assert!(api(ErrorCode::Unavailable).is_transient());
         assert!(!api(ErrorCode::Forbidden).is_transient());
         assert!(api(ErrorCode::Unauthenticated).needs_sign_in());
         assert_eq!(

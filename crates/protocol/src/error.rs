@@ -25,6 +25,10 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// Something broke on the server; nothing was half-written.
     Internal,
+    /// The server cannot store anything right now (its disk is full or
+    /// failing, its database is away); nothing was written. Retry later:
+    /// it recovers by itself once the fault is gone.
+    Unavailable,
 }
 
 impl ErrorCode {
@@ -39,6 +43,7 @@ impl ErrorCode {
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             ErrorCode::Internal => "INTERNAL",
+            ErrorCode::Unavailable => "UNAVAILABLE",
         }
     }
 
@@ -58,6 +63,7 @@ impl ErrorCode {
             ErrorCode::Conflict => 409,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::Internal => 500,
+            ErrorCode::Unavailable => 503,
         }
     }
 }

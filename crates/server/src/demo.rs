@@ -24,7 +24,7 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
     let hash = auth::hash_password(&state.limits, DEMO_PASSWORD.into()).await?;
     let mut members: Vec<MemberRow> = Vec::new();
     for name in DEMO_MEMBERS {
-        members.push(state.store.create_member(name, &hash).await?);
+        members.push(state.store.create_member(name, &hash, None).await?);
     }
     let [alice, bob, carol] = [&members[0], &members[1], &members[2]].map(|m| m.id);
     let general = state

@@ -20,6 +20,9 @@ pub enum ApiError {
     /// No token, or a bad or revoked one.
     #[error("sign in first: the request carries no valid token")]
     Unauthenticated,
+    /// Introspection asked for without signing in.
+    #[error("introspection is for signed-in members; the schema is published as schema.graphql")]
+    IntrospectionForMembers,
     /// Wrong member name or password.
     #[error("wrong member name or password")]
     BadCredentials,
@@ -41,6 +44,9 @@ pub enum ApiError {
     /// Too many requests of one kind.
     #[error("{0}")]
     RateLimited(String),
+    /// The request does not say its body is JSON.
+    #[error("send GraphQL requests as JSON: Content-Type: application/json")]
+    NotJson,
     /// The request body is larger than the server accepts.
     #[error("the request body is larger than {0} bytes")]
     TooLarge(usize),
@@ -50,21 +56,36 @@ pub enum ApiError {
     /// Any other failure inside the server.
     #[error("internal error: {0}")]
     Internal(String),
+    /// A write could not be made durable (disk full or failing, database
+    /// read-only or away); nothing of it was kept or published.
+    #[error("the server cannot store anything right now; nothing was saved, try again shortly")]
+    Unavailable,
 }
 
 impl ApiError {
     /// The stable code the client sees.
     pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::Unauthenticated | ApiError::BadCredentials => ErrorCode::Unauthenticated,
+            ApiError::Unauthenticated
+            | ApiError::BadCredentials
+            | ApiError::IntrospectionForMembers => ErrorCode::Unauthenticated,
             ApiError::Forbidden(_) => ErrorCode::Forbidden,
             ApiError::NotFound(_) => ErrorCode::NotFound,
-            ApiError::BadInput(_) | ApiError::BadId(_) => ErrorCode::BadUserInput,
+            ApiError::BadInput(_) | ApiError::BadId(_) | ApiError::NotJson => {
+                ErrorCode::BadUserInput
+            }
             ApiError::Conflict(_) => ErrorCode::Conflict,
             ApiError::RateLimited(_) => ErrorCode::RateLimited,
             ApiError::TooLarge(_) => ErrorCode::PayloadTooLarge,
-            ApiError::Storage(_) | ApiError::Internal(_) => ErrorCode::Internal,
+            ApiError::Internal(_) => ErrorCode::Internal,
+            ApiError::Storage(_) | ApiError::Unavailable => ErrorCode::Unavailable,
         }
+    }
+
+    /// Whether the error came from storage itself (as opposed to a rule the
+    /// request broke): after one, a transaction's state cannot be trusted.
+    pub fn is_storage(&self) -> bool {
+        matches!(self, ApiError::Storage(_) | ApiError::Internal(_))
     }
 
     /// The sentence the client sees. Internal details stay in the log.
@@ -95,8 +116,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.code().http_status())
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = match self {
+            ApiError::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            _ => StatusCode::from_u16(self.code().http_status())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        };
         (status, Json(self.body())).into_response()
     }
 }

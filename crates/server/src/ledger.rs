@@ -104,11 +104,12 @@ async fn commit(batch: &mut Vec<Job>, store: &dyn Store, fanout: &dyn Fanout) {
             }
         }
         Err(e) => {
-            tracing::error!(error = %e, size = batch.len(), "batch commit failed");
+            // Nothing of the batch is durable, so nothing is published and
+            // every caller hears so; the store has already thrown away the
+            // connection, and the next batch starts on a fresh one.
+            tracing::error!(error = %e, size = batch.len(), "batch commit failed; nothing of it was kept");
             for job in batch.drain(..) {
-                let _ = job.reply.send(Err(ApiError::Internal(format!(
-                    "the batch could not be committed: {e}"
-                ))));
+                let _ = job.reply.send(Err(ApiError::Unavailable));
             }
         }
     }

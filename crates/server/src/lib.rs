@@ -51,6 +51,10 @@ pub struct Config {
     pub subscriber_queue: usize,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// The largest GraphQL answer sent, in bytes; a larger one is refused
+    /// (`BAD_USER_INPUT`: ask for fewer items). A full history page of the
+    /// longest messages is about 2.5 MB.
+    pub max_response_bytes: usize,
     /// Sends allowed per second per member, sustained.
     pub sends_per_second: u32,
     /// Sends allowed at once per member.
@@ -77,6 +81,7 @@ impl Default for Config {
             replay_window: 100_000,
             subscriber_queue: 1024,
             body_limit: 64 * 1024,
+            max_response_bytes: 4 * 1024 * 1024,
             sends_per_second: 10,
             send_burst: 30,
             sign_ins_per_minute: 10,
@@ -132,6 +137,14 @@ pub enum ServerError {
     /// The database could not be opened or migrated.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// The database opened but cannot be written (read-only, full, failing).
+    #[error("the database {url} cannot be written: {source}")]
+    NotWritable {
+        /// The database as configured.
+        url: String,
+        /// What SQLite said.
+        source: sqlx::Error,
+    },
     /// Reading the initial state failed.
     #[error("startup: {0}")]
     Startup(#[from] error::ApiError),
@@ -145,6 +158,13 @@ pub async fn open(
     config: Config,
 ) -> Result<(AppState, tokio::task::JoinHandle<()>, SqliteStore), ServerError> {
     let sqlite = SqliteStore::open(&config.database_url).await?;
+    sqlite
+        .check_writable()
+        .await
+        .map_err(|source| ServerError::NotWritable {
+            url: config.database_url.clone(),
+            source,
+        })?;
     let store: Arc<dyn Store> = Arc::new(sqlite.clone());
     let fanout: Arc<dyn Fanout> = Arc::new(LocalFanout::new(config.subscriber_queue));
     fanout.seed(&store.memberships().await?);

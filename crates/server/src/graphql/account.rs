@@ -42,10 +42,10 @@ impl AccountMutation {
         validate::password(&password)?;
         app.limits.sign_up()?;
         let hash = auth::hash_password(&app.limits, password).await?;
-        let member = app.store.create_member(&member_name, &hash).await?;
         let token = auth::new_token();
-        app.store
-            .insert_token(&auth::digest(&token), member.id)
+        let member = app
+            .store
+            .create_member(&member_name, &hash, Some(&auth::digest(&token)))
             .await?;
         Ok(AuthPayload {
             token,

@@ -19,6 +19,7 @@ pub struct ChannelQuery;
 #[Object]
 impl ChannelQuery {
     /// The caller's channels, most recently active first.
+    #[graphql(complexity = "super::LIST_GUESS * child_complexity")]
     async fn my_chat_channels(&self, ctx: &Context<'_>) -> Result<Vec<ChatChannel>> {
         let me = caller_member(ctx)?;
         let rows = state(ctx).store.channels_of(me.id).await?;
@@ -35,6 +36,7 @@ impl ChannelQuery {
     /// A channel's history, newest first, `limit` (1 to 200, default 50) at
     /// a time, strictly older than `before` (a `nextCursor` from the
     /// previous page).
+    #[graphql(complexity = "limit.clamp(1, MAX_PAGE) as usize * child_complexity + 1")]
     async fn chat_channel_events(
         &self,
         ctx: &Context<'_>,
@@ -69,6 +71,7 @@ impl ChannelQuery {
     }
 
     /// The members of a channel the caller is in.
+    #[graphql(complexity = "super::LIST_GUESS * child_complexity")]
     async fn chat_channel_members(&self, ctx: &Context<'_>, channel_id: ID) -> Result<Vec<Member>> {
         let app = state(ctx);
         let me = caller_member(ctx)?;

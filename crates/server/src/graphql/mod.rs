@@ -6,16 +6,18 @@
 
 mod account;
 mod channel;
+pub mod document;
 mod message;
 mod types;
+
+use std::time::Duration;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use axum::{
     body::Bytes,
     extract::{rejection::BytesRejection, State},
-    http::{HeaderMap, StatusCode},
+    http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
-    Json,
 };
 use suda_protocol::{ChannelId, ErrorCode};
 
@@ -41,14 +43,30 @@ pub struct Mutation(
 /// The server's schema.
 pub type SudaSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Builds the schema with its limits: queries deeper than 10 levels or more
-/// complex than 500 (one per field) are refused before they run.
+/// The most a query may cost. A field costs 1, a message's text 25 (it may
+/// be 12 KB); a list costs what one item costs times how many it may hold
+/// (a history page its `limit`; a list with no limit argument
+/// [`LIST_GUESS`]). One full history page of 200 events as Suda's client
+/// asks for it costs 9,201 and fits; two do not, however they are aliased.
+pub const MAX_COMPLEXITY: usize = 10_000;
+
+/// What a list without a `limit` argument is taken to hold, for cost.
+pub const LIST_GUESS: usize = 50;
+
+/// How long one request may run.
+pub const EXECUTION_LIMIT: Duration = Duration::from_secs(10);
+
+/// Builds the schema with its limits: queries deeper than 10 levels or
+/// costing more than [`MAX_COMPLEXITY`] are refused before they run. Field
+/// suggestions ("did you mean ...") are off: they tell strangers the
+/// schema piece by piece.
 pub fn schema() -> SudaSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(10)
-        .limit_complexity(500)
+        .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(32)
         .limit_directives(16)
+        .disable_suggestions()
         .finish()
 }
 
@@ -104,11 +122,29 @@ pub async fn handle(
     }
 }
 
+/// Whether a request says its body is JSON. Anything else is refused
+/// before it is read: a cross-site form can post `text/plain` without the
+/// browser asking first, but not `application/json`.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return false;
+    };
+    let Ok(value) = value.to_str() else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/json")
+        || essence.eq_ignore_ascii_case("application/graphql-response+json")
+}
+
 async fn execute(
     state: AppState,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
+    if !is_json(&headers) {
+        return Err(ApiError::NotJson);
+    }
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::TooLarge(state.config.body_limit)
@@ -121,8 +157,22 @@ async fn execute(
             "the body must be a JSON object: {\"query\": ..., \"variables\": ...}".into(),
         ));
     }
-    let request: async_graphql::Request = serde_json::from_slice(&body)
+    let limit = state.config.max_response_bytes;
+    let mut request: async_graphql::Request = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadInput(format!("the body is not a JSON GraphQL request: {e}")))?;
+    // First, before anything else costs: is the document within bounds?
+    let checked = document::check(
+        &request.query,
+        request.operation_name.as_deref(),
+        &document::DocumentLimits::default(),
+    );
+    let introspects = match checked {
+        Ok(checked) => {
+            request.set_parsed_query(checked.document);
+            checked.introspects
+        }
+        Err(e) => return Ok(answer(&refusal(&e), limit)),
+    };
     let caller = match auth::bearer(&headers) {
         Err(_) => Caller::Invalid,
         Ok(None) => Caller::Anonymous,
@@ -132,8 +182,24 @@ async fn execute(
             Err(e) => return Err(e),
         },
     };
+    // The schema is public (crates/protocol/schema.graphql), but strangers
+    // do not get to explore a running server: introspection is for members.
+    if !matches!(caller, Caller::Member { .. }) {
+        if introspects {
+            return Ok(answer(&refusal(&ApiError::IntrospectionForMembers), limit));
+        }
+        request = request.disable_introspection();
+    }
     let schema = state.schema.clone();
-    let mut response = schema.execute(request.data(state).data(caller)).await;
+    let run = schema.execute(request.data(state).data(caller));
+    let Ok(mut response) = tokio::time::timeout(EXECUTION_LIMIT, run).await else {
+        return Ok(answer(
+            &refusal(&ApiError::Internal(format!(
+                "the request ran longer than {EXECUTION_LIMIT:?}"
+            ))),
+            limit,
+        ));
+    };
     // The one place where errors get their code: ours from their
     // `ApiError`; the rest are the request's fault (syntax, validation,
     // limits, argument types).
@@ -150,7 +216,36 @@ async fn execute(
             .get_or_insert_with(Default::default)
             .set("code", code.as_str());
     }
-    Ok(Json(response).into_response())
+    Ok(answer(&response, limit))
+}
+
+/// A GraphQL answer with one error, for a request refused before it ran.
+fn refusal(e: &ApiError) -> async_graphql::Response {
+    let mut error = async_graphql::ServerError::new(e.public_message(), None);
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", e.code().as_str());
+    async_graphql::Response::from_errors(vec![error])
+}
+
+/// Serializes an answer, refusing one over `limit` bytes.
+fn answer(response: &async_graphql::Response, limit: usize) -> Response {
+    let body = match serde_json::to_vec(response) {
+        Ok(body) if body.len() <= limit => body,
+        Ok(body) => {
+            let too_big = ApiError::BadInput(format!(
+                "the answer would be {} bytes; the limit is {limit}: ask for fewer items at once",
+                body.len()
+            ));
+            serde_json::to_vec(&refusal(&too_big)).unwrap_or_default()
+        }
+        Err(e) => serde_json::to_vec(&refusal(&ApiError::Internal(format!(
+            "serializing the answer: {e}"
+        ))))
+        .unwrap_or_default(),
+    };
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// `GET /graphql`: says how to use the endpoint.

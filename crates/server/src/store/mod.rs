@@ -132,8 +132,14 @@ pub struct EventPage {
 /// Persistent state of the chat server.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Creates a member; `Conflict` when the name is taken (ignoring case).
-    async fn create_member(&self, name: &str, password_hash: &str) -> ApiResult<MemberRow>;
+    /// Creates a member, with their first token if given, all or nothing;
+    /// `Conflict` when the name is taken (ignoring case).
+    async fn create_member(
+        &self,
+        name: &str,
+        password_hash: &str,
+        token_digest: Option<&[u8]>,
+    ) -> ApiResult<MemberRow>;
     /// A member and their password hash, by name (ignoring case).
     async fn member_with_hash(&self, name: &str) -> ApiResult<Option<(MemberRow, String)>>;
     /// A member by id.

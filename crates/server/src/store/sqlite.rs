@@ -10,7 +10,7 @@ use sqlx::{
     sqlite::{
         SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
     },
-    Acquire, Row, SqliteConnection, SqlitePool,
+    Row, SqliteConnection, SqlitePool,
 };
 use suda_protocol::{ChannelId, EventId, EventType, MemberId};
 
@@ -42,6 +42,20 @@ impl SqliteStore {
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(SqliteStore { pool })
+    }
+
+    /// Proves the database can be written, durably: records the start time.
+    /// A read-only file or filesystem, a full disk or a failing one is
+    /// reported here, at start, rather than at the first send.
+    pub async fn check_writable(&self) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO server_meta (key, value) VALUES ('last_start', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(now_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Closes every connection, waiting for those in use.
@@ -135,29 +149,19 @@ fn events_from(rows: &[SqliteRow]) -> ApiResult<Vec<EventRow>> {
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn create_member(&self, name: &str, password_hash: &str) -> ApiResult<MemberRow> {
-        let now = now_millis();
-        let result = sqlx::query(
-            "INSERT INTO members (name, name_key, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-        )
-        .bind(name)
-        .bind(name.to_lowercase())
-        .bind(password_hash)
-        .bind(now)
-        .execute(&self.pool)
-        .await;
-        match result {
-            Ok(done) => Ok(MemberRow {
-                id: MemberId(done.last_insert_rowid()),
-                name: name.to_owned(),
-                profile_image: None,
-                created_at: now,
-            }),
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ApiError::Conflict(
-                format!("the member name {name:?} is taken"),
-            )),
-            Err(e) => Err(e.into()),
+    async fn create_member(
+        &self,
+        name: &str,
+        password_hash: &str,
+        token_digest: Option<&[u8]>,
+    ) -> ApiResult<MemberRow> {
+        let mut conn = self.pool.acquire().await?;
+        let result = create_member(&mut conn, name, password_hash, token_digest).await;
+        if result.as_ref().is_err_and(ApiError::is_storage) {
+            // As in `apply`: never reuse a connection after a storage error.
+            let _ = conn.close().await;
         }
+        result
     }
 
     async fn member_with_hash(&self, name: &str) -> ApiResult<Option<(MemberRow, String)>> {
@@ -300,25 +304,23 @@ impl Store for SqliteStore {
     }
 
     async fn apply(&self, batch: &[Command]) -> ApiResult<Vec<ApiResult<Applied>>> {
-        let mut tx = self.pool.begin().await?;
-        let mut results = Vec::with_capacity(batch.len());
-        for command in batch {
-            // A savepoint per command: a refused command leaves no trace,
-            // and the others in the batch still commit.
-            let mut savepoint = tx.begin().await?;
-            match apply_one(&mut savepoint, command).await {
-                Ok(applied) => {
-                    savepoint.commit().await?;
-                    results.push(Ok(applied));
+        let mut conn = self.pool.acquire().await?;
+        match apply_batch(&mut conn, batch).await {
+            Ok(results) => Ok(results),
+            Err(e) => {
+                // After a storage error the connection's transaction state
+                // is unknown: SQLite may have rolled the whole transaction
+                // back by itself (SQLITE_FULL, SQLITE_IOERR), or left it
+                // open and holding the write lock. Reusing it is how a
+                // later "commit" came to commit nothing. So it is never
+                // reused: closing it rolls back whatever is open and frees
+                // the lock, and the pool opens a fresh one.
+                if let Err(close) = conn.close().await {
+                    tracing::warn!(error = %close, "closing a failed connection");
                 }
-                Err(e) => {
-                    savepoint.rollback().await?;
-                    results.push(Err(e));
-                }
+                Err(e)
             }
         }
-        tx.commit().await?;
-        Ok(results)
     }
 
     async fn head(&self) -> ApiResult<i64> {
@@ -508,6 +510,86 @@ fn unchanged(channel: ChannelId, events: Vec<EventRow>) -> Applied {
     }
 }
 
+/// A member and their first token, in one transaction: a sign-up that fails
+/// half-way must not leave a member nobody can sign in as (their name would
+/// then be taken for good).
+async fn create_member(
+    conn: &mut SqliteConnection,
+    name: &str,
+    password_hash: &str,
+    token_digest: Option<&[u8]>,
+) -> ApiResult<MemberRow> {
+    let now = now_millis();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+    let inserted = sqlx::query(
+        "INSERT INTO members (name, name_key, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+    )
+    .bind(name)
+    .bind(name.to_lowercase())
+    .bind(password_hash)
+    .bind(now)
+    .execute(&mut *conn)
+    .await;
+    let id = match inserted {
+        Ok(done) => MemberId(done.last_insert_rowid()),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+            return Err(ApiError::Conflict(format!(
+                "the member name {name:?} is taken"
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(digest) = token_digest {
+        sqlx::query("INSERT INTO tokens (token_hash, member_id, created_at) VALUES (?1, ?2, ?3)")
+            .bind(digest)
+            .bind(id.get())
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("COMMIT").execute(&mut *conn).await?;
+    Ok(MemberRow {
+        id,
+        name: name.to_owned(),
+        profile_image: None,
+        created_at: now,
+    })
+}
+
+/// Applies a batch in one write transaction, a savepoint per command. The
+/// transaction is spelled out rather than left to sqlx's nesting counter,
+/// which cannot know when SQLite has ended a transaction by itself. Any
+/// storage error fails the whole batch: nothing of it is acknowledged, and
+/// the caller discards the connection.
+async fn apply_batch(
+    conn: &mut SqliteConnection,
+    batch: &[Command],
+) -> ApiResult<Vec<ApiResult<Applied>>> {
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+    let mut results = Vec::with_capacity(batch.len());
+    for command in batch {
+        // A refused command leaves no trace; the others still commit.
+        sqlx::query("SAVEPOINT command").execute(&mut *conn).await?;
+        match apply_one(conn, command).await {
+            Ok(applied) => {
+                sqlx::query("RELEASE command").execute(&mut *conn).await?;
+                results.push(Ok(applied));
+            }
+            Err(e) if e.is_storage() => return Err(e),
+            Err(e) => {
+                sqlx::query("ROLLBACK TO command")
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("RELEASE command").execute(&mut *conn).await?;
+                results.push(Err(e));
+            }
+        }
+    }
+    sqlx::query("COMMIT").execute(&mut *conn).await?;
+    Ok(results)
+}
+
 async fn apply_one(conn: &mut SqliteConnection, command: &Command) -> ApiResult<Applied> {
     match command {
         Command::Send {
@@ -652,8 +734,8 @@ mod tests {
     #[tokio::test]
     async fn member_names_are_unique_ignoring_case() {
         let s = store().await;
-        s.create_member("Alice", "h").await.unwrap();
-        let err = s.create_member("alice", "h").await.unwrap_err();
+        s.create_member("Alice", "h", None).await.unwrap();
+        let err = s.create_member("alice", "h", None).await.unwrap_err();
         assert!(matches!(err, ApiError::Conflict(_)));
         assert_eq!(
             s.member_by_name("ALICE").await.unwrap().unwrap().name,
@@ -664,8 +746,8 @@ mod tests {
     #[tokio::test]
     async fn a_refused_command_leaves_no_trace_and_the_batch_still_commits() {
         let s = store().await;
-        let a = s.create_member("a", "h").await.unwrap();
-        let b = s.create_member("b", "h").await.unwrap();
+        let a = s.create_member("a", "h", None).await.unwrap();
+        let b = s.create_member("b", "h", None).await.unwrap();
         let created = s
             .apply(&[Command::CreateGroup {
                 creator: a.id,
@@ -710,8 +792,8 @@ mod tests {
     #[tokio::test]
     async fn replay_follows_stretches_of_membership() {
         let s = store().await;
-        let a = s.create_member("a", "h").await.unwrap();
-        let b = s.create_member("b", "h").await.unwrap();
+        let a = s.create_member("a", "h", None).await.unwrap();
+        let b = s.create_member("b", "h", None).await.unwrap();
         let send = |text: &str, sender: MemberId, channel: ChannelId| Command::Send {
             channel,
             sender,
@@ -766,8 +848,8 @@ mod tests {
     #[tokio::test]
     async fn unread_counts_others_chat_after_the_marker() {
         let s = store().await;
-        let a = s.create_member("a", "h").await.unwrap();
-        let b = s.create_member("b", "h").await.unwrap();
+        let a = s.create_member("a", "h", None).await.unwrap();
+        let b = s.create_member("b", "h", None).await.unwrap();
         let dm = s
             .apply(&[Command::OpenDirect {
                 from: a.id,

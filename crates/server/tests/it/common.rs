@@ -232,6 +232,14 @@ impl SseReader {
             .expect("an SSE event within 10 s")
     }
 
+    /// The next event, or None when the stream ends or `wait` passes first.
+    pub async fn next_within(&mut self, wait: Duration) -> Option<SseEvent> {
+        tokio::time::timeout(wait, self.next_inner())
+            .await
+            .ok()
+            .flatten()
+    }
+
     async fn next_inner(&mut self) -> Option<SseEvent> {
         loop {
             while let Some(end) = self.buf.find("\n\n") {

@@ -5,69 +5,14 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    process::Stdio,
     sync::{Arc, Mutex},
     time::Duration,
 };
 
-use serde_json::{json, Value};
-use tokio::process::{Child, Command};
+use serde_json::json;
+use tokio::process::Command;
 
-use crate::common::*;
-
-struct Process {
-    child: Child,
-    base: String,
-}
-
-async fn spawn_server(db: &std::path::Path) -> Process {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let child = Command::new(env!("CARGO_BIN_EXE_suda-server"))
-        .args([
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database-url",
-            &format!("sqlite:{}", db.display()),
-            "--sends-per-second",
-            "100000",
-            "--send-burst",
-            "100000",
-            "--keep-alive-secs",
-            "1",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    eventually("the server to answer", || {
-        let req = http.get(format!("{base}/healthz")).send();
-        async move { req.await.is_ok_and(|r| r.status().is_success()) }
-    })
-    .await;
-    Process { child, base }
-}
-
-async fn gql(
-    http: &reqwest::Client,
-    base: &str,
-    token: Option<&str>,
-    query: &str,
-    vars: Value,
-) -> reqwest::Result<Value> {
-    let mut req = http
-        .post(format!("{base}/graphql"))
-        .json(&json!({"query": query, "variables": vars}));
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    req.send().await?.json().await
-}
+use crate::{common::*, process::*};
 
 #[tokio::test]
 async fn acknowledged_messages_survive_sigkill_and_resume_without_gaps() {
@@ -182,32 +127,7 @@ async fn acknowledged_messages_survive_sigkill_and_resume_without_gaps() {
     );
     // Restart on the same database.
     let server = spawn_server(&db).await;
-    let mut stored: Vec<(i64, String)> = Vec::new();
-    let mut cursor = Value::Null;
-    loop {
-        let v = gql(
-            &http,
-            &server.base,
-            Some(&alice),
-            "query($c:ID!,$b:String){chatChannelEvents(channelId:$c,before:$b,limit:200){contents{id eventType ... on ChatChannelChatEvent{message}} hasMore nextCursor}}",
-            json!({"c": channel, "b": cursor}),
-        )
-        .await
-        .unwrap();
-        let page = &v["data"]["chatChannelEvents"];
-        for e in page["contents"].as_array().unwrap() {
-            if e["eventType"] == "CHAT" {
-                stored.push((
-                    e["id"].as_str().unwrap().parse().unwrap(),
-                    e["message"].as_str().unwrap().to_owned(),
-                ));
-            }
-        }
-        if !page["hasMore"].as_bool().unwrap() {
-            break;
-        }
-        cursor = page["nextCursor"].clone();
-    }
+    let stored = stored_messages(&http, &server.base, &alice, &channel).await;
     let mut count: HashMap<&str, usize> = HashMap::new();
     for (_, text) in &stored {
         *count.entry(text.as_str()).or_default() += 1;

@@ -6,5 +6,8 @@ mod common;
 mod contract;
 mod direct;
 mod durability;
+mod expensive;
+mod faults;
+mod process;
 mod stream;
 mod transports;

@@ -1,0 +1,560 @@
+//! What a GraphQL document may cost before the schema looks at it.
+//!
+//! async-graphql's validation and complexity visitors walk a fragment each
+//! time it is spread, so a 1 KB document whose fragments each spread the
+//! next one twice makes them do 2^n work: 24 levels froze the server for
+//! 20 s. This check runs first, on every request, anonymous ones included,
+//! and costs time linear in the document: it counts tokens before parsing,
+//! then counts the fields each fragment expands to, remembering each
+//! fragment's count, so a fragment is counted once however often it is
+//! spread. A document over any limit is refused before the exponential
+//! work could start; one within them expands to at most
+//! [`DocumentLimits::fields`] fields, which bounds everything after it.
+
+use std::collections::{HashMap, HashSet};
+
+use async_graphql::parser::{
+    parse_query,
+    types::{DocumentOperations, ExecutableDocument, FragmentDefinition, Selection, SelectionSet},
+    Positioned,
+};
+use async_graphql::Name;
+
+use crate::error::{ApiError, ApiResult};
+
+/// The limits on one request's document.
+#[derive(Debug, Clone, Copy)]
+pub struct DocumentLimits {
+    /// The document's length in bytes.
+    pub bytes: usize,
+    /// Lexical tokens (names, numbers, strings, punctuation).
+    pub tokens: usize,
+    /// Fields once every fragment is expanded in place, over all operations.
+    pub fields: u64,
+    /// Fragment definitions.
+    pub fragments: usize,
+    /// Directives written anywhere in the document.
+    pub directives: usize,
+    /// Operations in the document.
+    pub operations: usize,
+}
+
+impl Default for DocumentLimits {
+    fn default() -> Self {
+        DocumentLimits {
+            bytes: 16 * 1024,
+            tokens: 4_000,
+            fields: 500,
+            fragments: 64,
+            directives: 32,
+            // Suda's own client sends a whole operations file (15 of them).
+            operations: 32,
+        }
+    }
+}
+
+/// Root fields that must be alone in their operation: each costs a
+/// password hash, so one request makes at most one attempt.
+const ALONE: [&str; 2] = ["signIn", "signUp"];
+
+/// The root fields of introspection.
+const INTROSPECTION: [&str; 2] = ["__schema", "__type"];
+
+/// A document within the limits.
+#[derive(Debug)]
+pub struct Checked {
+    /// The parsed document, to hand on so it is not parsed twice.
+    pub document: ExecutableDocument,
+    /// Whether it asks for the schema (`__schema`, `__type`).
+    pub introspects: bool,
+}
+
+fn refused(message: String) -> ApiError {
+    ApiError::BadInput(message)
+}
+
+/// Parses `query` if it is within `limits`; refuses it with
+/// `BAD_USER_INPUT` and a sentence saying which limit otherwise.
+///
+/// A document of several operations (Suda's client sends a whole file of
+/// them and names the one to run) is cut down to `operation` and the
+/// fragments it uses: only that one runs, so only that one is validated
+/// and costed. (async-graphql's cost visitor would otherwise evaluate the
+/// arguments of every operation, with variables meant for another.)
+pub fn check(query: &str, operation: Option<&str>, limits: &DocumentLimits) -> ApiResult<Checked> {
+    if query.len() > limits.bytes {
+        return Err(refused(format!(
+            "the query is {} bytes long; the limit is {}",
+            query.len(),
+            limits.bytes
+        )));
+    }
+    let tokens = count_tokens(query);
+    if tokens > limits.tokens {
+        return Err(refused(format!(
+            "the query has {tokens} tokens; the limit is {}",
+            limits.tokens
+        )));
+    }
+    let document = parse_query(query).map_err(|e| refused(e.to_string()))?;
+    if document.fragments.len() > limits.fragments {
+        return Err(refused(format!(
+            "the query defines {} fragments; the limit is {}",
+            document.fragments.len(),
+            limits.fragments
+        )));
+    }
+    let operations = document.operations.iter().len();
+    if operations > limits.operations {
+        return Err(refused(format!(
+            "the query has {operations} operations; the limit is {}",
+            limits.operations
+        )));
+    }
+    let mut counter = Counter {
+        fragments: &document.fragments,
+        expanded: HashMap::new(),
+        roots: HashMap::new(),
+    };
+    let mut fields: u64 = 0;
+    let mut introspects = false;
+    for (_, operation) in document.operations.iter() {
+        let set = &operation.node.selection_set.node;
+        fields = fields.saturating_add(counter.expanded(set)?);
+        if fields > limits.fields {
+            return Err(refused(format!(
+                "the query is too complex: it selects more than {} fields once its fragments are expanded",
+                limits.fields
+            )));
+        }
+        let roots = counter.roots(set)?;
+        introspects |= counter.root_mentions(set, &INTROSPECTION);
+        if roots > 1 && counter.root_mentions(set, &ALONE) {
+            return Err(refused(format!(
+                "{} must be the only field of its request",
+                ALONE.join(" and ")
+            )));
+        }
+    }
+    let directives = count_directives(&document);
+    if directives > limits.directives {
+        return Err(refused(format!(
+            "the query has {directives} directives; the limit is {}",
+            limits.directives
+        )));
+    }
+    Ok(Checked {
+        document: only(document, operation),
+        introspects,
+    })
+}
+
+/// The document with only the named operation and the fragments it
+/// reaches; unchanged when there is no name or no such operation (the
+/// schema then says what is wrong).
+fn only(mut document: ExecutableDocument, operation: Option<&str>) -> ExecutableDocument {
+    let Some(name) = operation else {
+        return document;
+    };
+    let DocumentOperations::Multiple(operations) = &mut document.operations else {
+        return document;
+    };
+    let Some((key, kept)) = operations.remove_entry(name) else {
+        return document;
+    };
+    let mut reached: HashSet<Name> = HashSet::new();
+    let mut stack: Vec<&SelectionSet> = vec![&kept.node.selection_set.node];
+    while let Some(set) = stack.pop() {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => stack.push(&field.node.selection_set.node),
+                Selection::InlineFragment(inline) => stack.push(&inline.node.selection_set.node),
+                Selection::FragmentSpread(spread) => {
+                    let name = &spread.node.fragment_name.node;
+                    if reached.insert(name.clone()) {
+                        if let Some(fragment) = document.fragments.get(name) {
+                            stack.push(&fragment.node.selection_set.node);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    document.fragments.retain(|name, _| reached.contains(name));
+    document.operations = DocumentOperations::Multiple(HashMap::from([(key, kept)]));
+    document
+}
+
+/// Counts fields with each fragment's count remembered.
+struct Counter<'a> {
+    fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+    /// Every field a fragment expands to, at any depth; `None` while the
+    /// fragment is being counted (so a cycle is found, not followed).
+    expanded: HashMap<&'a str, Option<u64>>,
+    /// The fields a fragment puts at the level it is spread in.
+    roots: HashMap<&'a str, Option<u64>>,
+}
+
+impl<'a> Counter<'a> {
+    fn fragment(&self, name: &str) -> ApiResult<&'a FragmentDefinition> {
+        self.fragments
+            .get(name)
+            .map(|f| &f.node)
+            .ok_or_else(|| refused(format!("unknown fragment \"{name}\"")))
+    }
+
+    fn expanded(&mut self, set: &'a SelectionSet) -> ApiResult<u64> {
+        let mut n: u64 = 0;
+        for item in &set.items {
+            let add = match &item.node {
+                Selection::Field(field) => {
+                    1u64.saturating_add(self.expanded(&field.node.selection_set.node)?)
+                }
+                Selection::InlineFragment(inline) => {
+                    self.expanded(&inline.node.selection_set.node)?
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    match self.expanded.get(name) {
+                        Some(Some(known)) => *known,
+                        Some(None) => return Err(cycle(name)),
+                        None => {
+                            let fragment = self.fragment(name)?;
+                            self.expanded.insert(name, None);
+                            let count = self.expanded(&fragment.selection_set.node)?;
+                            self.expanded.insert(name, Some(count));
+                            count
+                        }
+                    }
+                }
+            };
+            n = n.saturating_add(add);
+        }
+        Ok(n)
+    }
+
+    fn roots(&mut self, set: &'a SelectionSet) -> ApiResult<u64> {
+        let mut n: u64 = 0;
+        for item in &set.items {
+            let add = match &item.node {
+                Selection::Field(_) => 1,
+                Selection::InlineFragment(inline) => self.roots(&inline.node.selection_set.node)?,
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    match self.roots.get(name) {
+                        Some(Some(known)) => *known,
+                        Some(None) => return Err(cycle(name)),
+                        None => {
+                            let fragment = self.fragment(name)?;
+                            self.roots.insert(name, None);
+                            let count = self.roots(&fragment.selection_set.node)?;
+                            self.roots.insert(name, Some(count));
+                            count
+                        }
+                    }
+                }
+            };
+            n = n.saturating_add(add);
+        }
+        Ok(n)
+    }
+
+    /// Whether one of `names` is among `set`'s root fields. Each fragment
+    /// is looked into once (cycles are refused by `roots` first).
+    fn root_mentions(&self, set: &'a SelectionSet, names: &[&str]) -> bool {
+        let mut seen: Vec<&str> = Vec::new();
+        let mut stack: Vec<&SelectionSet> = vec![set];
+        while let Some(set) = stack.pop() {
+            for item in &set.items {
+                match &item.node {
+                    Selection::Field(field) => {
+                        if names.contains(&field.node.name.node.as_str()) {
+                            return true;
+                        }
+                    }
+                    Selection::InlineFragment(inline) => {
+                        stack.push(&inline.node.selection_set.node);
+                    }
+                    Selection::FragmentSpread(spread) => {
+                        let name = spread.node.fragment_name.node.as_str();
+                        if !seen.contains(&name) {
+                            seen.push(name);
+                            if let Ok(fragment) = self.fragment(name) {
+                                stack.push(&fragment.selection_set.node);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        false
+    }
+}
+
+fn cycle(name: &str) -> ApiError {
+    refused(format!("fragment \"{name}\" spreads itself"))
+}
+
+/// Directives as written (not expanded): each is checked once per place.
+fn count_directives(document: &ExecutableDocument) -> usize {
+    fn in_set(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|item| {
+                item.node.directives().len()
+                    + match &item.node {
+                        Selection::Field(f) => in_set(&f.node.selection_set.node),
+                        Selection::InlineFragment(i) => in_set(&i.node.selection_set.node),
+                        Selection::FragmentSpread(_) => 0,
+                    }
+            })
+            .sum()
+    }
+    let operations: usize = document
+        .operations
+        .iter()
+        .map(|(_, op)| {
+            op.node.directives.len()
+                + op.node
+                    .variable_definitions
+                    .iter()
+                    .map(|v| v.node.directives.len())
+                    .sum::<usize>()
+                + in_set(&op.node.selection_set.node)
+        })
+        .sum();
+    let fragments: usize = document
+        .fragments
+        .values()
+        .map(|f| f.node.directives.len() + in_set(&f.node.selection_set.node))
+        .sum();
+    operations + fragments
+}
+
+/// GraphQL's lexical tokens, roughly but never fewer than there are:
+/// names and numbers, strings, `...`, and each other punctuator. Commas,
+/// white space and comments are not tokens.
+fn count_tokens(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut tokens = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b' ' | b'\t' | b'\n' | b'\r' | b',' => i += 1,
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                tokens += 1;
+                i = skip_string(bytes, i);
+            }
+            b'.' if bytes[i..].starts_with(b"...") => {
+                tokens += 1;
+                i += 3;
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' => {
+                tokens += 1;
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'-' | b'.'))
+                    && !bytes[i..].starts_with(b"...")
+                {
+                    i += 1;
+                }
+            }
+            _ => {
+                tokens += 1;
+                i += 1;
+            }
+        }
+    }
+    tokens
+}
+
+/// The index just past the string starting at `start` (a `"` or `"""`).
+fn skip_string(bytes: &[u8], start: usize) -> usize {
+    if bytes[start..].starts_with(b"\"\"\"") {
+        let mut i = start + 3;
+        while i < bytes.len() {
+            if bytes[i..].starts_with(b"\\\"\"\"") {
+                i += 4;
+            } else if bytes[i..].starts_with(b"\"\"\"") {
+                return i + 3;
+            } else {
+                i += 1;
+            }
+        }
+        return i;
+    }
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            b'\n' => return i,
+            _ => i += 1,
+        }
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    fn limits() -> DocumentLimits {
+        DocumentLimits::default()
+    }
+
+    fn refusal(query: &str) -> String {
+        match check(query, None, &limits()) {
+            Err(ApiError::BadInput(message)) => message,
+            other => panic!("expected a refusal of {query:?}, got {other:?}"),
+        }
+    }
+
+    /// Fragments that each spread the next one twice: 2^levels fields.
+    fn doubling(levels: usize) -> String {
+        let mut q = String::from("query { ...F0 }\n");
+        for i in 0..levels {
+            q.push_str(&format!(
+                "fragment F{i} on Query {{ ...F{n} ...F{n} }}\n",
+                n = i + 1
+            ));
+        }
+        q.push_str(&format!("fragment F{levels} on Query {{ me {{ id }} }}\n"));
+        q
+    }
+
+    #[test]
+    fn the_contract_operations_pass() {
+        for q in [
+            include_str!("../../../protocol/operations/MyChatChannels.graphql"),
+            include_str!("../../../protocol/operations/ChatChannelEvents.graphql"),
+            include_str!("../../../protocol/operations/SendChatMessage.graphql"),
+            // What Suda's own clients send, all operations of it at once.
+            include_str!("../../../protocol/operations/Extensions.graphql"),
+        ] {
+            check(q, None, &limits()).unwrap_or_else(|e| panic!("{q}: {e}"));
+        }
+    }
+
+    #[test]
+    fn exponential_fragments_are_refused_in_linear_time() {
+        // 64 levels would be 2^64 fields: counted, not walked.
+        let started = Instant::now();
+        let message = refusal(&doubling(60));
+        assert!(message.contains("more than 500 fields"), "{message}");
+        assert!(started.elapsed() < Duration::from_millis(50));
+        // Small ones within the limit are fine.
+        check(&doubling(4), None, &limits()).unwrap();
+    }
+
+    #[test]
+    fn cycles_unknown_fragments_and_counts_are_refused() {
+        assert!(refusal(
+            "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }"
+        )
+        .contains("spreads itself"));
+        assert!(refusal("query { ...Nope }").contains("unknown fragment"));
+        let many_fragments: String = (0..65)
+            .map(|i| format!("fragment F{i} on Query {{ me {{ id }} }}\n"))
+            .collect();
+        assert!(
+            refusal(&format!("query {{ me {{ id }} }}\n{many_fragments}")).contains("fragments")
+        );
+        let aliases: String = (0..501).map(|i| format!("a{i}: me {{ id }} ")).collect();
+        assert!(refusal(&format!("query {{ {aliases} }}")).contains("fields"));
+        let directives = "@include(if: true) ".repeat(33);
+        assert!(refusal(&format!("query {{ me {directives} {{ id }} }}")).contains("directives"));
+        let operations: String = (0..33)
+            .map(|i| format!("query Q{i} {{ me {{ id }} }}\n"))
+            .collect();
+        assert!(refusal(&operations).contains("operations"));
+        assert!(refusal(&" ".repeat(16 * 1024 + 1)).contains("bytes"));
+        assert!(refusal(&"{".repeat(4_001)).contains("tokens"));
+    }
+
+    #[test]
+    fn sign_in_and_sign_up_are_alone_in_their_request() {
+        let two = "mutation { a: signIn(memberName: \"a\", password: \"b\") { token } \
+                   b: signIn(memberName: \"a\", password: \"c\") { token } }";
+        assert!(refusal(two).contains("only field"));
+        let hidden = "mutation { me: signUp(memberName: \"a\", password: \"b\") { token } ...F } \
+                      fragment F on Mutation { signIn(memberName: \"a\", password: \"c\") { token } }";
+        assert!(refusal(hidden).contains("only field"));
+        let inline =
+            "mutation { ... on Mutation { signIn(memberName: \"a\", password: \"b\") { token } } \
+                      signOut }";
+        assert!(refusal(inline).contains("only field"));
+    }
+
+    #[test]
+    fn a_named_operation_is_kept_alone_with_its_fragments() {
+        let q = "query A($n: Int!) { chatChannelEvents(channelId: 1, limit: $n) { hasMore } }
+                 query B { ...F }
+                 fragment F on Query { me { ...G } }
+                 fragment G on Member { id }
+                 fragment H on Query { me { id } }";
+        let checked = check(q, Some("B"), &limits()).unwrap();
+        let names: Vec<_> = checked
+            .document
+            .operations
+            .iter()
+            .map(|(n, _)| n.unwrap().to_string())
+            .collect();
+        assert_eq!(names, ["B"]);
+        let mut fragments: Vec<_> = checked
+            .document
+            .fragments
+            .keys()
+            .map(|n| n.to_string())
+            .collect();
+        fragments.sort();
+        assert_eq!(fragments, ["F", "G"]);
+        // No name, or an unknown one: the schema judges the whole document.
+        assert_eq!(
+            check(q, None, &limits())
+                .unwrap()
+                .document
+                .operations
+                .iter()
+                .len(),
+            2
+        );
+        assert_eq!(
+            check(q, Some("C"), &limits())
+                .unwrap()
+                .document
+                .operations
+                .iter()
+                .len(),
+            2
+        );
+    }
+
+    #[test]
+    fn introspection_is_found_behind_fragments() {
+        let plain = check("{ me { id } __typename }", None, &limits()).unwrap();
+        assert!(!plain.introspects);
+        for q in [
+            "{ __schema { types { name } } }",
+            "{ __type(name: \"Query\") { name } }",
+            "{ ...F } fragment F on Query { ... on Query { __schema { queryType { name } } } }",
+        ] {
+            assert!(check(q, None, &limits()).unwrap().introspects, "{q}");
+        }
+    }
+
+    #[test]
+    fn tokens_are_never_undercounted() {
+        assert_eq!(count_tokens("query { me { id } }"), 7);
+        assert_eq!(count_tokens("a(b: \"x, y { z\") # comment {{{"), 6);
+        assert_eq!(count_tokens("...F ... on X"), 5);
+        assert_eq!(count_tokens("\"\"\"block \\\"\"\" still\"\"\" n"), 2);
+        assert_eq!(count_tokens("x: 1.5e-3, y: -2"), 6);
+    }
+}

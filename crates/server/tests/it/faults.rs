@@ -1,0 +1,504 @@
+//! Storage faults under the running server binary, made real: a database on
+//! a small tmpfs that fills up in the middle of a burst of sends and is then
+//! given room again; a disk that starts failing every read and write (EIO);
+//! a filesystem that turns read-only (EROFS). The last two are injected by
+//! `tests/faults/failfs.c`, loaded with LD_PRELOAD, because the OS cannot
+//! do them to a mounted filesystem on demand.
+//!
+//! For each: sends made during the fault are refused with `UNAVAILABLE`;
+//! nothing refused is published; once the fault is gone the server takes
+//! sends again by itself, without a restart; every acknowledged message is
+//! stored exactly once, and still is after a SIGKILL and a restart.
+//!
+//! Mounting a tmpfs needs root, as `scripts/test.sh` runs.
+
+use std::{
+    collections::{HashMap, HashSet},
+    path::{Path, PathBuf},
+    process::Stdio,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex,
+    },
+    time::Duration,
+};
+
+use serde_json::json;
+use tokio::task::JoinHandle;
+
+use crate::{common::*, process::*};
+
+/// A tmpfs of `size` mounted on a fresh directory; unmounted when dropped.
+struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    fn mount(size: &str) -> Tmpfs {
+        let dir = tempfile::tempdir().unwrap();
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .expect("run mount");
+        assert!(
+            status.success(),
+            "mounting a tmpfs failed: the storage fault tests need root (scripts/test.sh runs as root)"
+        );
+        Tmpfs { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn remount(&self, options: &str) {
+        let status = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,{options}")])
+            .arg(self.dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "remount {options}");
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// Fills the filesystem under `dir` to the last byte with one file.
+fn fill(dir: &Path) -> PathBuf {
+    use std::io::Write;
+    let path = dir.join("filler");
+    let mut file = std::fs::File::create(&path).unwrap();
+    let chunk = vec![0xA5u8; 4096];
+    loop {
+        match file.write(&chunk) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if e.raw_os_error() == Some(28) => break, // ENOSPC
+            Err(e) => panic!("filling the disk: {e}"),
+        }
+    }
+    // Whatever is less than a page.
+    while file.write(&chunk[..1]).is_ok_and(|n| n == 1) {}
+    path
+}
+
+/// `failfs.c` built for this test, in `dir`.
+fn build_failfs(dir: &Path) -> PathBuf {
+    let source = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/faults/failfs.c");
+    let out = dir.join("libfailfs.so");
+    let status = std::process::Command::new("cc")
+        .args(["-shared", "-fPIC", "-O2", "-o"])
+        .arg(&out)
+        .arg(source)
+        .arg("-ldl")
+        .status()
+        .expect("run cc");
+    assert!(status.success(), "building failfs.c");
+    out
+}
+
+/// What one sender saw.
+#[derive(Default)]
+struct Outcomes {
+    /// Acknowledged: (event id, text).
+    acked: Vec<(i64, String)>,
+    /// Refused with an error: (text, code).
+    refused: Vec<(String, String)>,
+}
+
+/// Members, a channel, a live subscriber and senders hammering it.
+struct Burst {
+    http: reqwest::Client,
+    alice: String,
+    channel: String,
+    outcomes: Arc<Mutex<Outcomes>>,
+    seen: Arc<Mutex<Vec<(i64, String)>>>,
+    stop: Arc<AtomicBool>,
+    senders: Vec<JoinHandle<()>>,
+    reader: JoinHandle<()>,
+}
+
+const SEND: &str = "mutation($c:ID!,$m:String!,$k:String){sendChatMessage(channelId:$c,message:$m,clientKey:$k){id}}";
+
+impl Burst {
+    async fn start(base: &str, senders: usize, pad: usize) -> Burst {
+        let http = reqwest::Client::new();
+        let (alice, _) = sign_up(&http, base, "alice").await;
+        let (bob, bob_id) = sign_up(&http, base, "bob").await;
+        let created = gql(
+            &http,
+            base,
+            Some(&alice),
+            "mutation($m:[ID!]){createGroupChannel(name:\"g\",memberIds:$m){id}}",
+            json!({"m": [bob_id]}),
+        )
+        .await
+        .unwrap();
+        let channel = created["data"]["createGroupChannel"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        // Bob records what is published live, until his stream ends.
+        let resp = http
+            .get(format!("{base}/v1/chats/subscriptions/channels"))
+            .bearer_auth(&bob)
+            .send()
+            .await
+            .unwrap();
+        let mut stream = SseReader::new(resp);
+        assert_eq!(stream.next().await.unwrap().sse_type(), "CONNECTED");
+        let seen: Arc<Mutex<Vec<(i64, String)>>> = Arc::default();
+        let reader = {
+            let seen = Arc::clone(&seen);
+            tokio::spawn(async move {
+                loop {
+                    // The server may stay silent a long while during a fault.
+                    let Some(ev) = stream.next_within(Duration::from_secs(120)).await else {
+                        return;
+                    };
+                    if let (Some(id), Some(m)) = (ev.id, ev.message()) {
+                        seen.lock().unwrap().push((id, m.to_owned()));
+                    }
+                }
+            })
+        };
+
+        let outcomes: Arc<Mutex<Outcomes>> = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let padding = "x".repeat(pad);
+        let senders = (0..senders)
+            .map(|s| {
+                let (http, base, token, channel) = (
+                    http.clone(),
+                    base.to_owned(),
+                    alice.clone(),
+                    channel.clone(),
+                );
+                let (outcomes, stop, padding) =
+                    (Arc::clone(&outcomes), Arc::clone(&stop), padding.clone());
+                tokio::spawn(async move {
+                    let mut i = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        i += 1;
+                        let key = format!("s{s}-{i}");
+                        let text = format!("{key} {padding}");
+                        let v = gql(
+                            &http,
+                            &base,
+                            Some(&token),
+                            SEND,
+                            json!({"c": channel, "m": text, "k": key}),
+                        )
+                        .await;
+                        let refused = match v {
+                            Ok(v) => match v["data"]["sendChatMessage"]["id"].as_str() {
+                                Some(id) => {
+                                    let id = id.parse().unwrap();
+                                    outcomes.lock().unwrap().acked.push((id, text));
+                                    continue;
+                                }
+                                // A GraphQL error, or the HTTP error body
+                                // when the request failed before GraphQL.
+                                None => v["errors"][0]["extensions"]["code"]
+                                    .as_str()
+                                    .or(v["error"]["code"].as_str())
+                                    .map_or_else(|| format!("NO CODE: {v}"), str::to_owned),
+                            },
+                            Err(e) => format!("NETWORK: {e}"),
+                        };
+                        outcomes.lock().unwrap().refused.push((text, refused));
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                })
+            })
+            .collect();
+        Burst {
+            http,
+            alice,
+            channel,
+            outcomes,
+            seen,
+            stop,
+            senders,
+            reader,
+        }
+    }
+
+    fn acked(&self) -> usize {
+        self.outcomes.lock().unwrap().acked.len()
+    }
+
+    fn refused(&self) -> usize {
+        self.outcomes.lock().unwrap().refused.len()
+    }
+
+    async fn wait_for(&self, what: &str, secs: u64, check: impl Fn(&Burst) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        while !check(self) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what} (acked {}, refused {})",
+                self.acked(),
+                self.refused()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Stops the senders; returns what they saw.
+    async fn stop(&mut self) -> Outcomes {
+        self.stop.store(true, Ordering::Relaxed);
+        for s in self.senders.drain(..) {
+            s.await.unwrap();
+        }
+        std::mem::take(&mut *self.outcomes.lock().unwrap())
+    }
+}
+
+/// One send that must be acknowledged at once.
+async fn send_ok(burst: &Burst, base: &str, text: &str) -> (i64, String) {
+    let v = gql(
+        &burst.http,
+        base,
+        Some(&burst.alice),
+        SEND,
+        json!({"c": burst.channel, "m": text, "k": text}),
+    )
+    .await
+    .unwrap();
+    let id = v["data"]["sendChatMessage"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a send after recovery is acknowledged: {v}"));
+    (id.parse().unwrap(), text.to_owned())
+}
+
+/// How strictly stored messages must match acknowledged ones.
+#[derive(Clone, Copy, PartialEq)]
+enum Stored {
+    /// Stored exactly when acknowledged (a write that found no room was
+    /// never written).
+    ExactlyTheAcknowledged,
+    /// Every acknowledged one, plus perhaps a refused one: a failing disk
+    /// may keep a write whose sync it reported as failed. The client's
+    /// retry with the same key then finds it; never a second copy.
+    AcknowledgedAndMaybeRefused,
+}
+
+/// Checks the promise against the server at `base`: every acknowledged
+/// message stored once, nothing else stored but what `rule` allows, and
+/// everything published was stored and acknowledged.
+async fn check(burst: &Burst, base: &str, outcomes: &Outcomes, rule: Stored) -> Vec<(i64, String)> {
+    let stored = stored_messages(&burst.http, base, &burst.alice, &burst.channel).await;
+    let mut copies: HashMap<&str, usize> = HashMap::new();
+    for (_, text) in &stored {
+        *copies.entry(text.as_str()).or_default() += 1;
+    }
+    assert!(copies.values().all(|&n| n == 1), "a message stored twice");
+    let stored_set: HashSet<&(i64, String)> = stored.iter().collect();
+    for a in &outcomes.acked {
+        assert!(stored_set.contains(a), "acknowledged {a:?} was lost");
+    }
+    let acked: HashSet<&(i64, String)> = outcomes.acked.iter().collect();
+    let refused: HashSet<&str> = outcomes.refused.iter().map(|r| r.0.as_str()).collect();
+    for s in &stored {
+        if acked.contains(s) {
+            continue;
+        }
+        assert!(
+            rule == Stored::AcknowledgedAndMaybeRefused && refused.contains(s.1.as_str()),
+            "{s:?} is stored but was never acknowledged"
+        );
+    }
+    for s in burst.seen.lock().unwrap().iter() {
+        assert!(
+            acked.contains(s),
+            "{s:?} was published live but not acknowledged"
+        );
+    }
+    stored
+}
+
+/// A fault to switch on and off under a running server.
+trait Fault {
+    fn on(&mut self);
+    fn off(&mut self);
+}
+
+/// Runs a burst through `fault` against the server process on `db`
+/// (started with `env`), then checks everything, restarts and checks again.
+async fn burst_through(
+    db: &Path,
+    env: &[(&str, &str)],
+    fault: &mut dyn Fault,
+    pad: usize,
+    rule: Stored,
+) {
+    let mut server = spawn_server_with(db, env).await;
+    let mut burst = Burst::start(&server.base, 4, pad).await;
+    burst
+        .wait_for("sends before the fault", 30, |b| b.acked() >= 50)
+        .await;
+
+    fault.on();
+    let before = burst.refused();
+    let started = tokio::time::Instant::now();
+    // Long enough for the server to be tempted to go back to acknowledging
+    // (it once did, while the disk was still full).
+    burst
+        .wait_for("sends refused during the fault", 60, |b| {
+            b.refused() >= before + 100 && started.elapsed() >= Duration::from_secs(3)
+        })
+        .await;
+    let acked_in_fault = burst.acked();
+    fault.off();
+
+    // Recovers by itself, without a restart.
+    burst
+        .wait_for("sends acknowledged again after the fault", 60, |b| {
+            b.acked() >= acked_in_fault + 50
+        })
+        .await;
+    let mut outcomes = burst.stop().await;
+    // And keeps working: no lock left behind, no failing commits.
+    for i in 0..20 {
+        let sent = send_ok(&burst, &server.base, &format!("after-{i}")).await;
+        outcomes.acked.push(sent);
+    }
+    let codes: HashSet<&str> = outcomes.refused.iter().map(|r| r.1.as_str()).collect();
+    assert!(
+        codes.iter().all(|c| *c == "UNAVAILABLE"),
+        "sends during a storage fault are refused with UNAVAILABLE, got {codes:?}"
+    );
+    let stored = check(&burst, &server.base, &outcomes, rule).await;
+    eprintln!(
+        "acknowledged {}, refused {}, stored {}, seen live {}",
+        outcomes.acked.len(),
+        outcomes.refused.len(),
+        stored.len(),
+        burst.seen.lock().unwrap().len()
+    );
+
+    // A SIGKILL and a restart lose nothing acknowledged.
+    server.child.start_kill().unwrap();
+    server.child.wait().await.unwrap();
+    burst.reader.abort();
+    let server = spawn_server_with(db, &[]).await;
+    let after = check(&burst, &server.base, &outcomes, rule).await;
+    assert_eq!(after, stored, "the same messages after a restart");
+}
+
+struct DiskFull {
+    dir: PathBuf,
+    filler: Option<PathBuf>,
+}
+
+impl Fault for DiskFull {
+    fn on(&mut self) {
+        self.filler = Some(fill(&self.dir));
+    }
+    fn off(&mut self) {
+        std::fs::remove_file(self.filler.take().unwrap()).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_disk_that_fills_up_refuses_sends_and_recovers_when_room_is_made() {
+    let disk = Tmpfs::mount("24m");
+    let mut fault = DiskFull {
+        dir: disk.path().to_owned(),
+        filler: None,
+    };
+    burst_through(
+        &disk.path().join("suda.db"),
+        &[],
+        &mut fault,
+        2000,
+        Stored::ExactlyTheAcknowledged,
+    )
+    .await;
+}
+
+/// failfs's switch: a file named after the fault in the control directory.
+struct Injected {
+    control: PathBuf,
+    name: &'static str,
+}
+
+impl Fault for Injected {
+    fn on(&mut self) {
+        std::fs::write(self.control.join(self.name), b"").unwrap();
+    }
+    fn off(&mut self) {
+        std::fs::remove_file(self.control.join(self.name)).unwrap();
+    }
+}
+
+async fn injected(name: &'static str) {
+    let work = tempfile::tempdir().unwrap();
+    let library = build_failfs(work.path());
+    let data = work.path().join("data");
+    let control = work.path().join("control");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::create_dir_all(&control).unwrap();
+    let env = [
+        ("LD_PRELOAD", library.to_str().unwrap()),
+        ("FAILFS_PREFIX", data.to_str().unwrap()),
+        ("FAILFS_CONTROL", control.to_str().unwrap()),
+    ];
+    let mut fault = Injected {
+        control: control.clone(),
+        name,
+    };
+    burst_through(
+        &data.join("suda.db"),
+        &env,
+        &mut fault,
+        200,
+        Stored::AcknowledgedAndMaybeRefused,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_disk_that_fails_with_io_errors_refuses_sends_and_recovers() {
+    injected("eio").await;
+}
+
+#[tokio::test]
+async fn a_filesystem_turned_read_only_refuses_sends_and_recovers() {
+    injected("erofs").await;
+}
+
+#[tokio::test]
+async fn a_server_on_a_database_it_cannot_write_says_so_at_start() {
+    let disk = Tmpfs::mount("8m");
+    let db = disk.path().join("suda.db");
+    // A database made by a server that ran, on a filesystem then made
+    // read-only.
+    let mut first = spawn_server(&db).await;
+    first.child.start_kill().unwrap();
+    first.child.wait().await.unwrap();
+    disk.remount("ro");
+    let out = server_command(&db, 0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(20), out)
+        .await
+        .expect("the server exits at once rather than serving")
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "refuses to start: {stderr}");
+    assert!(stderr.contains("cannot be written"), "says why: {stderr}");
+    disk.remount("rw");
+}
