@@ -79,6 +79,16 @@ pub async fn spawn(path: &Path, keep_alive_secs: u64) -> Result<SpawnedServer> {
             "1000000",
             "--keep-alive-secs",
             &keep_alive_secs.to_string(),
+            // The bench holds thousands of streams from one address and
+            // for a few members.
+            "--max-connections",
+            "0",
+            "--max-connections-per-address",
+            "0",
+            "--max-streams-per-member",
+            "0",
+            "--max-streams-per-token",
+            "0",
         ])
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())

@@ -22,6 +22,11 @@ async fn start_server() -> Server {
         sends_per_second: 1_000_000,
         send_burst: 1_000_000,
         sign_ups_per_minute: 100_000,
+        // As `target::spawn` starts it: many streams for a few members.
+        max_connections: 0,
+        max_connections_per_address: 0,
+        max_streams_per_member: 0,
+        max_streams_per_token: 0,
         ..suda_server::Config::default()
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

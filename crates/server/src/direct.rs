@@ -36,7 +36,10 @@ use axum::{
     Router,
 };
 use bytes::{Buf, Bytes, BytesMut};
-use hyper_util::{rt::TokioIo, service::TowerToHyperService};
+use hyper_util::{
+    rt::{TokioIo, TokioTimer},
+    service::TowerToHyperService,
+};
 use tokio::{
     io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf},
     net::{TcpListener, TcpStream},
@@ -47,11 +50,8 @@ use tokio_util::{
     task::TaskTracker,
 };
 
-use crate::{error::ApiError, subscription::Subscription, transport, AppState};
+use crate::{admission::Ticket, error::ApiError, subscription::Subscription, transport, AppState};
 
-/// How long a new connection may take to send its first request head
-/// before the server closes it.
-pub const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 /// The longest request head the direct path reads. A stream request is a
 /// few hundred bytes; a longer head goes to hyper, which has its own limit.
 pub const HEAD_LIMIT: usize = 16 * 1024;
@@ -59,6 +59,8 @@ pub const HEAD_LIMIT: usize = 16 * 1024;
 const MAX_BATCH: usize = 64;
 /// How long shutting down waits for open connections to finish.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long telling a refused connection why may take.
+const REFUSAL_WRITE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Accepts connections on `listener` until `stop` completes or the state's
 /// shutdown token is cancelled. Then stops accepting, cancels the token
@@ -72,11 +74,11 @@ where
     let shutdown = state.shutdown.clone();
     let mut stop = std::pin::pin!(stop);
     loop {
-        let tcp = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             () = &mut stop => break,
             () = shutdown.cancelled() => break,
             accepted = listener.accept() => match accepted {
-                Ok((tcp, _)) => tcp,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     accept_failed(e).await;
                     continue;
@@ -85,7 +87,15 @@ where
         };
         // Frames are small and already batched here; Nagle would only delay them.
         let _ = tcp.set_nodelay(true);
-        connections.spawn(connection(tcp, app.clone(), state.clone()));
+        match state.admission.connection(peer.ip()) {
+            Ok(ticket) => {
+                connections.spawn(connection(tcp, app.clone(), state.clone(), ticket));
+            }
+            Err(refusal) => {
+                let error = refusal.error(&state.config);
+                connections.spawn(answer_error(tcp, error, REFUSAL_WRITE_TIMEOUT));
+            }
+        }
     }
     drop(listener);
     tracing::info!("shutting down: ending streams, finishing writes");
@@ -125,7 +135,7 @@ enum Opened {
     Done,
 }
 
-async fn connection(tcp: TcpStream, app: Router, state: AppState) {
+async fn connection(tcp: TcpStream, app: Router, state: AppState, _ticket: Ticket) {
     // The opening and hyper's connection are boxed, so their state is freed
     // when they finish and an idle stream's task holds only its own loop.
     match Box::pin(open(tcp, &state)).await {
@@ -136,8 +146,9 @@ async fn connection(tcp: TcpStream, app: Router, state: AppState) {
             stream(tcp, sub, limits, state.shutdown.clone()).await;
         }
         Opened::Other(tcp, head) => {
-            let io = Prefixed { head, io: tcp };
-            Box::pin(through_hyper(io, app, state.shutdown.clone())).await;
+            let io = Prefixed::new(head, tcp, state.config.stream_write_timeout);
+            let head_timeout = state.config.head_timeout;
+            Box::pin(through_hyper(io, app, head_timeout, state.shutdown.clone())).await;
         }
         Opened::Done => {}
     }
@@ -145,7 +156,7 @@ async fn connection(tcp: TcpStream, app: Router, state: AppState) {
 
 /// Reads the first request head; opens the stream if that is what it asks for.
 async fn open(mut tcp: TcpStream, state: &AppState) -> Opened {
-    let deadline = Instant::now() + HEAD_TIMEOUT;
+    let deadline = Instant::now() + state.config.head_timeout;
     let mut buf = BytesMut::with_capacity(1024);
     loop {
         if buf.capacity() - buf.len() < 256 {
@@ -411,9 +422,14 @@ impl Drop for Counted<'_> {
 }
 
 /// Serves a connection with hyper and the router until it closes; when the
-/// server stops, hyper finishes the request in hand and closes.
-async fn through_hyper(io: Prefixed, app: Router, stop: CancellationToken) {
+/// server stops, hyper finishes the request in hand and closes. A client
+/// gets `head_timeout` to send each request head, counted from when the
+/// connection is ready for it: so a kept-alive connection that sits idle
+/// that long is closed too.
+async fn through_hyper(io: Prefixed, app: Router, head_timeout: Duration, stop: CancellationToken) {
     let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(head_timeout)
         .serve_connection(TokioIo::new(io), TowerToHyperService::new(app))
         .with_upgrades();
     let mut conn = std::pin::pin!(conn);
@@ -429,10 +445,52 @@ async fn through_hyper(io: Prefixed, app: Router, stop: CancellationToken) {
     let _ = conn.await;
 }
 
-/// A socket with the bytes already read from it put back in front.
+/// A socket with the bytes already read from it put back in front, whose
+/// writes give up once the client has read nothing for `write_limit`: a
+/// client that stops reading (a GraphQL answer, a stream through hyper, a
+/// WebSocket) is let go, as the direct stream path lets it go, instead of
+/// holding its connection and its buffers for ever.
 struct Prefixed {
     head: Bytes,
     io: TcpStream,
+    write_limit: Duration,
+    /// Running while a write is waiting for the client to read.
+    stalled: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Prefixed {
+    fn new(head: Bytes, io: TcpStream, write_limit: Duration) -> Self {
+        Prefixed {
+            head,
+            io,
+            write_limit,
+            stalled: None,
+        }
+    }
+
+    /// Turns a write's `Pending` into an error once the client has not
+    /// read for `write_limit`; clears the clock on progress.
+    fn watch<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        if polled.is_ready() {
+            self.stalled = None;
+            return polled;
+        }
+        let limit = self.write_limit;
+        let stalled = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        if stalled.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client stopped reading",
+            )));
+        }
+        Poll::Pending
+    }
 }
 
 impl AsyncRead for Prefixed {
@@ -457,7 +515,8 @@ impl AsyncWrite for Prefixed {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
+        let polled = Pin::new(&mut self.io).poll_write(cx, buf);
+        self.watch(cx, polled)
     }
 
     fn poll_write_vectored(
@@ -465,7 +524,8 @@ impl AsyncWrite for Prefixed {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+        let polled = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        self.watch(cx, polled)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -473,11 +533,13 @@ impl AsyncWrite for Prefixed {
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
+        let polled = Pin::new(&mut self.io).poll_flush(cx);
+        self.watch(cx, polled)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
+        let polled = Pin::new(&mut self.io).poll_shutdown(cx);
+        self.watch(cx, polled)
     }
 }
 

@@ -56,6 +56,9 @@ pub enum ApiError {
     /// Any other failure inside the server.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The server is at a capacity limit (connections); retry shortly.
+    #[error("{0}")]
+    Busy(String),
     /// A write could not be made durable (disk full or failing, database
     /// read-only or away); nothing of it was kept or published.
     #[error("the server cannot store anything right now; nothing was saved, try again shortly")]
@@ -78,7 +81,9 @@ impl ApiError {
             ApiError::RateLimited(_) => ErrorCode::RateLimited,
             ApiError::TooLarge(_) => ErrorCode::PayloadTooLarge,
             ApiError::Internal(_) => ErrorCode::Internal,
-            ApiError::Storage(_) | ApiError::Unavailable => ErrorCode::Unavailable,
+            ApiError::Storage(_) | ApiError::Unavailable | ApiError::Busy(_) => {
+                ErrorCode::Unavailable
+            }
         }
     }
 

@@ -5,6 +5,7 @@
 //! that happens in the member's channels. Start it with [`run`]: the binary
 //! and the tests do it the same way.
 
+pub mod admission;
 pub mod auth;
 pub mod demo;
 pub mod direct;
@@ -69,6 +70,23 @@ pub struct Config {
     /// read before the server ends the stream (the client resumes from its
     /// last id when it comes back).
     pub stream_write_timeout: Duration,
+    /// How long a client may take to send a request head, and how long a
+    /// kept-alive connection may sit idle between requests.
+    pub head_timeout: Duration,
+    /// How long a client may take to send a request body.
+    pub body_timeout: Duration,
+    /// Connections held at once (0: no cap). Keep it below the process's
+    /// open-file limit, so the server refuses with an answer rather than
+    /// failing to accept.
+    pub max_connections: usize,
+    /// Connections held at once from one client address (0: no cap). Behind
+    /// a reverse proxy every connection comes from the proxy: set 0 there
+    /// and cap per client at the proxy.
+    pub max_connections_per_address: usize,
+    /// Event streams one member may hold open at once (0: no cap).
+    pub max_streams_per_member: usize,
+    /// Event streams one token (one signed-in device) may hold (0: no cap).
+    pub max_streams_per_token: usize,
     /// Seed demo members, channels and a conversation at start (once).
     pub demo: bool,
 }
@@ -88,6 +106,12 @@ impl Default for Config {
             sign_ups_per_minute: 600,
             max_poll_wait: Duration::from_secs(30),
             stream_write_timeout: Duration::from_secs(30),
+            head_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(30),
+            max_connections: 15_000,
+            max_connections_per_address: 1_000,
+            max_streams_per_member: 16,
+            max_streams_per_token: 4,
             demo: false,
         }
     }
@@ -104,6 +128,8 @@ pub struct AppState {
     pub ledger: Ledger,
     /// Rate limits.
     pub limits: Arc<Limits>,
+    /// Caps on connections and streams.
+    pub admission: Arc<admission::Admission>,
     /// Settings.
     pub config: Arc<Config>,
     /// Cancelled when the server stops: open streams end.
@@ -179,6 +205,7 @@ pub async fn open(
         fanout,
         ledger,
         limits: Arc::new(Limits::new(&config)),
+        admission: admission::Admission::new(&config),
         config: Arc::new(config),
         shutdown,
         streams_open: Arc::default(),

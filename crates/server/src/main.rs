@@ -40,6 +40,23 @@ struct Args {
     /// Sign-ups accepted per minute, server-wide.
     #[arg(long, default_value_t = 600)]
     sign_ups_per_minute: u32,
+    /// Connections held at once (0: no cap); keep it below the open-file limit.
+    #[arg(long, default_value_t = 15_000)]
+    max_connections: usize,
+    /// Connections held at once from one client address (0: no cap; use 0
+    /// behind a reverse proxy, which then caps per client).
+    #[arg(long, default_value_t = 1_000)]
+    max_connections_per_address: usize,
+    /// Event streams one member may hold open at once (0: no cap).
+    #[arg(long, default_value_t = 16)]
+    max_streams_per_member: usize,
+    /// Event streams one token (one signed-in device) may hold open (0: no cap).
+    #[arg(long, default_value_t = 4)]
+    max_streams_per_token: usize,
+    /// Seconds a client may take to send a request head, or sit idle
+    /// between requests on a kept-alive connection.
+    #[arg(long, default_value_t = 30)]
+    head_timeout_secs: u64,
 }
 
 #[tokio::main]
@@ -57,6 +74,11 @@ async fn main() -> anyhow::Result<()> {
         sends_per_second: args.sends_per_second,
         send_burst: args.send_burst,
         sign_ups_per_minute: args.sign_ups_per_minute,
+        max_connections: args.max_connections,
+        max_connections_per_address: args.max_connections_per_address,
+        max_streams_per_member: args.max_streams_per_member,
+        max_streams_per_token: args.max_streams_per_token,
+        head_timeout: Duration::from_secs(args.head_timeout_secs.max(1)),
         demo: args.demo,
         ..Config::default()
     };

@@ -12,6 +12,7 @@ use std::{collections::VecDeque, sync::Arc};
 use suda_protocol::{Connected, MemberId, ResyncReason, ResyncRequired, SseEnvelope};
 
 use crate::{
+    admission::StreamTicket,
     error::ApiResult,
     fanout::{Feed, Frame},
     store::Store,
@@ -54,13 +55,20 @@ pub struct Subscription {
     last: i64,
     start: i64,
     resumed: bool,
+    /// Its place among the member's streams, given back when it ends.
+    _ticket: StreamTicket,
 }
 
 impl Subscription {
     /// Opens the member's stream. The first frame is always `CONNECTED`,
     /// carrying the position the stream starts from; a `RESYNC_REQUIRED`
     /// follows it when the asked position cannot be resumed.
-    pub async fn open(state: &AppState, member: MemberId, start: Start) -> ApiResult<Self> {
+    pub async fn open(
+        state: &AppState,
+        member: MemberId,
+        start: Start,
+        ticket: StreamTicket,
+    ) -> ApiResult<Self> {
         let feed = state.fanout.subscribe(member);
         let head = state.store.head().await?;
         let window = state.config.replay_window;
@@ -95,6 +103,7 @@ impl Subscription {
             last: from,
             start: from,
             resumed,
+            _ticket: ticket,
         })
     }
 

@@ -21,6 +21,7 @@ use tokio::time::{interval_at, Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
+    admission::StreamTicket,
     auth,
     error::{ApiError, ApiResult},
     fanout::Frame,
@@ -55,12 +56,14 @@ pub(crate) fn params(
 }
 
 /// Who is subscribing: the bearer header or `access_token`, and a
-/// `memberId` that, if present, must name the same member.
+/// `memberId` that, if present, must name the same member. Their place
+/// among the member's and the token's open streams is taken here, so a
+/// refusal (`RATE_LIMITED`) comes before anything is subscribed.
 async fn subscriber(
     state: &AppState,
     headers: &HeaderMap,
     params: &StreamParams,
-) -> ApiResult<MemberRow> {
+) -> ApiResult<(MemberRow, StreamTicket)> {
     let token = match auth::bearer(headers)? {
         Some(token) => token,
         None => params
@@ -77,7 +80,10 @@ async fn subscriber(
             ));
         }
     }
-    Ok(member)
+    let ticket = state
+        .admission
+        .stream(member.id, auth::digest(&token), &state.config)?;
+    Ok((member, ticket))
 }
 
 pub(crate) fn keep_alive_timer(period: Duration) -> tokio::time::Interval {
@@ -105,12 +111,12 @@ pub(crate) async fn open_sse(
     headers: &HeaderMap,
     params: &StreamParams,
 ) -> ApiResult<Subscription> {
-    let member = subscriber(state, headers, params).await?;
+    let (member, ticket) = subscriber(state, headers, params).await?;
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .or(params.last_event_id.as_deref());
-    Subscription::open(state, member.id, Start::parse(resume)).await
+    Subscription::open(state, member.id, Start::parse(resume), ticket).await
 }
 
 /// `GET /v1/chats/subscriptions/channels`: the stream over SSE, through
@@ -163,26 +169,40 @@ pub async fn websocket(
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
     let params = params(query)?;
-    let member = subscriber(&state, &headers, &params).await?;
+    let (member, ticket) = subscriber(&state, &headers, &params).await?;
     let upgrade =
         upgrade.map_err(|e| ApiError::BadInput(format!("not a WebSocket request: {e}")))?;
     let sub = Subscription::open(
         &state,
         member.id,
         Start::parse(params.last_event_id.as_deref()),
+        ticket,
     )
     .await?;
     let period = state.config.keep_alive;
     let stop = state.shutdown.clone();
     // Small buffers: tungstenite's defaults (128 KiB each way) made an idle
     // WebSocket subscriber cost five times an SSE one. Clients send almost
-    // nothing, and each frame is flushed as it is written.
+    // nothing, and each frame is flushed as it is written. Every buffer is
+    // bounded: a frame or message over 64 KiB is refused from its header
+    // (clients part-way through 16 MiB frames once held 390 MiB), and
+    // what waits to be written (pongs to a client that pings and never
+    // reads once grew the server by 1.45 GB) is capped; over either, the
+    // connection ends. A client that stops reading is let go after
+    // `stream_write_timeout` (`direct::Prefixed`).
     Ok(upgrade
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
-        .max_message_size(64 * 1024)
+        .max_write_buffer_size(WS_MAX_WRITE_BUFFER)
+        .max_frame_size(WS_MAX_MESSAGE)
+        .max_message_size(WS_MAX_MESSAGE)
         .on_upgrade(move |socket| ws_session(socket, sub, period, stop)))
 }
+
+/// The largest frame or message a WebSocket client may send.
+const WS_MAX_MESSAGE: usize = 64 * 1024;
+/// The most a WebSocket connection buffers for a client that does not read.
+const WS_MAX_WRITE_BUFFER: usize = 256 * 1024;
 
 async fn ws_session(
     mut socket: WebSocket,
@@ -231,7 +251,7 @@ pub async fn poll(
     query: Result<Query<StreamParams>, QueryRejection>,
 ) -> ApiResult<Response> {
     let params = params(query)?;
-    let member = subscriber(&state, &headers, &params).await?;
+    let (member, ticket) = subscriber(&state, &headers, &params).await?;
     let max_wait = state.config.max_poll_wait;
     let wait = match params.timeout.as_deref() {
         None => max_wait.min(Duration::from_secs(25)),
@@ -244,7 +264,7 @@ pub async fn poll(
         None => Start::Now,
         some => Start::parse(some),
     };
-    let mut sub = Subscription::open(&state, member.id, start).await?;
+    let mut sub = Subscription::open(&state, member.id, start, ticket).await?;
     // A poll that continues a position does not need CONNECTED each time.
     let mut skip_connected = sub.resumed();
     let deadline = Instant::now() + wait;

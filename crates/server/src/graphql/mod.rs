@@ -15,7 +15,7 @@ use std::time::Duration;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use axum::{
     body::Bytes,
-    extract::{rejection::BytesRejection, State},
+    extract::{rejection::BytesRejection, FromRequest, State},
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -110,12 +110,17 @@ async fn require_member(state: &AppState, member: &MemberRow, channel: ChannelId
     }
 }
 
-/// `POST /graphql`.
-pub async fn handle(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+/// `POST /graphql`. The body must arrive within `Config::body_timeout`.
+pub async fn handle(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+    let headers = request.headers().clone();
+    let reading = Bytes::from_request(request, &state);
+    let Ok(body) = tokio::time::timeout(state.config.body_timeout, reading).await else {
+        return ApiError::BadInput(format!(
+            "the request body did not arrive within {:?}",
+            state.config.body_timeout
+        ))
+        .into_response();
+    };
     match execute(state, headers, body).await {
         Ok(response) => response,
         Err(e) => e.into_response(),

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod common;
+mod connections;
 mod contract;
 mod direct;
 mod durability;
