@@ -22,6 +22,9 @@ async fn start_server() -> Server {
         sends_per_second: 1_000_000,
         send_burst: 1_000_000,
         sign_ups_per_minute: 100_000,
+        sign_ups_per_address_per_minute: 100_000,
+        sign_ins_per_address_per_minute: 100_000,
+        sign_ins_per_name_and_address_per_minute: 100_000,
         // As `target::spawn` starts it: many streams for a few members.
         max_connections: 0,
         max_connections_per_address: 0,

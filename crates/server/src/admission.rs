@@ -7,6 +7,10 @@
 //! So each is counted on the way in and refused with a clear answer over
 //! its cap; the count drops when the [`Ticket`] or [`StreamTicket`] that
 //! admitted it is dropped, however the connection or stream ends.
+//!
+//! A stream also ends when its token does: at the token's expiry, or at
+//! once when it is revoked ([`Admission::revoke`]: sign-out, a session
+//! ended from another device, a renewal).
 
 use std::{
     collections::HashMap,
@@ -16,6 +20,7 @@ use std::{
 };
 
 use suda_protocol::MemberId;
+use tokio_util::sync::CancellationToken;
 
 use crate::{error::ApiError, Config};
 
@@ -64,13 +69,22 @@ impl<K: Hash + Eq + Clone> Counts<K> {
     }
 }
 
+/// The open streams of one token.
+#[derive(Debug)]
+struct TokenStreams {
+    count: usize,
+    /// Cancelled when the token is revoked: its streams end.
+    revoked: CancellationToken,
+}
+
 /// The server's caps on connections and streams.
 #[derive(Debug)]
 pub struct Admission {
     connections: Counts<()>,
     per_address: Counts<IpAddr>,
     per_member: Counts<MemberId>,
-    per_token: Counts<[u8; 32]>,
+    per_token: usize,
+    tokens: Mutex<HashMap<[u8; 32], TokenStreams>>,
 }
 
 /// Why a connection was not let in.
@@ -118,12 +132,29 @@ pub struct StreamTicket {
     admission: Arc<Admission>,
     member: MemberId,
     token: [u8; 32],
+    revoked: CancellationToken,
+    expires: tokio::time::Instant,
+}
+
+impl StreamTicket {
+    /// Completes when the stream must end: its token expired or was revoked.
+    pub async fn ended(&self) {
+        tokio::select! {
+            () = self.revoked.cancelled() => {}
+            () = tokio::time::sleep_until(self.expires) => {}
+        }
+    }
+
+    /// Whether the stream must end now.
+    pub fn is_ended(&self) -> bool {
+        self.revoked.is_cancelled() || tokio::time::Instant::now() >= self.expires
+    }
 }
 
 impl Drop for StreamTicket {
     fn drop(&mut self) {
         self.admission.per_member.give_back(&self.member);
-        self.admission.per_token.give_back(&self.token);
+        self.admission.give_back_token(&self.token);
     }
 }
 
@@ -134,8 +165,27 @@ impl Admission {
             connections: Counts::new(config.max_connections),
             per_address: Counts::new(config.max_connections_per_address),
             per_member: Counts::new(config.max_streams_per_member),
-            per_token: Counts::new(config.max_streams_per_token),
+            per_token: config.max_streams_per_token,
+            tokens: Mutex::new(HashMap::new()),
         })
+    }
+
+    fn give_back_token(&self, token: &[u8; 32]) {
+        let mut tokens = self.tokens.lock().expect("admission tokens");
+        if let Some(streams) = tokens.get_mut(token) {
+            streams.count -= 1;
+            if streams.count == 0 {
+                tokens.remove(token);
+            }
+        }
+    }
+
+    /// Ends every open stream of the token whose digest is `token`, now.
+    pub fn revoke(&self, token: &[u8; 32]) {
+        let tokens = self.tokens.lock().expect("admission tokens");
+        if let Some(streams) = tokens.get(token) {
+            streams.revoked.cancel();
+        }
     }
 
     /// Lets a connection from `address` in, or says why not.
@@ -154,21 +204,32 @@ impl Admission {
     }
 
     /// Lets one more stream of `member`, opened with the token whose digest
-    /// is `token`, in; `RATE_LIMITED` over either cap.
+    /// is `token` and which expires in `lifetime`, in; `RATE_LIMITED` over
+    /// either cap.
     pub fn stream(
         self: &Arc<Self>,
         member: MemberId,
         token: [u8; 32],
+        lifetime: std::time::Duration,
         config: &Config,
     ) -> Result<StreamTicket, ApiError> {
-        if !self.per_token.take(&token) {
-            return Err(ApiError::RateLimited(format!(
-                "this session already has {} streams open; close one first",
-                config.max_streams_per_token
-            )));
-        }
+        let revoked = {
+            let mut tokens = self.tokens.lock().expect("admission tokens");
+            let streams = tokens.entry(token).or_insert_with(|| TokenStreams {
+                count: 0,
+                revoked: CancellationToken::new(),
+            });
+            if self.per_token != 0 && streams.count >= self.per_token {
+                return Err(ApiError::RateLimited(format!(
+                    "this session already has {} streams open; close one first",
+                    config.max_streams_per_token
+                )));
+            }
+            streams.count += 1;
+            streams.revoked.clone()
+        };
         if !self.per_member.take(&member) {
-            self.per_token.give_back(&token);
+            self.give_back_token(&token);
             return Err(ApiError::RateLimited(format!(
                 "you already have {} streams open; close one first",
                 config.max_streams_per_member
@@ -178,6 +239,8 @@ impl Admission {
             admission: Arc::clone(self),
             member,
             token,
+            revoked,
+            expires: tokio::time::Instant::now() + lifetime,
         })
     }
 
@@ -231,24 +294,58 @@ mod tests {
         assert!(admission.per_address.counts.lock().unwrap().is_empty());
     }
 
-    #[test]
-    fn streams_are_capped_per_token_and_per_member() {
+    const DAY: std::time::Duration = std::time::Duration::from_secs(86_400);
+
+    #[tokio::test]
+    async fn streams_are_capped_per_token_and_per_member() {
         let config = config();
         let admission = Admission::new(&config);
         let (one, two, three) = ([1u8; 32], [2u8; 32], [3u8; 32]);
-        let s1 = admission.stream(MemberId(1), one, &config).unwrap();
-        let _s2 = admission.stream(MemberId(1), one, &config).unwrap();
-        let refused = admission.stream(MemberId(1), one, &config).unwrap_err();
+        let stream = |member, token| admission.stream(MemberId(member), token, DAY, &config);
+        let s1 = stream(1, one).unwrap();
+        let _s2 = stream(1, one).unwrap();
+        let refused = stream(1, one).unwrap_err();
         assert!(refused.to_string().contains("this session"), "{refused}");
-        let _s3 = admission.stream(MemberId(1), two, &config).unwrap();
-        let refused = admission.stream(MemberId(1), three, &config).unwrap_err();
+        let _s3 = stream(1, two).unwrap();
+        let refused = stream(1, three).unwrap_err();
         assert!(
             refused.to_string().contains("you already have 3"),
             "{refused}"
         );
         // Another member is not affected; a closed stream frees its place.
-        let _other = admission.stream(MemberId(2), [9; 32], &config).unwrap();
+        let _other = stream(2, [9; 32]).unwrap();
         drop(s1);
-        admission.stream(MemberId(1), three, &config).unwrap();
+        stream(1, three).unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stream_ends_when_its_token_is_revoked_or_expires() {
+        let config = config();
+        let admission = Admission::new(&config);
+        let a = admission
+            .stream(MemberId(1), [1; 32], DAY, &config)
+            .unwrap();
+        let b = admission
+            .stream(MemberId(2), [2; 32], DAY, &config)
+            .unwrap();
+        admission.revoke(&[1; 32]);
+        assert!(a.is_ended());
+        a.ended().await;
+        assert!(!b.is_ended(), "another token's stream goes on");
+        let short = admission
+            .stream(
+                MemberId(2),
+                [3; 32],
+                std::time::Duration::from_secs(5),
+                &config,
+            )
+            .unwrap();
+        assert!(!short.is_ended());
+        short.ended().await;
+        assert!(short.is_ended(), "it ends when its token expires");
+        // Revoking a token with no streams leaves nothing behind.
+        admission.revoke(&[7; 32]);
+        drop((a, b, short));
+        assert!(admission.tokens.lock().unwrap().is_empty());
     }
 }

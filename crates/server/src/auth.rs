@@ -2,8 +2,11 @@
 //!
 //! Passwords are hashed with Argon2id (default parameters) on the blocking
 //! pool. Tokens are 32 random bytes, URL-safe base64; only their SHA-256 is
-//! stored, so a leaked database yields no usable token. Signing out deletes
-//! the digest, which revokes the token at once.
+//! stored, so a leaked database yields no usable token. A token lives
+//! `Config::token_lifetime` from when it was issued; clients renew it
+//! before then (`renewSession`), so a stolen token ages out. Signing out,
+//! or ending the session from another device, deletes the digest, which
+//! revokes the token at once, open streams included.
 
 use argon2::{
     password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
@@ -17,9 +20,42 @@ use sha2::{Digest, Sha256};
 use crate::{
     error::{ApiError, ApiResult},
     limits::Limits,
-    store::MemberRow,
+    store::{MemberRow, NewToken, SessionRow},
     AppState,
 };
+
+/// How often a session's "last seen" is written: at most once a minute.
+const TOUCH_EVERY_MS: i64 = 60_000;
+
+/// A token that checked out: whose it is, and its session.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub member: MemberRow,
+    pub session: SessionRow,
+    /// When the token stops working (unix ms).
+    pub expires_at: i64,
+}
+
+impl Authenticated {
+    /// How long the token has left.
+    pub fn remaining(&self) -> std::time::Duration {
+        let left = self.expires_at - crate::store::sqlite::now_millis();
+        std::time::Duration::from_millis(left.max(0) as u64)
+    }
+}
+
+/// A new token, and what is stored of it.
+pub fn issue(state: &AppState, device: Option<&str>, address: Option<&str>) -> (String, NewToken) {
+    let token = new_token();
+    let lifetime = i64::try_from(state.config.token_lifetime.as_millis()).unwrap_or(i64::MAX);
+    let stored = NewToken {
+        digest: digest(&token),
+        expires_at: crate::store::sqlite::now_millis().saturating_add(lifetime),
+        device: device.map(str::to_owned),
+        address: address.map(str::to_owned),
+    };
+    (token, stored)
+}
 
 /// Hashes a password (slow on purpose; runs off the async threads, at most
 /// as many at once as `limits` allows).
@@ -80,17 +116,80 @@ pub fn bearer(headers: &HeaderMap) -> ApiResult<Option<String>> {
     Ok(Some(token.to_owned()))
 }
 
-/// The member a token belongs to; `Unauthenticated` for an unknown or
-/// revoked token.
-pub async fn authenticate(state: &AppState, token: &str) -> ApiResult<MemberRow> {
+/// The member a token belongs to; `Unauthenticated` for an unknown,
+/// revoked or expired token.
+pub async fn authenticate(state: &AppState, token: &str) -> ApiResult<Authenticated> {
     if token.len() > 256 {
         return Err(ApiError::Unauthenticated);
     }
-    state
+    let digest = digest(token);
+    let (member, session) = state
         .store
-        .token_member(&digest(token))
+        .token_session(&digest)
         .await?
-        .ok_or(ApiError::Unauthenticated)
+        .ok_or(ApiError::Unauthenticated)?;
+    let lifetime = i64::try_from(state.config.token_lifetime.as_millis()).unwrap_or(i64::MAX);
+    // Tokens made before lifetimes live one lifetime from their making.
+    let expires_at = session
+        .expires_at
+        .unwrap_or_else(|| session.created_at.saturating_add(lifetime));
+    let now = crate::store::sqlite::now_millis();
+    if now >= expires_at {
+        return Err(ApiError::Unauthenticated);
+    }
+    if session
+        .last_seen_at
+        .is_none_or(|seen| now - seen >= TOUCH_EVERY_MS)
+    {
+        // Best effort and brief: "last seen" is worth no one's request
+        // waiting on a busy or failing disk.
+        let touched = tokio::time::timeout(
+            std::time::Duration::from_millis(200),
+            state.store.touch_token(&digest),
+        );
+        if let Ok(Err(e)) = touched.await {
+            tracing::debug!(error = %e, "could not note a session's last use");
+        }
+    }
+    Ok(Authenticated {
+        member,
+        session,
+        expires_at,
+    })
+}
+
+/// Deletes tokens a day past their expiry, every ten minutes, until `stop`.
+pub async fn sweep_expired_tokens(
+    store: std::sync::Arc<dyn crate::store::Store>,
+    stop: tokio_util::sync::CancellationToken,
+) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                let before = crate::store::sqlite::now_millis() - 86_400_000;
+                match store.delete_expired_tokens(before).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(tokens = n, "forgot expired tokens"),
+                    Err(e) => tracing::warn!(error = %e, "could not forget expired tokens"),
+                }
+            }
+            () = stop.cancelled() => return,
+        }
+    }
+}
+
+/// What a client calls itself (its `User-Agent`), fit for a session list:
+/// printable, at most 120 characters.
+pub fn device(headers: &HeaderMap) -> Option<String> {
+    let agent = headers.get(axum::http::header::USER_AGENT)?.to_str().ok()?;
+    let clean: String = agent
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(120)
+        .collect();
+    let clean = clean.trim();
+    (!clean.is_empty()).then(|| clean.to_owned())
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@
 use std::{
     future::Future,
     io,
+    net::SocketAddr,
     pin::Pin,
     sync::atomic::{AtomicUsize, Ordering},
     task::{Context, Poll},
@@ -30,7 +31,7 @@ use std::{
 };
 
 use axum::{
-    extract::Query,
+    extract::{ConnectInfo, Query},
     http::{HeaderMap, HeaderName, HeaderValue, Uri},
     response::IntoResponse,
     Router,
@@ -89,7 +90,7 @@ where
         let _ = tcp.set_nodelay(true);
         match state.admission.connection(peer.ip()) {
             Ok(ticket) => {
-                connections.spawn(connection(tcp, app.clone(), state.clone(), ticket));
+                connections.spawn(connection(tcp, peer, app.clone(), state.clone(), ticket));
             }
             Err(refusal) => {
                 let error = refusal.error(&state.config);
@@ -135,7 +136,13 @@ enum Opened {
     Done,
 }
 
-async fn connection(tcp: TcpStream, app: Router, state: AppState, _ticket: Ticket) {
+async fn connection(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    app: Router,
+    state: AppState,
+    _ticket: Ticket,
+) {
     // The opening and hyper's connection are boxed, so their state is freed
     // when they finish and an idle stream's task holds only its own loop.
     match Box::pin(open(tcp, &state)).await {
@@ -148,6 +155,14 @@ async fn connection(tcp: TcpStream, app: Router, state: AppState, _ticket: Ticke
         Opened::Other(tcp, head) => {
             let io = Prefixed::new(head, tcp, state.config.stream_write_timeout);
             let head_timeout = state.config.head_timeout;
+            let app = tower::ServiceBuilder::new()
+                .map_request(
+                    move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+                        request.extensions_mut().insert(ConnectInfo(peer));
+                        request
+                    },
+                )
+                .service(app);
             Box::pin(through_hyper(io, app, head_timeout, state.shutdown.clone())).await;
         }
         Opened::Done => {}
@@ -426,7 +441,17 @@ impl Drop for Counted<'_> {
 /// gets `head_timeout` to send each request head, counted from when the
 /// connection is ready for it: so a kept-alive connection that sits idle
 /// that long is closed too.
-async fn through_hyper(io: Prefixed, app: Router, head_timeout: Duration, stop: CancellationToken) {
+async fn through_hyper<S>(io: Prefixed, app: S, head_timeout: Duration, stop: CancellationToken)
+where
+    S: tower::Service<
+            axum::extract::Request<hyper::body::Incoming>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(head_timeout)

@@ -60,10 +60,20 @@ pub struct Config {
     pub sends_per_second: u32,
     /// Sends allowed at once per member.
     pub send_burst: u32,
-    /// Sign-in attempts per member name per minute.
+    /// Sign-in attempts per member name per minute, from addresses the
+    /// member has never signed in from (so strangers cannot lock the owner
+    /// out of the places they use).
     pub sign_ins_per_minute: u32,
+    /// Sign-in attempts per minute from one client address, for any names.
+    pub sign_ins_per_address_per_minute: u32,
+    /// Sign-in attempts per minute for one name from one address.
+    pub sign_ins_per_name_and_address_per_minute: u32,
     /// Sign-ups per minute, server-wide.
     pub sign_ups_per_minute: u32,
+    /// Sign-ups per minute from one client address.
+    pub sign_ups_per_address_per_minute: u32,
+    /// How long a token works after it is issued; clients renew it before.
+    pub token_lifetime: Duration,
     /// The longest a long poll waits for an event.
     pub max_poll_wait: Duration,
     /// How long one write to an event stream may wait for its client to
@@ -103,7 +113,11 @@ impl Default for Config {
             sends_per_second: 10,
             send_burst: 30,
             sign_ins_per_minute: 10,
+            sign_ins_per_address_per_minute: 30,
+            sign_ins_per_name_and_address_per_minute: 10,
             sign_ups_per_minute: 600,
+            sign_ups_per_address_per_minute: 20,
+            token_lifetime: Duration::from_secs(30 * 24 * 3600),
             max_poll_wait: Duration::from_secs(30),
             stream_write_timeout: Duration::from_secs(30),
             head_timeout: Duration::from_secs(30),
@@ -230,12 +244,17 @@ where
         Arc::clone(&state.limits),
         shutdown.clone(),
     ));
+    let sweeper = tokio::spawn(auth::sweep_expired_tokens(
+        Arc::clone(&state.store),
+        shutdown.clone(),
+    ));
     tracing::info!(addr = %listener.local_addr()?, "suda-server listening");
     let app = router(state.clone());
     direct::serve(listener, app, state, stop).await;
     shutdown.cancel();
     let _ = ledger_task.await;
     let _ = pruner.await;
+    let _ = sweeper.await;
     sqlite.close().await;
     Ok(())
 }

@@ -1,10 +1,12 @@
-//! Rate limits: sends per member, sign-in attempts per name, sign-ups.
+//! Rate limits: sends per member; sign-in attempts per address, per name
+//! and address, and per name from strangers' addresses; sign-ups per
+//! address and overall.
 //!
 //! Keyed limiters remember every key they saw; a task owned by the server
 //! forgets keys that are back to full every minute, so they do not grow
 //! without bound.
 
-use std::{num::NonZeroU32, sync::Arc, time::Duration};
+use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
 
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use suda_protocol::MemberId;
@@ -19,7 +21,10 @@ use crate::{
 pub struct Limits {
     sends: DefaultKeyedRateLimiter<MemberId>,
     sign_ins: DefaultKeyedRateLimiter<String>,
+    sign_ins_by_address: DefaultKeyedRateLimiter<IpAddr>,
+    sign_ins_by_name_and_address: DefaultKeyedRateLimiter<(String, IpAddr)>,
     sign_ups: DefaultDirectRateLimiter,
+    sign_ups_by_address: DefaultKeyedRateLimiter<IpAddr>,
     /// Argon2 takes 19 MiB per hash: at most this many run at once, so a
     /// burst of sign-ups or sign-ins costs bounded memory and does not
     /// flood the blocking pool (one per core is as fast as it gets anyway).
@@ -38,7 +43,16 @@ impl Limits {
                 Quota::per_second(nz(config.sends_per_second)).allow_burst(nz(config.send_burst)),
             ),
             sign_ins: RateLimiter::keyed(Quota::per_minute(nz(config.sign_ins_per_minute))),
+            sign_ins_by_address: RateLimiter::keyed(Quota::per_minute(nz(
+                config.sign_ins_per_address_per_minute
+            ))),
+            sign_ins_by_name_and_address: RateLimiter::keyed(Quota::per_minute(nz(
+                config.sign_ins_per_name_and_address_per_minute
+            ))),
             sign_ups: RateLimiter::direct(Quota::per_minute(nz(config.sign_ups_per_minute))),
+            sign_ups_by_address: RateLimiter::keyed(Quota::per_minute(nz(
+                config.sign_ups_per_address_per_minute
+            ))),
             hashing: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
@@ -60,17 +74,40 @@ impl Limits {
         })
     }
 
-    /// One sign-in attempt for a member name, or `RATE_LIMITED`.
-    pub fn sign_in(&self, name: &str) -> ApiResult<()> {
+    /// One sign-in attempt from `address` for `name`: limited per address
+    /// and per name and address, or `RATE_LIMITED`.
+    pub fn sign_in_from(&self, address: IpAddr, name: &str) -> ApiResult<()> {
+        let too_many = || {
+            ApiError::RateLimited(
+                "too many sign-in attempts from your address; wait a minute and retry".into(),
+            )
+        };
+        self.sign_ins_by_address
+            .check_key(&address)
+            .map_err(|_| too_many())?;
+        self.sign_ins_by_name_and_address
+            .check_key(&(name.to_lowercase(), address))
+            .map_err(|_| too_many())
+    }
+
+    /// One sign-in attempt for a member name from an address the member
+    /// never signed in from, or `RATE_LIMITED`.
+    pub fn sign_in_from_stranger(&self, name: &str) -> ApiResult<()> {
         self.sign_ins.check_key(&name.to_lowercase()).map_err(|_| {
             ApiError::RateLimited(
-                "too many sign-in attempts for this member; wait a minute and retry".into(),
+                "too many sign-in attempts for this member from new places; wait a minute and retry, or sign in where you usually do".into(),
             )
         })
     }
 
-    /// One sign-up, or `RATE_LIMITED`.
-    pub fn sign_up(&self) -> ApiResult<()> {
+    /// One sign-up from `address`: limited per address and overall, or
+    /// `RATE_LIMITED`.
+    pub fn sign_up(&self, address: IpAddr) -> ApiResult<()> {
+        self.sign_ups_by_address.check_key(&address).map_err(|_| {
+            ApiError::RateLimited(
+                "too many sign-ups from your address; wait a minute and retry".into(),
+            )
+        })?;
         self.sign_ups.check().map_err(|_| {
             ApiError::RateLimited("too many sign-ups right now; wait a minute and retry".into())
         })
@@ -79,6 +116,9 @@ impl Limits {
     fn prune(&self) {
         self.sends.retain_recent();
         self.sign_ins.retain_recent();
+        self.sign_ins_by_address.retain_recent();
+        self.sign_ins_by_name_and_address.retain_recent();
+        self.sign_ups_by_address.retain_recent();
     }
 }
 
@@ -118,15 +158,56 @@ mod tests {
     }
 
     #[test]
-    fn sign_in_attempts_are_limited_per_name_ignoring_case() {
+    fn sign_in_attempts_from_strangers_are_limited_per_name_ignoring_case() {
         let config = Config {
             sign_ins_per_minute: 2,
             ..Config::default()
         };
         let limits = Limits::new(&config);
-        limits.sign_in("Bob").unwrap();
-        limits.sign_in("bob").unwrap();
-        assert!(limits.sign_in("BOB").is_err());
-        limits.sign_in("alice").unwrap();
+        limits.sign_in_from_stranger("Bob").unwrap();
+        limits.sign_in_from_stranger("bob").unwrap();
+        assert!(limits.sign_in_from_stranger("BOB").is_err());
+        limits.sign_in_from_stranger("alice").unwrap();
+    }
+
+    #[test]
+    fn sign_in_attempts_are_limited_per_address_and_per_name_there() {
+        let config = Config {
+            sign_ins_per_address_per_minute: 4,
+            sign_ins_per_name_and_address_per_minute: 2,
+            ..Config::default()
+        };
+        let limits = Limits::new(&config);
+        let (here, there): (IpAddr, IpAddr) =
+            ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        limits.sign_in_from(here, "bob").unwrap();
+        limits.sign_in_from(here, "Bob").unwrap();
+        assert!(limits.sign_in_from(here, "bob").is_err(), "bob from here");
+        limits
+            .sign_in_from(there, "bob")
+            .expect("bob from elsewhere is another budget");
+        // Every attempt counts against the address, refused ones too.
+        limits.sign_in_from(here, "carol").unwrap();
+        assert!(
+            limits.sign_in_from(here, "dave").is_err(),
+            "here is out of attempts"
+        );
+    }
+
+    #[test]
+    fn sign_ups_are_limited_per_address() {
+        let config = Config {
+            sign_ups_per_address_per_minute: 2,
+            ..Config::default()
+        };
+        let limits = Limits::new(&config);
+        let (here, there): (IpAddr, IpAddr) =
+            ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        limits.sign_up(here).unwrap();
+        limits.sign_up(here).unwrap();
+        assert!(limits.sign_up(here).is_err());
+        limits
+            .sign_up(there)
+            .expect("a newcomer elsewhere is not held back");
     }
 }

@@ -56,7 +56,7 @@ pub struct Subscription {
     start: i64,
     resumed: bool,
     /// Its place among the member's streams, given back when it ends.
-    _ticket: StreamTicket,
+    ticket: StreamTicket,
 }
 
 impl Subscription {
@@ -103,7 +103,7 @@ impl Subscription {
             last: from,
             start: from,
             resumed,
-            _ticket: ticket,
+            ticket,
         })
     }
 
@@ -141,7 +141,14 @@ impl Subscription {
                 }
                 continue;
             }
-            match self.feed.recv().await {
+            let next = tokio::select! {
+                biased;
+                // The token was revoked or expired: the stream ends, and the
+                // client hears UNAUTHENTICATED when it reconnects.
+                () = self.ticket.ended() => return Ok(None),
+                next = self.feed.recv() => next,
+            };
+            match next {
                 Some(frame) if frame.id > self.last => {
                     self.last = frame.id;
                     return Ok(Some(frame));
@@ -155,6 +162,9 @@ impl Subscription {
     /// A frame that is ready now, without waiting for a live event; used by
     /// long polling to send what has queued up in one answer.
     pub fn try_next_ready(&mut self) -> Option<Arc<Frame>> {
+        if self.ticket.is_ended() {
+            return None;
+        }
         if let Some(frame) = self.pending.pop_front() {
             return Some(frame);
         }

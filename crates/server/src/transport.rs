@@ -71,7 +71,8 @@ async fn subscriber(
             .clone()
             .ok_or(ApiError::Unauthenticated)?,
     };
-    let member = auth::authenticate(state, &token).await?;
+    let authenticated = auth::authenticate(state, &token).await?;
+    let member = authenticated.member.clone();
     if let Some(asked) = &params.member_id {
         let asked: MemberId = asked.parse()?;
         if asked != member.id {
@@ -80,9 +81,22 @@ async fn subscriber(
             ));
         }
     }
-    let ticket = state
-        .admission
-        .stream(member.id, auth::digest(&token), &state.config)?;
+    let ticket = state.admission.stream(
+        member.id,
+        authenticated.session.digest,
+        authenticated.remaining(),
+        &state.config,
+    )?;
+    // Signed out between the check above and taking the ticket? Then the
+    // revocation found no stream to end: look once more.
+    if state
+        .store
+        .token_session(&authenticated.session.digest)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::Unauthenticated);
+    }
     Ok((member, ticket))
 }
 

@@ -16,6 +16,9 @@ async fn server() -> Server {
     let config = suda_server::Config {
         database_url: format!("sqlite:{}", dir.path().join("suda.db").display()),
         sign_ups_per_minute: 100_000,
+        sign_ups_per_address_per_minute: 100_000,
+        sign_ins_per_address_per_minute: 100_000,
+        sign_ins_per_name_and_address_per_minute: 100_000,
         ..suda_server::Config::default()
     };
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -23,6 +23,9 @@ pub fn server_config() -> Config {
         send_burst: 10_000,
         sign_ins_per_minute: 1000,
         sign_ups_per_minute: 100_000,
+        sign_ups_per_address_per_minute: 100_000,
+        sign_ins_per_address_per_minute: 100_000,
+        sign_ins_per_name_and_address_per_minute: 100_000,
         max_poll_wait: Duration::from_secs(2),
         ..Config::default()
     }

@@ -1,9 +1,58 @@
-//! Members: sign-up, sign-in, sign-out, `me`, and finding a member by name.
+//! Members and their sessions: sign-up, sign-in, sign-out, renewing a
+//! token, listing and ending sessions, `me`, and finding a member by name.
 
-use async_graphql::{Context, Object, Result};
+use async_graphql::{Context, Object, Result, ID};
 
-use super::{caller_member, state, types::*, Caller};
-use crate::{auth, error::ApiError, validate};
+use super::{caller_member, origin, state, types::*, Caller};
+use crate::{
+    auth::{self, Authenticated},
+    error::{ApiError, ApiResult},
+    store::{sqlite::now_millis, MemberRow, NewToken},
+    validate,
+    wire::timestamp,
+    AppState,
+};
+
+/// How long a renewed token's predecessor keeps working, so requests
+/// already under way with it finish.
+const RENEWAL_GRACE_MS: i64 = 60_000;
+
+fn caller<'a>(ctx: &Context<'a>) -> ApiResult<&'a Authenticated> {
+    match ctx.data_unchecked::<Caller>() {
+        Caller::Member(auth) => Ok(auth),
+        Caller::Anonymous | Caller::Invalid => Err(ApiError::Unauthenticated),
+    }
+}
+
+fn payload(token: String, member: MemberRow, stored: &NewToken) -> AuthPayload {
+    AuthPayload {
+        token,
+        member: Member(member),
+        expires_at: timestamp(stored.expires_at),
+    }
+}
+
+fn sessions(
+    app: &AppState,
+    me: &Authenticated,
+    rows: Vec<crate::store::SessionRow>,
+) -> Vec<Session> {
+    let lifetime = i64::try_from(app.config.token_lifetime.as_millis()).unwrap_or(i64::MAX);
+    let now = now_millis();
+    rows.into_iter()
+        .filter_map(|row| {
+            let expires_at = row
+                .expires_at
+                .unwrap_or_else(|| row.created_at.saturating_add(lifetime));
+            let current = row.digest == me.session.digest;
+            (expires_at > now).then_some(Session {
+                row,
+                expires_at,
+                current,
+            })
+        })
+        .collect()
+}
 
 #[derive(Default)]
 pub struct AccountQuery;
@@ -23,6 +72,26 @@ impl AccountQuery {
             ApiError::NotFound(format!("there is no member named {member_name:?}"))
         })?))
     }
+
+    /// The caller's signed-in sessions (devices), newest first; the one
+    /// this request was made with says `current`.
+    #[graphql(complexity = "super::LIST_GUESS * child_complexity")]
+    async fn my_sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>> {
+        let app = state(ctx);
+        let me = caller(ctx)?;
+        let rows = app.store.sessions_of(me.member.id).await?;
+        Ok(sessions(app, me, rows))
+    }
+
+    /// The session this request was made with (to know when it expires).
+    async fn current_session(&self, ctx: &Context<'_>) -> Result<Session> {
+        let me = caller(ctx)?;
+        Ok(Session {
+            row: me.session.clone(),
+            expires_at: me.expires_at,
+            current: true,
+        })
+    }
 }
 
 #[derive(Default)]
@@ -30,7 +99,8 @@ pub struct AccountMutation;
 
 #[Object]
 impl AccountMutation {
-    /// Creates a member and signs them in.
+    /// Creates a member and signs them in. Sign-ups are limited per client
+    /// address and overall (`RATE_LIMITED`).
     async fn sign_up(
         &self,
         ctx: &Context<'_>,
@@ -38,24 +108,26 @@ impl AccountMutation {
         password: String,
     ) -> Result<AuthPayload> {
         let app = state(ctx);
+        let from = origin(ctx);
         validate::member_name(&member_name)?;
         validate::password(&password)?;
-        app.limits.sign_up()?;
+        app.limits.sign_up(from.address)?;
         let hash = auth::hash_password(&app.limits, password).await?;
-        let token = auth::new_token();
+        let address = from.address.to_string();
+        let (token, stored) = auth::issue(app, from.device.as_deref(), Some(&address));
         let member = app
             .store
-            .create_member(&member_name, &hash, Some(&auth::digest(&token)))
+            .create_member(&member_name, &hash, Some(&stored))
             .await?;
-        Ok(AuthPayload {
-            token,
-            member: Member(member),
-        })
+        Ok(payload(token, member, &stored))
     }
 
-    /// Signs a member in with a new token. Attempts per member name are
-    /// limited (`RATE_LIMITED`); a wrong name or password is `UNAUTHENTICATED`
-    /// either way, so names cannot be probed.
+    /// Signs a member in with a new token. Attempts are limited per client
+    /// address, per name from that address, and per name from addresses
+    /// the member never signed in from: a stranger's guesses cannot lock
+    /// the member out where they usually sign in (`RATE_LIMITED`). A wrong
+    /// name or password is `UNAUTHENTICATED` either way, so names cannot be
+    /// probed.
     async fn sign_in(
         &self,
         ctx: &Context<'_>,
@@ -63,8 +135,18 @@ impl AccountMutation {
         password: String,
     ) -> Result<AuthPayload> {
         let app = state(ctx);
-        app.limits.sign_in(&member_name)?;
-        let Some((member, hash)) = app.store.member_with_hash(&member_name).await? else {
+        let from = origin(ctx);
+        let address = from.address.to_string();
+        app.limits.sign_in_from(from.address, &member_name)?;
+        let found = app.store.member_with_hash(&member_name).await?;
+        let known = match &found {
+            Some((member, _)) => app.store.known_address(member.id, &address).await?,
+            None => false,
+        };
+        if !known {
+            app.limits.sign_in_from_stranger(&member_name)?;
+        }
+        let Some((member, hash)) = found else {
             // Spend the same time as a real check.
             auth::hash_password(&app.limits, password).await?;
             return Err(ApiError::BadCredentials.into());
@@ -72,23 +154,53 @@ impl AccountMutation {
         if !auth::verify_password(&app.limits, password, hash).await? {
             return Err(ApiError::BadCredentials.into());
         }
-        let token = auth::new_token();
-        app.store
-            .insert_token(&auth::digest(&token), member.id)
-            .await?;
-        Ok(AuthPayload {
-            token,
-            member: Member(member),
-        })
+        let (token, stored) = auth::issue(app, from.device.as_deref(), Some(&address));
+        app.store.insert_token(member.id, &stored).await?;
+        Ok(payload(token, member, &stored))
     }
 
-    /// Revokes the token the request was made with.
+    /// Revokes the token the request was made with; its open streams end.
     async fn sign_out(&self, ctx: &Context<'_>) -> Result<bool> {
-        match ctx.data_unchecked::<Caller>() {
-            Caller::Member { token, .. } => {
-                Ok(state(ctx).store.delete_token(&auth::digest(token)).await?)
-            }
-            _ => Err(ApiError::Unauthenticated.into()),
+        let app = state(ctx);
+        let me = caller(ctx)?;
+        let deleted = app.store.delete_token(&me.session.digest).await?;
+        app.admission.revoke(&me.session.digest);
+        Ok(deleted)
+    }
+
+    /// A fresh token for this session, with a full lifetime; the one the
+    /// request was made with stops working a minute later, and its open
+    /// streams end now (clients reconnect with the new one and resume).
+    async fn renew_session(&self, ctx: &Context<'_>) -> Result<AuthPayload> {
+        let app = state(ctx);
+        let me = caller(ctx)?;
+        let from = origin(ctx);
+        let address = from.address.to_string();
+        let device = me.session.device.as_deref().or(from.device.as_deref());
+        let (token, stored) = auth::issue(app, device, Some(&address));
+        let until = now_millis().saturating_add(RENEWAL_GRACE_MS);
+        if !app
+            .store
+            .renew_token(me.member.id, &me.session.digest, &stored, until)
+            .await?
+        {
+            return Err(ApiError::Unauthenticated.into());
         }
+        app.admission.revoke(&me.session.digest);
+        Ok(payload(token, me.member.clone(), &stored))
+    }
+
+    /// Ends one of the caller's sessions (`id` from `mySessions`), at
+    /// once: its token stops working and its open streams end.
+    async fn end_session(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let app = state(ctx);
+        let me = caller(ctx)?;
+        let rows = app.store.sessions_of(me.member.id).await?;
+        let Some(session) = rows.into_iter().find(|s| s.id == id.as_str()) else {
+            return Err(ApiError::NotFound(format!("there is no session {}", id.as_str())).into());
+        };
+        app.store.delete_token(&session.digest).await?;
+        app.admission.revoke(&session.digest);
+        Ok(true)
     }
 }

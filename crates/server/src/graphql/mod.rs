@@ -76,8 +76,21 @@ pub enum Caller {
     Anonymous,
     /// A header with a bad, unknown or revoked token.
     Invalid,
-    /// A signed-in member and the token they used.
-    Member { member: MemberRow, token: String },
+    /// A signed-in member, and the session of the token they used.
+    Member(Box<auth::Authenticated>),
+}
+
+/// Where a request came from, and what the client calls itself.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// The client's address (unspecified where the server cannot know it).
+    pub address: std::net::IpAddr,
+    /// Its `User-Agent`, cleaned (`auth::device`).
+    pub device: Option<String>,
+}
+
+fn origin<'a>(ctx: &async_graphql::Context<'a>) -> &'a Origin {
+    ctx.data_unchecked::<Origin>()
 }
 
 fn state<'a>(ctx: &async_graphql::Context<'a>) -> &'a AppState {
@@ -86,7 +99,7 @@ fn state<'a>(ctx: &async_graphql::Context<'a>) -> &'a AppState {
 
 fn caller_member<'a>(ctx: &async_graphql::Context<'a>) -> ApiResult<&'a MemberRow> {
     match ctx.data_unchecked::<Caller>() {
-        Caller::Member { member, .. } => Ok(member),
+        Caller::Member(auth) => Ok(&auth.member),
         Caller::Anonymous | Caller::Invalid => Err(ApiError::Unauthenticated),
     }
 }
@@ -113,6 +126,11 @@ async fn require_member(state: &AppState, member: &MemberRow, channel: ChannelId
 /// `POST /graphql`. The body must arrive within `Config::body_timeout`.
 pub async fn handle(State(state): State<AppState>, request: axum::extract::Request) -> Response {
     let headers = request.headers().clone();
+    // Set by `direct` for every connection it serves.
+    let address = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |c| c.0.ip());
     let reading = Bytes::from_request(request, &state);
     let Ok(body) = tokio::time::timeout(state.config.body_timeout, reading).await else {
         return ApiError::BadInput(format!(
@@ -121,7 +139,7 @@ pub async fn handle(State(state): State<AppState>, request: axum::extract::Reque
         ))
         .into_response();
     };
-    match execute(state, headers, body).await {
+    match execute(state, headers, address, body).await {
         Ok(response) => response,
         Err(e) => e.into_response(),
     }
@@ -145,6 +163,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 async fn execute(
     state: AppState,
     headers: HeaderMap,
+    address: std::net::IpAddr,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     if !is_json(&headers) {
@@ -182,21 +201,25 @@ async fn execute(
         Err(_) => Caller::Invalid,
         Ok(None) => Caller::Anonymous,
         Ok(Some(token)) => match auth::authenticate(&state, &token).await {
-            Ok(member) => Caller::Member { member, token },
+            Ok(authenticated) => Caller::Member(Box::new(authenticated)),
             Err(ApiError::Unauthenticated) => Caller::Invalid,
             Err(e) => return Err(e),
         },
     };
     // The schema is public (crates/protocol/schema.graphql), but strangers
     // do not get to explore a running server: introspection is for members.
-    if !matches!(caller, Caller::Member { .. }) {
+    if !matches!(caller, Caller::Member(_)) {
         if introspects {
             return Ok(answer(&refusal(&ApiError::IntrospectionForMembers), limit));
         }
         request = request.disable_introspection();
     }
+    let origin = Origin {
+        address,
+        device: auth::device(&headers),
+    };
     let schema = state.schema.clone();
-    let run = schema.execute(request.data(state).data(caller));
+    let run = schema.execute(request.data(state).data(caller).data(origin));
     let Ok(mut response) = tokio::time::timeout(EXECUTION_LIMIT, run).await else {
         return Ok(answer(
             &refusal(&ApiError::Internal(format!(

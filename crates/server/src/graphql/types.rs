@@ -206,4 +206,46 @@ pub struct AuthPayload {
     /// The bearer token: send as `Authorization: Bearer <token>`.
     pub token: String,
     pub member: Member,
+    /// When the token stops working (RFC 3339). Renew it before
+    /// (`renewSession`); after, sign in again.
+    pub expires_at: String,
+}
+
+/// One signed-in device of the member: a token, never shown again.
+pub struct Session {
+    pub row: crate::store::SessionRow,
+    pub expires_at: i64,
+    pub current: bool,
+}
+
+#[Object]
+impl Session {
+    /// Its id, to end it with `endSession`.
+    async fn id(&self) -> ID {
+        ID(self.row.id.clone())
+    }
+    /// What the client called itself when it signed in (its User-Agent).
+    async fn device(&self) -> Option<&str> {
+        self.row.device.as_deref()
+    }
+    /// The address it signed in from.
+    async fn address(&self) -> Option<&str> {
+        self.row.address.as_deref()
+    }
+    /// When it signed in (RFC 3339).
+    async fn created_at(&self) -> String {
+        timestamp(self.row.created_at)
+    }
+    /// When it was last used, to the minute (RFC 3339).
+    async fn last_seen_at(&self) -> Option<String> {
+        self.row.last_seen_at.map(timestamp)
+    }
+    /// When it stops working unless renewed (RFC 3339).
+    async fn expires_at(&self) -> String {
+        timestamp(self.expires_at)
+    }
+    /// Whether it is the session this request was made with.
+    async fn current(&self) -> bool {
+        self.current
+    }
 }

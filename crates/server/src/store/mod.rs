@@ -41,6 +41,39 @@ pub struct MemberRow {
     pub created_at: i64,
 }
 
+/// A sign-in session: one token, as stored (its digest, never the token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    /// Its public id (the first 8 bytes of the digest, in hex).
+    pub id: String,
+    /// The token's SHA-256.
+    pub digest: [u8; 32],
+    /// Whose it is.
+    pub member: MemberId,
+    /// What the client called itself when it signed in.
+    pub device: Option<String>,
+    /// The client address it signed in from.
+    pub address: Option<String>,
+    pub created_at: i64,
+    /// The last request made with it (to the minute).
+    pub last_seen_at: Option<i64>,
+    /// When it stops working; `None` for tokens made before lifetimes.
+    pub expires_at: Option<i64>,
+}
+
+/// A token to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewToken {
+    /// The token's SHA-256.
+    pub digest: [u8; 32],
+    /// When it stops working (unix ms).
+    pub expires_at: i64,
+    /// What the client calls itself.
+    pub device: Option<String>,
+    /// Where it signed in from.
+    pub address: Option<String>,
+}
+
 /// A channel as one member sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChannelRow {
@@ -138,7 +171,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         name: &str,
         password_hash: &str,
-        token_digest: Option<&[u8]>,
+        token: Option<&NewToken>,
     ) -> ApiResult<MemberRow>;
     /// A member and their password hash, by name (ignoring case).
     async fn member_with_hash(&self, name: &str) -> ApiResult<Option<(MemberRow, String)>>;
@@ -147,12 +180,32 @@ pub trait Store: Send + Sync + 'static {
     /// A member by name (ignoring case).
     async fn member_by_name(&self, name: &str) -> ApiResult<Option<MemberRow>>;
 
-    /// Stores the digest of a new token for a member.
-    async fn insert_token(&self, digest: &[u8], member: MemberId) -> ApiResult<()>;
-    /// The member a token digest belongs to, if it is still valid.
-    async fn token_member(&self, digest: &[u8]) -> ApiResult<Option<MemberRow>>;
+    /// Stores a new token for a member, and its address as one they sign
+    /// in from.
+    async fn insert_token(&self, member: MemberId, token: &NewToken) -> ApiResult<()>;
+    /// The member and session a token digest belongs to, expired or not
+    /// (the caller judges the lifetime).
+    async fn token_session(&self, digest: &[u8]) -> ApiResult<Option<(MemberRow, SessionRow)>>;
+    /// Notes that a token was used now.
+    async fn touch_token(&self, digest: &[u8]) -> ApiResult<()>;
     /// Revokes a token; true if it existed.
     async fn delete_token(&self, digest: &[u8]) -> ApiResult<bool>;
+    /// Every session of a member, newest first.
+    async fn sessions_of(&self, member: MemberId) -> ApiResult<Vec<SessionRow>>;
+    /// Replaces a token by a new one for the same member, in one
+    /// transaction: the new one is stored and the old one's life is cut to
+    /// end at `old_until`. False (and nothing written) if the old one is gone.
+    async fn renew_token(
+        &self,
+        member: MemberId,
+        old: &[u8],
+        new: &NewToken,
+        old_until: i64,
+    ) -> ApiResult<bool>;
+    /// Whether the member has signed in from `address` before.
+    async fn known_address(&self, member: MemberId, address: &str) -> ApiResult<bool>;
+    /// Forgets tokens that expired before `before`; how many.
+    async fn delete_expired_tokens(&self, before: i64) -> ApiResult<u64>;
 
     /// The channels a member is in, with their unread counts.
     async fn channels_of(&self, member: MemberId) -> ApiResult<Vec<ChannelRow>>;

@@ -14,7 +14,12 @@ use sqlx::{
 };
 use suda_protocol::{ChannelId, EventId, EventType, MemberId};
 
-use super::{Applied, ChannelKind, ChannelRow, Command, EventPage, EventRow, MemberRow, Store};
+mod sessions;
+
+use super::{
+    Applied, ChannelKind, ChannelRow, Command, EventPage, EventRow, MemberRow, NewToken,
+    SessionRow, Store,
+};
 use crate::error::{ApiError, ApiResult};
 
 /// A [`Store`] on a SQLite database.
@@ -64,7 +69,8 @@ impl SqliteStore {
     }
 }
 
-pub(crate) fn now_millis() -> i64 {
+/// Now, in unix milliseconds.
+pub fn now_millis() -> i64 {
     let now = time::OffsetDateTime::now_utc();
     (now.unix_timestamp_nanos() / 1_000_000) as i64
 }
@@ -153,14 +159,11 @@ impl Store for SqliteStore {
         &self,
         name: &str,
         password_hash: &str,
-        token_digest: Option<&[u8]>,
+        token: Option<&NewToken>,
     ) -> ApiResult<MemberRow> {
         let mut conn = self.pool.acquire().await?;
-        let result = create_member(&mut conn, name, password_hash, token_digest).await;
-        if result.as_ref().is_err_and(ApiError::is_storage) {
-            // As in `apply`: never reuse a connection after a storage error.
-            let _ = conn.close().await;
-        }
+        let result = create_member(&mut conn, name, password_hash, token).await;
+        discard_after_storage_error(conn, &result).await;
         result
     }
 
@@ -192,25 +195,24 @@ impl Store for SqliteStore {
         Ok(row.as_ref().map(member_from))
     }
 
-    async fn insert_token(&self, digest: &[u8], member: MemberId) -> ApiResult<()> {
-        sqlx::query("INSERT INTO tokens (token_hash, member_id, created_at) VALUES (?1, ?2, ?3)")
-            .bind(digest)
-            .bind(member.get())
-            .bind(now_millis())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    async fn insert_token(&self, member: MemberId, token: &NewToken) -> ApiResult<()> {
+        let mut conn = self.pool.acquire().await?;
+        let result = async {
+            sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+            let inserted = sessions::insert(&mut conn, member, token).await;
+            finish(&mut conn, inserted).await
+        }
+        .await;
+        discard_after_storage_error(conn, &result).await;
+        result
     }
 
-    async fn token_member(&self, digest: &[u8]) -> ApiResult<Option<MemberRow>> {
-        let row = sqlx::query(
-            "SELECT m.id, m.name, m.profile_image, m.created_at
-             FROM tokens t JOIN members m ON m.id = t.member_id WHERE t.token_hash = ?1",
-        )
-        .bind(digest)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.as_ref().map(member_from))
+    async fn token_session(&self, digest: &[u8]) -> ApiResult<Option<(MemberRow, SessionRow)>> {
+        sessions::find(&self.pool, digest).await
+    }
+
+    async fn touch_token(&self, digest: &[u8]) -> ApiResult<()> {
+        sessions::touch(&self.pool, digest).await
     }
 
     async fn delete_token(&self, digest: &[u8]) -> ApiResult<bool> {
@@ -219,6 +221,43 @@ impl Store for SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn sessions_of(&self, member: MemberId) -> ApiResult<Vec<SessionRow>> {
+        sessions::of_member(&self.pool, member).await
+    }
+
+    async fn renew_token(
+        &self,
+        member: MemberId,
+        old: &[u8],
+        new: &NewToken,
+        old_until: i64,
+    ) -> ApiResult<bool> {
+        let mut conn = self.pool.acquire().await?;
+        let result = async {
+            sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+            let renewed = async {
+                if !sessions::expire_at(&mut conn, old, old_until).await? {
+                    return Ok(false);
+                }
+                sessions::insert(&mut conn, member, new).await?;
+                Ok(true)
+            }
+            .await;
+            finish(&mut conn, renewed).await
+        }
+        .await;
+        discard_after_storage_error(conn, &result).await;
+        result
+    }
+
+    async fn known_address(&self, member: MemberId, address: &str) -> ApiResult<bool> {
+        sessions::known_address(&self.pool, member, address).await
+    }
+
+    async fn delete_expired_tokens(&self, before: i64) -> ApiResult<u64> {
+        sessions::delete_expired(&self.pool, before).await
     }
 
     async fn channels_of(&self, member: MemberId) -> ApiResult<Vec<ChannelRow>> {
@@ -510,6 +549,36 @@ fn unchanged(channel: ChannelId, events: Vec<EventRow>) -> Applied {
     }
 }
 
+/// Never reuses a connection after a storage error (see `apply`): closing
+/// it rolls back whatever SQLite still has open and frees the write lock.
+async fn discard_after_storage_error<T>(
+    conn: sqlx::pool::PoolConnection<sqlx::Sqlite>,
+    result: &ApiResult<T>,
+) {
+    if result.as_ref().is_err_and(ApiError::is_storage) {
+        if let Err(e) = conn.close().await {
+            tracing::warn!(error = %e, "closing a failed connection");
+        }
+    }
+}
+
+/// Ends a write transaction begun with `BEGIN IMMEDIATE` (spelled out, as
+/// in `apply_batch`): commits on success, rolls back a refusal; after a
+/// storage error leaves it to `discard_after_storage_error`.
+async fn finish<T>(conn: &mut SqliteConnection, result: ApiResult<T>) -> ApiResult<T> {
+    match result {
+        Ok(done) => {
+            sqlx::query("COMMIT").execute(&mut *conn).await?;
+            Ok(done)
+        }
+        Err(e) if e.is_storage() => Err(e),
+        Err(e) => {
+            sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+            Err(e)
+        }
+    }
+}
+
 /// A member and their first token, in one transaction: a sign-up that fails
 /// half-way must not leave a member nobody can sign in as (their name would
 /// then be taken for good).
@@ -517,7 +586,7 @@ async fn create_member(
     conn: &mut SqliteConnection,
     name: &str,
     password_hash: &str,
-    token_digest: Option<&[u8]>,
+    token: Option<&NewToken>,
 ) -> ApiResult<MemberRow> {
     let now = now_millis();
     sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
@@ -540,13 +609,8 @@ async fn create_member(
         }
         Err(e) => return Err(e.into()),
     };
-    if let Some(digest) = token_digest {
-        sqlx::query("INSERT INTO tokens (token_hash, member_id, created_at) VALUES (?1, ?2, ?3)")
-            .bind(digest)
-            .bind(id.get())
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
+    if let Some(token) = token {
+        sessions::insert(conn, id, token).await?;
     }
     sqlx::query("COMMIT").execute(&mut *conn).await?;
     Ok(MemberRow {

@@ -349,7 +349,7 @@ async fn sending_too_fast_is_rate_limited_per_member() {
 #[tokio::test]
 async fn sign_up_and_sign_in_mistakes() {
     let config = suda_server::Config {
-        sign_ins_per_minute: 3,
+        sign_ins_per_name_and_address_per_minute: 3,
         ..test_config()
     };
     let server = TestServer::start_with(config).await;
@@ -383,7 +383,9 @@ async fn sign_up_and_sign_in_mistakes() {
             .await;
         assert_eq!(code(&v), "UNAUTHENTICATED");
     }
-    // The fourth try in a minute is refused, even with the right password.
+    // The fourth try in a minute from this address is refused, even with
+    // the right password (accounts.rs: strangers elsewhere cannot do this
+    // to her).
     let v = server
         .gql(None, inq, json!({"n": "Erin", "p": "password-123"}))
         .await;

@@ -25,6 +25,9 @@ pub fn test_config() -> Config {
         send_burst: 10_000,
         sign_ins_per_minute: 1000,
         sign_ups_per_minute: 100_000,
+        sign_ups_per_address_per_minute: 100_000,
+        sign_ins_per_address_per_minute: 100_000,
+        sign_ins_per_name_and_address_per_minute: 100_000,
         ..Config::default()
     }
 }

@@ -1,0 +1,152 @@
+//! Tokens (sign-in sessions) and the addresses members signed in from, in
+//! SQLite. Only a token's SHA-256 is stored; a session's public id is the
+//! first 8 bytes of it, in hex (it reveals nothing of the token).
+
+use sqlx::{sqlite::SqliteRow, Row, SqliteConnection, SqlitePool};
+use suda_protocol::MemberId;
+
+use super::now_millis;
+use crate::{
+    error::ApiResult,
+    store::{MemberRow, NewToken, SessionRow},
+};
+
+/// A session's public id: the first 8 bytes of its token's digest, in hex.
+pub(crate) fn session_id(digest: &[u8]) -> String {
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+fn session_from(row: &SqliteRow) -> SessionRow {
+    let digest: Vec<u8> = row.get("token_hash");
+    SessionRow {
+        id: session_id(&digest),
+        digest: digest.try_into().unwrap_or([0; 32]),
+        member: MemberId(row.get("member_id")),
+        device: row.get("device"),
+        address: row.get("address"),
+        created_at: row.get("created_at"),
+        last_seen_at: row.get("last_seen_at"),
+        expires_at: row.get("expires_at"),
+    }
+}
+
+const SESSION_COLS: &str =
+    "t.token_hash, t.member_id, t.device, t.address, t.created_at, t.last_seen_at, t.expires_at";
+
+/// Stores a token (and remembers its address as one the member signs in
+/// from), on a connection inside the caller's transaction.
+pub(crate) async fn insert(
+    conn: &mut SqliteConnection,
+    member: MemberId,
+    token: &NewToken,
+) -> ApiResult<()> {
+    let now = now_millis();
+    sqlx::query(
+        "INSERT INTO tokens (token_hash, member_id, created_at, expires_at, last_seen_at, device, address)
+         VALUES (?1, ?2, ?3, ?4, ?3, ?5, ?6)",
+    )
+    .bind(&token.digest[..])
+    .bind(member.get())
+    .bind(now)
+    .bind(token.expires_at)
+    .bind(token.device.as_deref())
+    .bind(token.address.as_deref())
+    .execute(&mut *conn)
+    .await?;
+    if let Some(address) = &token.address {
+        sqlx::query(
+            "INSERT INTO sign_in_addresses (member_id, address, last_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (member_id, address) DO UPDATE SET last_at = excluded.last_at",
+        )
+        .bind(member.get())
+        .bind(address)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The member and session of a token digest, expired or not.
+pub(crate) async fn find(
+    pool: &SqlitePool,
+    digest: &[u8],
+) -> ApiResult<Option<(MemberRow, SessionRow)>> {
+    let row = sqlx::query(&format!(
+        "SELECT m.id, m.name, m.profile_image, m.created_at AS member_created_at, {SESSION_COLS}
+         FROM tokens t JOIN members m ON m.id = t.member_id WHERE t.token_hash = ?1"
+    ))
+    .bind(digest)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| {
+        let member = MemberRow {
+            id: MemberId(r.get("id")),
+            name: r.get("name"),
+            profile_image: r.get("profile_image"),
+            created_at: r.get("member_created_at"),
+        };
+        (member, session_from(&r))
+    }))
+}
+
+/// Notes that a token was used now.
+pub(crate) async fn touch(pool: &SqlitePool, digest: &[u8]) -> ApiResult<()> {
+    sqlx::query("UPDATE tokens SET last_seen_at = ?2 WHERE token_hash = ?1")
+        .bind(digest)
+        .bind(now_millis())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Every session of a member, newest first.
+pub(crate) async fn of_member(pool: &SqlitePool, member: MemberId) -> ApiResult<Vec<SessionRow>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {SESSION_COLS} FROM tokens t WHERE t.member_id = ?1 ORDER BY t.created_at DESC"
+    ))
+    .bind(member.get())
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.iter().map(session_from).collect())
+}
+
+/// Shortens a token's life to end at `until` (never lengthens it).
+pub(crate) async fn expire_at(
+    conn: &mut SqliteConnection,
+    digest: &[u8],
+    until: i64,
+) -> ApiResult<bool> {
+    let done = sqlx::query(
+        "UPDATE tokens SET expires_at = min(COALESCE(expires_at, ?2), ?2) WHERE token_hash = ?1",
+    )
+    .bind(digest)
+    .bind(until)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Whether the member has signed in from `address` before.
+pub(crate) async fn known_address(
+    pool: &SqlitePool,
+    member: MemberId,
+    address: &str,
+) -> ApiResult<bool> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM sign_in_addresses WHERE member_id = ?1 AND address = ?2")
+            .bind(member.get())
+            .bind(address)
+            .fetch_optional(pool)
+            .await?;
+    Ok(found.is_some())
+}
+
+/// Deletes tokens that expired before `before`; how many.
+pub(crate) async fn delete_expired(pool: &SqlitePool, before: i64) -> ApiResult<u64> {
+    let done = sqlx::query("DELETE FROM tokens WHERE expires_at IS NOT NULL AND expires_at < ?1")
+        .bind(before)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
+}
