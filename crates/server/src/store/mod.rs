@@ -77,7 +77,10 @@ pub struct EventRow {
 #[derive(Debug, Clone)]
 pub enum Command {
     /// Post a chat message; with a client key, a second send with the same
-    /// key returns the first message and writes nothing.
+    /// key, channel and text returns the first message and writes nothing,
+    /// and one with the same key but another channel or text is `Conflict`
+    /// (a key names one message, so a client's retry can never be confused
+    /// with a new message that would be dropped).
     Send {
         channel: ChannelId,
         sender: MemberId,

@@ -608,6 +608,16 @@ async fn apply_one(conn: &mut SqliteConnection, command: &Command) -> ApiResult<
                 .await?;
                 if let Some(row) = row {
                     let first = event_from(&row)?;
+                    // A retry is the same message again. Anything else
+                    // under the same key would be lost if answered with the
+                    // first message, so it is refused for the client to see.
+                    if first.channel_id != *channel || first.message.as_ref() != Some(text) {
+                        return Err(ApiError::Conflict(
+                            "this clientKey was already used for another message; \
+                             send a new message with a new key"
+                                .to_owned(),
+                        ));
+                    }
                     return Ok(unchanged(first.channel_id, vec![first]));
                 }
             }
@@ -741,6 +751,92 @@ mod tests {
             s.member_by_name("ALICE").await.unwrap().unwrap().name,
             "Alice"
         );
+    }
+
+    async fn send(
+        s: &SqliteStore,
+        channel: ChannelId,
+        sender: MemberId,
+        text: &str,
+        key: &str,
+    ) -> ApiResult<Applied> {
+        s.apply(&[Command::Send {
+            channel,
+            sender,
+            text: text.into(),
+            client_key: Some(key.into()),
+        }])
+        .await
+        .unwrap()
+        .remove(0)
+    }
+
+    async fn group(s: &SqliteStore, creator: MemberId, name: &str) -> ChannelId {
+        s.apply(&[Command::CreateGroup {
+            creator,
+            name: name.into(),
+            members: vec![],
+        }])
+        .await
+        .unwrap()[0]
+            .as_ref()
+            .unwrap()
+            .channel
+    }
+
+    #[tokio::test]
+    async fn a_retried_send_with_the_same_key_channel_and_text_returns_the_first_message() {
+        let s = store().await;
+        let a = s.create_member("a", "h", None).await.unwrap();
+        let g = group(&s, a.id, "g").await;
+        let first = send(&s, g, a.id, "hello", "k1").await.unwrap();
+        assert!(first.fresh);
+        let again = send(&s, g, a.id, "hello", "k1").await.unwrap();
+        assert!(!again.fresh, "nothing new to publish");
+        assert_eq!(again.events, first.events);
+        assert_eq!(
+            s.events_page(g, None, 10).await.unwrap().events.len(),
+            2,
+            "join + hello"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_client_key_reused_for_another_channel_or_text_is_a_conflict_and_stores_nothing() {
+        let s = store().await;
+        let a = s.create_member("a", "h", None).await.unwrap();
+        let g = group(&s, a.id, "g").await;
+        let h = group(&s, a.id, "h").await;
+        send(&s, g, a.id, "hello", "k1").await.unwrap();
+        // Another text in the same channel, the same text in another
+        // channel, or both: each would be dropped if answered with the
+        // first message, so each is refused.
+        for (channel, text) in [(g, "goodbye"), (h, "hello"), (h, "goodbye"), (g, "hello ")] {
+            let err = send(&s, channel, a.id, text, "k1").await.unwrap_err();
+            assert!(matches!(err, ApiError::Conflict(_)), "{text:?}: {err}");
+            assert!(err.to_string().contains("already used for another message"));
+        }
+        let texts = |c| {
+            let s = s.clone();
+            async move {
+                let page = s.events_page(c, None, 10).await.unwrap();
+                page.events
+                    .into_iter()
+                    .filter_map(|e| e.message)
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(texts(g).await, ["hello"]);
+        assert!(texts(h).await.is_empty());
+        // Keys are per sender: another member may use the same one.
+        let b = s.create_member("b", "h", None).await.unwrap();
+        s.apply(&[Command::Join {
+            channel: g,
+            member: b.id,
+        }])
+        .await
+        .unwrap();
+        assert!(send(&s, g, b.id, "goodbye", "k1").await.unwrap().fresh);
     }
 
     #[tokio::test]

@@ -8,6 +8,7 @@ mod direct;
 mod durability;
 mod expensive;
 mod faults;
+mod names;
 mod process;
 mod stream;
 mod transports;
