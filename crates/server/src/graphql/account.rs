@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object, Result};
 
 use super::{caller_member, state, types::*, Caller};
-use crate::{auth, error::ApiError, validate};
+use crate::{auth, error::ApiError, name, validate};
 
 #[derive(Default)]
 pub struct AccountQuery;
@@ -15,7 +15,9 @@ impl AccountQuery {
         Ok(Member(caller_member(ctx)?.clone()))
     }
 
-    /// A member by name (ignoring case), to open a direct channel or invite.
+    /// A member by name, to open a direct channel or invite. Names are
+    /// compared ignoring case and look-alike characters: any spelling that
+    /// reads as a member's name finds that member.
     async fn member(&self, ctx: &Context<'_>, member_name: String) -> Result<Member> {
         caller_member(ctx)?;
         let found = state(ctx).store.member_by_name(&member_name).await?;
@@ -38,9 +40,17 @@ impl AccountMutation {
         password: String,
     ) -> Result<AuthPayload> {
         let app = state(ctx);
-        validate::member_name(&member_name)?;
+        let member_name = validate::member_name(&member_name)?;
         validate::password(&password)?;
         app.limits.sign_up()?;
+        if let Err(mixed) = validate::member_name_scripts(&member_name) {
+            // Mixed scripts are refused because they can pass for another
+            // name; when they do pass for a member's, say what it is: taken.
+            if app.store.member_by_name(&member_name).await?.is_some() {
+                return Err(ApiError::name_taken(&member_name).into());
+            }
+            return Err(mixed.into());
+        }
         let hash = auth::hash_password(&app.limits, password).await?;
         let token = auth::new_token();
         let member = app
@@ -63,7 +73,9 @@ impl AccountMutation {
         password: String,
     ) -> Result<AuthPayload> {
         let app = state(ctx);
-        app.limits.sign_in(&member_name)?;
+        // Counted by the name's key: every spelling that finds a member
+        // spends that member's attempts, so look-alikes buy no extra guesses.
+        app.limits.sign_in(&name::key(&member_name))?;
         let Some((member, hash)) = app.store.member_with_hash(&member_name).await? else {
             // Spend the same time as a real check.
             auth::hash_password(&app.limits, password).await?;

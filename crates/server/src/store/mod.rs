@@ -7,6 +7,7 @@
 //! that is how sends are group-committed and how event ids come out in the
 //! order the fan-out publishes them.
 
+mod name_keys;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -136,18 +137,21 @@ pub struct EventPage {
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Creates a member, with their first token if given, all or nothing;
-    /// `Conflict` when the name is taken (ignoring case).
+    /// `Conflict` when the name is taken: when another member's name has
+    /// the same [`crate::name::key`] (reads the same, ignoring case and
+    /// look-alike characters).
     async fn create_member(
         &self,
         name: &str,
         password_hash: &str,
         token_digest: Option<&[u8]>,
     ) -> ApiResult<MemberRow>;
-    /// A member and their password hash, by name (ignoring case).
+    /// A member and their password hash, by any spelling of their name
+    /// (compared by [`crate::name::key`]).
     async fn member_with_hash(&self, name: &str) -> ApiResult<Option<(MemberRow, String)>>;
     /// A member by id.
     async fn member(&self, id: MemberId) -> ApiResult<Option<MemberRow>>;
-    /// A member by name (ignoring case).
+    /// A member by any spelling of their name (compared by [`crate::name::key`]).
     async fn member_by_name(&self, name: &str) -> ApiResult<Option<MemberRow>>;
 
     /// Stores the digest of a new token for a member.

@@ -1,4 +1,6 @@
-//! The SQLite store: one database file in WAL mode, migrations run at start.
+//! The SQLite store: one database file in WAL mode, migrations run at start
+//! (and then the rewrite of member name keys that SQL cannot do, see
+//! `name_keys`).
 //!
 //! `synchronous = FULL`: a commit is on disk before the ledger acknowledges
 //! it. The ledger commits sends in groups, so the cost of the sync is shared.
@@ -15,7 +17,10 @@ use sqlx::{
 use suda_protocol::{ChannelId, EventId, EventType, MemberId};
 
 use super::{Applied, ChannelKind, ChannelRow, Command, EventPage, EventRow, MemberRow, Store};
-use crate::error::{ApiError, ApiResult};
+use crate::{
+    error::{ApiError, ApiResult},
+    name,
+};
 
 /// A [`Store`] on a SQLite database.
 #[derive(Clone)]
@@ -41,6 +46,7 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
+        super::name_keys::bring_up_to_date(&pool).await?;
         Ok(SqliteStore { pool })
     }
 
@@ -61,6 +67,11 @@ impl SqliteStore {
     /// Closes every connection, waiting for those in use.
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    #[cfg(test)]
+    pub(super) fn pool(&self) -> SqlitePool {
+        self.pool.clone()
     }
 }
 
@@ -168,7 +179,7 @@ impl Store for SqliteStore {
         let row = sqlx::query(&format!(
             "SELECT {MEMBER_COLS}, password_hash FROM members WHERE name_key = ?1"
         ))
-        .bind(name.to_lowercase())
+        .bind(name::key(name))
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(|r| (member_from(&r), r.get("password_hash"))))
@@ -186,7 +197,7 @@ impl Store for SqliteStore {
         let row = sqlx::query(&format!(
             "SELECT {MEMBER_COLS} FROM members WHERE name_key = ?1"
         ))
-        .bind(name.to_lowercase())
+        .bind(name::key(name))
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.as_ref().map(member_from))
@@ -252,10 +263,13 @@ impl Store for SqliteStore {
     }
 
     async fn channel_members(&self, channel: ChannelId) -> ApiResult<Vec<MemberRow>> {
+        // In the order of the names as written: the key is a skeleton (`m`
+        // is `rn` there), no order for people.
         let rows = sqlx::query(
             "SELECT m.id, m.name, m.profile_image, m.created_at
              FROM memberships ms JOIN members m ON m.id = ms.member_id
-             WHERE ms.channel_id = ?1 AND ms.left_seq IS NULL ORDER BY m.name_key",
+             WHERE ms.channel_id = ?1 AND ms.left_seq IS NULL
+             ORDER BY m.name COLLATE NOCASE, m.id",
         )
         .bind(channel.get())
         .fetch_all(&self.pool)
@@ -525,7 +539,7 @@ async fn create_member(
         "INSERT INTO members (name, name_key, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
     )
     .bind(name)
-    .bind(name.to_lowercase())
+    .bind(name::key(name))
     .bind(password_hash)
     .bind(now)
     .execute(&mut *conn)
@@ -534,9 +548,7 @@ async fn create_member(
         Ok(done) => MemberId(done.last_insert_rowid()),
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
             sqlx::query("ROLLBACK").execute(&mut *conn).await?;
-            return Err(ApiError::Conflict(format!(
-                "the member name {name:?} is taken"
-            )));
+            return Err(ApiError::name_taken(name));
         }
         Err(e) => return Err(e.into()),
     };
@@ -751,6 +763,35 @@ mod tests {
             s.member_by_name("ALICE").await.unwrap().unwrap().name,
             "Alice"
         );
+    }
+
+    #[tokio::test]
+    async fn a_look_alike_of_a_taken_name_is_taken_and_every_spelling_finds_the_first() {
+        let s = store().await;
+        let alice = s.create_member("alice", "h", None).await.unwrap();
+        // Cyrillic а, fullwidth, mathematical bold, an invisible filler, a
+        // zero-width space: each reads as "alice", so each is taken...
+        for impostor in [
+            "\u{430}lice",
+            "ａｌｉｃｅ",
+            "𝐚𝐥𝐢𝐜𝐞",
+            "alice\u{3164}",
+            "al\u{200b}ice",
+        ] {
+            let err = s.create_member(impostor, "h", None).await.unwrap_err();
+            assert!(matches!(err, ApiError::Conflict(_)), "{impostor:?}: {err}");
+            assert!(err.to_string().contains("taken"), "{err}");
+            // ...and asking for it finds alice, never another member.
+            let found = s.member_by_name(impostor).await.unwrap().unwrap();
+            assert_eq!(found.id, alice.id, "{impostor:?}");
+            let (found, _) = s.member_with_hash(impostor).await.unwrap().unwrap();
+            assert_eq!(found.id, alice.id, "{impostor:?}");
+        }
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM members")
+            .fetch_one(&s.pool)
+            .await
+            .unwrap();
+        assert_eq!(count, 1, "no second alice was stored");
     }
 
     async fn send(

@@ -1,12 +1,25 @@
-//! Names and text that pass for something else. First: a `clientKey`
-//! reused for another message, which is refused with a clear error and
-//! stores nothing.
+//! Names and text that pass for something else: look-alike member names,
+//! invisible names and messages, and a `clientKey` reused for another
+//! message. Each is refused with a clear error and nothing is stored, or
+//! resolves to the one member it reads as.
 
 use serde_json::{json, Value};
 
 use crate::common::*;
 
+const SIGN_UP: &str =
+    "mutation($n:String!,$p:String!){signUp(memberName:$n,password:$p){token member{id memberName}}}";
+const SIGN_IN: &str =
+    "mutation($n:String!,$p:String!){signIn(memberName:$n,password:$p){member{id}}}";
+const MEMBER: &str = "query($n:String!){member(memberName:$n){id memberName}}";
 const SEND: &str = "mutation($c:ID!,$m:String!,$k:String){sendChatMessage(channelId:$c,message:$m,clientKey:$k){id message}}";
+const GROUP: &str = "mutation($n:String!){createGroupChannel(name:$n){id name}}";
+
+async fn sign_up(server: &TestServer, name: &str) -> Value {
+    server
+        .gql(None, SIGN_UP, json!({"n": name, "p": "password-123"}))
+        .await
+}
 
 fn message(v: &Value) -> &str {
     v["errors"][0]["message"].as_str().unwrap_or_default()
@@ -30,6 +43,204 @@ async fn chats(server: &TestServer, token: &str, channel: &str) -> Vec<String> {
         .collect();
     texts.reverse();
     texts
+}
+
+#[tokio::test]
+async fn look_alikes_of_a_taken_name_are_taken() {
+    let server = TestServer::start().await;
+    let (alice, alice_id) = server.member("alice").await;
+    for (impostor, what) in [
+        ("\u{430}lice", "a Cyrillic а among Latin letters"),
+        (
+            "\u{430}\u{4cf}\u{456}\u{441}\u{435}",
+            "all Cyrillic: а ӏ і с е",
+        ),
+        ("ａｌｉｃｅ", "fullwidth letters"),
+        ("𝐚𝐥𝐢𝐜𝐞", "mathematical bold letters"),
+        ("ALICE", "capitals"),
+        ("\u{410}LICE", "a Cyrillic А among capitals"),
+    ] {
+        // Each is CONFLICT: it reads as alice, who has the name.
+        let v = sign_up(&server, impostor).await;
+        assert_eq!(code(&v), "CONFLICT", "{impostor:?} ({what}): {v}");
+        assert!(message(&v).contains("taken"), "{v}");
+    }
+    // Nobody but alice holds any of these names: every spelling finds her.
+    for spelling in [
+        "alice",
+        "\u{430}lice",
+        "ａｌｉｃｅ",
+        "𝐚𝐥𝐢𝐜𝐞",
+        "Alice",
+        "alice\u{200B}",
+    ] {
+        let d = server.ok(&alice, MEMBER, json!({"n": spelling})).await;
+        assert_eq!(d["member"]["id"], alice_id, "{spelling:?}");
+        assert_eq!(d["member"]["memberName"], "alice");
+    }
+}
+
+#[tokio::test]
+async fn signing_in_by_a_look_alike_spelling_is_signing_in_as_the_real_member() {
+    let config = suda_server::Config {
+        sign_ins_per_minute: 3,
+        ..test_config()
+    };
+    let server = TestServer::start_with(config).await;
+    let (_, alice_id) = server.member("alice").await;
+    // The right password under another spelling: alice, not someone else.
+    let v = server
+        .gql(
+            None,
+            SIGN_IN,
+            json!({"n": "ａｌｉｃｅ", "p": "password-123"}),
+        )
+        .await;
+    assert_eq!(v["data"]["signIn"]["member"]["id"], alice_id, "{v}");
+    // Wrong passwords under two more spellings use up alice's attempts: a
+    // look-alike is no fresh set of guesses.
+    for spelling in ["\u{430}lice", "ALICE"] {
+        let v = server
+            .gql(None, SIGN_IN, json!({"n": spelling, "p": "wrong-password"}))
+            .await;
+        assert_eq!(code(&v), "UNAUTHENTICATED", "{spelling:?}: {v}");
+    }
+    let v = server
+        .gql(None, SIGN_IN, json!({"n": "alice", "p": "password-123"}))
+        .await;
+    assert_eq!(code(&v), "RATE_LIMITED", "{v}");
+}
+
+#[tokio::test]
+async fn member_names_with_invisible_or_filler_characters_are_refused_and_not_stored() {
+    let server = TestServer::start().await;
+    let (bob, _) = server.member("bob").await;
+    for (name, what) in [
+        ("\u{3164}", "HANGUL FILLER alone"),
+        ("\u{115F}", "HANGUL CHOSEONG FILLER alone"),
+        ("\u{1160}", "HANGUL JUNGSEONG FILLER alone"),
+        ("\u{FFA0}", "HALFWIDTH HANGUL FILLER alone"),
+        ("\u{3164}\u{3164}\u{3164}", "fillers only"),
+        ("\u{2800}", "BRAILLE PATTERN BLANK"),
+        ("\u{200B}", "ZERO WIDTH SPACE"),
+        ("carol\u{3164}", "a filler after a name"),
+        ("ca\u{200D}rol", "a zero-width joiner inside"),
+        ("carol\u{FEFF}", "a BOM after a name"),
+        ("\u{00AD}carol", "a soft hyphen before a name"),
+    ] {
+        // BAD_USER_INPUT, naming the character; no member is made.
+        let v = sign_up(&server, name).await;
+        assert_eq!(code(&v), "BAD_USER_INPUT", "{name:?} ({what}): {v}");
+        assert!(message(&v).contains("invisible"), "{what}: {v}");
+        let v = server.gql(Some(&bob), MEMBER, json!({"n": name})).await;
+        assert_eq!(code(&v), "NOT_FOUND", "{what}: nothing was stored: {v}");
+    }
+}
+
+#[tokio::test]
+async fn member_names_that_mix_look_alike_scripts_are_refused_and_others_are_kept() {
+    let server = TestServer::start().await;
+    for (name, what) in [
+        ("p\u{430}ypal", "Latin with a Cyrillic а"),
+        ("\u{3bf}scar", "Latin with a Greek ο"),
+        ("Иванo", "Cyrillic with a Latin o"),
+    ] {
+        // BAD_USER_INPUT: nobody has a look-alike name yet, but it could
+        // pass for one.
+        let v = sign_up(&server, name).await;
+        assert_eq!(code(&v), "BAD_USER_INPUT", "{name:?} ({what}): {v}");
+        assert!(message(&v).contains("cannot mix scripts"), "{v}");
+    }
+    for (name, stored) in [
+        ("김민수", "김민수"),
+        ("José", "José"),
+        ("Jose\u{301}", "José"), // the same name, decomposed: taken below
+        ("a.b-c_d", "a.b-c_d"),
+        ("Ελένη", "Ελένη"),
+        ("ｆｕｌｌ", "full"),
+    ] {
+        let v = sign_up(&server, name).await;
+        if name == "Jose\u{301}" {
+            assert_eq!(code(&v), "CONFLICT", "{v}");
+            continue;
+        }
+        assert_eq!(
+            v["data"]["signUp"]["member"]["memberName"], stored,
+            "{name:?}: {v}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn messages_that_show_nothing_are_refused_and_not_stored() {
+    let server = TestServer::start().await;
+    let (alice, _) = server.member("alice").await;
+    let channel = server.group(&alice, "g", &[]).await;
+    for (text, what) in [
+        ("\u{200B}", "ZERO WIDTH SPACE"),
+        ("\u{3164}", "HANGUL FILLER"),
+        ("\u{2800}", "BRAILLE PATTERN BLANK"),
+        ("\u{FEFF}\u{200D}", "BOM and ZERO WIDTH JOINER"),
+        ("\u{00A0}", "NO-BREAK SPACE"),
+        ("\u{115F}\u{1160}\u{FFA0}", "Hangul fillers"),
+        (" \u{200B}\n\u{2060}\t", "spaces and invisibles mixed"),
+    ] {
+        // BAD_USER_INPUT with a sentence that says why; nothing stored.
+        let v = server
+            .gql(Some(&alice), SEND, json!({"c": channel, "m": text}))
+            .await;
+        assert_eq!(code(&v), "BAD_USER_INPUT", "{what}: {v}");
+        assert!(
+            message(&v).contains("empty") || message(&v).contains("shows nothing"),
+            "{what}: {v}"
+        );
+    }
+    assert!(chats(&server, &alice, &channel).await.is_empty());
+
+    // Messages with something to see are stored exactly as sent.
+    let kept = [
+        "👍",
+        "ok\u{200D}",
+        "שלום",
+        "👩\u{200D}💻",
+        "ｆｕｌｌ",
+        "\u{200B}hi",
+    ];
+    for text in kept {
+        let d = server
+            .ok(&alice, SEND, json!({"c": channel, "m": text}))
+            .await;
+        assert_eq!(d["sendChatMessage"]["message"], text);
+    }
+    assert_eq!(chats(&server, &alice, &channel).await, kept);
+}
+
+#[tokio::test]
+async fn channel_names_are_normalised_and_refuse_invisible_characters() {
+    let server = TestServer::start().await;
+    let (alice, _) = server.member("alice").await;
+    for (name, what) in [
+        ("\u{3164}", "a HANGUL FILLER only"),
+        ("\u{2800}\u{2800}", "BRAILLE PATTERN BLANKs only"),
+        ("\u{200B}", "a ZERO WIDTH SPACE only"),
+        ("gen\u{200B}eral", "a ZERO WIDTH SPACE inside"),
+        ("general\u{3164}", "a filler after the name"),
+        ("\u{202E}lareneg", "a right-to-left override"),
+    ] {
+        // BAD_USER_INPUT: a name that shows nothing, or hides something.
+        let v = server.gql(Some(&alice), GROUP, json!({"n": name})).await;
+        assert_eq!(code(&v), "BAD_USER_INPUT", "{what}: {v}");
+    }
+    let d = server
+        .ok(&alice, GROUP, json!({"n": " ｇｅｎｅｒａｌ "}))
+        .await;
+    assert_eq!(d["createGroupChannel"]["name"], "general");
+    let pride = "🏳\u{FE0F}\u{200D}🌈 pride";
+    let d = server.ok(&alice, GROUP, json!({"n": pride})).await;
+    assert_eq!(
+        d["createGroupChannel"]["name"], pride,
+        "emoji keep their joiners"
+    );
 }
 
 #[tokio::test]
