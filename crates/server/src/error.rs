@@ -66,6 +66,14 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// `Conflict`: a member already has this name, or one that reads the
+    /// same (see [`crate::name::key`]).
+    pub fn name_taken(name: &str) -> Self {
+        ApiError::Conflict(format!(
+            "the member name {name:?} is taken, or one that reads the same is"
+        ))
+    }
+
     /// The stable code the client sees.
     pub fn code(&self) -> ErrorCode {
         match self {

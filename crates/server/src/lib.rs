@@ -14,6 +14,7 @@ pub mod fanout;
 pub mod graphql;
 pub mod ledger;
 pub mod limits;
+pub mod name;
 pub mod store;
 pub mod subscription;
 pub mod transport;

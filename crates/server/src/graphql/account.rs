@@ -7,6 +7,7 @@ use super::{caller_member, origin, state, types::*, Caller};
 use crate::{
     auth::{self, Authenticated},
     error::{ApiError, ApiResult},
+    name,
     store::{sqlite::now_millis, MemberRow, NewToken},
     validate,
     wire::timestamp,
@@ -64,7 +65,9 @@ impl AccountQuery {
         Ok(Member(caller_member(ctx)?.clone()))
     }
 
-    /// A member by name (ignoring case), to open a direct channel or invite.
+    /// A member by name, to open a direct channel or invite. Names are
+    /// compared ignoring case and look-alike characters: any spelling that
+    /// reads as a member's name finds that member.
     async fn member(&self, ctx: &Context<'_>, member_name: String) -> Result<Member> {
         caller_member(ctx)?;
         let found = state(ctx).store.member_by_name(&member_name).await?;
@@ -109,9 +112,17 @@ impl AccountMutation {
     ) -> Result<AuthPayload> {
         let app = state(ctx);
         let from = origin(ctx);
-        validate::member_name(&member_name)?;
+        let member_name = validate::member_name(&member_name)?;
         validate::password(&password)?;
         app.limits.sign_up(from.address)?;
+        if let Err(mixed) = validate::member_name_scripts(&member_name) {
+            // Mixed scripts are refused because they can pass for another
+            // name; when they do pass for a member's, say what it is: taken.
+            if app.store.member_by_name(&member_name).await?.is_some() {
+                return Err(ApiError::name_taken(&member_name).into());
+            }
+            return Err(mixed.into());
+        }
         let hash = auth::hash_password(&app.limits, password).await?;
         let address = from.address.to_string();
         let (token, stored) = auth::issue(app, from.device.as_deref(), Some(&address));
@@ -137,14 +148,17 @@ impl AccountMutation {
         let app = state(ctx);
         let from = origin(ctx);
         let address = from.address.to_string();
-        app.limits.sign_in_from(from.address, &member_name)?;
+        // Counted by the name's key: every spelling that finds a member
+        // spends that member's attempts, so look-alikes buy no extra guesses.
+        let key = name::key(&member_name);
+        app.limits.sign_in_from(from.address, &key)?;
         let found = app.store.member_with_hash(&member_name).await?;
         let known = match &found {
             Some((member, _)) => app.store.known_address(member.id, &address).await?,
             None => false,
         };
         if !known {
-            app.limits.sign_in_from_stranger(&member_name)?;
+            app.limits.sign_in_from_stranger(&key)?;
         }
         let Some((member, hash)) = found else {
             // Spend the same time as a real check.

@@ -107,7 +107,7 @@ impl ChannelMutation {
     ) -> Result<ChatChannel> {
         let app = state(ctx);
         let me = caller_member(ctx)?;
-        let name = validate::channel_name(&name)?.to_owned();
+        let name = validate::channel_name(&name)?;
         let members = member_ids
             .unwrap_or_default()
             .iter()

@@ -12,7 +12,9 @@ pub struct MessageMutation;
 #[Object]
 impl MessageMutation {
     /// Posts a message. Acknowledged once committed. With a `clientKey`, a
-    /// retried send returns the first message and writes nothing new.
+    /// retried send (same channel, same text) returns the first message and
+    /// writes nothing new; a key already used for another message is
+    /// `CONFLICT`.
     async fn send_chat_message(
         &self,
         ctx: &Context<'_>,

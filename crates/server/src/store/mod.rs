@@ -7,6 +7,7 @@
 //! that is how sends are group-committed and how event ids come out in the
 //! order the fan-out publishes them.
 
+mod name_keys;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -110,7 +111,10 @@ pub struct EventRow {
 #[derive(Debug, Clone)]
 pub enum Command {
     /// Post a chat message; with a client key, a second send with the same
-    /// key returns the first message and writes nothing.
+    /// key, channel and text returns the first message and writes nothing,
+    /// and one with the same key but another channel or text is `Conflict`
+    /// (a key names one message, so a client's retry can never be confused
+    /// with a new message that would be dropped).
     Send {
         channel: ChannelId,
         sender: MemberId,
@@ -166,18 +170,21 @@ pub struct EventPage {
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Creates a member, with their first token if given, all or nothing;
-    /// `Conflict` when the name is taken (ignoring case).
+    /// `Conflict` when the name is taken: when another member's name has
+    /// the same [`crate::name::key`] (reads the same, ignoring case and
+    /// look-alike characters).
     async fn create_member(
         &self,
         name: &str,
         password_hash: &str,
         token: Option<&NewToken>,
     ) -> ApiResult<MemberRow>;
-    /// A member and their password hash, by name (ignoring case).
+    /// A member and their password hash, by any spelling of their name
+    /// (compared by [`crate::name::key`]).
     async fn member_with_hash(&self, name: &str) -> ApiResult<Option<(MemberRow, String)>>;
     /// A member by id.
     async fn member(&self, id: MemberId) -> ApiResult<Option<MemberRow>>;
-    /// A member by name (ignoring case).
+    /// A member by any spelling of their name (compared by [`crate::name::key`]).
     async fn member_by_name(&self, name: &str) -> ApiResult<Option<MemberRow>>;
 
     /// Stores a new token for a member, and its address as one they sign

@@ -1,4 +1,6 @@
-//! The SQLite store: one database file in WAL mode, migrations run at start.
+//! The SQLite store: one database file in WAL mode, migrations run at start
+//! (and then the rewrite of member name keys that SQL cannot do, see
+//! `name_keys`).
 //!
 //! `synchronous = FULL`: a commit is on disk before the ledger acknowledges
 //! it. The ledger commits sends in groups, so the cost of the sync is shared.
@@ -20,7 +22,10 @@ use super::{
     Applied, ChannelKind, ChannelRow, Command, EventPage, EventRow, MemberRow, NewToken,
     SessionRow, Store,
 };
-use crate::error::{ApiError, ApiResult};
+use crate::{
+    error::{ApiError, ApiResult},
+    name,
+};
 
 /// A [`Store`] on a SQLite database.
 #[derive(Clone)]
@@ -46,6 +51,7 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
+        super::name_keys::bring_up_to_date(&pool).await?;
         Ok(SqliteStore { pool })
     }
 
@@ -66,6 +72,11 @@ impl SqliteStore {
     /// Closes every connection, waiting for those in use.
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    #[cfg(test)]
+    pub(super) fn pool(&self) -> SqlitePool {
+        self.pool.clone()
     }
 }
 
@@ -171,7 +182,7 @@ impl Store for SqliteStore {
         let row = sqlx::query(&format!(
             "SELECT {MEMBER_COLS}, password_hash FROM members WHERE name_key = ?1"
         ))
-        .bind(name.to_lowercase())
+        .bind(name::key(name))
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(|r| (member_from(&r), r.get("password_hash"))))
@@ -189,7 +200,7 @@ impl Store for SqliteStore {
         let row = sqlx::query(&format!(
             "SELECT {MEMBER_COLS} FROM members WHERE name_key = ?1"
         ))
-        .bind(name.to_lowercase())
+        .bind(name::key(name))
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.as_ref().map(member_from))
@@ -291,10 +302,13 @@ impl Store for SqliteStore {
     }
 
     async fn channel_members(&self, channel: ChannelId) -> ApiResult<Vec<MemberRow>> {
+        // In the order of the names as written: the key is a skeleton (`m`
+        // is `rn` there), no order for people.
         let rows = sqlx::query(
             "SELECT m.id, m.name, m.profile_image, m.created_at
              FROM memberships ms JOIN members m ON m.id = ms.member_id
-             WHERE ms.channel_id = ?1 AND ms.left_seq IS NULL ORDER BY m.name_key",
+             WHERE ms.channel_id = ?1 AND ms.left_seq IS NULL
+             ORDER BY m.name COLLATE NOCASE, m.id",
         )
         .bind(channel.get())
         .fetch_all(&self.pool)
@@ -594,7 +608,7 @@ async fn create_member(
         "INSERT INTO members (name, name_key, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
     )
     .bind(name)
-    .bind(name.to_lowercase())
+    .bind(name::key(name))
     .bind(password_hash)
     .bind(now)
     .execute(&mut *conn)
@@ -603,9 +617,7 @@ async fn create_member(
         Ok(done) => MemberId(done.last_insert_rowid()),
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
             sqlx::query("ROLLBACK").execute(&mut *conn).await?;
-            return Err(ApiError::Conflict(format!(
-                "the member name {name:?} is taken"
-            )));
+            return Err(ApiError::name_taken(name));
         }
         Err(e) => return Err(e.into()),
     };
@@ -672,6 +684,16 @@ async fn apply_one(conn: &mut SqliteConnection, command: &Command) -> ApiResult<
                 .await?;
                 if let Some(row) = row {
                     let first = event_from(&row)?;
+                    // A retry is the same message again. Anything else
+                    // under the same key would be lost if answered with the
+                    // first message, so it is refused for the client to see.
+                    if first.channel_id != *channel || first.message.as_ref() != Some(text) {
+                        return Err(ApiError::Conflict(
+                            "this clientKey was already used for another message; \
+                             send a new message with a new key"
+                                .to_owned(),
+                        ));
+                    }
                     return Ok(unchanged(first.channel_id, vec![first]));
                 }
             }
@@ -805,6 +827,121 @@ mod tests {
             s.member_by_name("ALICE").await.unwrap().unwrap().name,
             "Alice"
         );
+    }
+
+    #[tokio::test]
+    async fn a_look_alike_of_a_taken_name_is_taken_and_every_spelling_finds_the_first() {
+        let s = store().await;
+        let alice = s.create_member("alice", "h", None).await.unwrap();
+        // Cyrillic а, fullwidth, mathematical bold, an invisible filler, a
+        // zero-width space: each reads as "alice", so each is taken...
+        for impostor in [
+            "\u{430}lice",
+            "ａｌｉｃｅ",
+            "𝐚𝐥𝐢𝐜𝐞",
+            "alice\u{3164}",
+            "al\u{200b}ice",
+        ] {
+            let err = s.create_member(impostor, "h", None).await.unwrap_err();
+            assert!(matches!(err, ApiError::Conflict(_)), "{impostor:?}: {err}");
+            assert!(err.to_string().contains("taken"), "{err}");
+            // ...and asking for it finds alice, never another member.
+            let found = s.member_by_name(impostor).await.unwrap().unwrap();
+            assert_eq!(found.id, alice.id, "{impostor:?}");
+            let (found, _) = s.member_with_hash(impostor).await.unwrap().unwrap();
+            assert_eq!(found.id, alice.id, "{impostor:?}");
+        }
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM members")
+            .fetch_one(&s.pool)
+            .await
+            .unwrap();
+        assert_eq!(count, 1, "no second alice was stored");
+    }
+
+    async fn send(
+        s: &SqliteStore,
+        channel: ChannelId,
+        sender: MemberId,
+        text: &str,
+        key: &str,
+    ) -> ApiResult<Applied> {
+        s.apply(&[Command::Send {
+            channel,
+            sender,
+            text: text.into(),
+            client_key: Some(key.into()),
+        }])
+        .await
+        .unwrap()
+        .remove(0)
+    }
+
+    async fn group(s: &SqliteStore, creator: MemberId, name: &str) -> ChannelId {
+        s.apply(&[Command::CreateGroup {
+            creator,
+            name: name.into(),
+            members: vec![],
+        }])
+        .await
+        .unwrap()[0]
+            .as_ref()
+            .unwrap()
+            .channel
+    }
+
+    #[tokio::test]
+    async fn a_retried_send_with_the_same_key_channel_and_text_returns_the_first_message() {
+        let s = store().await;
+        let a = s.create_member("a", "h", None).await.unwrap();
+        let g = group(&s, a.id, "g").await;
+        let first = send(&s, g, a.id, "hello", "k1").await.unwrap();
+        assert!(first.fresh);
+        let again = send(&s, g, a.id, "hello", "k1").await.unwrap();
+        assert!(!again.fresh, "nothing new to publish");
+        assert_eq!(again.events, first.events);
+        assert_eq!(
+            s.events_page(g, None, 10).await.unwrap().events.len(),
+            2,
+            "join + hello"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_client_key_reused_for_another_channel_or_text_is_a_conflict_and_stores_nothing() {
+        let s = store().await;
+        let a = s.create_member("a", "h", None).await.unwrap();
+        let g = group(&s, a.id, "g").await;
+        let h = group(&s, a.id, "h").await;
+        send(&s, g, a.id, "hello", "k1").await.unwrap();
+        // Another text in the same channel, the same text in another
+        // channel, or both: each would be dropped if answered with the
+        // first message, so each is refused.
+        for (channel, text) in [(g, "goodbye"), (h, "hello"), (h, "goodbye"), (g, "hello ")] {
+            let err = send(&s, channel, a.id, text, "k1").await.unwrap_err();
+            assert!(matches!(err, ApiError::Conflict(_)), "{text:?}: {err}");
+            assert!(err.to_string().contains("already used for another message"));
+        }
+        let texts = |c| {
+            let s = s.clone();
+            async move {
+                let page = s.events_page(c, None, 10).await.unwrap();
+                page.events
+                    .into_iter()
+                    .filter_map(|e| e.message)
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(texts(g).await, ["hello"]);
+        assert!(texts(h).await.is_empty());
+        // Keys are per sender: another member may use the same one.
+        let b = s.create_member("b", "h", None).await.unwrap();
+        s.apply(&[Command::Join {
+            channel: g,
+            member: b.id,
+        }])
+        .await
+        .unwrap();
+        assert!(send(&s, g, b.id, "goodbye", "k1").await.unwrap().fresh);
     }
 
     #[tokio::test]

@@ -10,6 +10,7 @@ mod direct;
 mod durability;
 mod expensive;
 mod faults;
+mod names;
 mod process;
 mod stream;
 mod transports;
