@@ -36,6 +36,7 @@ pub enum KeychainError {
 }
 
 /// Keychain first, file when there is no keychain.
+#[derive(Clone)]
 pub struct TokenStore {
     file: PathBuf,
     use_keychain: bool,

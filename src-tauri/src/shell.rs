@@ -213,6 +213,11 @@ impl Shell {
     fn session_options(&self, server_url: &str, token: Option<String>) -> SessionOptions {
         let mut options = SessionOptions::new(server_url);
         options.token = token;
+        options.device = format!(
+            "Suda desktop/{} ({})",
+            env!("CARGO_PKG_VERSION"),
+            std::env::consts::OS
+        );
         options.data_dir = Some(self.parts.data_dir.join("outbox"));
         options.notify = notify_settings(&self.shared.settings.get());
         options
@@ -331,6 +336,21 @@ impl Shell {
     async fn activate(&self, session: Session, server_url: String, me: MemberRef) -> SessionView {
         let session = Arc::new(session);
         let events = session.events();
+        // The client renews the token by itself; the new one is kept here
+        // for the next start.
+        let keep_token: KeepToken = {
+            let (tokens, server_url, me) = (self.tokens.clone(), server_url.clone(), me.clone());
+            Arc::new(move |token| {
+                let kept = StoredSession {
+                    server_url: server_url.clone(),
+                    token,
+                    member: Some(me.clone()),
+                };
+                if let Err(e) = tokens.save(&kept) {
+                    tracing::warn!(error = %e, "could not keep the renewed session");
+                }
+            })
+        };
         let relay = tokio::spawn(relay(
             events,
             Arc::clone(&session),
@@ -338,6 +358,7 @@ impl Shell {
             Arc::clone(&self.parts.emit),
             Arc::clone(&self.reconnects),
             Arc::clone(&self.shared),
+            keep_token,
         ));
         {
             let w = *self.shared.window.lock().expect("window");
@@ -689,6 +710,9 @@ async fn sleep_until(due: Option<tokio::time::Instant>) {
     }
 }
 
+/// Keeps a renewed token for the next start.
+type KeepToken = Arc<dyn Fn(String) + Send + Sync>;
+
 async fn relay(
     mut events: tokio::sync::broadcast::Receiver<ClientEvent>,
     session: Arc<Session>,
@@ -696,6 +720,7 @@ async fn relay(
     emit: Emit,
     reconnects: Arc<AtomicU32>,
     shared: Arc<Shared>,
+    keep_token: KeepToken,
 ) {
     let me = session.snapshot().me.map(|m| m.id);
     let mut out = Outgoing {
@@ -774,6 +799,11 @@ async fn relay(
                 };
                 if let Err(e) = notifier.show(&toast) {
                     tracing::warn!(error = %e, "notification not shown");
+                }
+            }
+            ClientEvent::TokenRenewed => {
+                if let Some(token) = session.token() {
+                    keep_token(token);
                 }
             }
         }

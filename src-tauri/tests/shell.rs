@@ -32,6 +32,10 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
+        Self::start_with(|_| {})
+    }
+
+    fn start_with(adjust: impl FnOnce(&mut suda_server::Config)) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -44,6 +48,8 @@ impl Server {
             send_burst: 1000,
             ..suda_server::Config::default()
         };
+        let mut config = config;
+        adjust(&mut config);
         runtime.spawn(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             let _ = suda_server::run(listener, config, std::future::pending()).await;
@@ -426,6 +432,34 @@ fn the_session_is_kept_without_a_keychain_and_restored_at_the_next_start() {
     let again = Desktop::start(dirs.path());
     server.block_on(again.shell().restore());
     assert!(again.invoke("snapshot", None).unwrap()["session"].is_null());
+}
+
+#[test]
+fn a_renewed_token_is_kept_and_restores_the_session_after_the_first_one_expired() {
+    let server = Server::start_with(|c| c.token_lifetime = Duration::from_secs(3));
+    let dirs = tempfile::tempdir().unwrap();
+    let kept = |dirs: &Path| -> String {
+        let text = std::fs::read_to_string(dirs.join("data").join("session.json")).unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        v["token"].as_str().unwrap().to_owned()
+    };
+    {
+        let app = Desktop::start(dirs.path());
+        app.sign_in(&server, "carol");
+        let first = kept(dirs.path());
+        wait("the renewed token to be kept", || {
+            kept(dirs.path()) != first
+        });
+        // Well past the first token's lifetime.
+        std::thread::sleep(Duration::from_secs(3));
+    }
+    let app = Desktop::start(dirs.path());
+    server.block_on(app.shell().restore());
+    let snapshot = app.invoke("snapshot", None).unwrap();
+    assert_eq!(
+        snapshot["session"]["member"]["name"], "carol",
+        "restored with the renewed token: {snapshot}"
+    );
 }
 
 #[test]

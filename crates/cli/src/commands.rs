@@ -58,6 +58,16 @@ async fn channel(session: &Session, server: &str, given: &str) -> Result<Channel
         .ok_or_else(|| anyhow!("unknown channel {given:?}: `suda channels` lists yours"))
 }
 
+/// Keeps `token` for the next command: in the keychain, or the config file.
+fn keep_token(server: &str, token: &str) -> Result<bool> {
+    let in_keychain = config::keep_in_keychain(server, token);
+    config::save(&FileConfig {
+        server: Some(server.to_owned()),
+        token: (!in_keychain).then(|| token.to_owned()),
+    })?;
+    Ok(in_keychain)
+}
+
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
     println!("{}", serde_json::to_string(value)?);
     Ok(())
@@ -72,15 +82,35 @@ pub async fn run(cli: Cli) -> Result<()> {
         .or_else(|| file.server.clone())
         .unwrap_or_else(|| DEFAULT_SERVER.to_owned());
     let mut options = SessionOptions::new(server.clone());
+    options.device = format!(
+        "suda-cli/{} ({})",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS
+    );
     options.token = cli
         .token
         .clone()
         .or_else(|| file.token.clone())
         .or_else(|| config::keychain_token(&server));
+    // A token given on the command line is the caller's to keep; one kept
+    // by `suda login` is renewed and kept again here.
+    let kept = cli.token.is_none() && options.token.is_some();
     let session = Session::new(options).map_err(|e| explain(e, &server))?;
     let fail = |e: ClientError| explain(e, &server);
 
     let signup = matches!(cli.command, Command::Signup { .. });
+    let signing = matches!(
+        cli.command,
+        Command::Signup { .. } | Command::Login { .. } | Command::Logout
+    );
+    if kept && !signing {
+        // Renewed before its lifetime is half gone, so a member who uses
+        // suda now and then never has to sign in again; a failure here is
+        // the command's to report.
+        if let Ok(Some(token)) = session.renew_if_due().await {
+            keep_token(&server, &token)?;
+        }
+    }
     match cli.command {
         Command::Signup { name, password: p } | Command::Login { name, password: p } => {
             let p = password(p)?;
@@ -91,11 +121,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             .map_err(fail)?;
             let token = session.token().unwrap_or_default();
-            let in_keychain = config::keep_in_keychain(&server, &token);
-            config::save(&FileConfig {
-                server: Some(server.clone()),
-                token: (!in_keychain).then_some(token),
-            })?;
+            let in_keychain = keep_token(&server, &token)?;
             eprintln!("signed in as {} (id {})", me.member_name, me.id);
             if !in_keychain {
                 eprintln!(
@@ -197,13 +223,40 @@ pub async fn run(cli: Cli) -> Result<()> {
             let id = channel(&session, &server, &given).await?;
             session.mark_read(id, None).await.map_err(fail)?;
         }
-        Command::Tail => tail(&session, &server, cli.json).await?,
+        Command::Tail => tail(&session, &server, cli.json, kept).await?,
+        Command::Sessions => {
+            let sessions = session.sessions().await.map_err(fail)?;
+            if cli.json {
+                return print_json(&sessions);
+            }
+            for s in sessions {
+                let this = if s.current { "  (this one)" } else { "" };
+                println!(
+                    "{}  {}  from {}  signed in {}  last seen {}  expires {}{this}",
+                    s.id,
+                    s.device.as_deref().unwrap_or("unknown device"),
+                    s.address.as_deref().unwrap_or("?"),
+                    s.created_at,
+                    s.last_seen_at.as_deref().unwrap_or("never"),
+                    s.expires_at,
+                );
+            }
+        }
+        Command::EndSession { id } => {
+            session.end_session(&id).await.map_err(|e| match e.code() {
+                Some(ErrorCode::NotFound) => {
+                    anyhow!("you have no session {id:?}: `suda sessions` lists yours")
+                }
+                _ => fail(e),
+            })?;
+            eprintln!("ended session {id}");
+        }
     }
     Ok(())
 }
 
 /// Prints the member's events until Ctrl-C or a refused token.
-async fn tail(session: &Session, server: &str, json: bool) -> Result<()> {
+async fn tail(session: &Session, server: &str, json: bool, kept: bool) -> Result<()> {
     session.resume().await.map_err(|e| explain(e, server))?;
     let mut events = session.events();
     session.start();
@@ -245,6 +298,11 @@ async fn tail(session: &Session, server: &str, json: bool) -> Result<()> {
                 reason: OfflineReason::SignInAgain,
             }) => bail!("the server refused the token: run `suda login NAME`"),
             ClientEvent::Connection(state) if !json => eprintln!("({state:?})"),
+            ClientEvent::TokenRenewed if kept => {
+                if let Some(token) = session.token() {
+                    keep_token(server, &token)?;
+                }
+            }
             _ => {}
         }
     }

@@ -88,6 +88,14 @@ pub enum Command {
     },
     /// Print events as they happen, until interrupted.
     Tail,
+    /// List your signed-in sessions (devices).
+    Sessions,
+    /// End one of your sessions (an id from `suda sessions`): its token
+    /// stops working at once.
+    EndSession {
+        /// The session's id.
+        id: String,
+    },
 }
 
 #[tokio::main]

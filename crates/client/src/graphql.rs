@@ -56,6 +56,10 @@ pub mod ops {
     operation!(SignIn, "../protocol/operations/Extensions.graphql");
     operation!(SignOut, "../protocol/operations/Extensions.graphql");
     operation!(Me, "../protocol/operations/Extensions.graphql");
+    operation!(CurrentSession, "../protocol/operations/Extensions.graphql");
+    operation!(RenewSession, "../protocol/operations/Extensions.graphql");
+    operation!(MySessions, "../protocol/operations/Extensions.graphql");
+    operation!(EndSession, "../protocol/operations/Extensions.graphql");
     operation!(FindMember, "../protocol/operations/Extensions.graphql");
     operation!(Channels, "../protocol/operations/Extensions.graphql");
     operation!(ChannelPage, "../protocol/operations/Extensions.graphql");

@@ -18,7 +18,10 @@ pub mod transport;
 mod wire;
 
 pub use error::{ClientError, ClientResult};
-pub use session::{actions::HistoryPage, ClientEvent, Session, SessionOptions, Snapshot};
+pub use session::{
+    actions::{HistoryPage, SessionInfo},
+    ClientEvent, Session, SessionOptions, Snapshot,
+};
 pub use state::{Channel, ChannelKind};
 pub use subscription::{ConnectionState, OfflineReason, SubscriptionConfig};
 pub use transport::TransportKind;

@@ -48,6 +48,8 @@ pub enum ClientEvent {
     OutboxChanged(Vec<OutboxEntry>),
     /// A notification to raise.
     Notify(Notification),
+    /// The token was renewed: keep [`Session::token`] for the next start.
+    TokenRenewed,
 }
 
 /// What the client knows right now.
@@ -81,6 +83,9 @@ pub struct SessionOptions {
     pub subscription: SubscriptionConfig,
     /// Notification settings.
     pub notify: NotifySettings,
+    /// What the client calls itself to the server (its User-Agent), which
+    /// the member sees in their list of sessions.
+    pub device: String,
 }
 
 impl std::fmt::Debug for SessionOptions {
@@ -91,6 +96,7 @@ impl std::fmt::Debug for SessionOptions {
             .field("data_dir", &self.data_dir)
             .field("subscription", &self.subscription)
             .field("notify", &self.notify)
+            .field("device", &self.device)
             .finish()
     }
 }
@@ -104,6 +110,11 @@ impl SessionOptions {
             data_dir: None,
             subscription: SubscriptionConfig::default(),
             notify: NotifySettings::default(),
+            device: format!(
+                "suda-client/{} ({})",
+                env!("CARGO_PKG_VERSION"),
+                std::env::consts::OS
+            ),
         }
     }
 }
@@ -122,8 +133,11 @@ pub(crate) struct Shared {
     pub(crate) wake: tokio::sync::Notify,
     notifier: Mutex<Notifier>,
     notify: Mutex<NotifySettings>,
-    /// Child tasks (outbox flushes); aborted when the subscription stops.
+    /// Child tasks (outbox flushes, token renewal); aborted when the
+    /// subscription stops.
     children: Mutex<Vec<JoinHandle<()>>>,
+    /// When the token in hand was issued and expires, once known.
+    token_life: Mutex<Option<renewal::TokenLife>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -289,12 +303,14 @@ pub struct Session {
 }
 
 pub mod actions;
+mod renewal;
 
 impl Session {
     /// A session against `options.server`; signed in when a token is given
     /// (call [`Session::resume`] to check it and start the subscription).
     pub fn new(options: SessionOptions) -> ClientResult<Session> {
         let http = reqwest::Client::builder()
+            .user_agent(options.device.as_str())
             .read_timeout(options.subscription.read_timeout)
             .connect_timeout(Duration::from_secs(10))
             .build()
@@ -319,6 +335,7 @@ impl Session {
             notifier: Mutex::new(Notifier::default()),
             notify: Mutex::new(options.notify),
             children: Mutex::new(Vec::new()),
+            token_life: Mutex::new(None),
         };
         Ok(Session {
             shared: Arc::new(shared),
@@ -365,6 +382,8 @@ impl Session {
         let stop = CancellationToken::new();
         let handle = tokio::spawn(subscription::run(Arc::clone(&self.shared), stop.clone()));
         *task = Some((handle, stop));
+        let renewing = tokio::spawn(renewal::keep_renewed(Arc::clone(&self.shared)));
+        lock(&self.shared.children).push(renewing);
     }
 
     /// Ends a reconnect wait now (the member pressed "retry now"). Does

@@ -12,6 +12,10 @@ struct Server {
 }
 
 async fn server() -> Server {
+    server_with(suda_server::Config::default()).await
+}
+
+async fn server_with(base: suda_server::Config) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let config = suda_server::Config {
         database_url: format!("sqlite:{}", dir.path().join("suda.db").display()),
@@ -19,7 +23,7 @@ async fn server() -> Server {
         sign_ups_per_address_per_minute: 100_000,
         sign_ins_per_address_per_minute: 100_000,
         sign_ins_per_name_and_address_per_minute: 100_000,
-        ..suda_server::Config::default()
+        ..base
     };
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -164,4 +168,89 @@ async fn errors_say_what_to_do_next() {
         "{}",
         unknown.stderr
     );
+}
+
+fn token_in(config: &Path) -> String {
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(config).unwrap()).unwrap();
+    file["token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn sessions_are_listed_and_another_one_is_ended() {
+    let s = server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (laptop, desk) = (dir.path().join("laptop.json"), dir.path().join("desk.json"));
+    let pw = ["--password", "password-123"];
+    assert!(
+        suda(&s.url, &laptop, &[&["signup", "gus"][..], &pw].concat())
+            .await
+            .ok
+    );
+    assert!(
+        suda(&s.url, &desk, &[&["login", "gus"][..], &pw].concat())
+            .await
+            .ok
+    );
+    let listed = suda(&s.url, &laptop, &["sessions", "--json"]).await;
+    assert!(listed.ok, "{}", listed.stderr);
+    let sessions: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
+    let sessions = sessions.as_array().unwrap();
+    assert_eq!(sessions.len(), 2);
+    assert!(sessions
+        .iter()
+        .all(|s| s["device"].as_str().unwrap().starts_with("suda-cli/")));
+    let other = sessions.iter().find(|s| s["current"] == false).unwrap();
+    let text = suda(&s.url, &laptop, &["sessions"]).await.stdout;
+    assert!(text.contains("(this one)"), "{text}");
+    let ended = suda(
+        &s.url,
+        &laptop,
+        &["end-session", other["id"].as_str().unwrap()],
+    )
+    .await;
+    assert!(ended.ok, "{}", ended.stderr);
+    let refused = suda(&s.url, &desk, &["channels"]).await;
+    assert!(
+        !refused.ok && refused.stderr.contains("suda login"),
+        "{}",
+        refused.stderr
+    );
+    let unknown = suda(&s.url, &laptop, &["end-session", "0011223344556677"]).await;
+    assert!(
+        !unknown.ok && unknown.stderr.contains("suda sessions"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[tokio::test]
+async fn a_kept_token_is_renewed_by_the_commands_that_use_it() {
+    let s = server_with(suda_server::Config {
+        token_lifetime: Duration::from_secs(3),
+        ..suda_server::Config::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let me = dir.path().join("me.json");
+    assert!(
+        suda(
+            &s.url,
+            &me,
+            &["signup", "hal", "--password", "password-123"]
+        )
+        .await
+        .ok
+    );
+    let first = token_in(&me);
+    // Past half its life, the next command renews it and keeps the new one.
+    tokio::time::sleep(Duration::from_millis(1700)).await;
+    let channels = suda(&s.url, &me, &["channels"]).await;
+    assert!(channels.ok, "{}", channels.stderr);
+    let second = token_in(&me);
+    assert_ne!(first, second, "renewed and kept");
+    // Past the first token's life, suda still works without a new login.
+    tokio::time::sleep(Duration::from_millis(1700)).await;
+    let channels = suda(&s.url, &me, &["channels"]).await;
+    assert!(channels.ok, "{}", channels.stderr);
 }

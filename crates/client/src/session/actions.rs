@@ -31,10 +31,15 @@ pub struct HistoryPage {
 }
 
 impl Session {
-    fn signed_in(&self, token: String, me: MemberRef) -> MemberRef {
+    fn signed_in(&self, token: String, expires_at: &str, me: MemberRef) -> ClientResult<MemberRef> {
+        let expires = super::renewal::parse_time(expires_at)?;
         self.shared.api.set_token(Some(token));
+        *lock(&self.shared.token_life) = Some(super::renewal::TokenLife {
+            issued: super::renewal::now_millis(),
+            expires,
+        });
         lock(&self.shared.state).set_me(Some(me.clone()));
-        me
+        Ok(me)
     }
 
     /// Creates a member and signs in. Call [`Session::start`] to subscribe.
@@ -44,7 +49,7 @@ impl Session {
             password: password.to_owned(),
         };
         let data = self.shared.api.run::<ops::SignUp>(vars).await?.sign_up;
-        Ok(self.signed_in(data.token, wire::member(data.member)?))
+        self.signed_in(data.token, &data.expires_at, wire::member(data.member)?)
     }
 
     /// Signs in. Call [`Session::start`] to subscribe.
@@ -54,7 +59,7 @@ impl Session {
             password: password.to_owned(),
         };
         let data = self.shared.api.run::<ops::SignIn>(vars).await?.sign_in;
-        Ok(self.signed_in(data.token, wire::member(data.member)?))
+        self.signed_in(data.token, &data.expires_at, wire::member(data.member)?)
     }
 
     /// Checks a kept token and learns who it belongs to.
@@ -97,6 +102,7 @@ impl Session {
             None => Ok(()),
         };
         self.shared.api.set_token(None);
+        *lock(&self.shared.token_life) = None;
         lock(&self.shared.state).set_me(None);
         self.shared.set_connection(ConnectionState::Offline {
             reason: OfflineReason::SignedOut,
@@ -293,5 +299,57 @@ impl Session {
     /// Replaces the notification settings.
     pub fn set_notify_settings(&self, settings: NotifySettings) {
         *lock(&self.shared.notify) = settings;
+    }
+}
+
+/// One signed-in device of the member, as the server lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionInfo {
+    /// Its id, for [`Session::end_session`].
+    pub id: String,
+    /// What the client called itself when it signed in.
+    pub device: Option<String>,
+    /// The address it signed in from.
+    pub address: Option<String>,
+    /// When it signed in (RFC 3339).
+    pub created_at: String,
+    /// When it was last used, to the minute (RFC 3339).
+    pub last_seen_at: Option<String>,
+    /// When it stops working unless renewed (RFC 3339).
+    pub expires_at: String,
+    /// Whether it is this session.
+    pub current: bool,
+}
+
+impl Session {
+    /// The member's signed-in sessions (devices), newest first.
+    pub async fn sessions(&self) -> ClientResult<Vec<SessionInfo>> {
+        let list = self
+            .shared
+            .api
+            .run::<ops::MySessions>(ops::my_sessions::Variables)
+            .await?
+            .my_sessions;
+        Ok(list
+            .into_iter()
+            .map(|s| SessionInfo {
+                id: s.id,
+                device: s.device,
+                address: s.address,
+                created_at: s.created_at,
+                last_seen_at: s.last_seen_at,
+                expires_at: s.expires_at,
+                current: s.current,
+            })
+            .collect())
+    }
+
+    /// Ends one of the member's sessions at once: its token stops working
+    /// and its streams end.
+    pub async fn end_session(&self, id: &str) -> ClientResult<()> {
+        let vars = ops::end_session::Variables { id: id.to_owned() };
+        self.shared.api.run::<ops::EndSession>(vars).await?;
+        Ok(())
     }
 }

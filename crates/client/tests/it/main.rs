@@ -8,6 +8,7 @@ mod crash;
 mod harness;
 mod outbox;
 mod proxy;
+mod renewal;
 mod requests;
 mod subscription;
 mod transports;
