@@ -25,6 +25,11 @@ async fn start_server() -> Server {
         sign_ups_per_address_per_minute: 100_000,
         sign_ins_per_address_per_minute: 100_000,
         sign_ins_per_name_and_address_per_minute: 100_000,
+        changes_per_second: 100_000,
+        change_burst: 100_000,
+        channels_per_hour: 100_000,
+        marks_per_second: 100_000,
+        mark_burst: 100_000,
         // As `target::spawn` starts it: many streams for a few members.
         max_connections: 0,
         max_connections_per_address: 0,

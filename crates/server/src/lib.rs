@@ -45,9 +45,10 @@ pub struct Config {
     pub database_url: String,
     /// How often an idle stream gets a keep-alive (SSE comment, WebSocket ping).
     pub keep_alive: Duration,
-    /// How many server-wide events back a stream can resume; further back,
-    /// the client is told to resync.
-    pub replay_window: i64,
+    /// How many events a member may have missed and still resume; beyond
+    /// that the client is told to resync (refetching is cheaper than a
+    /// replay that long).
+    pub replay_window: u32,
     /// Frames queued per subscription before it counts as too slow and is
     /// dropped (to resume).
     pub subscriber_queue: usize,
@@ -61,6 +62,17 @@ pub struct Config {
     pub sends_per_second: u32,
     /// Sends allowed at once per member.
     pub send_burst: u32,
+    /// Changes per second per member, sustained (joining, leaving,
+    /// inviting, creating and opening channels, blocking, session changes).
+    pub changes_per_second: u32,
+    /// Changes allowed at once per member.
+    pub change_burst: u32,
+    /// Group channels one member may create per hour.
+    pub channels_per_hour: u32,
+    /// Read-marker moves per second per member, sustained.
+    pub marks_per_second: u32,
+    /// Read-marker moves allowed at once per member.
+    pub mark_burst: u32,
     /// Sign-in attempts per member name per minute, from addresses the
     /// member has never signed in from (so strangers cannot lock the owner
     /// out of the places they use).
@@ -107,12 +119,17 @@ impl Default for Config {
         Config {
             database_url: "sqlite:suda.db".into(),
             keep_alive: Duration::from_secs(10),
-            replay_window: 100_000,
+            replay_window: 10_000,
             subscriber_queue: 1024,
             body_limit: 64 * 1024,
             max_response_bytes: 4 * 1024 * 1024,
             sends_per_second: 10,
             send_burst: 30,
+            changes_per_second: 2,
+            change_burst: 30,
+            channels_per_hour: 30,
+            marks_per_second: 10,
+            mark_burst: 60,
             sign_ins_per_minute: 10,
             sign_ins_per_address_per_minute: 30,
             sign_ins_per_name_and_address_per_minute: 10,

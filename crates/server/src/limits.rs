@@ -20,6 +20,9 @@ use crate::{
 /// The server's rate limiters.
 pub struct Limits {
     sends: DefaultKeyedRateLimiter<MemberId>,
+    changes: DefaultKeyedRateLimiter<MemberId>,
+    channel_creations: DefaultKeyedRateLimiter<MemberId>,
+    marks: DefaultKeyedRateLimiter<MemberId>,
     sign_ins: DefaultKeyedRateLimiter<String>,
     sign_ins_by_address: DefaultKeyedRateLimiter<IpAddr>,
     sign_ins_by_name_and_address: DefaultKeyedRateLimiter<(String, IpAddr)>,
@@ -41,6 +44,14 @@ impl Limits {
         Limits {
             sends: RateLimiter::keyed(
                 Quota::per_second(nz(config.sends_per_second)).allow_burst(nz(config.send_burst)),
+            ),
+            changes: RateLimiter::keyed(
+                Quota::per_second(nz(config.changes_per_second))
+                    .allow_burst(nz(config.change_burst)),
+            ),
+            channel_creations: RateLimiter::keyed(Quota::per_hour(nz(config.channels_per_hour))),
+            marks: RateLimiter::keyed(
+                Quota::per_second(nz(config.marks_per_second)).allow_burst(nz(config.mark_burst)),
             ),
             sign_ins: RateLimiter::keyed(Quota::per_minute(nz(config.sign_ins_per_minute))),
             sign_ins_by_address: RateLimiter::keyed(Quota::per_minute(nz(
@@ -71,6 +82,32 @@ impl Limits {
     pub fn send(&self, member: MemberId) -> ApiResult<()> {
         self.sends.check_key(&member).map_err(|_| {
             ApiError::RateLimited("you are sending too fast; wait a moment and retry".into())
+        })
+    }
+
+    /// One change by `member` (joining, leaving, inviting, opening a direct
+    /// channel, blocking, session changes), or `RATE_LIMITED`.
+    pub fn change(&self, member: MemberId) -> ApiResult<()> {
+        self.changes.check_key(&member).map_err(|_| {
+            ApiError::RateLimited("you are making changes too fast; wait a moment and retry".into())
+        })
+    }
+
+    /// One new group channel by `member` (a change too), or `RATE_LIMITED`.
+    pub fn create_channel(&self, member: MemberId) -> ApiResult<()> {
+        self.change(member)?;
+        self.channel_creations.check_key(&member).map_err(|_| {
+            ApiError::RateLimited(
+                "you have created as many channels as one member may in an hour; wait and retry"
+                    .into(),
+            )
+        })
+    }
+
+    /// One read-marker move by `member`, or `RATE_LIMITED`.
+    pub fn mark(&self, member: MemberId) -> ApiResult<()> {
+        self.marks.check_key(&member).map_err(|_| {
+            ApiError::RateLimited("you are marking channels read too fast; wait a moment".into())
         })
     }
 
@@ -115,6 +152,9 @@ impl Limits {
 
     fn prune(&self) {
         self.sends.retain_recent();
+        self.changes.retain_recent();
+        self.channel_creations.retain_recent();
+        self.marks.retain_recent();
         self.sign_ins.retain_recent();
         self.sign_ins_by_address.retain_recent();
         self.sign_ins_by_name_and_address.retain_recent();
@@ -155,6 +195,26 @@ mod tests {
         limits
             .send(MemberId(2))
             .expect("another member is not limited");
+    }
+
+    #[test]
+    fn changes_and_channel_creations_are_limited_per_member() {
+        let config = Config {
+            changes_per_second: 1,
+            change_burst: 5,
+            channels_per_hour: 2,
+            ..Config::default()
+        };
+        let limits = Limits::new(&config);
+        limits.create_channel(MemberId(1)).unwrap();
+        limits.create_channel(MemberId(1)).unwrap();
+        let third = limits.create_channel(MemberId(1)).unwrap_err();
+        assert!(third.to_string().contains("in an hour"), "{third}");
+        // Other changes still have their own budget left, then run out.
+        limits.change(MemberId(1)).unwrap();
+        limits.change(MemberId(1)).unwrap();
+        assert!(limits.change(MemberId(1)).is_err());
+        limits.create_channel(MemberId(2)).expect("another member");
     }
 
     #[test]

@@ -40,6 +40,22 @@ struct Args {
     /// Sign-ups accepted per minute, server-wide.
     #[arg(long, default_value_t = 600)]
     sign_ups_per_minute: u32,
+    /// Sign-ups accepted per minute from one client address.
+    #[arg(long, default_value_t = 20)]
+    sign_ups_per_address_per_minute: u32,
+    /// Sign-in attempts accepted per minute from one client address.
+    #[arg(long, default_value_t = 30)]
+    sign_ins_per_address_per_minute: u32,
+    /// Changes (join, leave, invite, create, block, ...) each member may make
+    /// per second, sustained.
+    #[arg(long, default_value_t = 2)]
+    changes_per_second: u32,
+    /// Changes each member may make at once.
+    #[arg(long, default_value_t = 30)]
+    change_burst: u32,
+    /// Group channels each member may create per hour.
+    #[arg(long, default_value_t = 30)]
+    channels_per_hour: u32,
     /// Connections held at once (0: no cap); keep it below the open-file limit.
     #[arg(long, default_value_t = 15_000)]
     max_connections: usize,
@@ -74,6 +90,11 @@ async fn main() -> anyhow::Result<()> {
         sends_per_second: args.sends_per_second,
         send_burst: args.send_burst,
         sign_ups_per_minute: args.sign_ups_per_minute,
+        sign_ups_per_address_per_minute: args.sign_ups_per_address_per_minute,
+        sign_ins_per_address_per_minute: args.sign_ins_per_address_per_minute,
+        changes_per_second: args.changes_per_second,
+        change_burst: args.change_burst,
+        channels_per_hour: args.channels_per_hour,
         max_connections: args.max_connections,
         max_connections_per_address: args.max_connections_per_address,
         max_streams_per_member: args.max_streams_per_member,

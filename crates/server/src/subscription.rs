@@ -76,7 +76,12 @@ impl Subscription {
             Start::Now => (head, None),
             Start::Malformed => (head, Some(ResyncReason::UnknownPosition)),
             Start::After(n) if n > head => (head, Some(ResyncReason::UnknownPosition)),
-            Start::After(n) if head - n > window => (head, Some(ResyncReason::TooOld)),
+            // Bounded by what this member missed, not by everyone's
+            // traffic: one member churning joins and leaves elsewhere once
+            // made every other member's resume "too old".
+            Start::After(n) if state.store.missed(member, n, window + 1).await? > window => {
+                (head, Some(ResyncReason::TooOld))
+            }
             Start::After(n) => (n, None),
         };
         let resumed = matches!(start, Start::After(_)) && resync.is_none();

@@ -23,6 +23,11 @@ async fn server_with(base: suda_server::Config) -> Server {
         sign_ups_per_address_per_minute: 100_000,
         sign_ins_per_address_per_minute: 100_000,
         sign_ins_per_name_and_address_per_minute: 100_000,
+        changes_per_second: 100_000,
+        change_burst: 100_000,
+        channels_per_hour: 100_000,
+        marks_per_second: 100_000,
+        mark_burst: 100_000,
         ..base
     };
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -2,6 +2,7 @@
 //! token, listing and ending sessions, `me`, and finding a member by name.
 
 use async_graphql::{Context, Object, Result, ID};
+use suda_protocol::MemberId;
 
 use super::{caller_member, origin, state, types::*, Caller};
 use crate::{
@@ -84,6 +85,15 @@ impl AccountQuery {
         let me = caller(ctx)?;
         let rows = app.store.sessions_of(me.member.id).await?;
         Ok(sessions(app, me, rows))
+    }
+
+    /// The members the caller has blocked, by name.
+    #[graphql(complexity = "super::LIST_GUESS * child_complexity")]
+    async fn blocked_members(&self, ctx: &Context<'_>) -> Result<Vec<Member>> {
+        let app = state(ctx);
+        let me = caller(ctx)?;
+        let rows = app.store.blocked_by(me.member.id).await?;
+        Ok(rows.into_iter().map(Member).collect())
     }
 
     /// The session this request was made with (to know when it expires).
@@ -188,6 +198,7 @@ impl AccountMutation {
     async fn renew_session(&self, ctx: &Context<'_>) -> Result<AuthPayload> {
         let app = state(ctx);
         let me = caller(ctx)?;
+        app.limits.change(me.member.id)?;
         let from = origin(ctx);
         let address = from.address.to_string();
         let device = me.session.device.as_deref().or(from.device.as_deref());
@@ -204,11 +215,40 @@ impl AccountMutation {
         Ok(payload(token, me.member.clone(), &stored))
     }
 
+    /// Blocks a member: they can no longer add the caller to channels,
+    /// invite them or message them directly (`FORBIDDEN`, saying so).
+    /// Channels they already share are left with `leaveChannel`.
+    async fn block_member(&self, ctx: &Context<'_>, member_id: ID) -> Result<bool> {
+        let app = state(ctx);
+        let me = caller(ctx)?;
+        let whom: MemberId = member_id.parse().map_err(ApiError::from)?;
+        if whom == me.member.id {
+            return Err(ApiError::BadInput("you cannot block yourself".into()).into());
+        }
+        app.limits.change(me.member.id)?;
+        if app.store.member(whom).await?.is_none() {
+            return Err(ApiError::NotFound(format!("there is no member {whom}")).into());
+        }
+        app.store.set_blocked(me.member.id, whom, true).await?;
+        Ok(true)
+    }
+
+    /// Unblocks a member.
+    async fn unblock_member(&self, ctx: &Context<'_>, member_id: ID) -> Result<bool> {
+        let app = state(ctx);
+        let me = caller(ctx)?;
+        let whom: MemberId = member_id.parse().map_err(ApiError::from)?;
+        app.limits.change(me.member.id)?;
+        app.store.set_blocked(me.member.id, whom, false).await?;
+        Ok(true)
+    }
+
     /// Ends one of the caller's sessions (`id` from `mySessions`), at
     /// once: its token stops working and its open streams end.
     async fn end_session(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let app = state(ctx);
         let me = caller(ctx)?;
+        app.limits.change(me.member.id)?;
         let rows = app.store.sessions_of(me.member.id).await?;
         let Some(session) = rows.into_iter().find(|s| s.id == id.as_str()) else {
             return Err(ApiError::NotFound(format!("there is no session {}", id.as_str())).into());

@@ -116,6 +116,7 @@ impl ChannelMutation {
         if members.len() > 1000 {
             return Err(ApiError::BadInput("at most 1000 members at creation".into()).into());
         }
+        app.limits.create_channel(me.id)?;
         let applied = app
             .ledger
             .submit(Command::CreateGroup {
@@ -132,6 +133,7 @@ impl ChannelMutation {
         let app = state(ctx);
         let me = caller_member(ctx)?;
         let to: MemberId = parse_id(&member_id)?;
+        app.limits.change(me.id)?;
         let applied = app
             .ledger
             .submit(Command::OpenDirect { from: me.id, to })
@@ -144,6 +146,7 @@ impl ChannelMutation {
         let app = state(ctx);
         let me = caller_member(ctx)?;
         let channel: ChannelId = parse_id(&channel_id)?;
+        app.limits.change(me.id)?;
         app.ledger
             .submit(Command::Join {
                 channel,
@@ -158,6 +161,7 @@ impl ChannelMutation {
         let app = state(ctx);
         let me = caller_member(ctx)?;
         let channel: ChannelId = parse_id(&channel_id)?;
+        app.limits.change(me.id)?;
         app.ledger
             .submit(Command::Leave {
                 channel,
@@ -178,6 +182,7 @@ impl ChannelMutation {
         let me = caller_member(ctx)?;
         let channel: ChannelId = parse_id(&channel_id)?;
         let invitee: MemberId = parse_id(&member_id)?;
+        app.limits.change(me.id)?;
         app.ledger
             .submit(Command::Invite {
                 channel,

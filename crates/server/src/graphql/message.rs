@@ -59,6 +59,7 @@ impl MessageMutation {
         let me = caller_member(ctx)?;
         let channel: ChannelId = parse_id(&channel_id)?;
         let up_to: Option<EventId> = up_to.map(|id| parse_id(&id)).transpose()?;
+        app.limits.mark(me.id)?;
         require_member(app, me, channel).await?;
         app.store.mark_read(me.id, channel, up_to).await?;
         let view = app.store.channel_for(me.id, channel).await?;

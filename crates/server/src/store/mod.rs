@@ -253,6 +253,14 @@ pub trait Store: Send + Sync + 'static {
     /// Events after `after` that the member saw or would have seen live
     /// (those inside their stretches of membership), oldest first, at most `limit`.
     async fn replay(&self, member: MemberId, after: i64, limit: u32) -> ApiResult<Vec<EventRow>>;
+    /// Blocks (or unblocks) `whom` for `member`: a blocked member cannot
+    /// add `member` to channels, invite them or message them directly.
+    async fn set_blocked(&self, member: MemberId, whom: MemberId, blocked: bool) -> ApiResult<()>;
+    /// The members `member` has blocked, by name.
+    async fn blocked_by(&self, member: MemberId) -> ApiResult<Vec<MemberRow>>;
+    /// How many events after `after` the member saw or would have seen live
+    /// (as [`Store::replay`] counts them), counting no further than `cap`.
+    async fn missed(&self, member: MemberId, after: i64, cap: u32) -> ApiResult<u32>;
     /// Every current (channel, member) pair, to seed the fan-out at start.
     async fn memberships(&self) -> ApiResult<Vec<(ChannelId, MemberId)>>;
 }

@@ -403,6 +403,57 @@ impl Store for SqliteStore {
         events_from(&rows)
     }
 
+    async fn set_blocked(&self, member: MemberId, whom: MemberId, blocked: bool) -> ApiResult<()> {
+        if blocked {
+            sqlx::query(
+                "INSERT INTO blocks (member_id, blocked_id, created_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(member.get())
+            .bind(whom.get())
+            .bind(now_millis())
+            .execute(&self.pool)
+            .await?;
+        } else {
+            sqlx::query("DELETE FROM blocks WHERE member_id = ?1 AND blocked_id = ?2")
+                .bind(member.get())
+                .bind(whom.get())
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn blocked_by(&self, member: MemberId) -> ApiResult<Vec<MemberRow>> {
+        let rows = sqlx::query(
+            "SELECT m.id, m.name, m.profile_image, m.created_at
+             FROM blocks b JOIN members m ON m.id = b.blocked_id
+             WHERE b.member_id = ?1 ORDER BY m.name COLLATE NOCASE",
+        )
+        .bind(member.get())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(member_from).collect())
+    }
+
+    async fn missed(&self, member: MemberId, after: i64, cap: u32) -> ApiResult<u32> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM (
+               SELECT 1 FROM memberships ms
+               JOIN events e ON e.channel_id = ms.channel_id
+                  AND e.seq > ?2 AND e.seq >= ms.joined_seq
+                  AND (ms.left_seq IS NULL OR e.seq <= ms.left_seq)
+               WHERE ms.member_id = ?1 AND (ms.left_seq IS NULL OR ms.left_seq > ?2)
+               LIMIT ?3)",
+        )
+        .bind(member.get())
+        .bind(after)
+        .bind(i64::from(cap))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u32::try_from(n).unwrap_or(cap))
+    }
+
     async fn memberships(&self) -> ApiResult<Vec<(ChannelId, MemberId)>> {
         let rows =
             sqlx::query("SELECT channel_id, member_id FROM memberships WHERE left_seq IS NULL")
@@ -466,6 +517,47 @@ async fn require_member(
         ChannelKind::Group => Err(ApiError::Forbidden(format!(
             "you are not a member of channel {channel}"
         ))),
+    }
+}
+
+/// Refuses when `member` has blocked `actor`: no adding them to channels,
+/// inviting them or messaging them directly.
+async fn refuse_if_blocked(
+    conn: &mut SqliteConnection,
+    member: &MemberRow,
+    actor: MemberId,
+) -> ApiResult<()> {
+    let blocked: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM blocks WHERE member_id = ?1 AND blocked_id = ?2")
+            .bind(member.id.get())
+            .bind(actor.get())
+            .fetch_optional(&mut *conn)
+            .await?;
+    match blocked {
+        Some(_) => Err(ApiError::Forbidden(format!(
+            "{} does not take invitations or direct messages from you",
+            member.name
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The other member of a direct channel.
+async fn other_member(
+    conn: &mut SqliteConnection,
+    channel: ChannelId,
+    me: MemberId,
+) -> ApiResult<Option<MemberRow>> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT member_id FROM memberships WHERE channel_id = ?1 AND member_id != ?2 LIMIT 1",
+    )
+    .bind(channel.get())
+    .bind(me.get())
+    .fetch_optional(&mut *conn)
+    .await?;
+    match id {
+        Some(id) => Ok(Some(require_member_row(conn, MemberId(id)).await?)),
+        None => Ok(None),
     }
 }
 
@@ -697,7 +789,11 @@ async fn apply_one(conn: &mut SqliteConnection, command: &Command) -> ApiResult<
                     return Ok(unchanged(first.channel_id, vec![first]));
                 }
             }
-            require_member(conn, *sender, *channel).await?;
+            if require_member(conn, *sender, *channel).await? == ChannelKind::Direct {
+                if let Some(other) = other_member(conn, *channel, *sender).await? {
+                    refuse_if_blocked(conn, &other, *sender).await?;
+                }
+            }
             let sender = require_member_row(conn, *sender).await?;
             let event = insert_event(
                 conn,
@@ -725,6 +821,9 @@ async fn apply_one(conn: &mut SqliteConnection, command: &Command) -> ApiResult<
             let mut events = Vec::with_capacity(everyone.len());
             for id in everyone {
                 let member = require_member_row(conn, id).await?;
+                if id != *creator {
+                    refuse_if_blocked(conn, &member, *creator).await?;
+                }
                 events.push(join(conn, channel, &member).await?);
             }
             Ok(fresh(channel, events))
@@ -742,11 +841,13 @@ async fn apply_one(conn: &mut SqliteConnection, command: &Command) -> ApiResult<
                     .bind(&key)
                     .fetch_optional(&mut *conn)
                     .await?;
+            let to_row = require_member_row(conn, *to).await?;
+            refuse_if_blocked(conn, &to_row, *from).await?;
             if let Some(id) = existing {
                 return Ok(unchanged(ChannelId(id), Vec::new()));
             }
             let from = require_member_row(conn, *from).await?;
-            let to = require_member_row(conn, *to).await?;
+            let to = to_row;
             let channel = create_channel(conn, ChannelKind::Direct, "", Some(&key)).await?;
             let first = join(conn, channel, &from).await?;
             let second = join(conn, channel, &to).await?;
@@ -784,6 +885,7 @@ async fn apply_one(conn: &mut SqliteConnection, command: &Command) -> ApiResult<
             if is_member(conn, invitee.id, *channel).await? {
                 return Ok(unchanged(*channel, Vec::new()));
             }
+            refuse_if_blocked(conn, &invitee, *inviter).await?;
             let event = join(conn, *channel, &invitee).await?;
             Ok(fresh(*channel, vec![event]))
         }

@@ -28,6 +28,11 @@ pub fn test_config() -> Config {
         sign_ups_per_address_per_minute: 100_000,
         sign_ins_per_address_per_minute: 100_000,
         sign_ins_per_name_and_address_per_minute: 100_000,
+        changes_per_second: 100_000,
+        change_burst: 100_000,
+        channels_per_hour: 100_000,
+        marks_per_second: 100_000,
+        mark_burst: 100_000,
         ..Config::default()
     }
 }

@@ -1,6 +1,7 @@
 //! Integration tests of the server: a real server on 127.0.0.1:0 with a
 //! temporary SQLite database, real HTTP, SSE and WebSocket clients.
 
+mod abuse;
 mod accounts;
 mod bad_input;
 mod common;

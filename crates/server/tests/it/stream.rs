@@ -290,6 +290,49 @@ async fn positions_the_server_cannot_resume_from_lead_to_resync() {
 }
 
 #[tokio::test]
+async fn a_resume_is_bounded_by_what_the_member_missed_not_by_others_traffic() {
+    let server = TestServer::start_with(suda_server::Config {
+        replay_window: 20,
+        ..test_config()
+    })
+    .await;
+    let (bob, _) = server.member("bob").await;
+    let mine = server.group(&bob, "mine", &[]).await;
+    let last_seen = server.send(&bob, &mine, "before").await;
+    // Elsewhere, eve churns joins and leaves: 60 events bob never sees.
+    let (eve, _) = server.member("eve").await;
+    let (mallory, _) = server.member("mallory").await;
+    let spam = server.group(&eve, "spam", &[]).await;
+    for _ in 0..30 {
+        server
+            .ok(
+                &mallory,
+                "mutation($c:ID!){joinChannel(channelId:$c){id}}",
+                json!({"c": spam}),
+            )
+            .await;
+        server
+            .ok(
+                &mallory,
+                "mutation($c:ID!){leaveChannel(channelId:$c)}",
+                json!({"c": spam}),
+            )
+            .await;
+    }
+    let missed = server.send(&bob, &mine, "while away").await;
+    // Bob missed one event: he resumes, however busy the server was.
+    let mut stream = server.sse(&bob, Some(last_seen)).await;
+    let connected = stream.next().await.unwrap();
+    assert_eq!(
+        connected.data["ssePayload"]["resumed"], true,
+        "{connected:?}"
+    );
+    let next = stream.next().await.unwrap();
+    assert_eq!(next.sse_type(), "CHAT_MESSAGE_PUBLISHED", "no resync");
+    assert_eq!(next.id, Some(missed));
+}
+
+#[tokio::test]
 async fn identity_comes_from_the_token_header_or_query() {
     let server = TestServer::start().await;
     let (alice, alice_id) = server.member("alice").await;
