@@ -16,7 +16,10 @@ use std::{
     collections::HashMap,
     hash::Hash,
     net::IpAddr,
-    sync::{Arc, Mutex},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex,
+    },
 };
 
 use suda_protocol::MemberId;
@@ -75,6 +78,8 @@ struct TokenStreams {
     count: usize,
     /// Cancelled when the token is revoked: its streams end.
     revoked: CancellationToken,
+    /// The same, to check without a lock on every frame.
+    flag: Arc<AtomicBool>,
 }
 
 /// The server's caps on connections and streams.
@@ -133,6 +138,7 @@ pub struct StreamTicket {
     member: MemberId,
     token: [u8; 32],
     revoked: CancellationToken,
+    flag: Arc<AtomicBool>,
     expires: tokio::time::Instant,
 }
 
@@ -145,9 +151,9 @@ impl StreamTicket {
         }
     }
 
-    /// Whether the stream must end now.
+    /// Whether the stream must end now. Cheap: checked on every frame.
     pub fn is_ended(&self) -> bool {
-        self.revoked.is_cancelled() || tokio::time::Instant::now() >= self.expires
+        self.flag.load(Ordering::Relaxed) || tokio::time::Instant::now() >= self.expires
     }
 }
 
@@ -184,6 +190,7 @@ impl Admission {
     pub fn revoke(&self, token: &[u8; 32]) {
         let tokens = self.tokens.lock().expect("admission tokens");
         if let Some(streams) = tokens.get(token) {
+            streams.flag.store(true, Ordering::Relaxed);
             streams.revoked.cancel();
         }
     }
@@ -213,11 +220,12 @@ impl Admission {
         lifetime: std::time::Duration,
         config: &Config,
     ) -> Result<StreamTicket, ApiError> {
-        let revoked = {
+        let (revoked, flag) = {
             let mut tokens = self.tokens.lock().expect("admission tokens");
             let streams = tokens.entry(token).or_insert_with(|| TokenStreams {
                 count: 0,
                 revoked: CancellationToken::new(),
+                flag: Arc::default(),
             });
             if self.per_token != 0 && streams.count >= self.per_token {
                 return Err(ApiError::RateLimited(format!(
@@ -226,7 +234,7 @@ impl Admission {
                 )));
             }
             streams.count += 1;
-            streams.revoked.clone()
+            (streams.revoked.clone(), Arc::clone(&streams.flag))
         };
         if !self.per_member.take(&member) {
             self.give_back_token(&token);
@@ -240,6 +248,7 @@ impl Admission {
             member,
             token,
             revoked,
+            flag,
             expires: tokio::time::Instant::now() + lifetime,
         })
     }

@@ -129,6 +129,13 @@ impl Subscription {
     /// Cancel-safe: state changes only after each await completes.
     pub async fn next(&mut self) -> ApiResult<Option<Arc<Frame>>> {
         loop {
+            // The token was revoked or expired: the stream ends, and the
+            // client hears UNAUTHENTICATED when it reconnects. Checked on
+            // every frame (an atomic and the clock), and waited on only
+            // when there is nothing to send.
+            if self.ticket.is_ended() {
+                return Ok(None);
+            }
             if let Some(frame) = self.pending.pop_front() {
                 return Ok(Some(frame));
             }
@@ -148,10 +155,8 @@ impl Subscription {
             }
             let next = tokio::select! {
                 biased;
-                // The token was revoked or expired: the stream ends, and the
-                // client hears UNAUTHENTICATED when it reconnects.
-                () = self.ticket.ended() => return Ok(None),
                 next = self.feed.recv() => next,
+                () = self.ticket.ended() => return Ok(None),
             };
             match next {
                 Some(frame) if frame.id > self.last => {
