@@ -27,6 +27,23 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{error::ApiError, Config};
 
+/// The part of a client address that names one client, for counting and
+/// rate limits: an IPv4 address, or an IPv6 address's /64 (one subscriber
+/// usually holds a whole /64, and privacy addresses change within it). An
+/// IPv4 address mapped into IPv6 counts as itself.
+pub fn address_key(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+                IpAddr::V6(std::net::Ipv6Addr::from(prefix))
+            }
+        },
+    }
+}
+
 /// Counts per key, each with a cap (0: no cap).
 #[derive(Debug)]
 struct Counts<K> {
@@ -151,6 +168,11 @@ impl StreamTicket {
         }
     }
 
+    /// Makes the stream end within `left` if that is sooner than before.
+    pub fn end_within(&mut self, left: std::time::Duration) {
+        self.expires = self.expires.min(tokio::time::Instant::now() + left);
+    }
+
     /// Whether the stream must end now. Cheap: checked on every frame.
     pub fn is_ended(&self) -> bool {
         self.flag.load(Ordering::Relaxed) || tokio::time::Instant::now() >= self.expires
@@ -197,6 +219,7 @@ impl Admission {
 
     /// Lets a connection from `address` in, or says why not.
     pub fn connection(self: &Arc<Self>, address: IpAddr) -> Result<Ticket, Refusal> {
+        let address = address_key(address);
         if !self.connections.take(&()) {
             return Err(Refusal::Full);
         }
@@ -285,6 +308,30 @@ mod tests {
         assert_eq!(admission.connections(), 3, "refusals hold nothing");
         drop(a1);
         let _b2 = admission.connection(b).unwrap();
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_64_and_a_mapped_ipv4_is_itself() {
+        let key = |a: &str| address_key(a.parse().unwrap()).to_string();
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::");
+        assert_eq!(key("2001:db8:1:2:ffff:ffff:ffff:ffff"), "2001:db8:1:2::");
+        assert_ne!(key("2001:db8:1:3::1"), "2001:db8:1:2::");
+        assert_eq!(key("::ffff:10.0.0.1"), "10.0.0.1");
+        assert_eq!(key("10.0.0.1"), "10.0.0.1");
+        // So one /64 shares one cap.
+        let admission = Admission::new(&config());
+        let _a = admission
+            .connection("2001:db8::1".parse().unwrap())
+            .unwrap();
+        let _b = admission
+            .connection("2001:db8::2".parse().unwrap())
+            .unwrap();
+        assert_eq!(
+            admission
+                .connection("2001:db8::3".parse().unwrap())
+                .unwrap_err(),
+            Refusal::Address
+        );
     }
 
     #[test]

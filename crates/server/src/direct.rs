@@ -141,8 +141,11 @@ async fn connection(
     peer: SocketAddr,
     app: Router,
     state: AppState,
-    _ticket: Ticket,
+    ticket: Ticket,
 ) {
+    // Shared with each request, so a connection upgraded to a WebSocket
+    // keeps its place counted after hyper lets go of it.
+    let ticket = std::sync::Arc::new(ticket);
     // The opening and hyper's connection are boxed, so their state is freed
     // when they finish and an idle stream's task holds only its own loop.
     match Box::pin(open(tcp, &state)).await {
@@ -159,6 +162,9 @@ async fn connection(
                 .map_request(
                     move |mut request: axum::extract::Request<hyper::body::Incoming>| {
                         request.extensions_mut().insert(ConnectInfo(peer));
+                        request
+                            .extensions_mut()
+                            .insert(std::sync::Arc::clone(&ticket));
                         request
                     },
                 )

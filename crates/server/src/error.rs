@@ -56,6 +56,9 @@ pub enum ApiError {
     /// Any other failure inside the server.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The request ran out of time; what it asked for may have happened.
+    #[error("the request took longer than {0:?}; a change it asked for may still have been made, so check before retrying")]
+    TimedOut(std::time::Duration),
     /// The server is at a capacity limit (connections); retry shortly.
     #[error("{0}")]
     Busy(String),
@@ -88,7 +91,7 @@ impl ApiError {
             ApiError::Conflict(_) => ErrorCode::Conflict,
             ApiError::RateLimited(_) => ErrorCode::RateLimited,
             ApiError::TooLarge(_) => ErrorCode::PayloadTooLarge,
-            ApiError::Internal(_) => ErrorCode::Internal,
+            ApiError::Internal(_) | ApiError::TimedOut(_) => ErrorCode::Internal,
             ApiError::Storage(_) | ApiError::Unavailable | ApiError::Busy(_) => {
                 ErrorCode::Unavailable
             }

@@ -114,17 +114,31 @@ impl Limits {
     /// One sign-in attempt from `address` for `name`: limited per address
     /// and per name and address, or `RATE_LIMITED`.
     pub fn sign_in_from(&self, address: IpAddr, name: &str) -> ApiResult<()> {
-        let too_many = || {
-            ApiError::RateLimited(
-                "too many sign-in attempts from your address; wait a minute and retry".into(),
-            )
-        };
+        self.sign_in_address(address)?;
+        self.sign_in_name_at(address, name)
+    }
+
+    fn too_many_from_address() -> ApiError {
+        ApiError::RateLimited(
+            "too many sign-in attempts from your address; wait a minute and retry".into(),
+        )
+    }
+
+    /// One sign-in attempt from `address`, for any name, or `RATE_LIMITED`.
+    /// Checked before anything is done with the name.
+    pub fn sign_in_address(&self, address: IpAddr) -> ApiResult<()> {
         self.sign_ins_by_address
-            .check_key(&address)
-            .map_err(|_| too_many())?;
+            .check_key(&crate::admission::address_key(address))
+            .map_err(|_| Self::too_many_from_address())
+    }
+
+    /// One sign-in attempt for `name` (its key) from `address`, or
+    /// `RATE_LIMITED`.
+    pub fn sign_in_name_at(&self, address: IpAddr, name: &str) -> ApiResult<()> {
+        let address = crate::admission::address_key(address);
         self.sign_ins_by_name_and_address
-            .check_key(&(name.to_lowercase(), address))
-            .map_err(|_| too_many())
+            .check_key(&(name.to_owned(), address))
+            .map_err(|_| Self::too_many_from_address())
     }
 
     /// One sign-in attempt for a member name from an address the member
@@ -140,6 +154,7 @@ impl Limits {
     /// One sign-up from `address`: limited per address and overall, or
     /// `RATE_LIMITED`.
     pub fn sign_up(&self, address: IpAddr) -> ApiResult<()> {
+        let address = crate::admission::address_key(address);
         self.sign_ups_by_address.check_key(&address).map_err(|_| {
             ApiError::RateLimited(
                 "too many sign-ups from your address; wait a minute and retry".into(),
@@ -241,7 +256,7 @@ mod tests {
         let (here, there): (IpAddr, IpAddr) =
             ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
         limits.sign_in_from(here, "bob").unwrap();
-        limits.sign_in_from(here, "Bob").unwrap();
+        limits.sign_in_from(here, "bob").unwrap();
         assert!(limits.sign_in_from(here, "bob").is_err(), "bob from here");
         limits
             .sign_in_from(there, "bob")

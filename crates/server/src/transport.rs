@@ -21,7 +21,7 @@ use tokio::time::{interval_at, Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    admission::StreamTicket,
+    admission::{StreamTicket, Ticket},
     auth,
     error::{ApiError, ApiResult},
     fanout::Frame,
@@ -87,16 +87,12 @@ async fn subscriber(
         authenticated.remaining(),
         &state.config,
     )?;
-    // Signed out between the check above and taking the ticket? Then the
-    // revocation found no stream to end: look once more.
-    if state
-        .store
-        .token_session(&authenticated.session.digest)
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::Unauthenticated);
-    }
+    // Signed out, or renewed, between the check above and taking the
+    // ticket? Then the revocation found no stream to end: look once more,
+    // at the token's life too (a renewal cuts it short).
+    let mut ticket = ticket;
+    let again = auth::authenticate(state, &token).await?;
+    ticket.end_within(again.remaining());
     Ok((member, ticket))
 }
 
@@ -180,6 +176,7 @@ pub async fn websocket(
     State(state): State<AppState>,
     headers: HeaderMap,
     query: Result<Query<StreamParams>, QueryRejection>,
+    connection: Option<axum::Extension<Arc<Ticket>>>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
     let params = params(query)?;
@@ -210,7 +207,12 @@ pub async fn websocket(
         .max_write_buffer_size(WS_MAX_WRITE_BUFFER)
         .max_frame_size(WS_MAX_MESSAGE)
         .max_message_size(WS_MAX_MESSAGE)
-        .on_upgrade(move |socket| ws_session(socket, sub, period, stop)))
+        .on_upgrade(move |socket| async move {
+            // The connection's place among the caps lives as long as the
+            // WebSocket does (hyper is done with the connection by now).
+            let _connection = connection;
+            ws_session(socket, sub, period, stop).await;
+        }))
 }
 
 /// The largest frame or message a WebSocket client may send.

@@ -99,12 +99,23 @@ pub fn client_key(key: &str) -> ApiResult<&str> {
     Ok(key)
 }
 
+/// Whether `name` could be some member's name as typed: cheap, and checked
+/// before any normalising, so a 64 KiB "name" costs nothing. NFKC may
+/// compose up to a few characters into one, so this allows four typed
+/// characters per character of the 32 a name may have.
+pub fn could_be_member_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 512 && name.chars().count() <= 4 * 32
+}
+
 /// A member name, returned NFKC-normalised (the form to store): 1 to 32
 /// letters, digits, `_`, `-` or `.`, and no invisible or filler character
 /// (as typed or once normalised). A new name must also pass
 /// [`member_name_scripts`]. Which names count as the same name is
 /// [`crate::name::key`]'s business.
 pub fn member_name(name: &str) -> ApiResult<String> {
+    if !could_be_member_name(name) {
+        return Err(bad("a member name is 1 to 32 characters"));
+    }
     let normal: String = name.nfkc().collect();
     let count = normal.chars().count();
     if count == 0 || count > 32 {

@@ -158,13 +158,23 @@ impl AccountMutation {
         let app = state(ctx);
         let from = origin(ctx);
         let address = from.address.to_string();
+        // The address's budget first, before anything is done with the
+        // name; and no name longer than any member's can be one.
+        app.limits.sign_in_address(from.address)?;
+        if !validate::could_be_member_name(&member_name) {
+            auth::hash_password(&app.limits, password).await?;
+            return Err(ApiError::BadCredentials.into());
+        }
         // Counted by the name's key: every spelling that finds a member
         // spends that member's attempts, so look-alikes buy no extra guesses.
         let key = name::key(&member_name);
-        app.limits.sign_in_from(from.address, &key)?;
+        app.limits.sign_in_name_at(from.address, &key)?;
         let found = app.store.member_with_hash(&member_name).await?;
         let known = match &found {
-            Some((member, _)) => app.store.known_address(member.id, &address).await?,
+            Some((member, _)) => {
+                let client = crate::admission::address_key(from.address).to_string();
+                app.store.known_address(member.id, &client).await?
+            }
             None => false,
         };
         if !known {

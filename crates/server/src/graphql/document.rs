@@ -354,14 +354,18 @@ fn count_tokens(text: &str) -> usize {
                 tokens += 1;
                 i += 3;
             }
-            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' => {
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                // A name: [_A-Za-z][_0-9A-Za-z]*
                 tokens += 1;
-                while i < bytes.len()
-                    && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'-' | b'.'))
-                    && !bytes[i..].starts_with(b"...")
-                {
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
                     i += 1;
                 }
+            }
+            c if c.is_ascii_digit() || c == b'-' => {
+                // A number: -?digits(.digits)?([eE][+-]?digits)?; a `-`
+                // anywhere else starts the next token.
+                tokens += 1;
+                i = skip_number(bytes, i);
             }
             _ => {
                 tokens += 1;
@@ -370,6 +374,32 @@ fn count_tokens(text: &str) -> usize {
         }
     }
     tokens
+}
+
+/// The index just past the number starting at `start` (never `start`).
+fn skip_number(bytes: &[u8], start: usize) -> usize {
+    let digits = |mut i: usize| {
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        i
+    };
+    let mut i = start;
+    if bytes[i] == b'-' {
+        i += 1;
+    }
+    i = digits(i);
+    if i < bytes.len() && bytes[i] == b'.' && !bytes[i..].starts_with(b"...") {
+        i = digits(i + 1);
+    }
+    if i < bytes.len() && matches!(bytes[i], b'e' | b'E') {
+        i += 1;
+        if i < bytes.len() && matches!(bytes[i], b'+' | b'-') {
+            i += 1;
+        }
+        i = digits(i);
+    }
+    i.max(start + 1)
 }
 
 /// The index just past the string starting at `start` (a `"` or `"""`).
@@ -556,5 +586,10 @@ mod tests {
         assert_eq!(count_tokens("...F ... on X"), 5);
         assert_eq!(count_tokens("\"\"\"block \\\"\"\" still\"\"\" n"), 2);
         assert_eq!(count_tokens("x: 1.5e-3, y: -2"), 6);
+        // A run of numbers without commas is many tokens, not one.
+        assert_eq!(count_tokens("[1-1-1-1]"), 6);
+        assert_eq!(count_tokens("[1 2 3]"), 5);
+        let list = format!("query {{ me(x: [{}]) {{ id }} }}", "1-".repeat(4_000));
+        assert!(count_tokens(&list) > 4_000);
     }
 }

@@ -222,9 +222,7 @@ async fn execute(
     let run = schema.execute(request.data(state).data(caller).data(origin));
     let Ok(mut response) = tokio::time::timeout(EXECUTION_LIMIT, run).await else {
         return Ok(answer(
-            &refusal(&ApiError::Internal(format!(
-                "the request ran longer than {EXECUTION_LIMIT:?}"
-            ))),
+            &refusal(&ApiError::TimedOut(EXECUTION_LIMIT)),
             limit,
         ));
     };

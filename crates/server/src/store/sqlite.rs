@@ -172,13 +172,21 @@ impl Store for SqliteStore {
         password_hash: &str,
         token: Option<&NewToken>,
     ) -> ApiResult<MemberRow> {
-        let mut conn = self.pool.acquire().await?;
-        let result = create_member(&mut conn, name, password_hash, token).await;
-        discard_after_storage_error(conn, &result).await;
-        result
+        let (pool, name, hash) = (self.pool.clone(), name.to_owned(), password_hash.to_owned());
+        let token = token.cloned();
+        whole(async move {
+            let mut conn = pool.acquire().await?;
+            let result = create_member(&mut conn, &name, &hash, token.as_ref()).await;
+            discard_after_storage_error(conn, &result).await;
+            result
+        })
+        .await
     }
 
     async fn member_with_hash(&self, name: &str) -> ApiResult<Option<(MemberRow, String)>> {
+        if !crate::validate::could_be_member_name(name) {
+            return Ok(None);
+        }
         let row = sqlx::query(&format!(
             "SELECT {MEMBER_COLS}, password_hash FROM members WHERE name_key = ?1"
         ))
@@ -197,6 +205,9 @@ impl Store for SqliteStore {
     }
 
     async fn member_by_name(&self, name: &str) -> ApiResult<Option<MemberRow>> {
+        if !crate::validate::could_be_member_name(name) {
+            return Ok(None);
+        }
         let row = sqlx::query(&format!(
             "SELECT {MEMBER_COLS} FROM members WHERE name_key = ?1"
         ))
@@ -207,15 +218,19 @@ impl Store for SqliteStore {
     }
 
     async fn insert_token(&self, member: MemberId, token: &NewToken) -> ApiResult<()> {
-        let mut conn = self.pool.acquire().await?;
-        let result = async {
-            sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-            let inserted = sessions::insert(&mut conn, member, token).await;
-            finish(&mut conn, inserted).await
-        }
-        .await;
-        discard_after_storage_error(conn, &result).await;
-        result
+        let (pool, token) = (self.pool.clone(), token.clone());
+        whole(async move {
+            let mut conn = pool.acquire().await?;
+            let result = async {
+                sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+                let inserted = sessions::insert(&mut conn, member, &token).await;
+                finish(&mut conn, inserted).await
+            }
+            .await;
+            discard_after_storage_error(conn, &result).await;
+            result
+        })
+        .await
     }
 
     async fn token_session(&self, digest: &[u8]) -> ApiResult<Option<(MemberRow, SessionRow)>> {
@@ -245,22 +260,26 @@ impl Store for SqliteStore {
         new: &NewToken,
         old_until: i64,
     ) -> ApiResult<bool> {
-        let mut conn = self.pool.acquire().await?;
-        let result = async {
-            sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-            let renewed = async {
-                if !sessions::expire_at(&mut conn, old, old_until).await? {
-                    return Ok(false);
+        let (pool, old, new) = (self.pool.clone(), old.to_vec(), new.clone());
+        whole(async move {
+            let mut conn = pool.acquire().await?;
+            let result = async {
+                sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+                let renewed = async {
+                    if !sessions::expire_at(&mut conn, &old, old_until).await? {
+                        return Ok(false);
+                    }
+                    sessions::insert(&mut conn, member, &new).await?;
+                    Ok(true)
                 }
-                sessions::insert(&mut conn, member, new).await?;
-                Ok(true)
+                .await;
+                finish(&mut conn, renewed).await
             }
             .await;
-            finish(&mut conn, renewed).await
-        }
-        .await;
-        discard_after_storage_error(conn, &result).await;
-        result
+            discard_after_storage_error(conn, &result).await;
+            result
+        })
+        .await
     }
 
     async fn known_address(&self, member: MemberId, address: &str) -> ApiResult<bool> {
@@ -653,6 +672,21 @@ fn unchanged(channel: ChannelId, events: Vec<EventRow>) -> Applied {
         events,
         fresh: false,
     }
+}
+
+/// Runs a multi-statement write to its end on a task of its own. A request
+/// handler's future is dropped when its client goes away or its time runs
+/// out; dropped between `BEGIN` and `COMMIT`, it would hand the pool a
+/// connection still holding the write lock (every other write then waits
+/// and fails, and what is written on it later is rolled back). A spawned
+/// task is not dropped with the request: it commits or rolls back, then
+/// returns the connection.
+async fn whole<T: Send + 'static>(
+    work: impl std::future::Future<Output = ApiResult<T>> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::spawn(work)
+        .await
+        .map_err(|e| ApiError::Internal(format!("a storage task failed: {e}")))?
 }
 
 /// Never reuses a connection after a storage error (see `apply`): closing

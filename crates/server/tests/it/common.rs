@@ -78,6 +78,11 @@ impl TestServer {
         }
     }
 
+    /// The server's database file.
+    pub fn db_path(&self) -> std::path::PathBuf {
+        self.dir.as_ref().unwrap().path().join("suda.db")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }

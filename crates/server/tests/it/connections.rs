@@ -320,3 +320,61 @@ async fn streams_are_capped_per_token_and_per_member() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_websocket_keeps_its_place_among_the_connection_caps() {
+    let server = TestServer::start_with(suda_server::Config {
+        max_connections_per_address: 3,
+        ..test_config()
+    })
+    .await;
+    let (alice, _) = server.member("alice").await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(websocket_from(&server, "127.0.0.2", &alice).await);
+    }
+    // Hyper is done with those connections once they are WebSockets; they
+    // still count.
+    let mut fourth = connect_from("127.0.0.2", server.addr).await;
+    let (answer, _) = read_until_closed(&mut fourth, Duration::from_secs(5)).await;
+    assert!(
+        String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 429"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    // Closing one gives its place back.
+    drop(held.pop());
+    eventually("a WebSocket's place to come back", || {
+        let from = connect_from("127.0.0.2", server.addr);
+        async move {
+            let mut tcp = from.await;
+            tcp.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+                .await
+                .is_ok()
+                && read_until_closed(&mut tcp, Duration::from_secs(2))
+                    .await
+                    .0
+                    .starts_with(b"HTTP/1.1 200")
+        }
+    })
+    .await;
+}
+
+/// A WebSocket stream opened by hand from the loopback address `from`.
+async fn websocket_from(server: &TestServer, from: &str, token: &str) -> TcpStream {
+    let mut tcp = connect_from(from, server.addr).await;
+    let head = format!(
+        "GET {WS}?access_token={token} HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\n\
+         connection: Upgrade\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+         sec-websocket-version: 13\r\n\r\n"
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let mut got = Vec::new();
+    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        tcp.read_exact(&mut byte).await.unwrap();
+        got.push(byte[0]);
+    }
+    assert!(got.starts_with(b"HTTP/1.1 101"));
+    tcp
+}

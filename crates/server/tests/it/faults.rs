@@ -502,3 +502,72 @@ async fn a_server_on_a_database_it_cannot_write_says_so_at_start() {
     assert!(stderr.contains("cannot be written"), "says why: {stderr}");
     disk.remount("rw");
 }
+
+/// Whether another process can take the database's write lock now.
+async fn write_lock_is_free(db: &Path) -> bool {
+    use sqlx::{Connection, Executor};
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(db)
+        .busy_timeout(Duration::ZERO);
+    let Ok(mut conn) = sqlx::SqliteConnection::connect_with(&options).await else {
+        return false;
+    };
+    let free = conn.execute("BEGIN IMMEDIATE").await.is_ok();
+    if free {
+        let _ = conn.execute("ROLLBACK").await;
+    }
+    let _ = conn.close().await;
+    free
+}
+
+#[tokio::test]
+async fn a_request_abandoned_mid_write_never_leaves_the_database_locked() {
+    let server = TestServer::start().await;
+    let (alice, _) = server.member("alice").await;
+    // Clients that hang up a few milliseconds into a renewal, a sign-up or
+    // a sign-in: each of those is a multi-statement write transaction.
+    for i in 0..150u64 {
+        let http = reqwest::Client::new();
+        let (query, token) = match i % 3 {
+            0 => ("mutation{renewSession{token}}".to_owned(), Some(alice.clone())),
+            1 => (
+                format!("mutation{{signUp(memberName:\"quitter{i}\",password:\"password-123\"){{token}}}}"),
+                None,
+            ),
+            _ => (
+                "mutation{signIn(memberName:\"alice\",password:\"password-123\"){token}}".to_owned(),
+                None,
+            ),
+        };
+        let mut req = http
+            .post(server.url("/graphql"))
+            .json(&json!({"query": query}));
+        if let Some(t) = &token {
+            req = req.bearer_auth(t);
+        }
+        let _ =
+            tokio::time::timeout(Duration::from_micros(500 + (i * 397) % 6000), req.send()).await;
+    }
+    // Nothing is left holding the write lock...
+    let db = server.db_path();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !write_lock_is_free(&db).await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "an abandoned request left a transaction open"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // ...and a sign-out now is a sign-out: the token stops working.
+    let v = server
+        .gql(
+            None,
+            "mutation{signIn(memberName:\"alice\",password:\"password-123\"){token}}",
+            json!({}),
+        )
+        .await;
+    let token = v["data"]["signIn"]["token"].as_str().unwrap().to_owned();
+    server.ok(&token, "mutation{signOut}", json!({})).await;
+    let v = server.gql(Some(&token), "{me{id}}", json!({})).await;
+    assert_eq!(code(&v), "UNAUTHENTICATED");
+}

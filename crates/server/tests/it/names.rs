@@ -293,3 +293,42 @@ async fn a_client_key_reused_for_another_message_is_a_conflict_and_stores_nothin
     assert_eq!(chats(&server, &alice, &first).await, ["hello"]);
     assert!(chats(&server, &alice, &second).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_name_longer_than_any_member_could_have_costs_next_to_nothing() {
+    let server = TestServer::start().await;
+    let (bob, _) = server.member("bob").await;
+    // 20,000 characters that NFKC expands eighteenfold: refused before
+    // anything is done with them.
+    let huge = "\u{FDFA}".repeat(20_000);
+    let started = std::time::Instant::now();
+    let v = server
+        .gql(
+            None,
+            "mutation($n:String!){signIn(memberName:$n,password:\"password-123\"){token}}",
+            json!({"n": huge}),
+        )
+        .await;
+    assert_eq!(code(&v), "UNAUTHENTICATED", "{v}");
+    let v = server
+        .gql(
+            Some(&bob),
+            "query($n:String!){member(memberName:$n){id}}",
+            json!({"n": huge}),
+        )
+        .await;
+    assert_eq!(code(&v), "NOT_FOUND");
+    let v = server
+        .gql(
+            None,
+            "mutation($n:String!){signUp(memberName:$n,password:\"password-123\"){token}}",
+            json!({"n": huge}),
+        )
+        .await;
+    assert_eq!(code(&v), "BAD_USER_INPUT");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
+}

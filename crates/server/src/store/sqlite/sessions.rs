@@ -53,7 +53,14 @@ pub(crate) async fn insert(
     .bind(token.address.as_deref())
     .execute(&mut *conn)
     .await?;
-    if let Some(address) = &token.address {
+    // Remembered as the client's part of the address (its /64 for IPv6),
+    // as `known_address` is asked.
+    let client = token
+        .address
+        .as_deref()
+        .and_then(|a| a.parse().ok())
+        .map(|a| crate::admission::address_key(a).to_string());
+    if let Some(address) = &client {
         sqlx::query(
             "INSERT INTO sign_in_addresses (member_id, address, last_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (member_id, address) DO UPDATE SET last_at = excluded.last_at",
