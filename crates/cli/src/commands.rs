@@ -251,6 +251,28 @@ pub async fn run(cli: Cli) -> Result<()> {
             })?;
             eprintln!("ended session {id}");
         }
+        Command::Block { name } => {
+            let member = session.find_member(&name).await.map_err(fail)?;
+            session.block(member.id).await.map_err(fail)?;
+            eprintln!(
+                "blocked {}: they can no longer add, invite or message you",
+                member.member_name
+            );
+        }
+        Command::Unblock { name } => {
+            let member = session.find_member(&name).await.map_err(fail)?;
+            session.unblock(member.id).await.map_err(fail)?;
+            eprintln!("unblocked {}", member.member_name);
+        }
+        Command::Blocked => {
+            let blocked = session.blocked().await.map_err(fail)?;
+            if cli.json {
+                return print_json(&blocked);
+            }
+            for m in blocked {
+                println!("{:>6}  {}", m.id, m.member_name);
+            }
+        }
     }
     Ok(())
 }

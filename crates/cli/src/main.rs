@@ -96,6 +96,19 @@ pub enum Command {
         /// The session's id.
         id: String,
     },
+    /// Block a member: they can no longer add you to channels, invite you
+    /// or message you directly.
+    Block {
+        /// The member's name.
+        name: String,
+    },
+    /// Unblock a member.
+    Unblock {
+        /// The member's name.
+        name: String,
+    },
+    /// List the members you have blocked.
+    Blocked,
 }
 
 #[tokio::main]

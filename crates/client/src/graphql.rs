@@ -60,6 +60,9 @@ pub mod ops {
     operation!(RenewSession, "../protocol/operations/Extensions.graphql");
     operation!(MySessions, "../protocol/operations/Extensions.graphql");
     operation!(EndSession, "../protocol/operations/Extensions.graphql");
+    operation!(BlockMember, "../protocol/operations/Extensions.graphql");
+    operation!(UnblockMember, "../protocol/operations/Extensions.graphql");
+    operation!(BlockedMembers, "../protocol/operations/Extensions.graphql");
     operation!(FindMember, "../protocol/operations/Extensions.graphql");
     operation!(Channels, "../protocol/operations/Extensions.graphql");
     operation!(ChannelPage, "../protocol/operations/Extensions.graphql");

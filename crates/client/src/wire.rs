@@ -94,6 +94,7 @@ member_from!(
     ops::channel_page::ChannelPageChatChannelEventsContentsOnChatChannelChatEventSender,
     ops::channel_page::ChannelPageChatChannelEventsContentsOnChatChannelJoinEventMember,
     ops::channel_page::ChannelPageChatChannelEventsContentsOnChatChannelLeaveEventMember,
+    ops::blocked_members::BlockedMembersBlockedMembers,
 );
 
 pub(crate) fn member<T: TryInto<MemberRefWire, Error = ClientError>>(

@@ -73,6 +73,43 @@ struct Args {
     /// between requests on a kept-alive connection.
     #[arg(long, default_value_t = 30)]
     head_timeout_secs: u64,
+    /// Seconds a client may take to send a request body.
+    #[arg(long, default_value_t = Config::default().body_timeout.as_secs())]
+    body_timeout_secs: u64,
+    /// Seconds a write to a client may wait for it to read before the
+    /// server lets the client go (a stream's client then resumes).
+    #[arg(long, default_value_t = Config::default().stream_write_timeout.as_secs())]
+    stream_write_timeout_secs: u64,
+    /// Sign-in attempts per minute for one member name, from addresses the
+    /// member never signed in from.
+    #[arg(long, default_value_t = Config::default().sign_ins_per_minute)]
+    sign_ins_per_minute: u32,
+    /// Sign-in attempts per minute for one member name from one address.
+    #[arg(long, default_value_t = Config::default().sign_ins_per_name_and_address_per_minute)]
+    sign_ins_per_name_and_address_per_minute: u32,
+    /// Read-marker moves each member may make per second, sustained.
+    #[arg(long, default_value_t = Config::default().marks_per_second)]
+    marks_per_second: u32,
+    /// Read-marker moves each member may make at once.
+    #[arg(long, default_value_t = Config::default().mark_burst)]
+    mark_burst: u32,
+    /// Hours a token works after it is issued (clients renew it at half).
+    #[arg(long, default_value_t = Config::default().token_lifetime.as_secs() / 3600)]
+    token_lifetime_hours: u64,
+    /// Events a member may have missed and still resume; beyond, the
+    /// client is told to resync.
+    #[arg(long, default_value_t = Config::default().replay_window)]
+    replay_window: u32,
+    /// The largest GraphQL answer, in bytes.
+    #[arg(long, default_value_t = Config::default().max_response_bytes)]
+    max_response_bytes: usize,
+    /// The largest request body, in bytes.
+    #[arg(long, default_value_t = Config::default().body_limit)]
+    body_limit_bytes: usize,
+    /// Frames queued per stream before it counts as too slow and is
+    /// dropped (its client resumes).
+    #[arg(long, default_value_t = Config::default().subscriber_queue)]
+    subscriber_queue: usize,
 }
 
 #[tokio::main]
@@ -100,6 +137,17 @@ async fn main() -> anyhow::Result<()> {
         max_streams_per_member: args.max_streams_per_member,
         max_streams_per_token: args.max_streams_per_token,
         head_timeout: Duration::from_secs(args.head_timeout_secs.max(1)),
+        body_timeout: Duration::from_secs(args.body_timeout_secs.max(1)),
+        stream_write_timeout: Duration::from_secs(args.stream_write_timeout_secs.max(1)),
+        sign_ins_per_minute: args.sign_ins_per_minute,
+        sign_ins_per_name_and_address_per_minute: args.sign_ins_per_name_and_address_per_minute,
+        marks_per_second: args.marks_per_second,
+        mark_burst: args.mark_burst,
+        token_lifetime: Duration::from_secs(args.token_lifetime_hours.max(1) * 3600),
+        replay_window: args.replay_window,
+        max_response_bytes: args.max_response_bytes,
+        body_limit: args.body_limit_bytes.max(1024),
+        subscriber_queue: args.subscriber_queue.max(16),
         demo: args.demo,
         ..Config::default()
     };

@@ -259,3 +259,42 @@ async fn a_kept_token_is_renewed_by_the_commands_that_use_it() {
     let channels = suda(&s.url, &me, &["channels"]).await;
     assert!(channels.ok, "{}", channels.stderr);
 }
+
+#[tokio::test]
+async fn a_blocked_member_cannot_add_you_and_unblocking_lets_them() {
+    let s = server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (ida, mal) = (dir.path().join("ida.json"), dir.path().join("mal.json"));
+    let pw = ["--password", "password-123"];
+    assert!(
+        suda(&s.url, &ida, &[&["signup", "ida"][..], &pw].concat())
+            .await
+            .ok
+    );
+    assert!(
+        suda(&s.url, &mal, &[&["signup", "mal"][..], &pw].concat())
+            .await
+            .ok
+    );
+    let blocked = suda(&s.url, &ida, &["block", "mal"]).await;
+    assert!(blocked.ok, "{}", blocked.stderr);
+    assert!(suda(&s.url, &ida, &["blocked"])
+        .await
+        .stdout
+        .contains("mal"));
+    let refused = suda(&s.url, &mal, &["create", "spam", "--member", "ida"]).await;
+    assert!(!refused.ok, "{}", refused.stdout);
+    assert!(
+        refused.stderr.contains("does not take"),
+        "{}",
+        refused.stderr
+    );
+    assert!(suda(&s.url, &ida, &["unblock", "mal"]).await.ok);
+    assert!(
+        suda(&s.url, &mal, &["create", "fine", "--member", "ida"])
+            .await
+            .ok
+    );
+    let unknown = suda(&s.url, &ida, &["block", "nobody"]).await;
+    assert!(!unknown.ok);
+}

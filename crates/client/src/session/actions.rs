@@ -345,6 +345,36 @@ impl Session {
             .collect())
     }
 
+    /// Blocks a member: they can no longer add this member to channels,
+    /// invite them or message them directly.
+    pub async fn block(&self, member: MemberId) -> ClientResult<()> {
+        let vars = ops::block_member::Variables {
+            member_id: member.to_string(),
+        };
+        self.shared.api.run::<ops::BlockMember>(vars).await?;
+        Ok(())
+    }
+
+    /// Unblocks a member.
+    pub async fn unblock(&self, member: MemberId) -> ClientResult<()> {
+        let vars = ops::unblock_member::Variables {
+            member_id: member.to_string(),
+        };
+        self.shared.api.run::<ops::UnblockMember>(vars).await?;
+        Ok(())
+    }
+
+    /// The members this member has blocked, by name.
+    pub async fn blocked(&self) -> ClientResult<Vec<MemberRef>> {
+        let list = self
+            .shared
+            .api
+            .run::<ops::BlockedMembers>(ops::blocked_members::Variables)
+            .await?
+            .blocked_members;
+        list.into_iter().map(wire::member).collect()
+    }
+
     /// Ends one of the member's sessions at once: its token stops working
     /// and its streams end.
     pub async fn end_session(&self, id: &str) -> ClientResult<()> {

@@ -11,6 +11,7 @@ mod direct;
 mod durability;
 mod expensive;
 mod faults;
+mod flags;
 mod names;
 mod process;
 mod stream;
