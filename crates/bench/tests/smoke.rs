@@ -17,25 +17,10 @@ struct Server {
 
 async fn start_server() -> Server {
     let dir = tempfile::tempdir().unwrap();
+    // As `target::spawn` starts it: no limits, many streams for few members.
     let config = suda_server::Config {
         database_url: format!("sqlite:{}", dir.path().join("suda.db").display()),
-        sends_per_second: 1_000_000,
-        send_burst: 1_000_000,
-        sign_ups_per_minute: 100_000,
-        sign_ups_per_address_per_minute: 100_000,
-        sign_ins_per_address_per_minute: 100_000,
-        sign_ins_per_name_and_address_per_minute: 100_000,
-        changes_per_second: 100_000,
-        change_burst: 100_000,
-        channels_per_hour: 100_000,
-        marks_per_second: 100_000,
-        mark_burst: 100_000,
-        // As `target::spawn` starts it: many streams for a few members.
-        max_connections: 0,
-        max_connections_per_address: 0,
-        max_streams_per_member: 0,
-        max_streams_per_token: 0,
-        ..suda_server::Config::default()
+        ..suda_server::Config::unthrottled()
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -149,6 +149,35 @@ impl Default for Config {
     }
 }
 
+impl Config {
+    /// The defaults with every rate limit and every connection and stream
+    /// cap out of the way: for load tests and test suites, which drive
+    /// thousands of members and streams from one address. Never for a
+    /// server people use.
+    pub fn unthrottled() -> Self {
+        const A_LOT: u32 = 1_000_000;
+        Config {
+            sends_per_second: A_LOT,
+            send_burst: A_LOT,
+            changes_per_second: A_LOT,
+            change_burst: A_LOT,
+            channels_per_hour: A_LOT,
+            marks_per_second: A_LOT,
+            mark_burst: A_LOT,
+            sign_ins_per_minute: A_LOT,
+            sign_ins_per_address_per_minute: A_LOT,
+            sign_ins_per_name_and_address_per_minute: A_LOT,
+            sign_ups_per_minute: A_LOT,
+            sign_ups_per_address_per_minute: A_LOT,
+            max_connections: 0,
+            max_connections_per_address: 0,
+            max_streams_per_member: 0,
+            max_streams_per_token: 0,
+            ..Config::default()
+        }
+    }
+}
+
 /// Everything a request handler needs; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {

@@ -12,22 +12,13 @@ struct Server {
 }
 
 async fn server() -> Server {
-    server_with(suda_server::Config::default()).await
+    server_with(suda_server::Config::unthrottled()).await
 }
 
 async fn server_with(base: suda_server::Config) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let config = suda_server::Config {
         database_url: format!("sqlite:{}", dir.path().join("suda.db").display()),
-        sign_ups_per_minute: 100_000,
-        sign_ups_per_address_per_minute: 100_000,
-        sign_ins_per_address_per_minute: 100_000,
-        sign_ins_per_name_and_address_per_minute: 100_000,
-        changes_per_second: 100_000,
-        change_burst: 100_000,
-        channels_per_hour: 100_000,
-        marks_per_second: 100_000,
-        mark_burst: 100_000,
         ..base
     };
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -233,7 +224,7 @@ async fn sessions_are_listed_and_another_one_is_ended() {
 async fn a_kept_token_is_renewed_by_the_commands_that_use_it() {
     let s = server_with(suda_server::Config {
         token_lifetime: Duration::from_secs(3),
-        ..suda_server::Config::default()
+        ..suda_server::Config::unthrottled()
     })
     .await;
     let dir = tempfile::tempdir().unwrap();

@@ -15,24 +15,13 @@ use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 use crate::proxy::Proxy;
 
-/// Server settings for tests: fast keep-alives, generous limits.
+/// Server settings for tests: fast keep-alives, no limits but those a
+/// test sets.
 pub fn server_config() -> Config {
     Config {
         keep_alive: Duration::from_millis(300),
-        sends_per_second: 10_000,
-        send_burst: 10_000,
-        sign_ins_per_minute: 1000,
-        sign_ups_per_minute: 100_000,
-        sign_ups_per_address_per_minute: 100_000,
-        sign_ins_per_address_per_minute: 100_000,
-        sign_ins_per_name_and_address_per_minute: 100_000,
-        changes_per_second: 100_000,
-        change_burst: 100_000,
-        channels_per_hour: 100_000,
-        marks_per_second: 100_000,
-        mark_burst: 100_000,
         max_poll_wait: Duration::from_secs(2),
-        ..Config::default()
+        ..Config::unthrottled()
     }
 }
 

@@ -139,9 +139,22 @@ async fn connections_over_the_caps_get_a_clear_answer_and_others_are_served() {
     .await;
 }
 
-/// Opens a WebSocket stream by hand; returns the socket after the 101.
+/// Opens a WebSocket stream by hand from 127.0.0.1; returns the socket
+/// after the 101.
 async fn websocket(server: &TestServer, token: &str, receive_buffer: Option<u32>) -> TcpStream {
+    websocket_on(server, "127.0.0.1", token, receive_buffer).await
+}
+
+/// The same from the loopback address `from` (127.0.0.x), with a receive
+/// buffer of `receive_buffer` bytes if given.
+async fn websocket_on(
+    server: &TestServer,
+    from: &str,
+    token: &str,
+    receive_buffer: Option<u32>,
+) -> TcpStream {
     let socket = TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
     if let Some(size) = receive_buffer {
         socket.set_recv_buffer_size(size).unwrap();
     }
@@ -331,7 +344,7 @@ async fn a_websocket_keeps_its_place_among_the_connection_caps() {
     let (alice, _) = server.member("alice").await;
     let mut held = Vec::new();
     for _ in 0..3 {
-        held.push(websocket_from(&server, "127.0.0.2", &alice).await);
+        held.push(websocket_on(&server, "127.0.0.2", &alice, None).await);
     }
     // Hyper is done with those connections once they are WebSockets; they
     // still count.
@@ -358,23 +371,4 @@ async fn a_websocket_keeps_its_place_among_the_connection_caps() {
         }
     })
     .await;
-}
-
-/// A WebSocket stream opened by hand from the loopback address `from`.
-async fn websocket_from(server: &TestServer, from: &str, token: &str) -> TcpStream {
-    let mut tcp = connect_from(from, server.addr).await;
-    let head = format!(
-        "GET {WS}?access_token={token} HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\n\
-         connection: Upgrade\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-         sec-websocket-version: 13\r\n\r\n"
-    );
-    tcp.write_all(head.as_bytes()).await.unwrap();
-    let mut got = Vec::new();
-    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
-        let mut byte = [0u8; 1];
-        tcp.read_exact(&mut byte).await.unwrap();
-        got.push(byte[0]);
-    }
-    assert!(got.starts_with(b"HTTP/1.1 101"));
-    tcp
 }

@@ -21,36 +21,7 @@ async fn acknowledged_messages_survive_sigkill_and_resume_without_gaps() {
     let http = reqwest::Client::new();
     let mut server = spawn_server(&db).await;
 
-    let signup =
-        "mutation($n:String!){signUp(memberName:$n,password:\"password-123\"){token member{id}}}";
-    let alice = gql(&http, &server.base, None, signup, json!({"n": "alice"}))
-        .await
-        .unwrap();
-    let alice = alice["data"]["signUp"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let bob = gql(&http, &server.base, None, signup, json!({"n": "bob"}))
-        .await
-        .unwrap();
-    let bob_id = bob["data"]["signUp"]["member"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let bob = bob["data"]["signUp"]["token"].as_str().unwrap().to_owned();
-    let created = gql(
-        &http,
-        &server.base,
-        Some(&alice),
-        "mutation($m:[ID!]){createGroupChannel(name:\"g\",memberIds:$m){id}}",
-        json!({"m": [bob_id]}),
-    )
-    .await
-    .unwrap();
-    let channel = created["data"]["createGroupChannel"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (alice, bob, channel) = alice_and_bob(&http, &server.base).await;
 
     // Bob's stream records what it receives until the server dies.
     let resp = http

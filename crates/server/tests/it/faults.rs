@@ -131,21 +131,7 @@ const SEND: &str = "mutation($c:ID!,$m:String!,$k:String){sendChatMessage(channe
 impl Burst {
     async fn start(base: &str, senders: usize, pad: usize) -> Burst {
         let http = reqwest::Client::new();
-        let (alice, _) = sign_up(&http, base, "alice").await;
-        let (bob, bob_id) = sign_up(&http, base, "bob").await;
-        let created = gql(
-            &http,
-            base,
-            Some(&alice),
-            "mutation($m:[ID!]){createGroupChannel(name:\"g\",memberIds:$m){id}}",
-            json!({"m": [bob_id]}),
-        )
-        .await
-        .unwrap();
-        let channel = created["data"]["createGroupChannel"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let (alice, bob, channel) = alice_and_bob(&http, base).await;
 
         // Bob records what is published live, until his stream ends.
         let resp = http

@@ -6,7 +6,7 @@ use std::{path::Path, process::Stdio};
 use serde_json::{json, Value};
 use tokio::process::{Child, Command};
 
-use crate::common::eventually;
+use crate::common::{eventually, sign_up};
 
 /// A `suda-server` process on its own port.
 pub struct Process {
@@ -116,4 +116,25 @@ pub async fn stored_messages(
         cursor = page["nextCursor"].clone();
     }
     stored
+}
+
+/// Alice and Bob in one group channel on the server at `base`: (alice's
+/// token, bob's token, the channel's id).
+pub async fn alice_and_bob(http: &reqwest::Client, base: &str) -> (String, String, String) {
+    let (alice, _) = sign_up(http, base, "alice").await;
+    let (bob, bob_id) = sign_up(http, base, "bob").await;
+    let created = gql(
+        http,
+        base,
+        Some(&alice),
+        "mutation($m:[ID!]){createGroupChannel(name:\"g\",memberIds:$m){id}}",
+        json!({"m": [bob_id]}),
+    )
+    .await
+    .unwrap();
+    let channel = created["data"]["createGroupChannel"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a channel: {created}"))
+        .to_owned();
+    (alice, bob, channel)
 }
