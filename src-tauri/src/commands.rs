@@ -209,3 +209,16 @@ pub async fn retry_now(shell: State<'_, Shell>) -> ShellResult<()> {
     shell.active().await?.retry_now();
     Ok(())
 }
+
+#[tauri::command]
+pub async fn devices(shell: State<'_, Shell>) -> ShellResult<Vec<DeviceView>> {
+    let session = shell.active().await?;
+    let list = client(session.sessions().await)?;
+    Ok(list.iter().map(view::device).collect())
+}
+
+#[tauri::command]
+pub async fn end_device(args: DeviceArgs, shell: State<'_, Shell>) -> ShellResult<()> {
+    let session = shell.active().await?;
+    client(session.end_session(&args.id).await)
+}

@@ -45,6 +45,8 @@ pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send +
         commands::set_settings,
         commands::focus_channel,
         commands::retry_now,
+        commands::devices,
+        commands::end_device,
     ]
 }
 

@@ -10,10 +10,21 @@ use suda_client::{
     ClientError,
 };
 use suda_ipc::{
-    AppError, ChannelKind, ChannelView, ConnectionView, ErrorKind, EventKind, EventView,
-    MemberView, OutboxItem, OutboxState,
+    AppError, ChannelKind, ChannelView, ConnectionView, DeviceView, ErrorKind, EventKind,
+    EventView, MemberView, OutboxItem, OutboxState,
 };
 use suda_protocol::{ChatEvent, ErrorCode, EventType, MemberRef};
+
+pub fn device(s: &suda_client::SessionInfo) -> DeviceView {
+    DeviceView {
+        id: s.id.clone(),
+        device: s.device.clone(),
+        address: s.address.clone(),
+        created_at: s.created_at.clone(),
+        last_seen_at: s.last_seen_at.clone(),
+        current: s.current,
+    }
+}
 
 pub fn member(m: &MemberRef) -> MemberView {
     MemberView {

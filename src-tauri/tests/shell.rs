@@ -463,6 +463,41 @@ fn a_renewed_token_is_kept_and_restores_the_session_after_the_first_one_expired(
 }
 
 #[test]
+fn the_app_lists_the_members_devices_and_signs_another_one_out() {
+    let server = Server::start();
+    let dirs = tempfile::tempdir().unwrap();
+    let app = Desktop::start(dirs.path());
+    app.sign_in(&server, "carol");
+    let elsewhere = server.member("carol");
+    let devices = app.invoke("devices", None).unwrap();
+    let devices = devices.as_array().unwrap();
+    assert_eq!(devices.len(), 2, "{devices:?}");
+    let this = devices.iter().find(|d| d["current"] == true).unwrap();
+    assert!(this["device"]
+        .as_str()
+        .unwrap()
+        .starts_with("Suda desktop/"));
+    let other = devices.iter().find(|d| d["current"] == false).unwrap();
+    app.invoke("end_device", Some(json!({"id": other["id"]})))
+        .unwrap();
+    let refused = server.block_on(elsewhere.resume()).unwrap_err();
+    assert!(refused.needs_sign_in(), "the other device is signed out");
+    assert_eq!(
+        app.invoke("devices", None)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // An id that is not one of the member's devices is refused in words.
+    let e = app
+        .invoke("end_device", Some(json!({"id": "0011223344556677"})))
+        .unwrap_err();
+    assert_eq!(e["kind"], "notFound", "{e}");
+}
+
+#[test]
 fn a_corrupt_settings_file_and_an_unopenable_outbox_are_reported_not_fatal() {
     let server = Server::start();
     let dirs = tempfile::tempdir().unwrap();

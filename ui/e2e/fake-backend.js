@@ -112,6 +112,24 @@
   }
   channels.find((c) => c.id === "c-random").muted = true;
 
+  let devices = [
+    {
+      id: "a1b2c3d4e5f60718",
+      device: "Suda desktop/0.1.0 (linux)",
+      address: "192.0.2.10",
+      createdAt: "2026-11-30T09:00:00.000Z",
+      lastSeenAt: "2026-12-01T08:59:00.000Z",
+      current: true,
+    },
+    {
+      id: "0f1e2d3c4b5a6978",
+      device: "suda-cli/0.1.0 (linux)",
+      address: "198.51.100.7",
+      createdAt: "2026-11-20T18:30:00.000Z",
+      lastSeenAt: "2026-11-28T21:15:00.000Z",
+      current: false,
+    },
+  ];
   let settings = {
     preview: "senderAndText",
     doNotDisturb: false,
@@ -265,6 +283,11 @@
     },
     focus_channel: () => null,
     retry_now: () => null,
+    devices: () => devices,
+    end_device: ({ args }) => {
+      devices = devices.filter((d) => d.id !== args.id);
+      return null;
+    },
   };
 
   window.__TAURI_INTERNALS__.invoke = async (cmd, args) => {

@@ -119,6 +119,23 @@ for (const theme of THEMES) {
   });
 }
 
+test("settings list the signed-in devices and sign another one out", async ({ page }) => {
+  await openApp(page, { signedIn: true });
+  await page.getByRole("button", { name: "Settings", exact: true }).click();
+  const devices = page.getByRole("region", { name: "Signed-in devices" });
+  await expect(devices.getByText("Suda desktop/0.1.0 (linux)")).toBeVisible();
+  await expect(devices.getByText("This device")).toBeVisible();
+  await expect(devices.getByText("suda-cli/0.1.0 (linux)")).toBeVisible();
+  await devices.scrollIntoViewIfNeeded();
+  await shoot(page, "settings-devices");
+  // This device cannot sign itself out here (the sidebar's sign-out does that).
+  await expect(devices.getByRole("button", { name: /Suda desktop/ })).toHaveCount(0);
+  await devices.getByRole("button", { name: "Sign out suda-cli/0.1.0 (linux)" }).click();
+  await expect(devices.getByText("suda-cli/0.1.0 (linux)")).toHaveCount(0);
+  await expect(devices.getByText("Suda desktop/0.1.0 (linux)")).toBeVisible();
+  await expectAccessible(page, "settings with devices");
+});
+
 test.describe("Korean from the OS", () => {
   test.use({ locale: "ko-KR" });
   test("the sign-in screen follows navigator.language", async ({ page }) => {

@@ -60,6 +60,8 @@ commands! {
     set_settings(Settings) -> Settings;
     focus_channel(FocusArgs) -> ();
     retry_now() -> ();
+    devices() -> Vec<DeviceView>;
+    end_device(DeviceArgs) -> ();
 }
 
 fn camel(name: &str) -> String {

@@ -265,6 +265,31 @@ pub struct MemberArgs {
     pub member_name: String,
 }
 
+/// One signed-in device of the member (a session on the server).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceView {
+    /// Its id, to end it.
+    pub id: String,
+    /// What the client called itself when it signed in.
+    pub device: Option<String>,
+    /// The address it signed in from.
+    pub address: Option<String>,
+    /// When it signed in (RFC 3339).
+    pub created_at: String,
+    /// When it was last used, to the minute (RFC 3339).
+    pub last_seen_at: Option<String>,
+    /// Whether it is this app.
+    pub current: bool,
+}
+
+/// A device (session) by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceArgs {
+    pub id: String,
+}
+
 /// Invite a member into a group channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -372,6 +397,8 @@ declarations!(
     MarkReadArgs,
     CreateGroupArgs,
     MemberArgs,
+    DeviceView,
+    DeviceArgs,
     InviteArgs,
     OutboxArgs,
     FocusArgs,

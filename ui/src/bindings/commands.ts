@@ -2,7 +2,7 @@
 // Do not edit by hand.
 
 import { invoke } from "@tauri-apps/api/core";
-import type { ChannelArgs, ChannelView, CreateGroupArgs, FocusArgs, HistoryArgs, HistoryPage, InviteArgs, MarkReadArgs, MemberArgs, MemberView, OutboxArgs, OutboxItem, SendArgs, SessionView, Settings, SignInArgs, Snapshot } from "./ipc";
+import type { ChannelArgs, ChannelView, CreateGroupArgs, DeviceArgs, DeviceView, FocusArgs, HistoryArgs, HistoryPage, InviteArgs, MarkReadArgs, MemberArgs, MemberView, OutboxArgs, OutboxItem, SendArgs, SessionView, Settings, SignInArgs, Snapshot } from "./ipc";
 
 /** Every command of the desktop shell, typed. Rejects with an `AppError`. */
 export const commands = {
@@ -26,4 +26,6 @@ export const commands = {
   setSettings: (args: Settings) => invoke<Settings>("set_settings", { args }),
   focusChannel: (args: FocusArgs) => invoke<void>("focus_channel", { args }),
   retryNow: () => invoke<void>("retry_now"),
+  devices: () => invoke<Array<DeviceView>>("devices"),
+  endDevice: (args: DeviceArgs) => invoke<void>("end_device", { args }),
 };

@@ -105,6 +105,34 @@ export type CreateGroupArgs = { name: string, memberNames: Array<string>, };
 
 export type MemberArgs = { memberName: string, };
 
+export type DeviceView = { 
+/**
+ * Its id, to end it.
+ */
+id: string, 
+/**
+ * What the client called itself when it signed in.
+ */
+device: string | null, 
+/**
+ * The address it signed in from.
+ */
+address: string | null, 
+/**
+ * When it signed in (RFC 3339).
+ */
+createdAt: string, 
+/**
+ * When it was last used, to the minute (RFC 3339).
+ */
+lastSeenAt: string | null, 
+/**
+ * Whether it is this app.
+ */
+current: boolean, };
+
+export type DeviceArgs = { id: string, };
+
 export type InviteArgs = { channelId: string, memberName: string, };
 
 export type OutboxArgs = { clientKey: string, };

@@ -3,9 +3,10 @@ import { useTranslation } from "react-i18next";
 import type { PreviewPrivacy, Settings, Theme } from "../bindings/ipc";
 import { saveSettings } from "../store/store";
 import { useSubmit } from "../useSubmit";
+import { Devices } from "./Devices";
 import { Dialog } from "./Dialog";
 
-/** The app's settings: notification preview, do-not-disturb, tray, login, theme, language. */
+/** The app's settings: notification preview, do-not-disturb, tray, login, theme, language; signed-in devices. */
 export function SettingsDialog({ settings, onClose }: { settings: Settings; onClose: () => void }) {
   const { t } = useTranslation();
   const [draft, setDraft] = useState(settings);
@@ -60,6 +61,7 @@ export function SettingsDialog({ settings, onClose }: { settings: Settings; onCl
             <option value="ko">한국어</option>
           </select>
         </label>
+        <Devices />
         <p className="form-error" role="alert">
           {form.error}
         </p>

@@ -119,6 +119,16 @@ export const en = {
     languageSystem: "Match the system",
     saved: "Saved.",
   },
+  devices: {
+    title: "Signed-in devices",
+    loading: "Loading…",
+    unknown: "Unknown device",
+    lastSeen: "last seen {{when}}",
+    thisOne: "This device",
+    signOut: "Sign out",
+    signOutOf: "Sign out {{device}}",
+    failed: "Your devices could not be listed.",
+  },
   switcher: {
     title: "Switch conversation",
     placeholder: "Jump to…",

@@ -121,6 +121,16 @@ export const ko: Resources = {
     languageSystem: "시스템 설정 따르기",
     saved: "저장했습니다.",
   },
+  devices: {
+    title: "로그인된 기기",
+    loading: "불러오는 중…",
+    unknown: "알 수 없는 기기",
+    lastSeen: "마지막 사용 {{when}}",
+    thisOne: "이 기기",
+    signOut: "로그아웃",
+    signOutOf: "{{device}} 로그아웃",
+    failed: "기기 목록을 불러오지 못했습니다.",
+  },
   switcher: {
     title: "대화 전환",
     placeholder: "이동할 대화…",

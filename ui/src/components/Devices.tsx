@@ -1,0 +1,82 @@
+import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import type { DeviceView } from "../bindings/ipc";
+import { commands, errorText } from "../ipc";
+
+function when(iso: string | null, locale: string): string {
+  if (iso === null) return "";
+  return new Date(iso).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" });
+}
+
+/** The member's signed-in devices (sessions), each but this one with a way to sign it out. */
+export function Devices() {
+  const { t, i18n } = useTranslation();
+  const [devices, setDevices] = useState<DeviceView[] | null>(null);
+  const [error, setError] = useState("");
+
+  // Listed when the settings open, and again after each sign-out.
+  const [asked, setAsked] = useState(0);
+  useEffect(() => {
+    let live = true;
+    commands
+      .devices()
+      .then((list) => live && setDevices(list))
+      .catch((e: unknown) => live && setError(errorText(e, t("devices.failed"))));
+    return () => {
+      live = false;
+    };
+  }, [asked, t]);
+
+  const end = async (id: string) => {
+    try {
+      await commands.endDevice({ id });
+      setError("");
+      setAsked((n) => n + 1);
+    } catch (e) {
+      setError(errorText(e, t("devices.failed")));
+    }
+  };
+
+  return (
+    <section className="devices" aria-labelledby="devices-title">
+      <h3 id="devices-title">{t("devices.title")}</h3>
+      {devices === null && error === "" && <p>{t("devices.loading")}</p>}
+      {devices !== null && (
+        <ul>
+          {devices.map((d) => (
+            <li key={d.id}>
+              <div className="device">
+                <strong>{d.device ?? t("devices.unknown")}</strong>
+                <span className="muted-text">
+                  {[
+                    d.address,
+                    t("devices.lastSeen", {
+                      when: when(d.lastSeenAt ?? d.createdAt, i18n.language),
+                    }),
+                  ]
+                    .filter(Boolean)
+                    .join(" · ")}
+                </span>
+              </div>
+              {d.current ? (
+                <span className="muted-text">{t("devices.thisOne")}</span>
+              ) : (
+                <button
+                  type="button"
+                  className="ghost"
+                  aria-label={t("devices.signOutOf", { device: d.device ?? t("devices.unknown") })}
+                  onClick={() => void end(d.id)}
+                >
+                  {t("devices.signOut")}
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <p className="form-error" role="alert">
+        {error}
+      </p>
+    </section>
+  );
+}
