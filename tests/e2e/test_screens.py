@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -85,8 +86,21 @@ def heading(driver) -> str:
 
 
 def open_channel(driver, name: str) -> None:
-    channel_button(driver, name).click()
-    WebDriverWait(driver, TIMEOUT).until(lambda d: current_channel(d) == name)
+    """Clicks the channel in the sidebar until it is the one open. The
+    sidebar puts the most recently active channel first, so a message that
+    arrives between finding the button and clicking it can move another
+    channel under the pointer: look the button up again and retry."""
+
+    def opened(d) -> bool:
+        if current_channel(d) == name:
+            return True
+        try:
+            channel_button(d, name).click()
+        except WebDriverException:
+            return False
+        return current_channel(d) == name
+
+    WebDriverWait(driver, TIMEOUT, poll_frequency=0.3).until(opened)
 
 
 def save_settings(driver, **changes) -> None:

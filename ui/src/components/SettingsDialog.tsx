@@ -61,7 +61,6 @@ export function SettingsDialog({ settings, onClose }: { settings: Settings; onCl
             <option value="ko">한국어</option>
           </select>
         </label>
-        <Devices />
         <p className="form-error" role="alert">
           {form.error}
         </p>
@@ -74,6 +73,8 @@ export function SettingsDialog({ settings, onClose }: { settings: Settings; onCl
           </button>
         </div>
       </form>
+      {/* After the form, so Save stays where it always was. */}
+      <Devices />
     </Dialog>
   );
 }
