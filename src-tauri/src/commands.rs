@@ -22,6 +22,10 @@ fn channel_id(given: &str) -> ShellResult<ChannelId> {
     given.parse().map_err(|_| bad_id("channel", given))
 }
 
+fn member_id(given: &str) -> ShellResult<MemberId> {
+    given.parse().map_err(|_| bad_id("member", given))
+}
+
 fn client<T>(r: suda_client::ClientResult<T>) -> ShellResult<T> {
     r.map_err(|e| view::error(&e))
 }
@@ -221,4 +225,23 @@ pub async fn devices(shell: State<'_, Shell>) -> ShellResult<Vec<DeviceView>> {
 pub async fn end_device(args: DeviceArgs, shell: State<'_, Shell>) -> ShellResult<()> {
     let session = shell.active().await?;
     client(session.end_session(&args.id).await)
+}
+
+#[tauri::command]
+pub async fn block(args: MemberIdArgs, shell: State<'_, Shell>) -> ShellResult<()> {
+    let session = shell.active().await?;
+    client(session.block(member_id(&args.member_id)?).await)
+}
+
+#[tauri::command]
+pub async fn unblock(args: MemberIdArgs, shell: State<'_, Shell>) -> ShellResult<()> {
+    let session = shell.active().await?;
+    client(session.unblock(member_id(&args.member_id)?).await)
+}
+
+#[tauri::command]
+pub async fn blocked(shell: State<'_, Shell>) -> ShellResult<Vec<MemberView>> {
+    let session = shell.active().await?;
+    let list = client(session.blocked().await)?;
+    Ok(list.iter().map(view::member).collect())
 }

@@ -47,6 +47,9 @@ pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send +
         commands::retry_now,
         commands::devices,
         commands::end_device,
+        commands::block,
+        commands::unblock,
+        commands::blocked,
     ]
 }
 

@@ -498,6 +498,38 @@ fn the_app_lists_the_members_devices_and_signs_another_one_out() {
 }
 
 #[test]
+fn the_app_blocks_and_unblocks_a_member() {
+    let server = Server::start();
+    let dirs = tempfile::tempdir().unwrap();
+    let app = Desktop::start(dirs.path());
+    app.sign_in(&server, "carol");
+    let bob = server.member("bob");
+    let bob_id = bob.snapshot().me.unwrap().id.to_string();
+    let carol_id = server.block_on(async { bob.find_member("carol").await.unwrap().id });
+    app.invoke("block", Some(json!({"memberId": bob_id})))
+        .unwrap();
+    let blocked = app.invoke("blocked", None).unwrap();
+    assert_eq!(blocked[0]["name"], "bob", "{blocked}");
+    let refused = server.block_on(bob.create_group("spam", &[carol_id]));
+    assert!(refused.is_err(), "bob cannot add carol");
+    app.invoke("unblock", Some(json!({"memberId": bob_id})))
+        .unwrap();
+    assert!(app
+        .invoke("blocked", None)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .is_empty());
+    server
+        .block_on(bob.create_group("fine", &[carol_id]))
+        .expect("unblocked, bob can add carol");
+    let e = app
+        .invoke("block", Some(json!({"memberId": "bob"})))
+        .unwrap_err();
+    assert_eq!(e["kind"], "badInput", "{e}");
+}
+
+#[test]
 fn a_corrupt_settings_file_and_an_unopenable_outbox_are_reported_not_fatal() {
     let server = Server::start();
     let dirs = tempfile::tempdir().unwrap();

@@ -112,6 +112,7 @@
   }
   channels.find((c) => c.id === "c-random").muted = true;
 
+  let blocked = [];
   let devices = [
     {
       id: "a1b2c3d4e5f60718",
@@ -284,6 +285,16 @@
     focus_channel: () => null,
     retry_now: () => null,
     devices: () => devices,
+    block: ({ args }) => {
+      const who = Object.values(people).find((p) => p.id === args.memberId);
+      if (who && !blocked.some((b) => b.id === who.id)) blocked = [...blocked, who];
+      return null;
+    },
+    unblock: ({ args }) => {
+      blocked = blocked.filter((b) => b.id !== args.memberId);
+      return null;
+    },
+    blocked: () => blocked,
     end_device: ({ args }) => {
       devices = devices.filter((d) => d.id !== args.id);
       return null;

@@ -136,6 +136,27 @@ test("settings list the signed-in devices and sign another one out", async ({ pa
   await expectAccessible(page, "settings with devices");
 });
 
+test("a member is blocked from the members panel and unblocked in settings", async ({ page }) => {
+  await openApp(page, { signedIn: true });
+  await page
+    .getByRole("navigation")
+    .getByRole("button", { name: /general/ })
+    .click();
+  await page.getByRole("button", { name: "Members" }).click();
+  const panel = page.getByRole("complementary", { name: "Members" });
+  // Not oneself.
+  await expect(panel.getByRole("button", { name: "Block Mina Park" })).toHaveCount(0);
+  await panel.getByRole("button", { name: "Block Bo Kim" }).click();
+  await expect(panel.getByText("Blocked", { exact: true })).toBeVisible();
+  await shoot(page, "members-blocked");
+  await page.getByRole("button", { name: "Settings", exact: true }).click();
+  const list = page.getByRole("region", { name: "Blocked members" });
+  await expect(list.getByText("Bo Kim")).toBeVisible();
+  await list.getByRole("button", { name: "Unblock Bo Kim" }).click();
+  await expect(list.getByText("You have blocked nobody.")).toBeVisible();
+  await expectAccessible(page, "settings with blocked members");
+});
+
 test.describe("Korean from the OS", () => {
   test.use({ locale: "ko-KR" });
   test("the sign-in screen follows navigator.language", async ({ page }) => {

@@ -62,6 +62,9 @@ commands! {
     retry_now() -> ();
     devices() -> Vec<DeviceView>;
     end_device(DeviceArgs) -> ();
+    block(MemberIdArgs) -> ();
+    unblock(MemberIdArgs) -> ();
+    blocked() -> Vec<MemberView>;
 }
 
 fn camel(name: &str) -> String {

@@ -283,6 +283,13 @@ pub struct DeviceView {
     pub current: bool,
 }
 
+/// A member by id (block, unblock).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberIdArgs {
+    pub member_id: String,
+}
+
 /// A device (session) by id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -399,6 +406,7 @@ declarations!(
     MemberArgs,
     DeviceView,
     DeviceArgs,
+    MemberIdArgs,
     InviteArgs,
     OutboxArgs,
     FocusArgs,

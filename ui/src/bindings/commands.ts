@@ -2,7 +2,7 @@
 // Do not edit by hand.
 
 import { invoke } from "@tauri-apps/api/core";
-import type { ChannelArgs, ChannelView, CreateGroupArgs, DeviceArgs, DeviceView, FocusArgs, HistoryArgs, HistoryPage, InviteArgs, MarkReadArgs, MemberArgs, MemberView, OutboxArgs, OutboxItem, SendArgs, SessionView, Settings, SignInArgs, Snapshot } from "./ipc";
+import type { ChannelArgs, ChannelView, CreateGroupArgs, DeviceArgs, DeviceView, FocusArgs, HistoryArgs, HistoryPage, InviteArgs, MarkReadArgs, MemberArgs, MemberIdArgs, MemberView, OutboxArgs, OutboxItem, SendArgs, SessionView, Settings, SignInArgs, Snapshot } from "./ipc";
 
 /** Every command of the desktop shell, typed. Rejects with an `AppError`. */
 export const commands = {
@@ -28,4 +28,7 @@ export const commands = {
   retryNow: () => invoke<void>("retry_now"),
   devices: () => invoke<Array<DeviceView>>("devices"),
   endDevice: (args: DeviceArgs) => invoke<void>("end_device", { args }),
+  block: (args: MemberIdArgs) => invoke<void>("block", { args }),
+  unblock: (args: MemberIdArgs) => invoke<void>("unblock", { args }),
+  blocked: () => invoke<Array<MemberView>>("blocked"),
 };

@@ -133,6 +133,8 @@ current: boolean, };
 
 export type DeviceArgs = { id: string, };
 
+export type MemberIdArgs = { memberId: string, };
+
 export type InviteArgs = { channelId: string, memberName: string, };
 
 export type OutboxArgs = { clientKey: string, };

@@ -2,7 +2,7 @@ import { type FormEvent, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { MemberView } from "../bindings/ipc";
 import { commands, errorText } from "../ipc";
-import { invite } from "../store/store";
+import { invite, useAppState } from "../store/store";
 import { Avatar } from "./Avatar";
 
 /** The channel's members, fetched when the panel opens or the count changes. */
@@ -19,6 +19,17 @@ export function MembersPanel({
   const [members, setMembers] = useState<MemberView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [name, setName] = useState("");
+  const me = useAppState((s) => s.session?.member.id);
+  const [blocked, setBlocked] = useState<string[]>([]);
+
+  const block = async (member: MemberView) => {
+    try {
+      await commands.block({ memberId: member.id });
+      setBlocked((b) => [...b, member.id]);
+    } catch (err) {
+      setError(errorText(err, t("dialogs.failed")));
+    }
+  };
 
   useEffect(() => {
     let live = true;
@@ -65,6 +76,20 @@ export function MembersPanel({
           <li key={m.id}>
             <Avatar id={m.id} name={m.name} size={28} />
             <span dir="auto">{m.name}</span>
+            {m.id !== me &&
+              (blocked.includes(m.id) ? (
+                <span className="muted-text block-state">{t("members.blocked")}</span>
+              ) : (
+                <button
+                  type="button"
+                  className="ghost block-state"
+                  aria-label={t("members.blockName", { name: m.name })}
+                  title={t("members.blockHint")}
+                  onClick={() => void block(m)}
+                >
+                  {t("members.block")}
+                </button>
+              ))}
           </li>
         ))}
       </ul>

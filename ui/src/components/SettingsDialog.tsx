@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import type { PreviewPrivacy, Settings, Theme } from "../bindings/ipc";
 import { saveSettings } from "../store/store";
 import { useSubmit } from "../useSubmit";
+import { BlockedMembers } from "./BlockedMembers";
 import { Devices } from "./Devices";
 import { Dialog } from "./Dialog";
 
@@ -75,6 +76,7 @@ export function SettingsDialog({ settings, onClose }: { settings: Settings; onCl
       </form>
       {/* After the form, so Save stays where it always was. */}
       <Devices />
+      <BlockedMembers />
     </Dialog>
   );
 }

@@ -79,6 +79,10 @@ export const en = {
     failed: "Could not load members.",
     invite: "Invite by name",
     inviteButton: "Invite",
+    block: "Block",
+    blockName: "Block {{name}}",
+    blockHint: "They will not be able to add you to channels, invite you or message you directly.",
+    blocked: "Blocked",
   },
   channelSettings: {
     title: "Channel settings",
@@ -118,6 +122,13 @@ export const en = {
     language: "Language",
     languageSystem: "Match the system",
     saved: "Saved.",
+  },
+  blocked: {
+    title: "Blocked members",
+    none: "You have blocked nobody.",
+    unblock: "Unblock",
+    unblockName: "Unblock {{name}}",
+    failed: "Your blocked members could not be listed.",
   },
   devices: {
     title: "Signed-in devices",

@@ -81,6 +81,10 @@ export const ko: Resources = {
     failed: "멤버를 불러오지 못했습니다.",
     invite: "이름으로 초대",
     inviteButton: "초대",
+    block: "차단",
+    blockName: "{{name}} 차단",
+    blockHint: "이 멤버는 나를 채널에 추가하거나 초대하거나 개인 메시지를 보낼 수 없게 됩니다.",
+    blocked: "차단됨",
   },
   channelSettings: {
     title: "채널 설정",
@@ -120,6 +124,13 @@ export const ko: Resources = {
     language: "언어",
     languageSystem: "시스템 설정 따르기",
     saved: "저장했습니다.",
+  },
+  blocked: {
+    title: "차단한 멤버",
+    none: "차단한 멤버가 없습니다.",
+    unblock: "차단 해제",
+    unblockName: "{{name}} 차단 해제",
+    failed: "차단한 멤버 목록을 불러오지 못했습니다.",
   },
   devices: {
     title: "로그인된 기기",
