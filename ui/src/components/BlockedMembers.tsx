@@ -1,35 +1,13 @@
-import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { MemberView } from "../bindings/ipc";
-import { commands, errorText } from "../ipc";
+import { commands } from "../ipc";
+import { useListed } from "../useListed";
 
 /** The members this member has blocked, each with a way to unblock them. */
 export function BlockedMembers() {
   const { t } = useTranslation();
-  const [members, setMembers] = useState<MemberView[] | null>(null);
-  const [error, setError] = useState("");
-  const [asked, setAsked] = useState(0);
-
-  useEffect(() => {
-    let live = true;
-    commands
-      .blocked()
-      .then((list) => live && setMembers(list))
-      .catch((e: unknown) => live && setError(errorText(e, t("blocked.failed"))));
-    return () => {
-      live = false;
-    };
-  }, [asked, t]);
-
-  const unblock = async (member: MemberView) => {
-    try {
-      await commands.unblock({ memberId: member.id });
-      setError("");
-      setAsked((n) => n + 1);
-    } catch (e) {
-      setError(errorText(e, t("blocked.failed")));
-    }
-  };
+  const { items: members, error, change } = useListed(commands.blocked, t("blocked.failed"));
+  const unblock = (member: MemberView) => change(() => commands.unblock({ memberId: member.id }));
 
   return (
     <section className="devices" aria-labelledby="blocked-title">

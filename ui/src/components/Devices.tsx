@@ -1,7 +1,6 @@
-import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import type { DeviceView } from "../bindings/ipc";
-import { commands, errorText } from "../ipc";
+import { commands } from "../ipc";
+import { useListed } from "../useListed";
 
 function when(iso: string | null, locale: string): string {
   if (iso === null) return "";
@@ -11,31 +10,8 @@ function when(iso: string | null, locale: string): string {
 /** The member's signed-in devices (sessions), each but this one with a way to sign it out. */
 export function Devices() {
   const { t, i18n } = useTranslation();
-  const [devices, setDevices] = useState<DeviceView[] | null>(null);
-  const [error, setError] = useState("");
-
-  // Listed when the settings open, and again after each sign-out.
-  const [asked, setAsked] = useState(0);
-  useEffect(() => {
-    let live = true;
-    commands
-      .devices()
-      .then((list) => live && setDevices(list))
-      .catch((e: unknown) => live && setError(errorText(e, t("devices.failed"))));
-    return () => {
-      live = false;
-    };
-  }, [asked, t]);
-
-  const end = async (id: string) => {
-    try {
-      await commands.endDevice({ id });
-      setError("");
-      setAsked((n) => n + 1);
-    } catch (e) {
-      setError(errorText(e, t("devices.failed")));
-    }
-  };
+  const { items: devices, error, change } = useListed(commands.devices, t("devices.failed"));
+  const end = (id: string) => change(() => commands.endDevice({ id }));
 
   return (
     <section className="devices" aria-labelledby="devices-title">
