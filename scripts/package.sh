@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 (cd ui && npm run --silent build)
 # The CLI must run from src-tauri: it finds the app crate there, and
-# src-tauri/tauri.conf.json links to the top-level tauri.conf.json.
+# src-tauri/tauri.conf.json is a copy of the top-level tauri.conf.json.
 cd src-tauri
 ../ui/node_modules/.bin/tauri build --bundles deb,rpm "$@" -- --profile dist
 bundle="${CARGO_TARGET_DIR:-../target}/dist/bundle"

@@ -2,8 +2,8 @@
 # Installs everything building and testing Suda needs on a fresh Debian 12
 # machine with Rust and Node.js: Debian packages (WebKitGTK for the desktop
 # app, Xvfb, WebKitWebDriver, D-Bus, Chromium for UI tests, mingw), the UI's
-# npm packages, the Windows Rust target, tauri-driver, and a Python virtualenv
-# for the end-to-end tests.
+# npm packages, the Windows Rust target, tauri-driver, cargo-machete, and a
+# Python virtualenv for the end-to-end tests.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +53,12 @@ fi
 if ! command -v tauri-driver >/dev/null 2>&1; then
   echo "setup: cargo install tauri-driver"
   cargo install tauri-driver --version '^2' --locked --quiet
+fi
+
+# cargo-machete: the test command fails on a dependency no code uses.
+if ! command -v cargo-machete >/dev/null 2>&1; then
+  echo "setup: cargo install cargo-machete"
+  cargo install cargo-machete --version '^0.9' --locked --quiet
 fi
 
 # Python packages for the end-to-end tests, in a virtualenv of their own.

@@ -11,6 +11,15 @@ scripts/setup.sh
 echo "== ui: build"
 (cd ui && npm run --silent build)
 
+echo "== layout: no symbolic links (a Windows checkout writes them as text files)"
+links=$(git ls-files -s | awk '$1 == "120000" { print $4 }')
+if [ -n "$links" ]; then
+  echo "symbolic links in the repository: $links" >&2
+  exit 1
+fi
+echo "== unused dependencies (cargo machete)"
+cargo machete
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
