@@ -15,6 +15,7 @@ pub mod graphql;
 pub mod ledger;
 pub mod limits;
 pub mod name;
+pub mod rules;
 pub mod store;
 pub mod subscription;
 pub mod transport;
