@@ -229,6 +229,9 @@ pub trait Store: Send + Sync + 'static {
     async fn missed(&self, member: MemberId, after: i64, cap: u32) -> ApiResult<u32>;
     /// Every current (channel, member) pair, to seed the fan-out at start.
     async fn memberships(&self) -> ApiResult<Vec<(ChannelId, MemberId)>>;
+
+    /// Closes the store, waiting for work in progress; at shutdown.
+    async fn close(&self);
 }
 
 /// One write transaction (from [`Store::begin`]): the primitives the rules

@@ -76,11 +76,6 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Closes every connection, waiting for those in use.
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
-
     #[cfg(test)]
     pub(super) fn pool(&self) -> SqlitePool {
         self.pool.clone()
@@ -400,6 +395,11 @@ impl Store for SqliteStore {
             .into_iter()
             .map(|(channel, member)| (ChannelId(channel), MemberId(member)))
             .collect())
+    }
+
+    async fn close(&self) {
+        // Waits for the connections in use.
+        self.pool.close().await;
     }
 }
 
