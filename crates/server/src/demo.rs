@@ -2,12 +2,7 @@
 //! (password [`DEMO_PASSWORD`]), two group channels, a direct channel and a
 //! short conversation. Seeded once; a database that has `alice` is left alone.
 
-use crate::{
-    auth,
-    error::ApiResult,
-    store::{Command, MemberRow},
-    AppState,
-};
+use crate::{auth, error::ApiResult, rules::Command, store::MemberRow, AppState};
 
 /// The password of every demo member.
 pub const DEMO_PASSWORD: &str = "suda-demo";

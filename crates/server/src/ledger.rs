@@ -21,7 +21,8 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     error::{ApiError, ApiResult},
     fanout::{Change, Fanout, Frame},
-    store::{Applied, Command, Store},
+    rules::{self, Applied, Command},
+    store::Store,
     wire,
 };
 
@@ -91,7 +92,7 @@ async fn run(
 
 async fn commit(batch: &mut Vec<Job>, store: &dyn Store, fanout: &dyn Fanout) {
     let commands: Vec<Command> = batch.iter().map(|j| j.command.clone()).collect();
-    match store.apply(&commands).await {
+    match rules::apply_batch(store, &commands).await {
         Ok(results) => {
             for (job, result) in batch.drain(..).zip(results) {
                 if let Ok(applied) = &result {
@@ -105,8 +106,8 @@ async fn commit(batch: &mut Vec<Job>, store: &dyn Store, fanout: &dyn Fanout) {
         }
         Err(e) => {
             // Nothing of the batch is durable, so nothing is published and
-            // every caller hears so; the store has already thrown away the
-            // connection, and the next batch starts on a fresh one.
+            // every caller hears so; the transaction was abandoned (the store
+            // threw its connection away), and the next batch starts afresh.
             tracing::error!(error = %e, size = batch.len(), "batch commit failed; nothing of it was kept");
             for job in batch.drain(..) {
                 let _ = job.reply.send(Err(ApiError::Unavailable));

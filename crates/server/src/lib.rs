@@ -15,6 +15,7 @@ pub mod graphql;
 pub mod ledger;
 pub mod limits;
 pub mod name;
+pub mod rules;
 pub mod store;
 pub mod subscription;
 pub mod transport;
@@ -240,10 +241,9 @@ pub enum ServerError {
     Io(#[from] std::io::Error),
 }
 
-/// Opens the database and builds the state, with the ledger running.
-pub async fn open(
-    config: Config,
-) -> Result<(AppState, tokio::task::JoinHandle<()>, SqliteStore), ServerError> {
+/// Opens the database and builds the state, with the ledger running. The
+/// store is closed by whoever stops the ledger (`state.store.close()`).
+pub async fn open(config: Config) -> Result<(AppState, tokio::task::JoinHandle<()>), ServerError> {
     let sqlite = SqliteStore::open(&config.database_url).await?;
     sqlite
         .check_writable()
@@ -252,7 +252,7 @@ pub async fn open(
             url: config.database_url.clone(),
             source,
         })?;
-    let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+    let store: Arc<dyn Store> = Arc::new(sqlite);
     let fanout: Arc<dyn Fanout> = Arc::new(LocalFanout::new(config.subscriber_queue));
     fanout.seed(&store.memberships().await?);
     let shutdown = CancellationToken::new();
@@ -272,7 +272,7 @@ pub async fn open(
         streams_open: Arc::default(),
         schema: graphql::schema(),
     };
-    Ok((state, ledger_task, sqlite))
+    Ok((state, ledger_task))
 }
 
 /// Serves on `listener` until `stop` completes, then shuts down cleanly:
@@ -282,7 +282,7 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     let demo = config.demo;
-    let (state, ledger_task, sqlite) = open(config).await?;
+    let (state, ledger_task) = open(config).await?;
     if demo {
         demo::seed(&state).await?;
     }
@@ -296,12 +296,13 @@ where
         shutdown.clone(),
     ));
     tracing::info!(addr = %listener.local_addr()?, "suda-server listening");
+    let store = Arc::clone(&state.store);
     let app = router(state.clone());
     direct::serve(listener, app, state, stop).await;
     shutdown.cancel();
     let _ = ledger_task.await;
     let _ = pruner.await;
     let _ = sweeper.await;
-    sqlite.close().await;
+    store.close().await;
     Ok(())
 }

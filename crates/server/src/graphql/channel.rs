@@ -4,10 +4,11 @@
 use async_graphql::{Context, Object, Result, ID};
 use suda_protocol::{ChannelId, Cursor, MemberId};
 
-use super::{caller_member, parse_id, require_member, state, types::*};
+use super::{caller_member, parse_id, state, types::*};
 use crate::{
     error::{ApiError, ApiResult},
-    store::{Command, MemberRow},
+    rules::{self, Command},
+    store::{ChannelRow, MemberRow},
     validate, AppState,
 };
 
@@ -53,7 +54,7 @@ impl ChannelQuery {
         if !(1..=MAX_PAGE).contains(&limit) {
             return Err(ApiError::BadInput(format!("limit must be 1 to {MAX_PAGE}")).into());
         }
-        require_member(app, me, channel).await?;
+        rules::require_member(app.store.as_ref(), me.id, channel).await?;
         let page = app
             .store
             .events_page(channel, before.map(|c| c.0), limit as u32)
@@ -76,21 +77,15 @@ impl ChannelQuery {
         let app = state(ctx);
         let me = caller_member(ctx)?;
         let channel: ChannelId = parse_id(&channel_id)?;
-        require_member(app, me, channel).await?;
+        rules::require_member(app.store.as_ref(), me.id, channel).await?;
         let members = app.store.channel_members(channel).await?;
         Ok(members.into_iter().map(Member).collect())
     }
 }
 
-async fn view(
-    app: &AppState,
-    me: &MemberRow,
-    channel: ChannelId,
-) -> ApiResult<crate::store::ChannelRow> {
-    app.store
-        .channel_for(me.id, channel)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("there is no channel {channel}")))
+/// The channel as the caller may see it (see [`rules::channel_view`]).
+async fn view(app: &AppState, me: &MemberRow, channel: ChannelId) -> ApiResult<ChannelRow> {
+    rules::channel_view(app.store.as_ref(), me.id, channel).await
 }
 
 #[derive(Default)]

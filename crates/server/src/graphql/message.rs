@@ -3,8 +3,12 @@
 use async_graphql::{Context, Object, Result, ID};
 use suda_protocol::{ChannelId, EventId};
 
-use super::{caller_member, parse_id, require_member, state, types::*};
-use crate::{error::ApiError, store::Command, validate};
+use super::{caller_member, parse_id, state, types::*};
+use crate::{
+    error::ApiError,
+    rules::{self, Command},
+    validate,
+};
 
 #[derive(Default)]
 pub struct MessageMutation;
@@ -60,11 +64,9 @@ impl MessageMutation {
         let channel: ChannelId = parse_id(&channel_id)?;
         let up_to: Option<EventId> = up_to.map(|id| parse_id(&id)).transpose()?;
         app.limits.mark(me.id)?;
-        require_member(app, me, channel).await?;
+        rules::require_member(app.store.as_ref(), me.id, channel).await?;
         app.store.mark_read(me.id, channel, up_to).await?;
-        let view = app.store.channel_for(me.id, channel).await?;
-        Ok(ChatChannel(view.ok_or_else(|| {
-            ApiError::NotFound(format!("there is no channel {channel}"))
-        })?))
+        let view = rules::channel_view(app.store.as_ref(), me.id, channel).await?;
+        Ok(ChatChannel(view))
     }
 }

@@ -19,7 +19,7 @@ use axum::{
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
-use suda_protocol::{ChannelId, ErrorCode};
+use suda_protocol::ErrorCode;
 
 use crate::{
     auth,
@@ -106,21 +106,6 @@ fn caller_member<'a>(ctx: &async_graphql::Context<'a>) -> ApiResult<&'a MemberRo
 
 fn parse_id<T: std::str::FromStr<Err = suda_protocol::IdError>>(id: &str) -> ApiResult<T> {
     Ok(id.parse::<T>()?)
-}
-
-/// Refuses unless `member` is in `channel` now: `FORBIDDEN` for a group
-/// channel they are not in, `NOT_FOUND` when there is no such channel (or it
-/// is a direct channel of others).
-async fn require_member(state: &AppState, member: &MemberRow, channel: ChannelId) -> ApiResult<()> {
-    if state.store.is_member(member.id, channel).await? {
-        return Ok(());
-    }
-    match state.store.channel_for(member.id, channel).await? {
-        Some(_) => Err(ApiError::Forbidden(format!(
-            "you are not a member of channel {channel}"
-        ))),
-        None => Err(ApiError::NotFound(format!("there is no channel {channel}"))),
-    }
 }
 
 /// `POST /graphql`. The body must arrive within `Config::body_timeout`.

@@ -1,11 +1,15 @@
-//! Storage behind a trait, so a later PostgreSQL store needs no change to
-//! the API code.
+//! Storage behind traits, so a later PostgreSQL store needs no change to
+//! the API code and repeats none of its rules.
 //!
-//! Reads are plain methods. Every write that makes channel events goes
-//! through [`Store::apply`], which the ledger calls with a batch of commands
-//! and which commits the whole batch at once (each command all-or-nothing):
-//! that is how sends are group-committed and how event ids come out in the
-//! order the fan-out publishes them.
+//! A store knows no rules: who may send, invite or leave, what an outsider
+//! may see, idempotent sends and blocking are decided in [`crate::rules`],
+//! above it. A store implements reads ([`Store`]) and, for the writes that
+//! make channel events, a write transaction of small primitives ([`Tx`],
+//! from [`Store::begin`]) that the rules run each command against. The
+//! ledger commits a whole batch of commands in one such transaction (each
+//! command all-or-nothing, by a savepoint): that is how sends are
+//! group-committed and how event ids come out in the order the fan-out
+//! publishes them.
 
 mod name_keys;
 pub mod sqlite;
@@ -25,10 +29,21 @@ pub enum ChannelKind {
 }
 
 impl ChannelKind {
-    pub(crate) fn as_str(self) -> &'static str {
+    /// The kind as stored.
+    pub fn as_str(self) -> &'static str {
         match self {
             ChannelKind::Direct => "DIRECT",
             ChannelKind::Group => "GROUP",
+        }
+    }
+
+    /// The kind stored as `s`; `None` for anything else (a store reports
+    /// that as an error: an unknown kind is never taken for a group).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "DIRECT" => Some(ChannelKind::Direct),
+            "GROUP" => Some(ChannelKind::Group),
+            _ => None,
         }
     }
 }
@@ -107,58 +122,6 @@ pub struct EventRow {
     pub created_at: i64,
 }
 
-/// A write that produces channel events; applied by the ledger.
-#[derive(Debug, Clone)]
-pub enum Command {
-    /// Post a chat message; with a client key, a second send with the same
-    /// key, channel and text returns the first message and writes nothing,
-    /// and one with the same key but another channel or text is `Conflict`
-    /// (a key names one message, so a client's retry can never be confused
-    /// with a new message that would be dropped).
-    Send {
-        channel: ChannelId,
-        sender: MemberId,
-        text: String,
-        client_key: Option<String>,
-    },
-    /// Create a group channel with its creator and initial members in it.
-    CreateGroup {
-        creator: MemberId,
-        name: String,
-        members: Vec<MemberId>,
-    },
-    /// Open (or find) the direct channel between two members.
-    OpenDirect { from: MemberId, to: MemberId },
-    /// Join a group channel.
-    Join {
-        channel: ChannelId,
-        member: MemberId,
-    },
-    /// Add someone else to a group channel the inviter is in.
-    Invite {
-        channel: ChannelId,
-        inviter: MemberId,
-        invitee: MemberId,
-    },
-    /// Leave a group channel.
-    Leave {
-        channel: ChannelId,
-        member: MemberId,
-    },
-}
-
-/// What a command did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Applied {
-    /// The channel it acted on.
-    pub channel: ChannelId,
-    /// The events it wrote, in id order; for a repeated idempotent send, the
-    /// first send's event (then `fresh` is false).
-    pub events: Vec<EventRow>,
-    /// Whether the events are new (and so must be published).
-    pub fresh: bool,
-}
-
 /// A page of a channel's history, newest first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventPage {
@@ -216,14 +179,16 @@ pub trait Store: Send + Sync + 'static {
 
     /// The channels a member is in, with their unread counts.
     async fn channels_of(&self, member: MemberId) -> ApiResult<Vec<ChannelRow>>;
-    /// One channel as a member sees it (also when not a member of a group
-    /// channel, so it can be joined); `None` if it does not exist or is a
-    /// direct channel of others.
-    async fn channel_for(
+    /// One channel as `viewer` would see it, whether or not they may:
+    /// `None` only if it does not exist. Who may see it is
+    /// [`crate::rules::channel_view`]'s to decide.
+    async fn channel_seen_by(
         &self,
-        member: MemberId,
+        viewer: MemberId,
         channel: ChannelId,
     ) -> ApiResult<Option<ChannelRow>>;
+    /// A channel's kind; `None` if it does not exist.
+    async fn channel_kind(&self, channel: ChannelId) -> ApiResult<Option<ChannelKind>>;
     /// Whether the member is in the channel now.
     async fn is_member(&self, member: MemberId, channel: ChannelId) -> ApiResult<bool>;
     /// The members of a channel now.
@@ -244,9 +209,10 @@ pub trait Store: Send + Sync + 'static {
         up_to: Option<EventId>,
     ) -> ApiResult<()>;
 
-    /// Applies a batch of commands in one commit; each command either fully
-    /// happens or not at all, and its own result says which.
-    async fn apply(&self, batch: &[Command]) -> ApiResult<Vec<ApiResult<Applied>>>;
+    /// Begins the write transaction a batch of commands runs in. It holds
+    /// the store's write lock until it is committed or abandoned; dropped
+    /// without either, it is rolled back and never reused.
+    async fn begin(&self) -> ApiResult<Box<dyn Tx>>;
 
     /// The id of the newest event (0 when there is none).
     async fn head(&self) -> ApiResult<i64>;
@@ -263,4 +229,85 @@ pub trait Store: Send + Sync + 'static {
     async fn missed(&self, member: MemberId, after: i64, cap: u32) -> ApiResult<u32>;
     /// Every current (channel, member) pair, to seed the fan-out at start.
     async fn memberships(&self) -> ApiResult<Vec<(ChannelId, MemberId)>>;
+
+    /// Closes the store, waiting for work in progress; at shutdown.
+    async fn close(&self);
+}
+
+/// One write transaction (from [`Store::begin`]): the primitives the rules
+/// build every command from. None of them refuses anything; each reads or
+/// writes exactly what it says. Any error is a storage error: the caller
+/// fails the whole batch and calls [`Tx::abandon`].
+///
+/// A command runs between [`Tx::savepoint`] and either
+/// [`Tx::release_savepoint`] (it happened) or [`Tx::rollback_to_savepoint`]
+/// (it was refused and leaves no trace); the batch ends with [`Tx::commit`].
+#[async_trait]
+pub trait Tx: Send {
+    /// Marks where the next command starts.
+    async fn savepoint(&mut self) -> ApiResult<()>;
+    /// Keeps what the command wrote, as part of the transaction.
+    async fn release_savepoint(&mut self) -> ApiResult<()>;
+    /// Undoes everything since the savepoint, and ends it.
+    async fn rollback_to_savepoint(&mut self) -> ApiResult<()>;
+    /// Makes the whole transaction durable before returning. When that
+    /// fails nothing of it is kept, and the store has already thrown away
+    /// what it ran on.
+    async fn commit(self: Box<Self>) -> ApiResult<()>;
+    /// Gives the transaction up after a storage error: nothing of it is
+    /// kept, and what it ran on (a connection whose state is unknown) is
+    /// never reused.
+    async fn abandon(self: Box<Self>);
+
+    /// A channel's kind; `None` if it does not exist.
+    async fn channel_kind(&mut self, channel: ChannelId) -> ApiResult<Option<ChannelKind>>;
+    /// Whether the member is in the channel now.
+    async fn is_member(&mut self, member: MemberId, channel: ChannelId) -> ApiResult<bool>;
+    /// A member by id.
+    async fn member(&mut self, id: MemberId) -> ApiResult<Option<MemberRow>>;
+    /// Some member of `channel` other than `me`, in it now or before (of a
+    /// direct channel: the other one).
+    async fn other_member(
+        &mut self,
+        channel: ChannelId,
+        me: MemberId,
+    ) -> ApiResult<Option<MemberId>>;
+    /// Whether `member` has blocked `whom`.
+    async fn has_blocked(&mut self, member: MemberId, whom: MemberId) -> ApiResult<bool>;
+    /// The chat event `sender` sent with `client_key`, if any.
+    async fn event_by_client_key(
+        &mut self,
+        sender: MemberId,
+        client_key: &str,
+    ) -> ApiResult<Option<EventRow>>;
+    /// The direct channel between `a` and `b` (in either order), if any.
+    async fn direct_channel(&mut self, a: MemberId, b: MemberId) -> ApiResult<Option<ChannelId>>;
+    /// A new group channel, with nobody in it.
+    async fn create_group(&mut self, name: &str) -> ApiResult<ChannelId>;
+    /// A new direct channel between `a` and `b`, with nobody in it yet.
+    async fn create_direct(&mut self, a: MemberId, b: MemberId) -> ApiResult<ChannelId>;
+    /// Appends an event to a channel, with the next id of the one sequence.
+    async fn insert_event(
+        &mut self,
+        channel: ChannelId,
+        event_type: EventType,
+        member: &MemberRow,
+        message: Option<&str>,
+        client_key: Option<&str>,
+    ) -> ApiResult<EventRow>;
+    /// Starts a stretch of membership at the member's join event (which is
+    /// also where their read marker starts).
+    async fn insert_membership(
+        &mut self,
+        channel: ChannelId,
+        member: MemberId,
+        joined: EventId,
+    ) -> ApiResult<()>;
+    /// Ends the member's current stretch of membership at their leave event.
+    async fn end_membership(
+        &mut self,
+        channel: ChannelId,
+        member: MemberId,
+        left: EventId,
+    ) -> ApiResult<()>;
 }

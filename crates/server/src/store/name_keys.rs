@@ -35,7 +35,7 @@ pub(super) async fn bring_up_to_date(pool: &SqlitePool) -> Result<(), sqlx::Erro
     }
     let result = rewrite(&mut conn).await;
     if result.is_err() {
-        // Closing rolls back whatever is still open, as in `SqliteStore::apply`.
+        // Closing rolls back whatever is still open, as in `sqlite::tx`.
         let _ = conn.close().await;
     }
     result

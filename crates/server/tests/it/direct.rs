@@ -36,7 +36,7 @@ impl Served {
     async fn start_with(mut config: suda_server::Config) -> Served {
         let dir = tempfile::tempdir().unwrap();
         config.database_url = format!("sqlite:{}", dir.path().join("suda.db").display());
-        let (state, _ledger, _sqlite) = suda_server::open(config).await.unwrap();
+        let (state, _ledger) = suda_server::open(config).await.unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();

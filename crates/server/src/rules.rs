@@ -1,0 +1,381 @@
+//! Who may do what: membership, what an outsider may see, sending
+//! (idempotent by `clientKey`), creating, opening, joining, inviting,
+//! leaving, and blocking. Decided here, once, above the store, for every
+//! store: the GraphQL reads ask [`require_member`] and [`channel_view`], and
+//! the ledger runs its batches through [`apply_batch`], which runs each
+//! [`Command`] against the primitives of a store transaction ([`Tx`]).
+//!
+//! The one visibility rule: a direct channel exists only for its two
+//! members. To anyone else it is `NOT_FOUND`, like a channel that does not
+//! exist; a group channel one is not in is there (it can be joined) but
+//! acting in it is `FORBIDDEN`.
+
+use suda_protocol::{ChannelId, EventType, MemberId};
+
+use crate::{
+    error::{ApiError, ApiResult},
+    store::{ChannelKind, ChannelRow, EventRow, MemberRow, Store, Tx},
+};
+
+#[cfg(test)]
+mod tests;
+
+/// A write that produces channel events; applied by the ledger.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Post a chat message; with a client key, a second send with the same
+    /// key, channel and text returns the first message and writes nothing,
+    /// and one with the same key but another channel or text is `Conflict`
+    /// (a key names one message, so a client's retry can never be confused
+    /// with a new message that would be dropped).
+    Send {
+        channel: ChannelId,
+        sender: MemberId,
+        text: String,
+        client_key: Option<String>,
+    },
+    /// Create a group channel with its creator and initial members in it.
+    CreateGroup {
+        creator: MemberId,
+        name: String,
+        members: Vec<MemberId>,
+    },
+    /// Open (or find) the direct channel between two members.
+    OpenDirect { from: MemberId, to: MemberId },
+    /// Join a group channel.
+    Join {
+        channel: ChannelId,
+        member: MemberId,
+    },
+    /// Add someone else to a group channel the inviter is in.
+    Invite {
+        channel: ChannelId,
+        inviter: MemberId,
+        invitee: MemberId,
+    },
+    /// Leave a group channel.
+    Leave {
+        channel: ChannelId,
+        member: MemberId,
+    },
+}
+
+/// What a command did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// The channel it acted on.
+    pub channel: ChannelId,
+    /// The events it wrote, in id order; for a repeated idempotent send, the
+    /// first send's event (then `fresh` is false).
+    pub events: Vec<EventRow>,
+    /// Whether the events are new (and so must be published).
+    pub fresh: bool,
+}
+
+/// Applies a batch of commands in one transaction of `store`, a savepoint
+/// per command: each command either fully happens or leaves no trace, and
+/// its own result says which; the rest of the batch commits either way.
+/// A storage error fails the whole batch (nothing of it is kept, and the
+/// transaction is abandoned, so the store never reuses its connection).
+pub async fn apply_batch(
+    store: &dyn Store,
+    batch: &[Command],
+) -> ApiResult<Vec<ApiResult<Applied>>> {
+    let mut tx = store.begin().await?;
+    match apply_each(tx.as_mut(), batch).await {
+        Ok(results) => {
+            tx.commit().await?;
+            Ok(results)
+        }
+        Err(e) => {
+            tx.abandon().await;
+            Err(e)
+        }
+    }
+}
+
+async fn apply_each(tx: &mut dyn Tx, batch: &[Command]) -> ApiResult<Vec<ApiResult<Applied>>> {
+    let mut results = Vec::with_capacity(batch.len());
+    for command in batch {
+        tx.savepoint().await?;
+        match apply(tx, command).await {
+            Ok(applied) => {
+                tx.release_savepoint().await?;
+                results.push(Ok(applied));
+            }
+            // The transaction's state is unknown: give up on all of it.
+            Err(e) if e.is_storage() => return Err(e),
+            // A refused command leaves no trace; the others still commit.
+            Err(e) => {
+                tx.rollback_to_savepoint().await?;
+                results.push(Err(e));
+            }
+        }
+    }
+    Ok(results)
+}
+
+/// Runs one command inside `tx`; a refusal is an error and the caller
+/// undoes whatever it wrote.
+pub async fn apply(tx: &mut dyn Tx, command: &Command) -> ApiResult<Applied> {
+    match command {
+        Command::Send {
+            channel,
+            sender,
+            text,
+            client_key,
+        } => send(tx, *channel, *sender, text, client_key.as_deref()).await,
+        Command::CreateGroup {
+            creator,
+            name,
+            members,
+        } => create_group(tx, *creator, name, members).await,
+        Command::OpenDirect { from, to } => open_direct(tx, *from, *to).await,
+        Command::Join { channel, member } => join(tx, *channel, *member).await,
+        Command::Invite {
+            channel,
+            inviter,
+            invitee,
+        } => invite(tx, *channel, *inviter, *invitee).await,
+        Command::Leave { channel, member } => leave(tx, *channel, *member).await,
+    }
+}
+
+/// Refuses unless `member` is in `channel` now: `FORBIDDEN` for a group
+/// channel they are not in, `NOT_FOUND` when there is no such channel (or it
+/// is a direct channel of others). For reads (history, members, markers).
+pub async fn require_member(
+    store: &dyn Store,
+    member: MemberId,
+    channel: ChannelId,
+) -> ApiResult<()> {
+    if store.is_member(member, channel).await? {
+        return Ok(());
+    }
+    Err(outsider(channel, store.channel_kind(channel).await?))
+}
+
+/// One channel as `member` sees it: any of theirs, or any group channel (so
+/// it can be joined); `NOT_FOUND` for a direct channel of others, as for a
+/// channel that does not exist.
+pub async fn channel_view(
+    store: &dyn Store,
+    member: MemberId,
+    channel: ChannelId,
+) -> ApiResult<ChannelRow> {
+    store
+        .channel_seen_by(member, channel)
+        .await?
+        .filter(|row| visible(row.kind, row.is_member))
+        .ok_or_else(|| not_found(channel))
+}
+
+/// Whether a channel of `kind` is there for someone (`is_member` or not).
+fn visible(kind: ChannelKind, is_member: bool) -> bool {
+    is_member || kind == ChannelKind::Group
+}
+
+/// What someone not in `channel` (of `kind`, `None` if there is no such
+/// channel) hears when they try to act in it.
+fn outsider(channel: ChannelId, kind: Option<ChannelKind>) -> ApiError {
+    match kind {
+        Some(kind) if visible(kind, false) => {
+            ApiError::Forbidden(format!("you are not a member of channel {channel}"))
+        }
+        _ => not_found(channel),
+    }
+}
+
+fn not_found(channel: ChannelId) -> ApiError {
+    ApiError::NotFound(format!("there is no channel {channel}"))
+}
+
+/// The channel's kind, if `member` may act in it; the right error otherwise
+/// (see [`outsider`]).
+async fn require_member_in(
+    tx: &mut dyn Tx,
+    member: MemberId,
+    channel: ChannelId,
+) -> ApiResult<ChannelKind> {
+    let kind = tx.channel_kind(channel).await?;
+    let Some(kind) = kind else {
+        return Err(not_found(channel));
+    };
+    if tx.is_member(member, channel).await? {
+        return Ok(kind);
+    }
+    Err(outsider(channel, Some(kind)))
+}
+
+/// Refuses when `member` has blocked `actor`: no adding them to channels,
+/// inviting them or messaging them directly.
+async fn refuse_if_blocked(tx: &mut dyn Tx, member: &MemberRow, actor: MemberId) -> ApiResult<()> {
+    if tx.has_blocked(member.id, actor).await? {
+        return Err(ApiError::Forbidden(format!(
+            "{} does not take invitations or direct messages from you",
+            member.name
+        )));
+    }
+    Ok(())
+}
+
+async fn member_row(tx: &mut dyn Tx, id: MemberId) -> ApiResult<MemberRow> {
+    tx.member(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("there is no member {id}")))
+}
+
+/// Puts `member` into `channel`: their join event, and a stretch of
+/// membership starting at it.
+async fn enter(tx: &mut dyn Tx, channel: ChannelId, member: &MemberRow) -> ApiResult<EventRow> {
+    let event = tx
+        .insert_event(channel, EventType::Join, member, None, None)
+        .await?;
+    tx.insert_membership(channel, member.id, event.id).await?;
+    Ok(event)
+}
+
+async fn send(
+    tx: &mut dyn Tx,
+    channel: ChannelId,
+    sender: MemberId,
+    text: &str,
+    client_key: Option<&str>,
+) -> ApiResult<Applied> {
+    if let Some(key) = client_key {
+        if let Some(first) = tx.event_by_client_key(sender, key).await? {
+            // A retry is the same message again. Anything else under the
+            // same key would be lost if answered with the first message, so
+            // it is refused for the client to see.
+            if first.channel_id != channel || first.message.as_deref() != Some(text) {
+                return Err(ApiError::Conflict(
+                    "this clientKey was already used for another message; \
+                     send a new message with a new key"
+                        .to_owned(),
+                ));
+            }
+            return Ok(unchanged(first.channel_id, vec![first]));
+        }
+    }
+    if require_member_in(tx, sender, channel).await? == ChannelKind::Direct {
+        if let Some(other) = tx.other_member(channel, sender).await? {
+            let other = member_row(tx, other).await?;
+            refuse_if_blocked(tx, &other, sender).await?;
+        }
+    }
+    let sender = member_row(tx, sender).await?;
+    let event = tx
+        .insert_event(channel, EventType::Chat, &sender, Some(text), client_key)
+        .await?;
+    Ok(fresh(channel, vec![event]))
+}
+
+async fn create_group(
+    tx: &mut dyn Tx,
+    creator: MemberId,
+    name: &str,
+    members: &[MemberId],
+) -> ApiResult<Applied> {
+    let channel = tx.create_group(name).await?;
+    // The creator first, then each member once, in the order asked.
+    let mut everyone = vec![creator];
+    for m in members {
+        if !everyone.contains(m) {
+            everyone.push(*m);
+        }
+    }
+    let mut events = Vec::with_capacity(everyone.len());
+    for id in everyone {
+        let member = member_row(tx, id).await?;
+        if id != creator {
+            refuse_if_blocked(tx, &member, creator).await?;
+        }
+        events.push(enter(tx, channel, &member).await?);
+    }
+    Ok(fresh(channel, events))
+}
+
+async fn open_direct(tx: &mut dyn Tx, from: MemberId, to: MemberId) -> ApiResult<Applied> {
+    if from == to {
+        return Err(ApiError::BadInput(
+            "a direct channel needs another member".to_owned(),
+        ));
+    }
+    let existing = tx.direct_channel(from, to).await?;
+    let to = member_row(tx, to).await?;
+    // Also for a channel that exists: someone blocked cannot find it again.
+    refuse_if_blocked(tx, &to, from).await?;
+    if let Some(channel) = existing {
+        return Ok(unchanged(channel, Vec::new()));
+    }
+    let from = member_row(tx, from).await?;
+    let channel = tx.create_direct(from.id, to.id).await?;
+    let first = enter(tx, channel, &from).await?;
+    let second = enter(tx, channel, &to).await?;
+    Ok(fresh(channel, vec![first, second]))
+}
+
+async fn join(tx: &mut dyn Tx, channel: ChannelId, member: MemberId) -> ApiResult<Applied> {
+    let Some(kind) = tx.channel_kind(channel).await? else {
+        return Err(not_found(channel));
+    };
+    if tx.is_member(member, channel).await? {
+        return Ok(unchanged(channel, Vec::new()));
+    }
+    if !visible(kind, false) {
+        return Err(not_found(channel));
+    }
+    let member = member_row(tx, member).await?;
+    let event = enter(tx, channel, &member).await?;
+    Ok(fresh(channel, vec![event]))
+}
+
+async fn invite(
+    tx: &mut dyn Tx,
+    channel: ChannelId,
+    inviter: MemberId,
+    invitee: MemberId,
+) -> ApiResult<Applied> {
+    if require_member_in(tx, inviter, channel).await? == ChannelKind::Direct {
+        return Err(ApiError::BadInput(
+            "nobody can be invited into a direct channel; create a group".to_owned(),
+        ));
+    }
+    let invitee = member_row(tx, invitee).await?;
+    if tx.is_member(invitee.id, channel).await? {
+        return Ok(unchanged(channel, Vec::new()));
+    }
+    refuse_if_blocked(tx, &invitee, inviter).await?;
+    let event = enter(tx, channel, &invitee).await?;
+    Ok(fresh(channel, vec![event]))
+}
+
+async fn leave(tx: &mut dyn Tx, channel: ChannelId, member: MemberId) -> ApiResult<Applied> {
+    if require_member_in(tx, member, channel).await? == ChannelKind::Direct {
+        return Err(ApiError::BadInput(
+            "a direct channel cannot be left".to_owned(),
+        ));
+    }
+    let member = member_row(tx, member).await?;
+    let event = tx
+        .insert_event(channel, EventType::Leave, &member, None, None)
+        .await?;
+    tx.end_membership(channel, member.id, event.id).await?;
+    Ok(fresh(channel, vec![event]))
+}
+
+fn fresh(channel: ChannelId, events: Vec<EventRow>) -> Applied {
+    Applied {
+        channel,
+        events,
+        fresh: true,
+    }
+}
+
+fn unchanged(channel: ChannelId, events: Vec<EventRow>) -> Applied {
+    Applied {
+        channel,
+        events,
+        fresh: false,
+    }
+}
