@@ -27,7 +27,7 @@ use crate::{
     notify::{Attention, Notification, Notifier, NotifySettings},
     outbox::{Outbox, OutboxEntry, OutboxState},
     state::{Channel, ChatState},
-    subscription::{self, ConnectionState, OfflineReason, SubscriptionConfig},
+    subscription::{ConnectionState, OfflineReason, SubscriptionConfig},
     wire,
 };
 
@@ -119,10 +119,11 @@ impl SessionOptions {
     }
 }
 
-/// What the session and its subscription task share.
+/// What the session and its tasks (the subscription's reports, renewal,
+/// flushes) share.
 pub(crate) struct Shared {
-    pub(crate) api: Api,
-    pub(crate) config: SubscriptionConfig,
+    api: Api,
+    config: SubscriptionConfig,
     state: Mutex<ChatState>,
     connection: watch::Sender<ConnectionState>,
     events: broadcast::Sender<ClientEvent>,
@@ -130,7 +131,7 @@ pub(crate) struct Shared {
     /// Held while the outbox is flushed, so no send is in flight twice.
     flushing: tokio::sync::Mutex<()>,
     /// Woken by [`Session::retry_now`] to cut a reconnect wait short.
-    pub(crate) wake: tokio::sync::Notify,
+    wake: Arc<tokio::sync::Notify>,
     notifier: Mutex<Notifier>,
     notify: Mutex<NotifySettings>,
     /// Child tasks (outbox flushes, token renewal); aborted when the
@@ -145,12 +146,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub(crate) fn emit(&self, event: ClientEvent) {
+    fn emit(&self, event: ClientEvent) {
         // No receiver is fine: nobody is listening yet.
         let _ = self.events.send(event);
     }
 
-    pub(crate) fn set_connection(&self, state: ConnectionState) {
+    fn set_connection(&self, state: ConnectionState) {
         let changed = self.connection.send_if_modified(|s| {
             let changed = *s != state;
             *s = state.clone();
@@ -188,7 +189,7 @@ impl Shared {
 
     /// Refetches the channel list; a failure only leaves it stale until the
     /// next connect.
-    pub(crate) async fn refresh_quietly(&self) {
+    async fn refresh_quietly(&self) {
         if let Err(e) = self.refresh().await {
             tracing::warn!(error = %e, "could not refetch channels");
         }
@@ -196,7 +197,7 @@ impl Shared {
 
     /// Applies one stream event, decides on a notification, settles the
     /// matching send, then tells the front end.
-    pub(crate) async fn on_event(&self, event: ChatEvent) {
+    async fn on_event(&self, event: ChatEvent) {
         let (applied, notification) = {
             let mut state = lock(&self.state);
             let applied = state.apply(&event);
@@ -241,7 +242,7 @@ impl Shared {
     /// Sends every pending message of the member, oldest first, stopping at
     /// the first one that fails for a reason that may pass (the next
     /// connect retries it).
-    pub(crate) async fn flush(&self) {
+    async fn flush(&self) {
         let _one_at_a_time = self.flushing.lock().await;
         let Some(me) = lock(&self.state).me().map(|m| m.id) else {
             return;
@@ -281,13 +282,13 @@ impl Shared {
     }
 
     /// Whether the signed-in member has sends waiting.
-    pub(crate) fn has_pending(&self) -> bool {
+    fn has_pending(&self) -> bool {
         let me = lock(&self.state).me().map(|m| m.id);
         me.is_some_and(|me| !lock(&self.outbox).pending(me).is_empty())
     }
 
     /// Flushes the outbox in a task of its own, so the stream keeps flowing.
-    pub(crate) fn spawn_flush(self: &Arc<Self>) {
+    fn spawn_flush(self: &Arc<Self>) {
         let shared = Arc::clone(self);
         let task = tokio::spawn(async move { shared.flush().await });
         let mut children = lock(&self.children);
@@ -304,6 +305,7 @@ pub struct Session {
 
 pub mod actions;
 mod renewal;
+mod stream;
 
 impl Session {
     /// A session against `options.server`; signed in when a token is given
@@ -331,7 +333,7 @@ impl Session {
             events,
             outbox: Mutex::new(outbox),
             flushing: tokio::sync::Mutex::new(()),
-            wake: tokio::sync::Notify::new(),
+            wake: Arc::new(tokio::sync::Notify::new()),
             notifier: Mutex::new(Notifier::default()),
             notify: Mutex::new(options.notify),
             children: Mutex::new(Vec::new()),
@@ -380,7 +382,7 @@ impl Session {
             return;
         }
         let stop = CancellationToken::new();
-        let handle = tokio::spawn(subscription::run(Arc::clone(&self.shared), stop.clone()));
+        let handle = stream::spawn(&self.shared, stop.clone());
         *task = Some((handle, stop));
         let renewing = tokio::spawn(renewal::keep_renewed(Arc::clone(&self.shared)));
         lock(&self.shared.children).push(renewing);

@@ -12,21 +12,26 @@
 //! most once by id, and the same rules hold whichever transport carries
 //! them: after repeated failures to connect over SSE the loop falls back to
 //! WebSocket, then to long polling, resuming from the same position.
+//!
+//! The loop is a leaf: it is given a [`Transport`] to open connections
+//! with, a way to read the current token and the position to resume from,
+//! and it tells a `Report` what happened (events, connection states,
+//! "refetch", "the token was refused"). It knows nothing of the session,
+//! so its tests replay a script of connections under paused time.
 
 use std::{
+    future::Future,
     sync::Arc,
-    time::{Duration, Instant, SystemTime},
+    time::{Duration, SystemTime},
 };
 
 use futures::StreamExt;
 use serde::Serialize;
-use suda_protocol::{Position, SseEnvelope};
+use suda_protocol::{ChatEvent, Position, ResyncReason, SseEnvelope};
+use tokio::{sync::Notify, time::Instant};
 use tokio_util::sync::CancellationToken;
 
-use crate::{
-    session::Shared,
-    transport::{self, Dial, Incoming, StreamError, TransportKind},
-};
+use crate::transport::{Dial, Incoming, StreamError, Transport, TransportKind};
 
 /// How the subscription behaves; the defaults suit a desktop app, tests
 /// shorten the waits.
@@ -50,7 +55,8 @@ pub struct SubscriptionConfig {
     /// A clock gap this much longer than `sleep_check` means the machine slept.
     pub sleep_threshold: Duration,
     /// While live, how often sends deferred by a passing failure (a rate
-    /// limit, a server error) are retried.
+    /// limit, a server error) are retried. (The session's timer: the
+    /// subscription only reports that it is live.)
     pub outbox_retry: Duration,
     /// After this long live on a fallback transport, try the first one
     /// (SSE) again: the network that broke it may have changed.
@@ -132,26 +138,75 @@ pub fn gap_shows_sleep(
     monotonic.max(wall) > expected + threshold
 }
 
+/// Why what the client holds may be stale, so that it should refetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Resync {
+    /// A fresh stream (nothing to resume from): what happened before it
+    /// comes from a fetch.
+    Fresh,
+    /// The server could not resume from our position: what was missed is
+    /// not replayed; channels and open conversations must be refetched.
+    Required(ResyncReason),
+}
+
+/// Where the subscription reports: the session in the app, a recorder in
+/// tests. Calls come from the subscription's one task, in stream order, and
+/// the stream is not read while an async one runs: a slow receiver slows
+/// the reading, the server's bounded queue for this stream fills, the
+/// server drops the stream and the loop resumes it. Nothing queues here.
+pub(crate) trait Report: Send + Sync + 'static {
+    /// The stream's state changed (reported on every change, and `Live`
+    /// on every successful open).
+    fn connection(&self, state: ConnectionState);
+    /// One channel event, at most once per id, in stream order.
+    fn event(&self, event: ChatEvent) -> impl Future<Output = ()> + Send;
+    /// What the client holds may be stale; refetch before the next event.
+    fn resync(&self, why: Resync) -> impl Future<Output = ()> + Send;
+    /// The server refused the token: the subscription has stopped, and
+    /// only a new sign-in helps.
+    fn unauthorized(&self);
+}
+
+/// Reads the member's current token; `None` when signed out.
+pub(crate) type TokenSource = Box<dyn Fn() -> Option<String> + Send + Sync>;
+
+/// The member's subscription, before it runs: what it is given.
+pub(crate) struct Subscription<T> {
+    /// Timings and transports.
+    pub(crate) config: SubscriptionConfig,
+    /// Opens each connection.
+    pub(crate) transport: T,
+    /// Read afresh for every attempt, so a renewed token is used at once.
+    pub(crate) token: TokenSource,
+    /// The position to resume from; `None` starts from now.
+    pub(crate) after: Option<Position>,
+    /// Notified to end a reconnect wait now ("retry now").
+    pub(crate) wake: Arc<Notify>,
+    /// The wall clock, which keeps running while the machine sleeps.
+    pub(crate) wall_clock: Box<dyn Fn() -> SystemTime + Send + Sync>,
+    /// A uniform random number in `[0, 1]` for each backoff's jitter.
+    pub(crate) jitter: Box<dyn Fn() -> f64 + Send + Sync>,
+}
+
+/// Watches both clocks between checks `sleep_check` apart.
 struct SleepWatch {
     mono: Instant,
     wall: SystemTime,
 }
 
 impl SleepWatch {
-    fn new() -> Self {
+    fn new(wall: SystemTime) -> Self {
         SleepWatch {
             mono: Instant::now(),
-            wall: SystemTime::now(),
+            wall,
         }
     }
 
-    fn slept(&mut self, config: &SubscriptionConfig) -> bool {
+    fn slept(&mut self, wall: SystemTime, config: &SubscriptionConfig) -> bool {
         let mono = self.mono.elapsed();
-        let wall = SystemTime::now()
-            .duration_since(self.wall)
-            .unwrap_or_default();
-        *self = SleepWatch::new();
-        gap_shows_sleep(config.sleep_check, mono, wall, config.sleep_threshold)
+        let wall_gap = wall.duration_since(self.wall).unwrap_or_default();
+        *self = SleepWatch::new(wall);
+        gap_shows_sleep(config.sleep_check, mono, wall_gap, config.sleep_threshold)
     }
 }
 
@@ -165,150 +220,156 @@ enum End {
     TryPrimary,
 }
 
-/// Runs the member's subscription until `stop` is cancelled or the token is
-/// refused. The one owner of the member's stream.
-pub(crate) async fn run(shared: Arc<Shared>, stop: CancellationToken) {
-    let config = shared.config.clone();
-    let transports = if config.transports.is_empty() {
-        vec![TransportKind::Sse]
-    } else {
-        config.transports.clone()
-    };
-    let mut last: Option<Position> = None;
-    let mut transport_index = 0;
-    let mut failed_connects = 0u32;
-    let mut attempt = 0u32;
-    shared.set_connection(ConnectionState::Connecting);
-    loop {
-        let Some(token) = shared.api.token() else {
-            shared.set_connection(ConnectionState::Offline {
-                reason: OfflineReason::SignedOut,
-            });
-            return;
-        };
-        let kind = transports[transport_index];
-        let dial = Dial {
-            http: shared.api.http().clone(),
-            base: shared.api.base().to_owned(),
+impl<T: Transport> Subscription<T> {
+    /// The subscription with the real clocks and randomness, starting from
+    /// now.
+    pub(crate) fn new(
+        config: SubscriptionConfig,
+        transport: T,
+        token: TokenSource,
+        wake: Arc<Notify>,
+    ) -> Self {
+        Subscription {
+            config,
+            transport,
             token,
-            after: last,
-            read_timeout: config.read_timeout,
-            poll_wait: config.poll_wait,
-        };
-        let mut frames = transport::open(kind, dial);
-        let mut opened = false;
-        let mut watch = SleepWatch::new();
-        let mut tick = tokio::time::interval(config.sleep_check);
-        let mut retry = tokio::time::interval_at(
-            tokio::time::Instant::now() + config.outbox_retry,
-            config.outbox_retry,
-        );
-        let on_fallback = transport_index > 0;
-        let primary_again = tokio::time::sleep(config.primary_retry);
-        tokio::pin!(primary_again);
-        let end = loop {
-            tokio::select! {
-                _ = stop.cancelled() => return,
-                _ = retry.tick(), if opened => if shared.has_pending() {
-                    shared.spawn_flush();
-                },
-                _ = tick.tick() => if watch.slept(&config) {
-                    tracing::info!("the machine slept; reconnecting");
-                    break End::Slept;
-                },
-                _ = &mut primary_again, if on_fallback && opened => {
-                    tracing::info!(from = ?kind, "trying the first transport again");
-                    break End::TryPrimary;
-                },
-                item = frames.next() => match item {
-                    None => break End::Lost("the stream ended".into()),
-                    Some(Err(StreamError::Unauthorized)) => {
-                        tracing::warn!("the server refused the token; sign in again");
-                        shared.set_connection(ConnectionState::Offline {
-                            reason: OfflineReason::SignInAgain,
-                        });
-                        return;
-                    }
-                    Some(Err(e)) => break End::Lost(e.to_string()),
-                    Some(Ok(Incoming::Open)) => {
-                        opened = true;
-                        attempt = 0;
-                        failed_connects = 0;
-                        shared.set_connection(ConnectionState::Live { transport: kind });
-                        shared.spawn_flush();
-                    }
-                    Some(Ok(Incoming::Frame(position, envelope))) => {
-                        deliver(&shared, &mut last, position, envelope).await;
-                    }
-                },
-            }
-        };
-        drop(frames);
-        let delay = match end {
-            End::Slept => Duration::ZERO,
-            End::TryPrimary => {
-                transport_index = 0;
-                // One failure on the first transport is enough to fall back again.
-                failed_connects = config.fallback_after.saturating_sub(1);
-                Duration::ZERO
-            }
-            End::Lost(why) => {
-                tracing::info!(transport = ?kind, %why, "stream lost");
-                if !opened {
-                    failed_connects += 1;
-                    if failed_connects >= config.fallback_after
-                        && transport_index + 1 < transports.len()
-                    {
-                        transport_index += 1;
-                        failed_connects = 0;
-                        tracing::info!(transport = ?transports[transport_index], "falling back");
-                    }
-                }
-                let delay = backoff(
-                    config.backoff_base,
-                    config.backoff_max,
-                    attempt,
-                    rand::random::<f64>(),
-                );
-                attempt = attempt.saturating_add(1);
-                delay
-            }
-        };
-        shared.set_connection(ConnectionState::Reconnecting {
-            in_secs: delay.as_millis().div_ceil(1000) as u64,
-        });
-        wait(&config, delay, &stop, &shared.wake).await;
-        if stop.is_cancelled() {
-            return;
+            after: None,
+            wake,
+            wall_clock: Box::new(SystemTime::now),
+            jitter: Box::new(rand::random::<f64>),
         }
     }
-}
 
-/// Sleeps `delay`, cut short when the machine is seen to have slept or the
-/// member asks to retry now.
-async fn wait(
-    config: &SubscriptionConfig,
-    delay: Duration,
-    stop: &CancellationToken,
-    wake: &tokio::sync::Notify,
-) {
-    let deadline = tokio::time::sleep(delay);
-    tokio::pin!(deadline);
-    let mut watch = SleepWatch::new();
-    let mut tick = tokio::time::interval(config.sleep_check);
-    loop {
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = &mut deadline => return,
-            _ = wake.notified() => return,
-            _ = tick.tick() => if watch.slept(config) { return },
+    /// Runs until `stop` is cancelled, the member is signed out or the
+    /// token is refused. The one owner of the member's stream.
+    pub(crate) async fn run(self, report: impl Report, stop: CancellationToken) {
+        let config = &self.config;
+        let transports = if config.transports.is_empty() {
+            vec![TransportKind::Sse]
+        } else {
+            config.transports.clone()
+        };
+        let mut last = self.after;
+        let mut transport_index = 0;
+        let mut failed_connects = 0u32;
+        let mut attempt = 0u32;
+        report.connection(ConnectionState::Connecting);
+        loop {
+            let Some(token) = (self.token)() else {
+                report.connection(ConnectionState::Offline {
+                    reason: OfflineReason::SignedOut,
+                });
+                return;
+            };
+            let kind = transports[transport_index];
+            let mut frames = self.transport.open(Dial {
+                kind,
+                token,
+                after: last,
+            });
+            let mut opened = false;
+            let mut watch = SleepWatch::new((self.wall_clock)());
+            let mut tick = tokio::time::interval(config.sleep_check);
+            let on_fallback = transport_index > 0;
+            let primary_again = tokio::time::sleep(config.primary_retry);
+            tokio::pin!(primary_again);
+            let end = loop {
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tick.tick() => if watch.slept((self.wall_clock)(), config) {
+                        tracing::info!("the machine slept; reconnecting");
+                        break End::Slept;
+                    },
+                    _ = &mut primary_again, if on_fallback && opened => {
+                        tracing::info!(from = ?kind, "trying the first transport again");
+                        break End::TryPrimary;
+                    },
+                    item = frames.next() => match item {
+                        None => break End::Lost("the stream ended".into()),
+                        Some(Err(StreamError::Unauthorized)) => {
+                            tracing::warn!("the server refused the token; sign in again");
+                            report.unauthorized();
+                            return;
+                        }
+                        Some(Err(e)) => break End::Lost(e.to_string()),
+                        Some(Ok(Incoming::Open)) => {
+                            opened = true;
+                            attempt = 0;
+                            failed_connects = 0;
+                            report.connection(ConnectionState::Live { transport: kind });
+                        }
+                        Some(Ok(Incoming::Frame(position, envelope))) => {
+                            deliver(&report, &mut last, position, envelope).await;
+                        }
+                    },
+                }
+            };
+            drop(frames);
+            let delay = match end {
+                End::Slept => Duration::ZERO,
+                End::TryPrimary => {
+                    transport_index = 0;
+                    // One failure on the first transport is enough to fall back again.
+                    failed_connects = config.fallback_after.saturating_sub(1);
+                    Duration::ZERO
+                }
+                End::Lost(why) => {
+                    tracing::info!(transport = ?kind, %why, "stream lost");
+                    if !opened {
+                        failed_connects += 1;
+                        if failed_connects >= config.fallback_after
+                            && transport_index + 1 < transports.len()
+                        {
+                            transport_index += 1;
+                            failed_connects = 0;
+                            tracing::info!(transport = ?transports[transport_index], "falling back");
+                        }
+                    }
+                    let delay = backoff(
+                        config.backoff_base,
+                        config.backoff_max,
+                        attempt,
+                        (self.jitter)(),
+                    );
+                    attempt = attempt.saturating_add(1);
+                    delay
+                }
+            };
+            report.connection(ConnectionState::Reconnecting {
+                in_secs: delay.as_millis().div_ceil(1000) as u64,
+            });
+            self.wait(delay, &stop).await;
+            if stop.is_cancelled() {
+                return;
+            }
+        }
+    }
+
+    /// Sleeps `delay`, cut short when the machine is seen to have slept or
+    /// the member asks to retry now.
+    async fn wait(&self, delay: Duration, stop: &CancellationToken) {
+        let deadline = tokio::time::sleep(delay);
+        tokio::pin!(deadline);
+        // Made once, before the first check, so a "retry now" that comes
+        // between two clock checks is not lost.
+        let woken = self.wake.notified();
+        tokio::pin!(woken);
+        let mut watch = SleepWatch::new((self.wall_clock)());
+        let mut tick = tokio::time::interval(self.config.sleep_check);
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = &mut deadline => return,
+                _ = &mut woken => return,
+                _ = tick.tick() => if watch.slept((self.wall_clock)(), &self.config) { return },
+            }
         }
     }
 }
 
 /// Hands one frame on, at most once per id.
 async fn deliver(
-    shared: &Shared,
+    report: &impl Report,
     last: &mut Option<Position>,
     position: Position,
     envelope: SseEnvelope,
@@ -319,8 +380,7 @@ async fn deliver(
                 *last = Some(position);
             }
             if !connected.resumed {
-                // A fresh stream: what happened before it comes from a fetch.
-                shared.refresh_quietly().await;
+                report.resync(Resync::Fresh).await;
             }
         }
         SseEnvelope::ResyncRequired(resync) => {
@@ -328,40 +388,17 @@ async fn deliver(
             // The server's position replaces ours, even if ours was later
             // (a position from another server must not hide new events).
             *last = Some(position);
-            shared.refresh_quietly().await;
-            shared.emit(crate::session::ClientEvent::Resynced);
+            report.resync(Resync::Required(resync.reason)).await;
         }
         SseEnvelope::ChatMessagePublished(event) => {
             if last.is_some_and(|seen| position <= seen) {
                 return;
             }
             *last = Some(position);
-            shared.on_event(event).await;
+            report.event(event).await;
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_then_caps_and_is_jittered() {
-        let base = Duration::from_millis(100);
-        let max = Duration::from_secs(5);
-        assert_eq!(backoff(base, max, 0, 1.0), base);
-        assert_eq!(backoff(base, max, 3, 1.0), Duration::from_millis(800));
-        assert_eq!(backoff(base, max, 30, 1.0), max);
-        assert_eq!(backoff(base, max, 3, 0.0), Duration::ZERO);
-        assert_eq!(backoff(base, max, 3, 0.5), Duration::from_millis(400));
-    }
-
-    #[test]
-    fn a_long_gap_on_either_clock_means_the_machine_slept() {
-        let s = Duration::from_secs;
-        assert!(!gap_shows_sleep(s(1), s(1), s(1), s(10)));
-        assert!(!gap_shows_sleep(s(1), s(5), s(5), s(10)));
-        assert!(gap_shows_sleep(s(1), s(1), s(600), s(10)));
-        assert!(gap_shows_sleep(s(1), s(600), s(1), s(10)));
-    }
-}
+mod tests;

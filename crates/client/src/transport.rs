@@ -4,7 +4,9 @@
 //! very same frames (an id and an envelope) for networks whose proxies
 //! break SSE. Each transport here only opens one connection and turns what
 //! arrives into [`Incoming`] items; resuming, de-duplicating and retrying
-//! are the subscription's job, identical for all three.
+//! are the subscription's job, identical for all three. The subscription
+//! opens connections only through the [`Transport`] trait ([`Network`] in
+//! the app, a script in its tests).
 
 use std::{collections::VecDeque, time::Duration};
 
@@ -54,29 +56,74 @@ pub enum StreamError {
 /// connection does.
 pub type Frames = BoxStream<'static, Result<Incoming, StreamError>>;
 
-/// Everything needed to open one connection. (No `Debug`: it holds the token.)
-#[derive(Clone)]
+/// What the subscription asks for when it opens one connection. (Its
+/// `Debug` leaves the token out.)
+#[derive(Clone, PartialEq, Eq)]
 pub struct Dial {
-    /// The HTTP client (with its read timeout).
-    pub http: reqwest::Client,
-    /// The server's base URL.
-    pub base: String,
+    /// Over which transport.
+    pub kind: TransportKind,
     /// The member's bearer token.
     pub token: String,
     /// Resume after this position; `None` starts from now.
     pub after: Option<Position>,
-    /// The longest silence before a connection counts as dead.
-    pub read_timeout: Duration,
-    /// How long one long poll waits on the server.
-    pub poll_wait: Duration,
 }
 
-/// Opens one connection over `kind`.
-pub fn open(kind: TransportKind, dial: Dial) -> Frames {
-    match kind {
-        TransportKind::Sse => sse(dial),
-        TransportKind::WebSocket => websocket(dial),
-        TransportKind::LongPoll => long_poll(dial),
+impl std::fmt::Debug for Dial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dial")
+            .field("kind", &self.kind)
+            .field("token", &"<redacted>")
+            .field("after", &self.after)
+            .finish()
+    }
+}
+
+/// Opens connections to the member's stream: the seam between the
+/// subscription's reconnect logic and the network. [`Network`] is the real
+/// one; the subscription's tests replay a script through it instead.
+pub trait Transport: Send + Sync + 'static {
+    /// Opens one connection as `dial` asks. Opening is lazy: nothing
+    /// happens until the stream is polled, and a failure to connect
+    /// (including a refused token) arrives as the stream's first item.
+    fn open(&self, dial: Dial) -> Frames;
+}
+
+/// The three transports over HTTP to one server.
+#[derive(Clone)]
+pub struct Network {
+    http: reqwest::Client,
+    base: String,
+    read_timeout: Duration,
+    poll_wait: Duration,
+}
+
+impl Network {
+    /// Connections to the server at `base` through `http` (which carries
+    /// its own read timeout); `read_timeout` also bounds a WebSocket
+    /// handshake and the silence on a socket, and one long poll waits
+    /// `poll_wait` on the server.
+    pub fn new(
+        http: reqwest::Client,
+        base: impl Into<String>,
+        read_timeout: Duration,
+        poll_wait: Duration,
+    ) -> Self {
+        Network {
+            http,
+            base: base.into(),
+            read_timeout,
+            poll_wait,
+        }
+    }
+}
+
+impl Transport for Network {
+    fn open(&self, dial: Dial) -> Frames {
+        match dial.kind {
+            TransportKind::Sse => sse(self, dial),
+            TransportKind::WebSocket => websocket(self, dial),
+            TransportKind::LongPoll => long_poll(self, dial),
+        }
     }
 }
 
@@ -103,9 +150,9 @@ fn status_error(status: u16) -> StreamError {
     }
 }
 
-fn sse(dial: Dial) -> Frames {
-    let url = format!("{}{}", dial.base, suda_protocol::SSE_PATH);
-    let mut req = dial
+fn sse(net: &Network, dial: Dial) -> Frames {
+    let url = format!("{}{}", net.base, suda_protocol::SSE_PATH);
+    let mut req = net
         .http
         .get(url)
         .bearer_auth(&dial.token)
@@ -137,8 +184,8 @@ fn sse(dial: Dial) -> Frames {
         .boxed()
 }
 
-fn websocket(dial: Dial) -> Frames {
-    let base = dial
+fn websocket(net: &Network, dial: Dial) -> Frames {
+    let base = net
         .base
         .replacen("https://", "wss://", 1)
         .replacen("http://", "ws://", 1);
@@ -146,7 +193,7 @@ fn websocket(dial: Dial) -> Frames {
     if let Some(after) = dial.after {
         url.push_str(&format!("?lastEventId={after}"));
     }
-    let read_timeout = dial.read_timeout;
+    let read_timeout = net.read_timeout;
     let token = dial.token;
     let opened = async move {
         let mut request = url
@@ -202,7 +249,9 @@ fn websocket(dial: Dial) -> Frames {
 }
 
 struct Poller {
-    dial: Dial,
+    http: reqwest::Client,
+    token: String,
+    poll_wait: Duration,
     url: String,
     position: Option<Position>,
     opened: bool,
@@ -212,12 +261,11 @@ struct Poller {
 
 impl Poller {
     async fn poll(&mut self) -> Result<(), StreamError> {
-        let wait = self.dial.poll_wait.as_secs().max(1);
+        let wait = self.poll_wait.as_secs().max(1);
         let mut req = self
-            .dial
             .http
             .get(&self.url)
-            .bearer_auth(&self.dial.token)
+            .bearer_auth(&self.token)
             .query(&[("timeout", wait.to_string())]);
         if let Some(after) = self.position {
             req = req.query(&[("after", after.to_string())]);
@@ -247,12 +295,13 @@ impl Poller {
     }
 }
 
-fn long_poll(dial: Dial) -> Frames {
-    let url = format!("{}{}", dial.base, suda_protocol::POLL_PATH);
+fn long_poll(net: &Network, dial: Dial) -> Frames {
     let poller = Poller {
+        http: net.http.clone(),
+        token: dial.token,
+        poll_wait: net.poll_wait,
+        url: format!("{}{}", net.base, suda_protocol::POLL_PATH),
         position: dial.after,
-        dial,
-        url,
         opened: false,
         queue: VecDeque::new(),
         failed: false,
