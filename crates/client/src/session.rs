@@ -303,7 +303,9 @@ pub struct Session {
 }
 
 pub mod actions;
+mod composite;
 mod renewal;
+pub mod server_url;
 
 impl Session {
     /// A session against `options.server`; signed in when a token is given
