@@ -1,6 +1,7 @@
-//! The commands the UI invokes: each a thin call into the shell or the
-//! client session. Their names, arguments and results are declared in
-//! `suda-ipc` (and generated for TypeScript from there).
+//! The commands the UI invokes: each a few lines into the shell or the
+//! client session (ids parsed, the answer turned into the IPC's types).
+//! Their names, arguments and results are declared in `suda-ipc` (and
+//! generated for TypeScript from there).
 
 use suda_ipc::*;
 use suda_protocol::{ChannelId, EventId, MemberId};
@@ -30,6 +31,11 @@ fn client<T>(r: suda_client::ClientResult<T>) -> ShellResult<T> {
     r.map_err(|e| view::error(&e))
 }
 
+/// One channel as the UI shows it.
+fn channel_view(shell: &Shell, channel: suda_client::Channel) -> ChannelView {
+    shell.channel_views(&[channel]).remove(0)
+}
+
 #[tauri::command]
 pub async fn snapshot(shell: State<'_, Shell>) -> ShellResult<Snapshot> {
     Ok(shell.snapshot().await)
@@ -52,14 +58,13 @@ pub async fn sign_out(shell: State<'_, Shell>) -> ShellResult<()> {
 
 #[tauri::command]
 pub async fn channels(shell: State<'_, Shell>) -> ShellResult<Vec<ChannelView>> {
-    let session = shell.active().await?;
-    let list = client(session.channels().await)?;
-    Ok(view::channels(&list, &shell.settings().muted_channels))
+    let list = client(shell.active()?.channels().await)?;
+    Ok(shell.channel_views(&list))
 }
 
 #[tauri::command]
 pub async fn history(args: HistoryArgs, shell: State<'_, Shell>) -> ShellResult<HistoryPage> {
-    let session = shell.active().await?;
+    let session = shell.active()?;
     let channel = channel_id(&args.channel_id)?;
     shell.conversation_loaded(channel);
     let page = client(session.history(channel, args.before, 50).await)?;
@@ -74,7 +79,7 @@ pub async fn history(args: HistoryArgs, shell: State<'_, Shell>) -> ShellResult<
 
 #[tauri::command]
 pub async fn send(args: SendArgs, shell: State<'_, Shell>) -> ShellResult<OutboxItem> {
-    let session = shell.active().await?;
+    let session = shell.active()?;
     let channel = channel_id(&args.channel_id)?;
     let entry = client(session.send(channel, &args.text).await)?;
     Ok(view::outbox(&entry))
@@ -82,37 +87,21 @@ pub async fn send(args: SendArgs, shell: State<'_, Shell>) -> ShellResult<Outbox
 
 #[tauri::command]
 pub async fn retry_send(args: OutboxArgs, shell: State<'_, Shell>) -> ShellResult<OutboxItem> {
-    let session = shell.active().await?;
-    let entry = session
-        .snapshot()
-        .outbox
-        .into_iter()
-        .find(|e| e.key == args.client_key)
-        .ok_or_else(|| {
-            view::app_error(
-                ErrorKind::NotFound,
-                "That message is no longer waiting to be sent.",
-            )
-        })?;
-    // A failed send was refused for good under its key: send the text anew.
-    client(session.dismiss(&entry.key))?;
-    let sent = client(session.send(entry.channel, &entry.text).await)?;
+    let sent = client(shell.active()?.resend(&args.client_key).await)?;
     Ok(view::outbox(&sent))
 }
 
 #[tauri::command]
 pub async fn discard_send(args: OutboxArgs, shell: State<'_, Shell>) -> ShellResult<()> {
-    let session = shell.active().await?;
-    client(session.dismiss(&args.client_key))
+    client(shell.active()?.dismiss(&args.client_key))
 }
 
-/// Marks a channel read, but only while the member can see the window: a
+/// Marks a channel read; `false` (nothing marked) while the member cannot
+/// see the window, so the UI keeps counting it as unread and asks again: a
 /// channel "read" behind a minimised or unfocused window was not read.
 #[tauri::command]
-/// Marks a channel read; `false` (nothing marked) while the member cannot
-/// see the window, so the UI keeps counting it as unread and asks again.
 pub async fn mark_read(args: MarkReadArgs, shell: State<'_, Shell>) -> ShellResult<bool> {
-    let session = shell.active().await?;
+    let session = shell.active()?;
     let channel = channel_id(&args.channel_id)?;
     let up_to = match args.up_to.as_deref() {
         None => None,
@@ -125,42 +114,32 @@ pub async fn mark_read(args: MarkReadArgs, shell: State<'_, Shell>) -> ShellResu
     Ok(true)
 }
 
-async fn member_named(session: &suda_client::Session, name: &str) -> ShellResult<MemberId> {
-    Ok(client(session.find_member(name.trim()).await)?.id)
-}
-
 #[tauri::command]
 pub async fn create_group(
     args: CreateGroupArgs,
     shell: State<'_, Shell>,
 ) -> ShellResult<ChannelView> {
-    let session = shell.active().await?;
-    let mut members = Vec::new();
-    for name in args.member_names.iter().filter(|n| !n.trim().is_empty()) {
-        members.push(member_named(&session, name).await?);
-    }
-    let channel = client(session.create_group(&args.name, &members).await)?;
-    Ok(view::channels(&[channel], &shell.settings().muted_channels).remove(0))
+    let session = shell.active()?;
+    let channel = session.create_group_with_names(&args.name, &args.member_names);
+    Ok(channel_view(&shell, client(channel.await)?))
 }
 
 #[tauri::command]
 pub async fn open_direct(args: MemberArgs, shell: State<'_, Shell>) -> ShellResult<ChannelView> {
-    let session = shell.active().await?;
-    let member = member_named(&session, &args.member_name).await?;
-    let channel = client(session.open_direct(member).await)?;
-    Ok(view::channels(&[channel], &shell.settings().muted_channels).remove(0))
+    let channel = client(shell.active()?.open_direct_by_name(&args.member_name).await)?;
+    Ok(channel_view(&shell, channel))
 }
 
 #[tauri::command]
 pub async fn join(args: ChannelArgs, shell: State<'_, Shell>) -> ShellResult<ChannelView> {
-    let session = shell.active().await?;
+    let session = shell.active()?;
     let channel = client(session.join(channel_id(args.channel_id.trim())?).await)?;
-    Ok(view::channels(&[channel], &shell.settings().muted_channels).remove(0))
+    Ok(channel_view(&shell, channel))
 }
 
 #[tauri::command]
 pub async fn leave(args: ChannelArgs, shell: State<'_, Shell>) -> ShellResult<()> {
-    let session = shell.active().await?;
+    let session = shell.active()?;
     let channel = channel_id(&args.channel_id)?;
     client(session.leave(channel).await)?;
     shell.conversation_dropped(channel);
@@ -169,20 +148,15 @@ pub async fn leave(args: ChannelArgs, shell: State<'_, Shell>) -> ShellResult<()
 
 #[tauri::command]
 pub async fn invite(args: InviteArgs, shell: State<'_, Shell>) -> ShellResult<ChannelView> {
-    let session = shell.active().await?;
+    let session = shell.active()?;
     let channel = channel_id(&args.channel_id)?;
-    let member = member_named(&session, &args.member_name).await?;
-    client(session.invite(channel, member).await)?;
-    let list = client(session.channels().await)?;
-    view::channels(&list, &shell.settings().muted_channels)
-        .into_iter()
-        .find(|c| c.id == args.channel_id)
-        .ok_or_else(|| view::app_error(ErrorKind::NotFound, "That channel is gone."))
+    let invited = client(session.invite_by_name(channel, &args.member_name).await)?;
+    Ok(channel_view(&shell, invited))
 }
 
 #[tauri::command]
 pub async fn members(args: ChannelArgs, shell: State<'_, Shell>) -> ShellResult<Vec<MemberView>> {
-    let session = shell.active().await?;
+    let session = shell.active()?;
     let list = client(session.members(channel_id(&args.channel_id)?).await)?;
     Ok(list.iter().map(view::member).collect())
 }
@@ -194,54 +168,48 @@ pub async fn settings(shell: State<'_, Shell>) -> ShellResult<Settings> {
 
 #[tauri::command]
 pub async fn set_settings(args: Settings, shell: State<'_, Shell>) -> ShellResult<Settings> {
-    shell.set_settings(args).await
+    shell.set_settings(args)
 }
 
 #[tauri::command]
 pub async fn focus_channel(args: FocusArgs, shell: State<'_, Shell>) -> ShellResult<()> {
-    let session = shell.active().await?;
-    let channel = match args.channel_id.as_deref() {
-        None => None,
-        Some(id) => Some(channel_id(id)?),
-    };
+    let session = shell.active()?;
+    let channel = args.channel_id.as_deref().map(channel_id).transpose()?;
     session.set_in_view(channel);
     Ok(())
 }
 
 #[tauri::command]
 pub async fn retry_now(shell: State<'_, Shell>) -> ShellResult<()> {
-    shell.active().await?.retry_now();
+    shell.active()?.retry_now();
     Ok(())
 }
 
 #[tauri::command]
 pub async fn devices(shell: State<'_, Shell>) -> ShellResult<Vec<DeviceView>> {
-    let session = shell.active().await?;
-    let list = client(session.sessions().await)?;
+    let list = client(shell.active()?.sessions().await)?;
     Ok(list.iter().map(view::device).collect())
 }
 
 #[tauri::command]
 pub async fn end_device(args: DeviceArgs, shell: State<'_, Shell>) -> ShellResult<()> {
-    let session = shell.active().await?;
-    client(session.end_session(&args.id).await)
+    client(shell.active()?.end_session(&args.id).await)
 }
 
 #[tauri::command]
 pub async fn block(args: MemberIdArgs, shell: State<'_, Shell>) -> ShellResult<()> {
-    let session = shell.active().await?;
+    let session = shell.active()?;
     client(session.block(member_id(&args.member_id)?).await)
 }
 
 #[tauri::command]
 pub async fn unblock(args: MemberIdArgs, shell: State<'_, Shell>) -> ShellResult<()> {
-    let session = shell.active().await?;
+    let session = shell.active()?;
     client(session.unblock(member_id(&args.member_id)?).await)
 }
 
 #[tauri::command]
 pub async fn blocked(shell: State<'_, Shell>) -> ShellResult<Vec<MemberView>> {
-    let session = shell.active().await?;
-    let list = client(session.blocked().await)?;
+    let list = client(shell.active()?.blocked().await)?;
     Ok(list.iter().map(view::member).collect())
 }

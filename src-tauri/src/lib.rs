@@ -5,8 +5,9 @@
 //! it to the desktop: commands the UI invokes, the relay of client events to
 //! the UI, native notifications, the tray, the window and app lifecycle.
 
+pub mod coalesce;
 pub mod commands;
-pub mod keychain;
+pub mod kept;
 pub mod notify;
 pub mod settings;
 pub mod shell;
@@ -15,6 +16,7 @@ pub mod view;
 
 use std::sync::Arc;
 
+use suda_client::credentials::CredentialMode;
 use tauri::{Emitter, Manager, Runtime};
 
 use crate::{
@@ -64,13 +66,8 @@ pub fn show_main<R: Runtime>(app: &tauri::AppHandle<R>) {
 }
 
 fn window_changed<R: Runtime>(app: &tauri::AppHandle<R>, change: impl FnOnce(&mut WindowState)) {
-    // Applied here, in the order the events come; only telling the session
-    // waits for a task (spawned tasks may run in any order).
+    // Applied here, on the thread the window's events come on, in their order.
     app.state::<Shell>().change_window(change);
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move {
-        app.state::<Shell>().window_sync().await;
-    });
 }
 
 fn on_tray<R: Runtime>(app: &tauri::AppHandle<R>, action: TrayAction) {
@@ -94,15 +91,12 @@ fn on_tray<R: Runtime>(app: &tauri::AppHandle<R>, action: TrayAction) {
             app.state::<Shell>().open_channel(id);
         }
         TrayAction::ToggleDoNotDisturb => {
-            let app = app.clone();
-            tauri::async_runtime::spawn(async move {
-                let shell = app.state::<Shell>();
-                let mut settings = shell.settings();
-                settings.do_not_disturb = !settings.do_not_disturb;
-                if let Err(e) = shell.set_settings(settings).await {
-                    tracing::warn!(error = %e.message, "do-not-disturb not changed");
-                }
-            });
+            let shell = app.state::<Shell>();
+            let mut settings = shell.settings();
+            settings.do_not_disturb = !settings.do_not_disturb;
+            if let Err(e) = shell.set_settings(settings) {
+                tracing::warn!(error = %e.message, "do-not-disturb not changed");
+            }
         }
         TrayAction::Quit => app.exit(0),
     }
@@ -140,6 +134,11 @@ fn parts<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<ShellParts> {
     Ok(ShellParts {
         data_dir: app.path().app_data_dir()?,
         config_dir: app.path().app_config_dir()?,
+        // Read once, here: tests and scripts set it to keep the session in
+        // a file rather than the member's keychain.
+        credentials: CredentialMode::keychain_unless(
+            std::env::var_os("SUDA_NO_KEYCHAIN").is_some(),
+        ),
         notifier: platform_notifier(app),
         emit: Arc::new(move |event| {
             if let Err(e) = emitter.emit(suda_ipc::EVENT, event) {
@@ -182,10 +181,14 @@ pub fn run() {
             app.manage(shell);
             #[cfg(desktop)]
             tray::install(&handle, &tray::model(&[], true, dnd), on_tray)?;
-            handle.state::<Shell>().begin_restore();
-            tauri::async_runtime::spawn(async move {
-                handle.state::<Shell>().restore().await;
+            let shell = handle.state::<Shell>();
+            shell.begin_restore();
+            // The shell owns the task (it is aborted if the shell goes first).
+            let restoring = tauri::async_runtime::handle().inner().spawn({
+                let handle = handle.clone();
+                async move { handle.state::<Shell>().restore().await }
             });
+            shell.own_task(restoring);
             Ok(())
         })
         .on_window_event(|window, event| match event {

@@ -11,6 +11,7 @@ use std::{
 };
 
 use serde_json::{json, Value};
+use suda_client::credentials::CredentialMode;
 use suda_desktop::{
     notify::Recording,
     shell::{Shell, ShellParts},
@@ -112,7 +113,6 @@ impl Desktop {
     }
 
     fn start_with(dirs: &Path, before: impl FnOnce(&Path)) -> Desktop {
-        std::env::set_var("SUDA_NO_KEYCHAIN", "1");
         before(dirs);
         let app = mock_builder()
             .invoke_handler(suda_desktop::handlers())
@@ -125,6 +125,8 @@ impl Desktop {
         app.manage(Shell::new(ShellParts {
             data_dir: dirs.join("data"),
             config_dir: dirs.join("config"),
+            // The keychain is per user and would be shared between tests.
+            credentials: CredentialMode::FileOnly,
             notifier: Arc::new(notified.clone()),
             emit: Arc::new(move |event| {
                 use tauri::Emitter;
@@ -711,4 +713,47 @@ fn a_burst_of_messages_redraws_the_tray_and_the_list_less_often_ending_on_the_la
     std::thread::sleep(std::time::Duration::from_millis(600));
     let trays = app.trays.lock().unwrap();
     assert_eq!(trays.len(), drawn, "{:#?}", &trays[drawn - 1..]);
+}
+
+#[test]
+fn groups_are_created_and_members_invited_by_name_and_a_gone_send_is_not_found() {
+    let server = Server::start();
+    let dirs = tempfile::tempdir().unwrap();
+    let app = Desktop::start(dirs.path());
+    app.sign_in(&server, "alice");
+    let created = app
+        .invoke(
+            "create_group",
+            Some(json!({"name": "book-club", "memberNames": [" bob ", ""]})),
+        )
+        .unwrap();
+    assert_eq!(created["name"], "book-club");
+    assert_eq!(created["memberCount"], 2, "{created}");
+    let invited = app
+        .invoke(
+            "invite",
+            Some(json!({"channelId": created["id"], "memberName": "carol"})),
+        )
+        .unwrap();
+    assert_eq!(invited["id"], created["id"]);
+    assert_eq!(invited["memberCount"], 3, "{invited}");
+    let e = app
+        .invoke(
+            "invite",
+            Some(json!({"channelId": created["id"], "memberName": "nobody"})),
+        )
+        .unwrap_err();
+    assert_eq!(e["kind"], "notFound", "{e}");
+    let direct = app
+        .invoke("open_direct", Some(json!({"memberName": "bob"})))
+        .unwrap();
+    assert_eq!(direct["kind"], "direct", "{direct}");
+    let e = app
+        .invoke("retry_send", Some(json!({"clientKey": "no-such-key"})))
+        .unwrap_err();
+    assert_eq!(e["kind"], "notFound", "{e}");
+    assert_eq!(
+        e["message"],
+        "That message is no longer waiting to be sent."
+    );
 }

@@ -7,13 +7,13 @@ use std::io::{BufRead, Write};
 
 use anyhow::{anyhow, bail, Context, Result};
 use suda_client::{
-    outbox::OutboxState, ClientError, ClientEvent, ConnectionState, OfflineReason, Session,
-    SessionOptions,
+    credentials::CredentialMode, normalize_server_url, outbox::OutboxState, ClientError,
+    ClientEvent, ConnectionState, OfflineReason, Session, SessionOptions,
 };
 use suda_protocol::{ChannelId, ErrorCode};
 
 use crate::{
-    config::{self, FileConfig, DEFAULT_SERVER},
+    config::{Kept, DEFAULT_SERVER},
     Cli, Command,
 };
 
@@ -58,29 +58,22 @@ async fn channel(session: &Session, server: &str, given: &str) -> Result<Channel
         .ok_or_else(|| anyhow!("unknown channel {given:?}: `suda channels` lists yours"))
 }
 
-/// Keeps `token` for the next command: in the keychain, or the config file.
-fn keep_token(server: &str, token: &str) -> Result<bool> {
-    let in_keychain = config::keep_in_keychain(server, token);
-    config::save(&FileConfig {
-        server: Some(server.to_owned()),
-        token: (!in_keychain).then(|| token.to_owned()),
-    })?;
-    Ok(in_keychain)
-}
-
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
     println!("{}", serde_json::to_string(value)?);
     Ok(())
 }
 
-/// Runs one command.
-pub async fn run(cli: Cli) -> Result<()> {
-    let file = config::load()?;
+/// Runs one command; `credentials` says whether `suda login` may use the
+/// OS keychain.
+pub async fn run(cli: Cli, credentials: CredentialMode) -> Result<()> {
+    let kept = Kept::open(credentials)?;
+    let file = kept.config()?;
     let server = cli
         .server
         .clone()
         .or_else(|| file.server.clone())
         .unwrap_or_else(|| DEFAULT_SERVER.to_owned());
+    let server = normalize_server_url(&server)?;
     let mut options = SessionOptions::new(server.clone());
     options.device = format!(
         "suda-cli/{} ({})",
@@ -91,10 +84,10 @@ pub async fn run(cli: Cli) -> Result<()> {
         .token
         .clone()
         .or_else(|| file.token.clone())
-        .or_else(|| config::keychain_token(&server));
+        .or_else(|| kept.token(&server));
     // A token given on the command line is the caller's to keep; one kept
     // by `suda login` is renewed and kept again here.
-    let kept = cli.token.is_none() && options.token.is_some();
+    let renews = cli.token.is_none() && options.token.is_some();
     let session = Session::new(options).map_err(|e| explain(e, &server))?;
     let fail = |e: ClientError| explain(e, &server);
 
@@ -103,12 +96,12 @@ pub async fn run(cli: Cli) -> Result<()> {
         cli.command,
         Command::Signup { .. } | Command::Login { .. } | Command::Logout
     );
-    if kept && !signing {
+    if renews && !signing {
         // Renewed before its lifetime is half gone, so a member who uses
         // suda now and then never has to sign in again; a failure here is
         // the command's to report.
         if let Ok(Some(token)) = session.renew_if_due().await {
-            keep_token(&server, &token)?;
+            kept.keep(&server, &token)?;
         }
     }
     match cli.command {
@@ -121,22 +114,18 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             .map_err(fail)?;
             let token = session.token().unwrap_or_default();
-            let in_keychain = keep_token(&server, &token)?;
+            let in_keychain = kept.keep(&server, &token)?;
             eprintln!("signed in as {} (id {})", me.member_name, me.id);
             if !in_keychain {
                 eprintln!(
                     "no OS keychain is available: the token is kept in {} (readable only by you)",
-                    config::path()?.display()
+                    kept.path().display()
                 );
             }
         }
         Command::Logout => {
             session.sign_out().await.map_err(fail)?;
-            config::forget_keychain_token(&server);
-            config::save(&FileConfig {
-                server: file.server,
-                token: None,
-            })?;
+            kept.forget(&server, file.server)?;
             eprintln!("signed out");
         }
         Command::Channels => {
@@ -194,11 +183,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Create { name, members } => {
-            let mut ids = Vec::new();
-            for m in &members {
-                ids.push(session.find_member(m).await.map_err(fail)?.id);
-            }
-            let c = session.create_group(&name, &ids).await.map_err(fail)?;
+            let c = session
+                .create_group_with_names(&name, &members)
+                .await
+                .map_err(fail)?;
             if cli.json {
                 return print_json(&c);
             }
@@ -223,7 +211,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             let id = channel(&session, &server, &given).await?;
             session.mark_read(id, None).await.map_err(fail)?;
         }
-        Command::Tail => tail(&session, &server, cli.json, kept).await?,
+        Command::Tail => tail(&session, &server, cli.json, renews.then_some(&kept)).await?,
         Command::Sessions => {
             let sessions = session.sessions().await.map_err(fail)?;
             if cli.json {
@@ -277,8 +265,14 @@ pub async fn run(cli: Cli) -> Result<()> {
     Ok(())
 }
 
-/// Prints the member's events until Ctrl-C or a refused token.
-async fn tail(session: &Session, server: &str, json: bool, kept: bool) -> Result<()> {
+/// Prints the member's events until Ctrl-C or a refused token; a renewed
+/// token is kept in `renewed_into`, if given.
+async fn tail(
+    session: &Session,
+    server: &str,
+    json: bool,
+    renewed_into: Option<&Kept>,
+) -> Result<()> {
     session.resume().await.map_err(|e| explain(e, server))?;
     let mut events = session.events();
     session.start();
@@ -320,9 +314,9 @@ async fn tail(session: &Session, server: &str, json: bool, kept: bool) -> Result
                 reason: OfflineReason::SignInAgain,
             }) => bail!("the server refused the token: run `suda login NAME`"),
             ClientEvent::Connection(state) if !json => eprintln!("({state:?})"),
-            ClientEvent::TokenRenewed if kept => {
-                if let Some(token) = session.token() {
-                    keep_token(server, &token)?;
+            ClientEvent::TokenRenewed => {
+                if let (Some(kept), Some(token)) = (renewed_into, session.token()) {
+                    kept.keep(server, &token)?;
                 }
             }
             _ => {}

@@ -114,7 +114,12 @@ pub enum Command {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    match commands::run(cli).await {
+    // Read here, once: the library's credential store is told, not the
+    // environment asked. Scripts and tests set it to keep tokens in files.
+    let credentials = suda_client::credentials::CredentialMode::keychain_unless(
+        std::env::var_os("SUDA_NO_KEYCHAIN").is_some(),
+    );
+    match commands::run(cli, credentials).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("suda: {e:#}");

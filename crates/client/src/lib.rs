@@ -7,6 +7,7 @@
 //! a [`Session`] hands out a typed stream of [`ClientEvent`]s and the desktop
 //! shell, the CLI and the tests each render them their own way.
 
+pub mod credentials;
 pub mod error;
 pub mod graphql;
 pub mod notify;
@@ -20,6 +21,7 @@ mod wire;
 pub use error::{ClientError, ClientResult};
 pub use session::{
     actions::{HistoryPage, SessionInfo},
+    server_url::{normalize_server_url, BadServerUrl},
     ClientEvent, Session, SessionOptions, Snapshot,
 };
 pub use state::{Channel, ChannelKind};

@@ -304,7 +304,9 @@ pub struct Session {
 }
 
 pub mod actions;
+mod composite;
 mod renewal;
+pub mod server_url;
 mod stream;
 
 impl Session {

@@ -4,6 +4,7 @@
 //! client. The server and sessions live in `harness`, a TCP proxy that can
 //! cut connections in `proxy`.
 
+mod composite;
 mod crash;
 mod harness;
 mod outbox;
