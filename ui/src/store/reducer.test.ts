@@ -203,7 +203,7 @@ describe("reducer", () => {
   it("opens the channel a notification asked for", () => {
     const s = run(
       withOpenChannel(channel("a"), channel("b")),
-      app({ type: "openChannel", channel_id: "b" }),
+      app({ type: "openChannel", channelId: "b" }),
     );
     expect(s.view?.channelId).toBe("b");
   });

@@ -296,7 +296,7 @@ function applyAppEvent(state: State, event: AppEvent): State {
       return { ...next, channels: applyMuted(next.channels, event.settings) };
     }
     case "openChannel":
-      return open(state, event.channel_id);
+      return open(state, event.channelId);
     case "notice":
       return { ...state, notices: [...state.notices, event.message] };
   }
