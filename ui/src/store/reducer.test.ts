@@ -1,15 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { AppEvent } from "../bindings/ipc";
 import { bo, channel, chat, ev, me, outbox, snapshot } from "../../test/fixtures";
+import { firstUnreadIndex } from "./channels";
+import { pendingFor } from "./delivery";
 import { compareIds } from "./ids";
-import {
-  type Action,
-  firstUnreadIndex,
-  initialState,
-  pendingFor,
-  reducer,
-  type State,
-} from "./reducer";
+import { type Action, initialState, reducer, type State } from "./reducer";
 
 function run(state: State, ...actions: Action[]): State {
   return actions.reduce(reducer, state);
