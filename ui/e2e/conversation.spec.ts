@@ -190,6 +190,16 @@ test("the reconnecting banner counts down and retries on request", async ({ page
   await expect(page.getByRole("status")).toContainText("Messages are up to date");
 });
 
+test("a notification click opens its conversation and loads it", async ({ page }) => {
+  await openApp(page, { signedIn: true });
+  await expect(page.getByRole("navigation", { name: "Channels" })).toBeVisible();
+  // What the shell emits when a notification or the tray is clicked.
+  await emit(page, { type: "openChannel", channelId: "c-design" });
+  await expect(page.getByRole("heading", { level: 1, name: /design/ })).toBeVisible();
+  await expect(page.getByText("Love the rounded corners.")).toBeVisible();
+  expect((await calls(page, "history")).map((c) => c.args.channelId)).toEqual(["c-design"]);
+});
+
 test("keyboard: Ctrl+K switches, Alt+Down moves, Esc closes", async ({ page }) => {
   await openApp(page, { signedIn: true });
   await expect(page.getByRole("navigation", { name: "Channels" })).toBeVisible();
