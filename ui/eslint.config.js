@@ -4,8 +4,8 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  // The two binding files are generated from Rust and committed as they are.
-  { ignores: ["dist", "node_modules", "src/bindings/ipc.ts", "src/bindings/commands.ts"] },
+  // The binding files are generated from Rust and committed as they are.
+  { ignores: ["dist", "node_modules", "src/bindings/*.ts"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -14,12 +14,9 @@ test("switching channels tells the shell which conversation is in view", async (
   await expect(page.getByText("Love the rounded corners.")).toBeVisible();
 
   const focus = await calls(page, "focus_channel");
-  expect(focus.map((a) => (a.args as { channelId: string }).channelId)).toEqual([
-    "c-general",
-    "c-design",
-  ]);
+  expect(focus.map((a) => a.args.channelId)).toEqual(["c-general", "c-design"]);
   const read = await calls(page, "mark_read");
-  expect(read.some((a) => (a.args as { channelId: string }).channelId === "c-general")).toBe(true);
+  expect(read.some((a) => a.args.channelId === "c-general")).toBe(true);
 });
 
 test("a conversation the shell could not mark read keeps its badge until it can", async ({
@@ -37,9 +34,7 @@ test("a conversation the shell could not mark read keeps its badge until it can"
   // Refused: still unread (the next try is 250 ms away).
   await expect(general.locator(".badge")).toHaveCount(1);
   await expect(general.locator(".badge")).toHaveCount(0);
-  const asked = (await calls(page, "mark_read")).filter(
-    (a) => (a.args as { channelId: string }).channelId === "c-general",
-  );
+  const asked = (await calls(page, "mark_read")).filter((a) => a.args.channelId === "c-general");
   expect(asked.length).toBeGreaterThanOrEqual(3);
 });
 
@@ -195,6 +190,16 @@ test("the reconnecting banner counts down and retries on request", async ({ page
   await expect(page.getByRole("status")).toContainText("Messages are up to date");
 });
 
+test("a notification click opens its conversation and loads it", async ({ page }) => {
+  await openApp(page, { signedIn: true });
+  await expect(page.getByRole("navigation", { name: "Channels" })).toBeVisible();
+  // What the shell emits when a notification or the tray is clicked.
+  await emit(page, { type: "openChannel", channelId: "c-design" });
+  await expect(page.getByRole("heading", { level: 1, name: /design/ })).toBeVisible();
+  await expect(page.getByText("Love the rounded corners.")).toBeVisible();
+  expect((await calls(page, "history")).map((c) => c.args.channelId)).toEqual(["c-design"]);
+});
+
 test("keyboard: Ctrl+K switches, Alt+Down moves, Esc closes", async ({ page }) => {
   await openApp(page, { signedIn: true });
   await expect(page.getByRole("navigation", { name: "Channels" })).toBeVisible();
@@ -223,7 +228,7 @@ test("muting a channel from its settings dims it in the sidebar", async ({ page 
   await page.keyboard.press("Escape");
   await expect(page.locator('[data-channel-id="c-design"]')).toHaveClass(/muted/);
   const saved = await calls(page, "set_settings");
-  expect((saved.at(-1)!.args as { mutedChannels: string[] }).mutedChannels).toContain("c-design");
+  expect(saved.at(-1)!.args.mutedChannels).toContain("c-design");
 });
 
 test("many unread: opens at the new-messages line and marks read only at the bottom", async ({
@@ -238,16 +243,12 @@ test("many unread: opens at the new-messages line and marks read only at the bot
   ).not.toBeInViewport();
   await page.waitForTimeout(300);
   const early = await calls(page, "mark_read");
-  expect(early.filter((a) => (a.args as { channelId: string }).channelId === "c-big")).toEqual([]);
+  expect(early.filter((a) => a.args.channelId === "c-big")).toEqual([]);
 
   await page.locator(".message-scroll").evaluate((el) => (el.scrollTop = el.scrollHeight));
   await expect(page.getByText("Message number 300 in a very long conversation")).toBeInViewport();
   await expect
-    .poll(async () =>
-      (await calls(page, "mark_read")).filter(
-        (a) => (a.args as { channelId: string }).channelId === "c-big",
-      ),
-    )
+    .poll(async () => (await calls(page, "mark_read")).filter((a) => a.args.channelId === "c-big"))
     .toHaveLength(1);
   await expect(nav.getByRole("button", { name: /big-history/ }).locator(".badge")).toHaveCount(0);
 });
@@ -260,9 +261,7 @@ test("messages are marked read only while the window has focus", async ({ page }
     .click();
   await expect(page.getByText("Love the rounded corners.")).toBeVisible();
   const designReads = async () =>
-    (await calls(page, "mark_read")).filter(
-      (a) => (a.args as { channelId: string }).channelId === "c-design",
-    ).length;
+    (await calls(page, "mark_read")).filter((a) => a.args.channelId === "c-design").length;
   const before = await designReads();
 
   await page.evaluate(() => {

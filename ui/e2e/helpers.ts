@@ -1,21 +1,44 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, type Page } from "@playwright/test";
+import { build } from "vite";
+import type { AppEvent } from "../src/bindings/ipc";
+import type { CommandName, FakeConfig, Payload } from "./fake-backend";
+
+export type { FakeConfig } from "./fake-backend";
 
 export const SHOTS = join(process.cwd(), "..", "artifacts", "ui");
 mkdirSync(SHOTS, { recursive: true });
 
-export interface FakeConfig {
-  signedIn?: boolean;
-  settings?: Record<string, unknown>;
-  connection?: Record<string, unknown>;
-  autoDeliverMs?: number | null;
-  bigChannel?: number;
-  bigUnread?: number;
-  notice?: string;
-  failSnapshot?: boolean;
-  /** The shell refuses this many mark-reads (the window is not seen yet). */
-  refuseMarkRead?: number;
+let fakeBackend: Promise<string> | null = null;
+
+/**
+ * `e2e/fake-backend.ts` and what it imports from the bindings, bundled by
+ * Vite into one classic script (what `addInitScript` runs): in memory, once
+ * per worker. Types are checked by `npm run typecheck`, not here.
+ */
+function fakeBackendScript(): Promise<string> {
+  fakeBackend ??= build({
+    configFile: false,
+    logLevel: "warn",
+    publicDir: false,
+    build: {
+      write: false,
+      minify: false,
+      target: "es2021",
+      lib: {
+        entry: join(process.cwd(), "e2e", "fake-backend.ts"),
+        formats: ["iife"],
+        name: "sudaFakeBackend",
+      },
+    },
+  }).then((out) => {
+    const chunk = (Array.isArray(out) ? out[0] : out) as { output: Array<{ code?: string }> };
+    const code = chunk.output[0]?.code;
+    if (!code) throw new Error("bundling e2e/fake-backend.ts produced no script");
+    return code;
+  });
+  return fakeBackend;
 }
 
 /** Loads the built UI with the fake shell in place of Tauri. */
@@ -23,7 +46,7 @@ export async function openApp(page: Page, config: FakeConfig = {}): Promise<void
   await page.addInitScript((c) => {
     (window as unknown as { __FAKE_CONFIG__: unknown }).__FAKE_CONFIG__ = c;
   }, config);
-  await page.addInitScript({ path: join(process.cwd(), "e2e", "fake-backend.js") });
+  await page.addInitScript({ content: await fakeBackendScript() });
   await page.addInitScript(() => {
     const seen: string[] = [];
     (window as unknown as { __csp: string[] }).__csp = seen;
@@ -36,18 +59,19 @@ export async function openApp(page: Page, config: FakeConfig = {}): Promise<void
   await page.goto("/");
 }
 
-export async function emit(page: Page, event: unknown): Promise<void> {
+export async function emit(page: Page, event: AppEvent): Promise<void> {
   await page.evaluate((e) => {
-    (window as unknown as { __fake: { emit: (e: unknown) => void } }).__fake.emit(e);
+    (window as unknown as { __fake: { emit: (e: AppEvent) => void } }).__fake.emit(e);
   }, event);
 }
 
-export async function calls(page: Page, cmd: string): Promise<Array<Record<string, unknown>>> {
+/** What the app passed to `cmd`, each time it invoked it. */
+export async function calls<K extends CommandName>(page: Page, cmd: K): Promise<Array<Payload<K>>> {
   return page.evaluate(
     (name) =>
       (
         window as unknown as {
-          __fake: { calls: Array<{ cmd: string; args: Record<string, unknown> }> };
+          __fake: { calls: Array<{ cmd: string; args: Payload<K> }> };
         }
       ).__fake.calls
         .filter((c) => c.cmd === name)

@@ -10,7 +10,7 @@ import { MembersPanel } from "./components/MembersPanel";
 import { SettingsDialog } from "./components/SettingsDialog";
 import { Sidebar, type SidebarDialog } from "./components/Sidebar";
 import { SignIn } from "./components/SignIn";
-import { currentChannel } from "./store/reducer";
+import { currentChannel } from "./store/channels";
 import { errorText } from "./ipc";
 import {
   openChannel,

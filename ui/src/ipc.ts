@@ -3,14 +3,16 @@
  * `suda://event` event. Nothing in the UI touches the network.
  */
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { EVENT, type Events } from "./bindings/events";
 import type { AppError, AppEvent } from "./bindings/ipc";
 
 export { commands } from "./bindings/commands";
 
-export const EVENT_NAME = "suda://event";
+/** The shell's one event, by the name generated from Rust. */
+export const EVENT_NAME = EVENT;
 
 export function listenAppEvents(handler: (event: AppEvent) => void): Promise<UnlistenFn> {
-  return listen<AppEvent>(EVENT_NAME, (e) => handler(e.payload));
+  return listen<Events[typeof EVENT]>(EVENT, (e) => handler(e.payload));
 }
 
 function isAppError(e: unknown): e is AppError {

@@ -6,7 +6,7 @@ import type {
   OutboxItem,
   Snapshot,
 } from "../src/bindings/ipc";
-import { defaultSettings } from "../src/store/reducer";
+import { defaultSettings } from "../src/store/settings";
 
 export const me: MemberView = { id: "m1", name: "Mina", profileImage: null };
 export const bo: MemberView = { id: "m2", name: "Bo", profileImage: null };

@@ -2,9 +2,11 @@
 //!
 //! The list is declared once with the types themselves (so a renamed type
 //! does not compile), and generates `ui/src/bindings/commands.ts`: one typed
-//! function per command. The shell's tests invoke every listed command
-//! through Tauri's mock runtime, so a command missing from the shell, or
-//! taking other arguments, fails there.
+//! function per command, and the `Commands` map from each command's Tauri
+//! name to its argument and result types (what a fake shell implements).
+//! The shell's tests invoke every listed command through Tauri's mock
+//! runtime, so a command missing from the shell, or taking other arguments,
+//! fails there.
 
 use ts_rs::TS;
 
@@ -98,9 +100,7 @@ pub(crate) fn typescript() -> String {
         .collect();
     types.sort_unstable();
     types.dedup();
-    let mut out = String::from(
-        "// Generated from crates/ipc by `cargo test -p suda-ipc` with SUDA_WRITE_BINDINGS=1.\n// Do not edit by hand.\n\n",
-    );
+    let mut out = String::from(crate::HEADER);
     out.push_str("import { invoke } from \"@tauri-apps/api/core\";\n");
     out.push_str(&format!(
         "import type {{ {} }} from \"./ipc\";\n\n",
@@ -125,6 +125,18 @@ pub(crate) fn typescript() -> String {
                 s.name
             )),
         }
+    }
+    out.push_str("};\n\n");
+    out.push_str(
+        "/**\n * Every command by its Tauri name: the `args` it takes (`undefined`: none) and\n * what it resolves to (`null` for nothing), for stand-ins of the shell.\n */\n",
+    );
+    out.push_str("export type Commands = {\n");
+    for s in &specs {
+        let args = s.args.as_deref().unwrap_or("undefined");
+        out.push_str(&format!(
+            "  {}: {{ args: {args}; returns: {} }};\n",
+            s.name, s.returns
+        ));
     }
     out.push_str("};\n");
     out

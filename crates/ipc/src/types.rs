@@ -104,7 +104,11 @@ pub struct OutboxItem {
 
 /// The connection to the server, always visible in the UI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase", tag = "state")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "state"
+)]
 pub enum ConnectionView {
     /// Opening the stream.
     Connecting,
@@ -112,7 +116,6 @@ pub enum ConnectionView {
     /// (`"sse"`, `"webSocket"` or `"longPoll"`).
     Live { transport: String },
     /// The stream dropped; try number `attempt` (from 1) is in `inSecs` seconds.
-    #[serde(rename_all = "camelCase")]
     Reconnecting { in_secs: u32, attempt: u32 },
     /// Not signed in.
     SignedOut,
@@ -334,8 +337,15 @@ pub struct Snapshot {
 }
 
 /// Everything the shell tells the UI, on the one event `suda://event`.
+///
+/// `rename_all` names the variants (the `type` tag); `rename_all_fields`
+/// is what makes their fields camelCase too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase", tag = "type")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "type"
+)]
 pub enum AppEvent {
     /// A new channel event (each id at most once).
     Event { event: EventView },
@@ -366,9 +376,7 @@ macro_rules! declarations {
         /// Every type, declared for TypeScript.
         pub(crate) fn typescript() -> String {
             let cfg = ts_rs::Config::default();
-            let mut out = String::from(
-                "// Generated from crates/ipc by `cargo test -p suda-ipc` with SUDA_WRITE_BINDINGS=1.\n// Do not edit by hand.\n\n",
-            );
+            let mut out = String::from(crate::HEADER);
             $(
                 out.push_str("export ");
                 out.push_str(&<$t as TS>::decl(&cfg));

@@ -32,3 +32,35 @@ export const commands = {
   unblock: (args: MemberIdArgs) => invoke<void>("unblock", { args }),
   blocked: () => invoke<Array<MemberView>>("blocked"),
 };
+
+/**
+ * Every command by its Tauri name: the `args` it takes (`undefined`: none) and
+ * what it resolves to (`null` for nothing), for stand-ins of the shell.
+ */
+export type Commands = {
+  snapshot: { args: undefined; returns: Snapshot };
+  sign_in: { args: SignInArgs; returns: SessionView };
+  sign_up: { args: SignInArgs; returns: SessionView };
+  sign_out: { args: undefined; returns: null };
+  channels: { args: undefined; returns: Array<ChannelView> };
+  history: { args: HistoryArgs; returns: HistoryPage };
+  send: { args: SendArgs; returns: OutboxItem };
+  retry_send: { args: OutboxArgs; returns: OutboxItem };
+  discard_send: { args: OutboxArgs; returns: null };
+  mark_read: { args: MarkReadArgs; returns: boolean };
+  create_group: { args: CreateGroupArgs; returns: ChannelView };
+  open_direct: { args: MemberArgs; returns: ChannelView };
+  join: { args: ChannelArgs; returns: ChannelView };
+  leave: { args: ChannelArgs; returns: null };
+  invite: { args: InviteArgs; returns: ChannelView };
+  members: { args: ChannelArgs; returns: Array<MemberView> };
+  settings: { args: undefined; returns: Settings };
+  set_settings: { args: Settings; returns: Settings };
+  focus_channel: { args: FocusArgs; returns: null };
+  retry_now: { args: undefined; returns: null };
+  devices: { args: undefined; returns: Array<DeviceView> };
+  end_device: { args: DeviceArgs; returns: null };
+  block: { args: MemberIdArgs; returns: null };
+  unblock: { args: MemberIdArgs; returns: null };
+  blocked: { args: undefined; returns: Array<MemberView> };
+};

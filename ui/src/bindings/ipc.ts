@@ -151,4 +151,4 @@ export type Snapshot = { session: SessionView | null, channels: Array<ChannelVie
  */
 notice: string | null, };
 
-export type AppEvent = { "type": "event", event: EventView, } | { "type": "events", events: Array<EventView>, } | { "type": "channels", channels: Array<ChannelView>, } | { "type": "connection", connection: ConnectionView, } | { "type": "outbox", item: OutboxItem, } | { "type": "resynced" } | { "type": "session", session: SessionView | null, } | { "type": "settings", settings: Settings, } | { "type": "openChannel", channel_id: string, } | { "type": "notice", message: string, };
+export type AppEvent = { "type": "event", event: EventView, } | { "type": "events", events: Array<EventView>, } | { "type": "channels", channels: Array<ChannelView>, } | { "type": "connection", connection: ConnectionView, } | { "type": "outbox", item: OutboxItem, } | { "type": "resynced" } | { "type": "session", session: SessionView | null, } | { "type": "settings", settings: Settings, } | { "type": "openChannel", channelId: string, } | { "type": "notice", message: string, };

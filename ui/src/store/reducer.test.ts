@@ -1,15 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { AppEvent } from "../bindings/ipc";
 import { bo, channel, chat, ev, me, outbox, snapshot } from "../../test/fixtures";
+import { firstUnreadIndex } from "./channels";
+import { pendingFor } from "./delivery";
 import { compareIds } from "./ids";
-import {
-  type Action,
-  firstUnreadIndex,
-  initialState,
-  pendingFor,
-  reducer,
-  type State,
-} from "./reducer";
+import { type Action, initialState, reducer, type State } from "./reducer";
 
 function run(state: State, ...actions: Action[]): State {
   return actions.reduce(reducer, state);
@@ -203,7 +198,7 @@ describe("reducer", () => {
   it("opens the channel a notification asked for", () => {
     const s = run(
       withOpenChannel(channel("a"), channel("b")),
-      app({ type: "openChannel", channel_id: "b" }),
+      app({ type: "openChannel", channelId: "b" }),
     );
     expect(s.view?.channelId).toBe("b");
   });

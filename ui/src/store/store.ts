@@ -60,7 +60,7 @@ export function start(): Promise<void> {
       if (event.type === "event") incoming(event.event);
       if (event.type === "events") event.events.forEach(incoming);
       if (event.type === "resynced") void reloadAfterResync();
-      if (event.type === "openChannel") void afterOpen(event.channel_id);
+      if (event.type === "openChannel") void afterOpen(event.channelId);
     });
     const snapshot = await commands.snapshot();
     dispatch({ type: "snapshot", snapshot });

@@ -17,7 +17,7 @@ fn committed_typescript_bindings_match_the_rust_types() {
         assert!(
             committed == contents,
             "ui/src/bindings/{file} differs from the Rust types in crates/ipc.\n\
-             Regenerate: SUDA_WRITE_BINDINGS=1 cargo test -p suda-ipc --test bindings"
+             Regenerate: SUDA_WRITE_BINDINGS=1 cargo test -p suda-ipc --test it bindings"
         );
     }
 }
