@@ -275,34 +275,67 @@ pub async fn open(config: Config) -> Result<(AppState, tokio::task::JoinHandle<(
     Ok((state, ledger_task))
 }
 
+/// A server that is open but not yet serving: the database is open and
+/// migrated, the demo data seeded if asked, the ledger running. `run` is
+/// `Server::open` then `serve`; tests that read the state (the fan-out's
+/// subscriptions, say) hold a `Server` and start it the same way.
+pub struct Server {
+    state: AppState,
+    ledger: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    /// Opens the database and builds the state (see [`open`]), seeding the
+    /// demo data when `config.demo` is set.
+    pub async fn open(config: Config) -> Result<Server, ServerError> {
+        let demo = config.demo;
+        let (state, ledger) = open(config).await?;
+        if demo {
+            demo::seed(&state).await?;
+        }
+        Ok(Server { state, ledger })
+    }
+
+    /// The server's state.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves on `listener` until `stop` completes, then shuts down
+    /// cleanly: open streams end, queued writes are committed, the database
+    /// is closed.
+    pub async fn serve<F>(self, listener: TcpListener, stop: F) -> Result<(), ServerError>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let Server { state, ledger } = self;
+        let shutdown = state.shutdown.clone();
+        let pruner = tokio::spawn(limits::prune_every_minute(
+            Arc::clone(&state.limits),
+            shutdown.clone(),
+        ));
+        let sweeper = tokio::spawn(auth::sweep_expired_tokens(
+            Arc::clone(&state.store),
+            shutdown.clone(),
+        ));
+        tracing::info!(addr = %listener.local_addr()?, "suda-server listening");
+        let store = Arc::clone(&state.store);
+        let app = router(state.clone());
+        direct::serve(listener, app, state, stop).await;
+        shutdown.cancel();
+        let _ = ledger.await;
+        let _ = pruner.await;
+        let _ = sweeper.await;
+        store.close().await;
+        Ok(())
+    }
+}
+
 /// Serves on `listener` until `stop` completes, then shuts down cleanly:
 /// open streams end, queued writes are committed, the database is closed.
 pub async fn run<F>(listener: TcpListener, config: Config, stop: F) -> Result<(), ServerError>
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    let demo = config.demo;
-    let (state, ledger_task) = open(config).await?;
-    if demo {
-        demo::seed(&state).await?;
-    }
-    let shutdown = state.shutdown.clone();
-    let pruner = tokio::spawn(limits::prune_every_minute(
-        Arc::clone(&state.limits),
-        shutdown.clone(),
-    ));
-    let sweeper = tokio::spawn(auth::sweep_expired_tokens(
-        Arc::clone(&state.store),
-        shutdown.clone(),
-    ));
-    tracing::info!(addr = %listener.local_addr()?, "suda-server listening");
-    let store = Arc::clone(&state.store);
-    let app = router(state.clone());
-    direct::serve(listener, app, state, stop).await;
-    shutdown.cancel();
-    let _ = ledger_task.await;
-    let _ = pruner.await;
-    let _ = sweeper.await;
-    store.close().await;
-    Ok(())
+    Server::open(config).await?.serve(listener, stop).await
 }

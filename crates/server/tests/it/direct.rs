@@ -7,93 +7,16 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use suda_server::{direct, router, AppState};
+use suda_server::direct;
+
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
-    net::{TcpListener, TcpStream},
-    sync::oneshot,
-    task::JoinHandle,
+    net::TcpStream,
 };
 
-use crate::common::{graphql, sign_up, test_config, TestServer};
+use crate::common::{test_config, TestServer};
 
 const STREAM: &str = "/v1/chats/subscriptions/channels";
-
-/// A server whose state the test can read.
-struct Served {
-    addr: std::net::SocketAddr,
-    state: AppState,
-    stop: Option<oneshot::Sender<()>>,
-    serving: JoinHandle<()>,
-    _dir: tempfile::TempDir,
-}
-
-impl Served {
-    async fn start() -> Served {
-        Served::start_with(test_config()).await
-    }
-
-    async fn start_with(mut config: suda_server::Config) -> Served {
-        let dir = tempfile::tempdir().unwrap();
-        config.database_url = format!("sqlite:{}", dir.path().join("suda.db").display());
-        let (state, _ledger) = suda_server::open(config).await.unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let serving = tokio::spawn(direct::serve(
-            listener,
-            router(state.clone()),
-            state.clone(),
-            async move {
-                let _ = stopped.await;
-            },
-        ));
-        Served {
-            addr,
-            state,
-            stop: Some(stop),
-            serving,
-            _dir: dir,
-        }
-    }
-
-    /// Signs a member up; returns (token, member id).
-    async fn member(&self, name: &str) -> (String, String) {
-        sign_up(
-            &reqwest::Client::new(),
-            &format!("http://{}", self.addr),
-            name,
-        )
-        .await
-    }
-
-    /// Posts GraphQL as `token`; returns `data`.
-    async fn gql(&self, token: &str, query: &str, variables: Value) -> Value {
-        let base = format!("http://{}", self.addr);
-        let v = graphql(
-            &reqwest::Client::new(),
-            &base,
-            Some(token),
-            query,
-            variables,
-        )
-        .await;
-        assert!(v.get("errors").is_none(), "{v}");
-        v["data"].clone()
-    }
-
-    async fn wait_for_subscriptions(&self, n: usize) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        while self.state.fanout.subscriptions() != n {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "expected {n} subscriptions, the fan-out has {}",
-                self.state.fanout.subscriptions()
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-}
 
 /// Sends `request` on a new connection; returns the connection and the
 /// response head (status line and headers, lower-cased).
@@ -200,7 +123,7 @@ async fn a_stream_on_a_new_connection_is_written_directly_one_after_other_reques
 
 #[tokio::test]
 async fn a_client_that_goes_away_is_unsubscribed_and_stopping_ends_streams() {
-    let mut server = Served::start().await;
+    let server = TestServer::start().await;
     let (token, _) = server.member("carol").await;
 
     // The head arrives a few bytes at a time, as over a slow network.
@@ -224,19 +147,20 @@ async fn a_client_that_goes_away_is_unsubscribed_and_stopping_ends_streams() {
     server.wait_for_subscriptions(1).await;
 
     // Stopping the server ends the remaining stream: the client reads EOF.
-    let _ = server.stop.take().unwrap().send(());
+    let state = server.state().clone();
+    let stopping = tokio::spawn(server.stop());
     let rest = read_to_end(&mut second).await;
     assert!(!rest.contains("HTTP/1.1"), "no second response: {rest:?}");
-    tokio::time::timeout(Duration::from_secs(5), &mut server.serving)
+    tokio::time::timeout(Duration::from_secs(5), stopping)
         .await
         .expect("serve returns once its connections are closed")
         .unwrap();
-    assert_eq!(server.state.fanout.subscriptions(), 0);
+    assert_eq!(state.fanout.subscriptions(), 0);
 }
 
 #[tokio::test]
 async fn bad_stream_requests_get_the_contracts_errors_and_odd_ones_go_to_hyper() {
-    let server = Served::start().await;
+    let server = TestServer::start().await;
     let (token, _) = server.member("dave").await;
     let (_, erin_id) = server.member("erin").await;
 
@@ -275,7 +199,7 @@ async fn bad_stream_requests_get_the_contracts_errors_and_odd_ones_go_to_hyper()
     assert!(head.starts_with("http/1.1 403 forbidden\r\n"), "{head}");
     let body: Value = serde_json::from_str(&read_to_end(&mut tcp).await).unwrap();
     assert_eq!(body["error"]["code"], "FORBIDDEN");
-    assert_eq!(server.state.fanout.subscriptions(), 0);
+    assert_eq!(server.state().fanout.subscriptions(), 0);
 
     // A head longer than the direct path reads, and a GET with a body:
     // hyper serves them, as it serves every request that is not a plain
@@ -326,11 +250,11 @@ fn complete_ids(stream: &str) -> Vec<i64> {
 async fn a_client_that_stops_reading_is_let_go_and_resumes_without_a_gap() {
     let mut config = test_config();
     config.stream_write_timeout = Duration::from_millis(300);
-    let server = Served::start_with(config).await;
+    let server = TestServer::start_with(config).await;
     let (alice, _) = server.member("alice").await;
     let (bob, bob_id) = server.member("bob").await;
     let channel = server
-        .gql(
+        .ok(
             &alice,
             "mutation($n:String!,$m:[ID!]){createGroupChannel(name:$n,memberIds:$m){id}}",
             serde_json::json!({"n": "big", "m": [bob_id]}),
@@ -349,7 +273,7 @@ async fn a_client_that_stops_reading_is_let_go_and_resumes_without_a_gap() {
     read_until(&mut stalled, "CONNECTED").await;
     let open = || {
         server
-            .state
+            .state()
             .streams_open
             .load(std::sync::atomic::Ordering::Relaxed)
     };
@@ -362,7 +286,7 @@ async fn a_client_that_stops_reading_is_let_go_and_resumes_without_a_gap() {
     let mut sent = Vec::new();
     for _ in 0..600 {
         let d = server
-            .gql(
+            .ok(
                 &alice,
                 "mutation($c:ID!,$m:String!){sendChatMessage(channelId:$c,message:$m){id}}",
                 serde_json::json!({"c": channel, "m": text}),
@@ -385,7 +309,7 @@ async fn a_client_that_stops_reading_is_let_go_and_resumes_without_a_gap() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(
-        server.state.fanout.dropped_slow(),
+        server.state().fanout.dropped_slow(),
         0,
         "let go by the write timeout, not the queue"
     );

@@ -14,5 +14,6 @@ mod faults;
 mod flags;
 mod names;
 mod process;
+mod router;
 mod stream;
 mod transports;

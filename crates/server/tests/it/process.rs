@@ -1,64 +1,34 @@
 //! The server as a separate process (the real binary), for tests that kill
 //! it, restart it, or run it under injected faults.
 
-use std::{path::Path, process::Stdio};
+use std::path::Path;
 
 use serde_json::{json, Value};
-use tokio::process::{Child, Command};
+use suda_testkit::{free_port, ServerProcess};
+use tokio::process::Command;
 
-use crate::common::{eventually, sign_up};
+use crate::common::sign_up;
 
 /// A `suda-server` process on its own port.
-pub struct Process {
-    pub child: Child,
-    pub base: String,
-}
+pub type Process = ServerProcess;
 
-/// Starts the server binary on `db` with generous send limits and waits
-/// until it answers.
+/// Starts the server binary on `db` with the kit's limits and waits until
+/// it answers.
 pub async fn spawn_server(db: &Path) -> Process {
     spawn_server_with(db, &[]).await
 }
 
 /// As [`spawn_server`], with extra environment variables.
 pub async fn spawn_server_with(db: &Path, env: &[(&str, &str)]) -> Process {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let child = server_command(db, port)
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    eventually("the server to answer", || {
-        let req = http.get(format!("{base}/healthz")).send();
-        async move { req.await.is_ok_and(|r| r.status().is_success()) }
-    })
-    .await;
-    Process { child, base }
+    let port = free_port();
+    let mut command = server_command(db, port);
+    command.envs(env.iter().copied());
+    ServerProcess::spawn(command, port).await
 }
 
 /// The server binary's command line for `db` on `port`.
 pub fn server_command(db: &Path, port: u16) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_suda-server"));
-    command.args([
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-        "--database-url",
-        &format!("sqlite:{}", db.display()),
-        "--sends-per-second",
-        "100000",
-        "--send-burst",
-        "100000",
-        "--keep-alive-secs",
-        "1",
-    ]);
-    command
+    ServerProcess::command(Path::new(env!("CARGO_BIN_EXE_suda-server")), db, port)
 }
 
 /// Posts a GraphQL request; a network failure is an `Err` (the server may
@@ -70,13 +40,7 @@ pub async fn gql(
     query: &str,
     vars: Value,
 ) -> reqwest::Result<Value> {
-    let mut req = http
-        .post(format!("{base}/graphql"))
-        .json(&json!({"query": query, "variables": vars}));
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    req.send().await?.json().await
+    suda_testkit::try_graphql(http, base, token, query, vars).await
 }
 
 /// Every chat message of a channel, as (id, text), read page by page.

@@ -1,0 +1,89 @@
+//! The real server binary as a process of its own.
+
+use std::{path::Path, process::Stdio};
+
+use tokio::process::{Child, Command};
+
+/// A `suda-server` process on its own port, killed when dropped.
+pub struct ServerProcess {
+    pub child: Child,
+    /// `http://127.0.0.1:port`.
+    pub base: String,
+}
+
+impl ServerProcess {
+    /// Starts `command` (the binary with its flags, from
+    /// [`ServerProcess::command`]) and waits until it answers.
+    pub async fn spawn(mut command: Command, port: u16) -> ServerProcess {
+        let child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the server binary starts");
+        let base = format!("http://127.0.0.1:{port}");
+        crate::wait_ready(&base).await;
+        ServerProcess { child, base }
+    }
+
+    /// The command line of `binary` serving the SQLite database `db` on
+    /// `port` (0: ask [`free_port`]), with the limits off as in
+    /// [`crate::config`] (a limit's own test sets it again with a flag) and
+    /// a one-second keep-alive, the shortest the binary takes.
+    pub fn command(binary: &Path, db: &Path, port: u16) -> Command {
+        let mut command = Command::new(binary);
+        command.args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            &format!("sqlite:{}", db.display()),
+            "--keep-alive-secs",
+            "1",
+        ]);
+        command.args(UNTHROTTLED);
+        command
+    }
+}
+
+/// An unused port on 127.0.0.1 (free when asked; a process may take it).
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// The binary's flags that turn its limits off, as `Config::unthrottled`
+/// does in this process.
+const UNTHROTTLED: &[&str] = &[
+    "--sends-per-second",
+    "1000000",
+    "--send-burst",
+    "1000000",
+    "--changes-per-second",
+    "1000000",
+    "--change-burst",
+    "1000000",
+    "--channels-per-hour",
+    "1000000",
+    "--marks-per-second",
+    "1000000",
+    "--mark-burst",
+    "1000000",
+    "--sign-ins-per-minute",
+    "1000000",
+    "--sign-ins-per-address-per-minute",
+    "1000000",
+    "--sign-ins-per-name-and-address-per-minute",
+    "1000000",
+    "--sign-ups-per-minute",
+    "1000000",
+    "--sign-ups-per-address-per-minute",
+    "1000000",
+    "--max-connections",
+    "0",
+    "--max-connections-per-address",
+    "0",
+    "--max-streams-per-member",
+    "0",
+    "--max-streams-per-token",
+    "0",
+];
