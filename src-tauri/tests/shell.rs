@@ -17,6 +17,7 @@ use suda_desktop::{
     shell::{Shell, ShellParts},
     tray::TrayModel,
 };
+use suda_testkit::BackgroundServer;
 use tauri::{
     ipc::{CallbackFn, InvokeBody},
     test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY},
@@ -24,11 +25,11 @@ use tauri::{
     App, Listener, Manager, WebviewWindow, WebviewWindowBuilder,
 };
 
-/// A real server with the demo data on its own runtime.
+/// The test kit's server with the demo data, on a runtime of its own (the
+/// shell's tests run Tauri's, not tokio's).
 struct Server {
     url: String,
-    runtime: Option<tokio::runtime::Runtime>,
-    _dir: tempfile::TempDir,
+    inner: BackgroundServer,
 }
 
 impl Server {
@@ -37,38 +38,21 @@ impl Server {
     }
 
     fn start_with(adjust: impl FnOnce(&mut suda_server::Config)) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let config = suda_server::Config {
-            database_url: format!("sqlite:{}", dir.path().join("suda.db").display()),
+        let mut config = suda_server::Config {
             demo: true,
-            sends_per_second: 1000,
-            send_burst: 1000,
-            ..suda_server::Config::default()
+            ..suda_testkit::config()
         };
-        let mut config = config;
         adjust(&mut config);
-        runtime.spawn(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            let _ = suda_server::run(listener, config, std::future::pending()).await;
-        });
-        let server = Server {
-            url,
-            runtime: Some(runtime),
-            _dir: dir,
-        };
-        wait("the server to start", || {
-            std::net::TcpStream::connect(server.url.trim_start_matches("http://")).is_ok()
-        });
-        server
+        let inner = BackgroundServer::start(config);
+        Server {
+            url: inner.base(),
+            inner,
+        }
     }
 
     /// Runs a future on the server's runtime (to act as another member).
     fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
-        self.runtime.as_ref().unwrap().block_on(f)
+        self.inner.block_on(f)
     }
 
     /// A signed-in client session for a demo member.
@@ -79,14 +63,6 @@ impl Server {
             session.sign_in(name, "suda-demo").await.unwrap();
             session
         })
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(rt) = self.runtime.take() {
-            rt.shutdown_background();
-        }
     }
 }
 

@@ -3,51 +3,30 @@
 //! exactly once, over each transport), never timing: a loaded CI machine
 //! may be slow, but it may not lose a message.
 
-use std::time::Duration;
-
 use suda_bench::{run_fanout, FanoutConfig, FanoutReport, Receive, Target, Transport};
-use tokio::sync::oneshot;
+use suda_testkit::TestServer;
 
+/// The test kit's server (no limits, as `target::spawn` starts it) and the
+/// bench's view of it.
 struct Server {
     target: Target,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<Result<(), suda_server::ServerError>>,
-    _dir: tempfile::TempDir,
+    server: TestServer,
 }
 
 async fn start_server() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    // As `target::spawn` starts it: no limits, many streams for few members.
-    let config = suda_server::Config {
-        database_url: format!("sqlite:{}", dir.path().join("suda.db").display()),
-        ..suda_server::Config::unthrottled()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(suda_server::run(listener, config, async move {
-        let _ = stopped.await;
-    }));
-    suda_bench::target::wait_ready(&base).await.unwrap();
+    let server = TestServer::start().await;
     Server {
         target: Target {
-            base,
+            base: server.base(),
             pid: Some(std::process::id()),
         },
-        stop: Some(stop),
-        task,
-        _dir: dir,
+        server,
     }
 }
 
 impl Server {
-    async fn stop(mut self) {
-        let _ = self.stop.take().unwrap().send(());
-        tokio::time::timeout(Duration::from_secs(10), self.task)
-            .await
-            .expect("the server stops")
-            .unwrap()
-            .unwrap();
+    async fn stop(self) {
+        self.server.stop().await;
     }
 }
 

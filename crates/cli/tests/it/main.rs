@@ -3,50 +3,25 @@
 
 use std::{path::Path, time::Duration};
 
-use tokio::{net::TcpListener, process::Command, sync::oneshot};
+use suda_testkit::TestServer;
+use tokio::process::Command;
 
+/// The test kit's server, with its address as the CLI takes it.
 struct Server {
     url: String,
-    _stop: oneshot::Sender<()>,
-    _dir: tempfile::TempDir,
+    _server: TestServer,
 }
 
 async fn server() -> Server {
-    server_with(suda_server::Config::unthrottled()).await
+    server_with(suda_testkit::config()).await
 }
 
-async fn server_with(base: suda_server::Config) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let config = suda_server::Config {
-        database_url: format!("sqlite:{}", dir.path().join("suda.db").display()),
-        ..base
-    };
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(suda_server::run(listener, config, async move {
-        let _ = stopped.await;
-    }));
-    let http = accepts_connections(&url).await;
-    assert!(http, "server did not start");
+async fn server_with(config: suda_server::Config) -> Server {
+    let server = TestServer::start_with(config).await;
     Server {
-        url,
-        _stop: stop,
-        _dir: dir,
+        url: server.base(),
+        _server: server,
     }
-}
-
-/// Waits for the port to accept connections (no HTTP client needed).
-async fn accepts_connections(url: &str) -> bool {
-    let addr = url.trim_start_matches("http://").to_owned();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while tokio::time::Instant::now() < deadline {
-        if tokio::net::TcpStream::connect(&addr).await.is_ok() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    false
 }
 
 struct Run {
@@ -224,7 +199,7 @@ async fn sessions_are_listed_and_another_one_is_ended() {
 async fn a_kept_token_is_renewed_by_the_commands_that_use_it() {
     let s = server_with(suda_server::Config {
         token_lifetime: Duration::from_secs(3),
-        ..suda_server::Config::unthrottled()
+        ..suda_testkit::config()
     })
     .await;
     let dir = tempfile::tempdir().unwrap();

@@ -6,65 +6,21 @@
 //! dropped mid-way, as when the process dies), then a new server opens the
 //! same database and the proxy sends the clients there.
 
-use std::{collections::HashMap, path::Path, time::Duration};
+use std::{collections::HashMap, time::Duration};
 
 use suda_client::outbox::OutboxState;
-use suda_server::Config;
+use suda_testkit::BackgroundServer;
 
 use crate::{
-    harness::{eventually, server_config, wait_live, Recorder, TestServer},
+    harness::{eventually, wait_live, Recorder, TestServer},
     proxy::Proxy,
 };
-
-struct Crashable {
-    addr: std::net::SocketAddr,
-    runtime: Option<tokio::runtime::Runtime>,
-}
-
-impl Crashable {
-    fn start(db: &Path) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let config = Config {
-            database_url: format!("sqlite:{}", db.display()),
-            ..server_config()
-        };
-        runtime.spawn(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            let _ = suda_server::run(listener, config, std::future::pending()).await;
-        });
-        Crashable {
-            addr,
-            runtime: Some(runtime),
-        }
-    }
-
-    fn kill(mut self) {
-        self.runtime.take().unwrap().shutdown_background();
-    }
-}
-
-async fn ready(addr: std::net::SocketAddr) {
-    let http = reqwest::Client::new();
-    eventually("the server to answer", || {
-        let req = http.get(format!("http://{addr}/healthz")).send();
-        async move { req.await.is_ok_and(|r| r.status().is_success()) }
-    })
-    .await;
-}
 
 #[tokio::test]
 async fn a_server_killed_mid_burst_and_restarted_loses_nothing_for_a_tailing_client() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("suda.db");
-    let first = Crashable::start(&db);
-    ready(first.addr).await;
+    let first = BackgroundServer::start_at(&db);
     let proxy = Proxy::start(first.addr).await;
     // TestServer is only used here to build sessions against the proxy.
     let helper = TestServer::start().await;
@@ -99,8 +55,7 @@ async fn a_server_killed_mid_burst_and_restarted_loses_nothing_for_a_tailing_cli
     })
     .await;
     first.kill();
-    let second = Crashable::start(&db);
-    ready(second.addr).await;
+    let second = BackgroundServer::start_at(&db);
     proxy.set_target(second.addr);
     let pending = sender.await.unwrap();
 

@@ -11,19 +11,12 @@ use std::{
 
 use suda_client::{ClientEvent, ConnectionState, Session, SessionOptions, SubscriptionConfig};
 use suda_server::Config;
-use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tokio::task::JoinHandle;
 
 use crate::proxy::Proxy;
 
-/// Server settings for tests: fast keep-alives, no limits but those a
-/// test sets.
-pub fn server_config() -> Config {
-    Config {
-        keep_alive: Duration::from_millis(300),
-        max_poll_wait: Duration::from_secs(2),
-        ..Config::unthrottled()
-    }
-}
+/// Server settings for tests: the test kit's.
+pub use suda_testkit::{config as server_config, eventually};
 
 /// Client settings for tests: short waits, a read timeout well above the
 /// test server's keep-alive.
@@ -38,12 +31,10 @@ pub fn client_config() -> SubscriptionConfig {
     }
 }
 
-/// A server running in this process on an ephemeral port.
+/// The test kit's server in this process, with client sessions against it.
 pub struct TestServer {
+    inner: suda_testkit::TestServer,
     pub addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<Result<(), suda_server::ServerError>>>,
-    _dir: tempfile::TempDir,
 }
 
 impl TestServer {
@@ -51,38 +42,16 @@ impl TestServer {
         Self::start_with(server_config()).await
     }
 
-    pub async fn start_with(mut config: Config) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        config.database_url = format!("sqlite:{}", dir.path().join("suda.db").display());
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(suda_server::run(listener, config, async move {
-            let _ = stopped.await;
-        }));
-        let server = TestServer {
-            addr,
-            stop: Some(stop),
-            task: Some(task),
-            _dir: dir,
-        };
-        let http = reqwest::Client::new();
-        eventually("the server to start", || {
-            let http = http.clone();
-            let url = server.url();
-            async move {
-                http.get(format!("{url}/healthz"))
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status().is_success())
-            }
-        })
-        .await;
-        server
+    pub async fn start_with(config: Config) -> Self {
+        let inner = suda_testkit::TestServer::start_with(config).await;
+        TestServer {
+            addr: inner.addr,
+            inner,
+        }
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.inner.base()
     }
 
     /// A session to this server (or through `via`), not signed in.
@@ -106,22 +75,11 @@ impl TestServer {
     /// A signed-up member's session, subscribed and live.
     pub async fn member(&self, name: &str, via: Option<&Proxy>) -> (Session, Recorder) {
         let session = self.session(via);
-        session.sign_up(name, "password-123").await.unwrap();
+        session.sign_up(name, suda_testkit::PASSWORD).await.unwrap();
         let recorder = Recorder::start(&session);
         session.start();
         wait_live(&session).await;
         (session, recorder)
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
     }
 }
 
@@ -228,21 +186,5 @@ impl Recorder {
                 .any(|e| matches!(e, ClientEvent::Message(m) if m.message.as_deref() == Some(text)))
         })
         .await;
-    }
-}
-
-/// Waits for a condition, polling, up to a deadline.
-pub async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while !check().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
