@@ -8,7 +8,7 @@ use suda_protocol::{ChannelId, ErrorCode, MemberId};
 use super::{lock, Session};
 use crate::{
     error::{ClientError, ClientResult},
-    outbox::OutboxEntry,
+    outbox::{OutboxEntry, OutboxState},
     state::Channel,
 };
 
@@ -31,12 +31,18 @@ impl Session {
     /// Sends the text of the outbox entry `key` again, as a new message.
     /// A failed send was refused for good under its key, so the entry is
     /// dismissed and the text queued afresh (with a new key); `NOT_FOUND`
-    /// when no entry has that key (it was sent or dismissed meanwhile).
+    /// when no entry has that key (it was sent or dismissed meanwhile). Any
+    /// other entry is handed back as it is: one still waiting is retried
+    /// under its key already, one sent is delivered, and a second copy of
+    /// either would arrive twice.
     pub async fn resend(&self, key: &str) -> ClientResult<OutboxEntry> {
         let entry = lock(&self.shared.outbox)
             .get(key)
             .cloned()
             .ok_or_else(|| not_found("that message is no longer waiting to be sent."))?;
+        if !matches!(entry.state, OutboxState::Failed { .. }) {
+            return Ok(entry);
+        }
         self.dismiss(&entry.key)?;
         self.send(entry.channel, &entry.text).await
     }

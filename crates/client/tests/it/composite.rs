@@ -4,7 +4,10 @@
 use suda_client::outbox::OutboxState;
 use suda_protocol::ErrorCode;
 
-use crate::harness::TestServer;
+use crate::{
+    harness::{wait_live, TestServer},
+    proxy::Proxy,
+};
 
 #[tokio::test]
 async fn a_group_is_created_with_members_given_by_name_blank_names_skipped() {
@@ -93,4 +96,37 @@ async fn a_failed_send_is_sent_again_as_a_new_message_once_it_can_go() {
     assert_eq!(page.events[0].message.as_deref(), Some("let me in"));
     let err = bob.resend(&failed.key).await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::NotFound), "{err:?}");
+}
+
+#[tokio::test]
+async fn sending_again_a_message_still_waiting_to_go_sends_it_once() {
+    let server = TestServer::start().await;
+    let proxy = Proxy::start(server.addr).await;
+    let (bob, bob_events) = server.member("bob", None).await;
+    let bob_id = bob.snapshot().me.unwrap().id;
+    let alice = server.session(Some(&proxy));
+    alice.sign_up("alice", "password-123").await.unwrap();
+    alice.start();
+    wait_live(&alice).await;
+    let channel = alice.create_group("g", &[bob_id]).await.unwrap().id;
+
+    proxy.cut_and_refuse();
+    let waiting = alice.send(channel, "only once").await.unwrap();
+    assert_eq!(waiting.state, OutboxState::Pending);
+    // A person presses "send again" while it waits: nothing new is queued.
+    let again = alice.resend(&waiting.key).await.unwrap();
+    assert_eq!(again.key, waiting.key, "{again:?}");
+    assert_eq!(again.state, OutboxState::Pending);
+    assert_eq!(alice.snapshot().outbox.len(), 1);
+    proxy.restore();
+
+    bob_events.wait_text("only once").await;
+    alice.send(channel, "after").await.unwrap();
+    bob_events.wait_text("after").await;
+    let texts = bob_events.texts();
+    assert_eq!(
+        texts.iter().filter(|t| *t == "only once").count(),
+        1,
+        "{texts:?}"
+    );
 }
