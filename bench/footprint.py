@@ -142,6 +142,31 @@ def memory(root: int, by_process: dict | None = None) -> tuple[int, int, int]:
     return pss, rss, n
 
 
+def processes(root: int) -> dict[int, str]:
+    """The process tree under `root`: pid -> name."""
+    found = {}
+    for pid in tree(root):
+        try:
+            found[pid] = Path(f"/proc/{pid}/comm").read_text().strip()
+        except OSError:
+            continue
+    return found
+
+
+def same_processes(before: dict[int, str], after: dict[int, str]) -> None:
+    """Refuses a run in which a process of the app ended or was replaced (a
+    web view that died and came back is a new pid): a figure from it is not
+    the app's footprint."""
+    gone = {pid: name for pid, name in before.items() if pid not in after}
+    new = {pid: name for pid, name in after.items() if pid not in before}
+    if gone or new:
+        describe = lambda ps: ", ".join(f"{n} ({p})" for p, n in sorted(ps.items())) or "none"  # noqa: E731
+        raise SystemExit(
+            "footprint: the app's processes changed during the run, so its figures are not the app's: "
+            f"gone: {describe(gone)}; new: {describe(new)}"
+        )
+
+
 def cpu_ticks(root: int) -> int:
     total = 0
     for pid in tree(root):
@@ -369,6 +394,7 @@ def main():
                 time.sleep(args.settle)
                 figures[name] = memory(app.proc.pid, idle_split if name == "suda" else None)
                 if name == "suda":
+                    idle_processes = processes(app.proc.pid)
                     print(f"sending {args.messages} messages to {args.channels} channels...", file=sys.stderr)
                     t0 = time.monotonic()
                     sent = send_flood(server, bob_token, channels, args.messages, args.connections)
@@ -377,6 +403,9 @@ def main():
                     time.sleep(args.after)
                     figures["loaded"] = memory(app.proc.pid, loaded_split)
                     alive = app.proc.poll() is None
+                    if not alive:
+                        raise SystemExit("footprint: the app exited during the run")
+                    same_processes(idle_processes, processes(app.proc.pid))
             finally:
                 app.stop()
                 xvfb.stop()
