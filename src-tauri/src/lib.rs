@@ -9,6 +9,7 @@ pub mod coalesce;
 pub mod commands;
 pub mod kept;
 pub mod notify;
+pub mod recovery;
 pub mod settings;
 pub mod shell;
 pub mod tray;
@@ -189,6 +190,9 @@ pub fn run() {
                 async move { handle.state::<Shell>().restore().await }
             });
             shell.own_task(restoring);
+            if let Some(window) = handle.get_webview_window("main") {
+                recovery::watch(&window, handle.clone())?;
+            }
             Ok(())
         })
         .on_window_event(|window, event| match event {

@@ -149,6 +149,8 @@ pub struct Shell {
     lifecycle: tokio::sync::Mutex<()>,
     notices: Mutex<Vec<String>>,
     reconnects: Arc<AtomicU32>,
+    /// How often the web view's process ended and the window was reloaded.
+    web_view_restarts: AtomicU32,
     /// True while the kept session is being restored: the UI's snapshot
     /// waits for it, so a member who is signed in never sees the sign-in
     /// screen flash by at start.
@@ -187,6 +189,7 @@ impl Shell {
             lifecycle: tokio::sync::Mutex::new(()),
             notices: Mutex::new(notice.into_iter().collect()),
             reconnects: Arc::new(AtomicU32::new(0)),
+            web_view_restarts: AtomicU32::new(0),
             restoring: tokio::sync::watch::Sender::new(false),
             tasks: Mutex::default(),
         }
@@ -198,6 +201,29 @@ impl Shell {
         let mut tasks = self.tasks.lock().expect("tasks");
         tasks.retain(|t| !t.is_finished());
         tasks.push(task);
+    }
+
+    /// The web view's process ended (`why`: it crashed, outgrew WebKit's
+    /// memory limit, was ended) and the window is being reloaded: counted,
+    /// logged, and told to the member by the reloaded UI, which starts again
+    /// from the snapshot (session, channels and unread counts, outbox, the
+    /// open conversation) the shell still holds. Returns the count so far.
+    pub fn web_view_ended(&self, why: &str) -> u32 {
+        let restarts = self.web_view_restarts.fetch_add(1, Ordering::Relaxed) + 1;
+        tracing::warn!(
+            why,
+            restarts,
+            "the web view's process ended; reloading the window"
+        );
+        self.notice(format!(
+            "The window stopped ({why}) and was reloaded; nothing you sent or received was lost."
+        ));
+        restarts
+    }
+
+    /// How often the web view's process ended since the app started.
+    pub fn web_view_restarts(&self) -> u32 {
+        self.web_view_restarts.load(Ordering::Relaxed)
     }
 
     fn notice(&self, message: String) {
@@ -265,6 +291,7 @@ impl Shell {
                 outbox: Vec::new(),
                 settings,
                 notice,
+                open_channel: None,
             },
             Some(a) => {
                 let snap = a.session.snapshot();
@@ -281,6 +308,7 @@ impl Shell {
                     outbox: snap.outbox.iter().map(view::outbox).collect(),
                     settings,
                     notice,
+                    open_channel: snap.in_view.map(|c| c.to_string()),
                 }
             }
         };

@@ -733,3 +733,40 @@ fn groups_are_created_and_members_invited_by_name_and_a_gone_send_is_not_found()
         "That message is no longer waiting to be sent."
     );
 }
+
+#[test]
+fn a_reloaded_ui_starts_where_the_dead_one_was_and_is_told_why() {
+    let server = Server::start();
+    let dirs = tempfile::tempdir().unwrap();
+    let app = Desktop::start(dirs.path());
+    app.sign_in(&server, "bob");
+    let general = app.channel_id("general");
+    app.invoke("focus_channel", Some(json!({"channelId": general})))
+        .unwrap();
+    let before = app.invoke("snapshot", None).unwrap();
+    assert_eq!(app.shell().web_view_restarts(), 0);
+
+    // The web process died; the shell counts it and reloads the page, whose
+    // UI asks for its snapshot again.
+    assert_eq!(app.shell().web_view_ended("its web process crashed"), 1);
+    let after = app.invoke("snapshot", None).unwrap();
+    assert_eq!(
+        after["openChannel"],
+        json!(general),
+        "the same conversation"
+    );
+    assert_eq!(after["session"], before["session"], "the same account");
+    assert_eq!(
+        after["channels"], before["channels"],
+        "the same unread counts"
+    );
+    assert_eq!(after["outbox"], before["outbox"]);
+    let notice = after["notice"].as_str().unwrap_or_default();
+    assert!(
+        notice.contains("its web process crashed") && notice.contains("reloaded"),
+        "{after}"
+    );
+    assert_eq!(app.shell().web_view_restarts(), 1);
+    // Told once: the next snapshot has no notice.
+    assert!(app.invoke("snapshot", None).unwrap()["notice"].is_null());
+}

@@ -7,6 +7,7 @@ and the next start puts the window where and how big it was.
 """
 import json
 import os
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from Xlib import X, display, protocol
 
 from conftest import launch_app
+from helpers import ARTIFACTS, Cli
 from helpers import (
     APP,
     PASSWORD,
@@ -24,6 +26,7 @@ from helpers import (
     Notifications,
     app_pids,
     app_window,
+    badge_text,
     channel_button,
     current_channel,
     field,
@@ -161,3 +164,84 @@ def test_closing_quits_when_asked_to_and_the_window_comes_back_where_it_was(serv
         save_settings(again, **{"Keep running in the tray when the window is closed": True})
     finally:
         again.quit()
+
+
+def web_processes(pid: int) -> set[int]:
+    """The app's WebKit web processes (the ones that run the page)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm = (entry / "comm").read_text().strip()
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError):
+            continue
+        if parent == pid and comm.startswith("WebKitWebProces") and alive(int(entry.name)):
+            found.add(int(entry.name))
+    return found
+
+
+def window_image(pid: int, save_as: str) -> int:
+    """Saves the app's window as the X server draws it (a PPM in the
+    artifacts) and returns how many colours it shows: a dead web view is
+    one flat colour."""
+    x = display.Display()
+    try:
+        win = wait_until(lambda: app_window(x, {pid}), message="no X window for the app")
+        geo = win.get_geometry()
+        data = win.get_image(0, 0, geo.width, geo.height, X.ZPixmap, 0xFFFFFFFF).data
+    finally:
+        x.close()
+    rgb = bytearray()
+    for i in range(0, len(data), 4):
+        rgb += bytes((data[i + 2], data[i + 1], data[i]))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / save_as).write_bytes(b"P6 %d %d 255\n" % (geo.width, geo.height) + bytes(rgb))
+    return len({bytes(rgb[i : i + 3]) for i in range(0, len(rgb), 3 * 97)})
+
+
+def unread(cli: Cli, channel: str) -> int:
+    """The member's unread count in `channel`, as the server keeps it."""
+    return next(c["unread"] for c in json.loads(cli.run("--json", "channels")) if c["name"] == channel)
+
+
+def test_a_killed_web_process_is_replaced_and_the_window_comes_back_where_it_was(server, bob, app):
+    driver = app
+    sign_in(driver, server, "alice")
+    channel_button(driver, "random").click()
+    WebDriverWait(driver, TIMEOUT).until(lambda d: current_channel(d) == "random")
+    bob.send("general", "before the web view died")
+    WebDriverWait(driver, TIMEOUT).until(lambda d: (badge_text(d, "general") or "0") != "0")
+    alice = Cli(server, "alice")
+    assert unread(alice, "random") == 0
+    pid = app_pid()
+    first = wait_until(lambda: web_processes(pid), message="no web process")
+    assert window_image(pid, "web-view-before.ppm") > 8
+
+    for web in first:
+        os.kill(web, signal.SIGKILL)
+    # The shell hears it from WebKit and reloads the page in a new process.
+    wait_until(
+        lambda: (lambda now: now if now and not now & first else None)(web_processes(pid)),
+        message="no new web process after the old one was killed",
+    )
+    assert alive(pid), "the app died with its web view"
+    # WebKitWebDriver ends its session with the page ("session deleted
+    # because of page crash"), so from here the window is checked from
+    # outside: what the X server shows, and what the UI does at the server.
+    # The reloaded UI opens the conversation that was open (random) and
+    # reads what arrives there; without the reload, or reopening the wrong
+    # conversation, bob's message would stay unread.
+    bob.send("random", "after the web view came back")
+    wait_until(
+        lambda: unread(alice, "random") == 0,
+        message="the reloaded window did not read the conversation it had open",
+    )
+    assert unread(alice, "general") >= 1, "general was not opened in its place"
+    wait_until(
+        lambda: window_image(pid, "web-view-after.ppm") > 8,
+        message="the window stayed blank after its web process was killed",
+    )
+
+

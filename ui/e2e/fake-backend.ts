@@ -299,6 +299,7 @@ const handlers: Handlers = {
       outbox: Object.values(outbox),
       settings,
       notice: config.notice ?? null,
+      openChannel: null,
     };
   },
   sign_in: (args) => {

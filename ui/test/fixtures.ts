@@ -46,6 +46,7 @@ export function snapshot(over: Partial<Snapshot> = {}): Snapshot {
     outbox: [],
     settings: defaultSettings,
     notice: null,
+    openChannel: null,
     ...over,
   };
 }

@@ -334,6 +334,9 @@ pub struct Snapshot {
     pub settings: Settings,
     /// A notice for the member (e.g. a corrupt settings file was set aside).
     pub notice: Option<String>,
+    /// The conversation the UI had open, when a reload (the web view's
+    /// process ended and was started again) should open it again.
+    pub open_channel: Option<String>,
 }
 
 /// Everything the shell tells the UI, on the one event `suda://event`.

@@ -149,6 +149,11 @@ export type Snapshot = { session: SessionView | null, channels: Array<ChannelVie
 /**
  * A notice for the member (e.g. a corrupt settings file was set aside).
  */
-notice: string | null, };
+notice: string | null, 
+/**
+ * The conversation the UI had open, when a reload (the web view's
+ * process ended and was started again) should open it again.
+ */
+openChannel: string | null, };
 
 export type AppEvent = { "type": "event", event: EventView, } | { "type": "events", events: Array<EventView>, } | { "type": "channels", channels: Array<ChannelView>, } | { "type": "connection", connection: ConnectionView, } | { "type": "outbox", item: OutboxItem, } | { "type": "resynced" } | { "type": "session", session: SessionView | null, } | { "type": "settings", settings: Settings, } | { "type": "openChannel", channelId: string, } | { "type": "notice", message: string, };

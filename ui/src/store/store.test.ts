@@ -3,7 +3,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { channel, chat, snapshot } from "../../test/fixtures";
 import { EVENT_NAME } from "../ipc";
-import { openChannel, send, start, useStore } from "./store";
+import { openChannel, resetStart, send, start, useStore } from "./store";
 
 afterEach(() => clearMocks());
 
@@ -77,5 +77,31 @@ describe("store against the shell", () => {
       event: chat("400", "a", { clientKey: "k1", text: "hi" }),
     });
     await vi.waitFor(() => expect(useStore.getState().state.outbox.k1).toBeUndefined());
+  });
+
+  it("after a reload, opens again the conversation the shell says was open", async () => {
+    const calls: Array<[string, unknown]> = [];
+    mockIPC(
+      (cmd, payload) => {
+        calls.push([cmd, payload]);
+        switch (cmd) {
+          case "snapshot":
+            return snapshot({
+              channels: [channel("a"), channel("b", { lastEventId: "7" })],
+              openChannel: "b",
+            });
+          case "history":
+            return { channelId: "b", events: [chat("7", "b")], hasMore: false, nextCursor: null };
+          default:
+            return null;
+        }
+      },
+      { shouldMockEvents: true },
+    );
+    resetStart();
+    await start();
+    expect(useStore.getState().state.view?.channelId).toBe("b");
+    expect(calls).toContainEqual(["history", { args: { channelId: "b", before: null } }]);
+    expect(useStore.getState().state.timelines.b!.events.map((e) => e.id)).toEqual(["7"]);
   });
 });

@@ -64,6 +64,9 @@ export function start(): Promise<void> {
     });
     const snapshot = await commands.snapshot();
     dispatch({ type: "snapshot", snapshot });
+    // After a reload (the web view's process ended), the shell still knows
+    // which conversation was open: open it again.
+    if (snapshot.openChannel) await openChannel(snapshot.openChannel);
     followView();
     live = true;
     flush();

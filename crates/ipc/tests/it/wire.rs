@@ -155,6 +155,7 @@ fn sample(ts_name: &str) -> Value {
             outbox: vec![outbox_item()],
             settings: settings(),
             notice: Some("n".into()),
+            open_channel: Some("1".into()),
         }),
         "SessionView" => json(session()),
         "ChannelView" => json(channel()),
