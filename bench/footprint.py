@@ -153,17 +153,25 @@ def processes(root: int) -> dict[int, str]:
     return found
 
 
-def same_processes(before: dict[int, str], after: dict[int, str]) -> None:
+def same_processes(before: dict[int, str], after: dict[int, str], log: Path | None = None) -> None:
     """Refuses a run in which a process of the app ended or was replaced (a
     web view that died and came back is a new pid): a figure from it is not
-    the app's footprint."""
+    the app's footprint. Quotes what the app's log says about it."""
     gone = {pid: name for pid, name in before.items() if pid not in after}
     new = {pid: name for pid, name in after.items() if pid not in before}
     if gone or new:
         describe = lambda ps: ", ".join(f"{n} ({p})" for p, n in sorted(ps.items())) or "none"  # noqa: E731
+        said = ""
+        if log is not None and log.exists():
+            lines = [
+                line
+                for line in log.read_text(errors="replace").splitlines()
+                if "web view" in line or "WebKit" in line or "ERROR" in line or "WARN" in line
+            ]
+            said = "\nthe app's log says:\n" + "\n".join(lines[-20:]) if lines else "\nthe app's log says nothing of it"
         raise SystemExit(
             "footprint: the app's processes changed during the run, so its figures are not the app's: "
-            f"gone: {describe(gone)}; new: {describe(new)}"
+            f"gone: {describe(gone)}; new: {describe(new)}{said}"
         )
 
 
@@ -243,13 +251,16 @@ class App:
             SUDA_NO_KEYCHAIN="1",
         )
         self.started = time.monotonic()
-        self.proc = subprocess.Popen(
-            [binary],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        # The app's own log (and WebKit's): says why, if a process ends.
+        self.log = home / "app.log"
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                [binary],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.xvfb = xvfb
 
     def wait_first_paint(self, timeout=60.0) -> float:
@@ -405,7 +416,7 @@ def main():
                     alive = app.proc.poll() is None
                     if not alive:
                         raise SystemExit("footprint: the app exited during the run")
-                    same_processes(idle_processes, processes(app.proc.pid))
+                    same_processes(idle_processes, processes(app.proc.pid), app.log)
             finally:
                 app.stop()
                 xvfb.stop()
