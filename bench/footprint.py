@@ -53,9 +53,17 @@ class Server:
                 f"127.0.0.1:{self.port}",
                 "--database-url",
                 f"sqlite:{work / 'suda.db'}",
+                # The load is bob's alone: his sends and the 50 channels he
+                # creates would otherwise be rate limited.
                 "--sends-per-second",
                 "1000000",
                 "--send-burst",
+                "1000000",
+                "--changes-per-second",
+                "1000000",
+                "--change-burst",
+                "1000000",
+                "--channels-per-hour",
                 "1000000",
             ],
             stdout=subprocess.DEVNULL,

@@ -33,15 +33,7 @@ pub fn server_command(db: &Path, port: u16) -> Command {
 
 /// Posts a GraphQL request; a network failure is an `Err` (the server may
 /// be gone on purpose).
-pub async fn gql(
-    http: &reqwest::Client,
-    base: &str,
-    token: Option<&str>,
-    query: &str,
-    vars: Value,
-) -> reqwest::Result<Value> {
-    suda_testkit::try_graphql(http, base, token, query, vars).await
-}
+pub use suda_testkit::try_graphql as gql;
 
 /// Every chat message of a channel, as (id, text), read page by page.
 pub async fn stored_messages(
