@@ -66,16 +66,23 @@ class Unthrottled:
         self.proc.wait(10)
 
 
-def wait_quiet(pid: int, timeout: float = 300) -> None:
-    """Until the app's processes use under 2 % of a core over 3 s."""
+def cpu_share(pid: int, seconds: float) -> float:
+    """The share of one core the app's processes used over `seconds`."""
     hz = os.sysconf("SC_CLK_TCK")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        before = footprint.cpu_ticks(pid)
-        time.sleep(3)
-        if footprint.cpu_ticks(pid) - before < 0.02 * hz * 3:
-            return
-    raise AssertionError("the app did not go quiet within 5 minutes")
+    before = footprint.cpu_ticks(pid)
+    time.sleep(seconds)
+    return (footprint.cpu_ticks(pid) - before) / hz / seconds
+
+
+def wait_settled(pid: int, timeout: float = 300) -> float:
+    """Until the app's processes use under 10 % of a core over 3 s (with a
+    conversation open the web view does not go fully quiet: see the
+    closing figure it prints); returns the seconds it took."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if cpu_share(pid, 3) < 0.10:
+            return time.monotonic() - start
+    raise AssertionError("the app was still busy 5 minutes after the burst")
 
 
 def pss_kib(pid: int) -> int:
@@ -117,11 +124,13 @@ def test_the_web_process_survives_a_burst(app, run, where):
         start = time.monotonic()
         sent = footprint.send_flood(server, bob, channels, BURST, 8)
         took = time.monotonic() - start
-        wait_quiet(pid)
+        settled = wait_settled(pid)
+        idle = cpu_share(pid, 10)
         assert alive(pid), "the app died in the burst"
         assert web_processes(pid) == web, f"the web process changed: {web} -> {web_processes(pid)}"
         after = sum(pss_kib(w) for w in web)
         print(f"burst {run} ({where}): {sent} messages in {took:.1f} s = {sent / took:,.0f} msg/s; "
+              f"settled {settled:.0f} s later, then {idle:.1%} of a core; "
               f"web process PSS {before / 1024:.1f} -> {after / 1024:.1f} MiB")
     finally:
         server.stop()
