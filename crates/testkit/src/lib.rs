@@ -47,6 +47,16 @@ fn config_in(mut config: Config, dir: &std::path::Path) -> Config {
     config
 }
 
+/// A server opened (not yet serving) with `config` on a database in a new
+/// temporary directory, which lives as long as the caller keeps it.
+async fn open_in_temp_dir(config: Config) -> (suda_server::Server, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = suda_server::Server::open(config_in(config, dir.path()))
+        .await
+        .expect("the server opens its database");
+    (server, dir)
+}
+
 /// Waits until the server at `base` (`http://host:port`) answers
 /// `/healthz`; panics after 20 s.
 pub async fn wait_ready(base: &str) {

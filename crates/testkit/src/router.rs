@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use suda_server::{Config, Server};
 use tower::ServiceExt;
 
-use crate::{config, config_in};
+use crate::config;
 
 /// The server's state and router on a temporary database, called request by
 /// request with `oneshot`: no listener, no connection, no HTTP parsing. For
@@ -33,10 +33,7 @@ impl TestApp {
 
     /// The router with `config`, on a temporary database.
     pub async fn start_with(config: Config) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let server = Server::open(config_in(config, dir.path()))
-            .await
-            .expect("the server opens its database");
+        let (server, dir) = crate::open_in_temp_dir(config).await;
         TestApp {
             router: suda_server::router(server.state().clone()),
             server,

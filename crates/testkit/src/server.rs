@@ -3,10 +3,10 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use serde_json::{json, Value};
-use suda_server::{AppState, Config, Server, ServerError};
+use suda_server::{AppState, Config, ServerError};
 use tokio::{sync::oneshot, task::JoinHandle};
 
-use crate::{config, config_in, graphql, sign_up, wait_ready, SseReader};
+use crate::{config, graphql, sign_up, wait_ready, SseReader};
 
 /// A server on 127.0.0.1 on an ephemeral port, with a temporary database,
 /// served by a task of the test's runtime. Dropping it stops the server.
@@ -28,10 +28,7 @@ impl TestServer {
     /// A server with `config`, on a temporary database (`database_url` is
     /// replaced).
     pub async fn start_with(config: Config) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let server = Server::open(config_in(config, dir.path()))
-            .await
-            .expect("the server opens its database");
+        let (server, dir) = crate::open_in_temp_dir(config).await;
         let state = server.state().clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
