@@ -44,9 +44,7 @@ class Unthrottled:
         self.proc = subprocess.Popen(
             [str(BIN / "suda-server"), "--listen", f"127.0.0.1:{self.port}", "--demo",
              "--database-url", f"sqlite:{WORK / f'burst-{self.port}.db'}",
-             "--sends-per-second", "1000000", "--send-burst", "1000000",
-             "--changes-per-second", "1000000", "--change-burst", "1000000",
-             "--channels-per-hour", "1000000"],
+             "--no-limits"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         wait_until(self.answers, 30, "the burst server did not start")

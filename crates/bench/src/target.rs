@@ -60,8 +60,8 @@ pub fn default_server_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("suda-server"))
 }
 
-/// Starts the server binary at `path` with send and sign-up limits high
-/// enough never to throttle the bench, and waits until it answers.
+/// Starts the server binary at `path` with its limits off, and waits
+/// until it answers.
 pub async fn spawn(path: &Path, keep_alive_secs: u64) -> Result<SpawnedServer> {
     let dir = tempfile::tempdir()?;
     let port = free_port()?;
@@ -71,34 +71,11 @@ pub async fn spawn(path: &Path, keep_alive_secs: u64) -> Result<SpawnedServer> {
             &format!("127.0.0.1:{port}"),
             "--database-url",
             &format!("sqlite:{}", dir.path().join("bench.db").display()),
-            "--sends-per-second",
-            "1000000",
-            "--send-burst",
-            "1000000",
-            "--sign-ups-per-minute",
-            "1000000",
-            "--sign-ups-per-address-per-minute",
-            "1000000",
-            "--sign-ins-per-address-per-minute",
-            "1000000",
-            "--changes-per-second",
-            "1000000",
-            "--change-burst",
-            "1000000",
-            "--channels-per-hour",
-            "1000000",
+            // Every limit off: the bench drives thousands of members and
+            // streams from one address.
+            "--no-limits",
             "--keep-alive-secs",
             &keep_alive_secs.to_string(),
-            // The bench holds thousands of streams from one address and
-            // for a few members.
-            "--max-connections",
-            "0",
-            "--max-connections-per-address",
-            "0",
-            "--max-streams-per-member",
-            "0",
-            "--max-streams-per-token",
-            "0",
         ])
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())

@@ -156,6 +156,12 @@ impl Config {
     /// thousands of members and streams from one address. Never for a
     /// server people use.
     pub fn unthrottled() -> Self {
+        Config::default().without_limits()
+    }
+
+    /// These settings with every rate limit and connection cap off (what
+    /// `suda-server --no-limits` runs with).
+    pub fn without_limits(self) -> Self {
         const A_LOT: u32 = 1_000_000;
         Config {
             sends_per_second: A_LOT,
@@ -174,7 +180,7 @@ impl Config {
             max_connections_per_address: 0,
             max_streams_per_member: 0,
             max_streams_per_token: 0,
-            ..Config::default()
+            ..self
         }
     }
 }

@@ -28,6 +28,11 @@ struct Args {
     /// channels and a conversation, once.
     #[arg(long)]
     demo: bool,
+    /// Turn every rate limit and connection cap off, whatever the flags
+    /// below say: for load tests and benchmarks on a machine of your own,
+    /// never for a server strangers can reach.
+    #[arg(long)]
+    no_limits: bool,
     /// Seconds between keep-alives on idle streams (at most 15).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=15))]
     keep_alive_secs: u64,
@@ -150,6 +155,12 @@ async fn main() -> anyhow::Result<()> {
         subscriber_queue: args.subscriber_queue.max(16),
         demo: args.demo,
         ..Config::default()
+    };
+    let config = if args.no_limits {
+        tracing::warn!("--no-limits: every rate limit and connection cap is off");
+        config.without_limits()
+    } else {
+        config
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

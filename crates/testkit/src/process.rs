@@ -27,9 +27,9 @@ impl ServerProcess {
     }
 
     /// The command line of `binary` serving the SQLite database `db` on
-    /// `port` (0: ask [`free_port`]), with the limits off as in
-    /// [`crate::config`] (a limit's own test sets it again with a flag) and
-    /// a one-second keep-alive, the shortest the binary takes.
+    /// `port` (0: ask [`free_port`]), with the limits off (`--no-limits`,
+    /// as [`crate::config`] in this process) and a one-second keep-alive,
+    /// the shortest the binary takes.
     pub fn command(binary: &Path, db: &Path, port: u16) -> Command {
         let mut command = Command::new(binary);
         command.args([
@@ -39,8 +39,8 @@ impl ServerProcess {
             &format!("sqlite:{}", db.display()),
             "--keep-alive-secs",
             "1",
+            "--no-limits",
         ]);
-        command.args(UNTHROTTLED);
         command
     }
 }
@@ -50,40 +50,3 @@ pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
 }
-
-/// The binary's flags that turn its limits off, as `Config::unthrottled`
-/// does in this process.
-const UNTHROTTLED: &[&str] = &[
-    "--sends-per-second",
-    "1000000",
-    "--send-burst",
-    "1000000",
-    "--changes-per-second",
-    "1000000",
-    "--change-burst",
-    "1000000",
-    "--channels-per-hour",
-    "1000000",
-    "--marks-per-second",
-    "1000000",
-    "--mark-burst",
-    "1000000",
-    "--sign-ins-per-minute",
-    "1000000",
-    "--sign-ins-per-address-per-minute",
-    "1000000",
-    "--sign-ins-per-name-and-address-per-minute",
-    "1000000",
-    "--sign-ups-per-minute",
-    "1000000",
-    "--sign-ups-per-address-per-minute",
-    "1000000",
-    "--max-connections",
-    "0",
-    "--max-connections-per-address",
-    "0",
-    "--max-streams-per-member",
-    "0",
-    "--max-streams-per-token",
-    "0",
-];

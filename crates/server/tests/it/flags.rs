@@ -25,3 +25,59 @@ fn every_flag_in_the_security_doc_is_a_real_flag() {
         );
     }
 }
+
+#[tokio::test]
+async fn no_limits_turns_the_send_limit_off_and_only_then() {
+    use serde_json::json;
+    use suda_testkit::{free_port, graphql, sign_up, ServerProcess};
+
+    const SEND: &str = "mutation($c:ID!,$m:String!){sendChatMessage(channelId:$c,message:$m){id}}";
+    let dir = tempfile::tempdir().unwrap();
+    // 40 sends at once: over the default burst of 30.
+    for no_limits in [true, false] {
+        let db = dir.path().join(format!("limits-{no_limits}.db"));
+        let port = free_port();
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_suda-server"));
+        command.args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            &format!("sqlite:{}", db.display()),
+        ]);
+        if no_limits {
+            command.arg("--no-limits");
+        }
+        let server = ServerProcess::spawn(command, port).await;
+        let http = reqwest::Client::new();
+        let (token, _) = sign_up(&http, &server.base, "alice").await;
+        let created = graphql(
+            &http,
+            &server.base,
+            Some(&token),
+            "mutation{createGroupChannel(name:\"g\"){id}}",
+            json!({}),
+        )
+        .await;
+        let channel = created["data"]["createGroupChannel"]["id"].clone();
+        let mut refused = 0;
+        for i in 0..40 {
+            let v = graphql(
+                &http,
+                &server.base,
+                Some(&token),
+                SEND,
+                json!({"c": channel, "m": format!("m{i}")}),
+            )
+            .await;
+            if v.get("errors").is_some() {
+                assert_eq!(v["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{v}");
+                refused += 1;
+            }
+        }
+        if no_limits {
+            assert_eq!(refused, 0, "--no-limits lets every send through");
+        } else {
+            assert!(refused > 0, "the default burst of 30 holds without it");
+        }
+    }
+}
