@@ -3,15 +3,15 @@
 //! Every command that makes events (send, create, join, leave, invite) is
 //! queued here. One task takes whatever is queued, up to a batch, commits it
 //! in one transaction (group commit: one disk sync for many sends), then
-//! publishes the new events to the fan-out in id order, and only then
-//! answers each caller. So:
+//! hands the new events to the [`Sequencer`], which publishes them in id
+//! order after any that other nodes committed first, and only then answers
+//! each caller. So:
 //! - a message is acknowledged only once it is committed;
 //! - live delivery happens in exactly the order of the ids, which is what
 //!   lets a subscriber resume from a single id with no gap.
 
 use std::sync::Arc;
 
-use suda_protocol::{EventType, SseEnvelope};
 use tokio::{
     sync::{mpsc, oneshot},
     task::JoinHandle,
@@ -20,10 +20,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     error::{ApiError, ApiResult},
-    fanout::{Change, Fanout, Frame},
     rules::{self, Applied, Command},
+    sequencer::{self, Sequencer},
     store::Store,
-    wire,
 };
 
 const MAX_BATCH: usize = 256;
@@ -45,11 +44,11 @@ impl Ledger {
     /// finishes every command already queued and returns.
     pub fn start(
         store: Arc<dyn Store>,
-        fanout: Arc<dyn Fanout>,
+        sequencer: Sequencer,
         stop: CancellationToken,
     ) -> (Ledger, JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(QUEUE);
-        let task = tokio::spawn(run(rx, store, fanout, stop));
+        let task = tokio::spawn(run(rx, store, sequencer, stop));
         (Ledger { tx }, task)
     }
 
@@ -69,7 +68,7 @@ impl Ledger {
 async fn run(
     mut rx: mpsc::Receiver<Job>,
     store: Arc<dyn Store>,
-    fanout: Arc<dyn Fanout>,
+    sequencer: Sequencer,
     stop: CancellationToken,
 ) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
@@ -86,20 +85,16 @@ async fn run(
         if received == 0 {
             break;
         }
-        commit(&mut batch, store.as_ref(), fanout.as_ref()).await;
+        commit(&mut batch, store.as_ref(), &sequencer).await;
     }
 }
 
-async fn commit(batch: &mut Vec<Job>, store: &dyn Store, fanout: &dyn Fanout) {
+async fn commit(batch: &mut Vec<Job>, store: &dyn Store, sequencer: &Sequencer) {
     let commands: Vec<Command> = batch.iter().map(|j| j.command.clone()).collect();
     match rules::apply_batch(store, &commands).await {
         Ok(results) => {
+            sequencer.committed(sequencer::fresh_events(&results)).await;
             for (job, result) in batch.drain(..).zip(results) {
-                if let Ok(applied) = &result {
-                    if applied.fresh {
-                        publish(fanout, applied);
-                    }
-                }
                 // A caller that went away still had its command committed.
                 let _ = job.reply.send(result);
             }
@@ -113,18 +108,5 @@ async fn commit(batch: &mut Vec<Job>, store: &dyn Store, fanout: &dyn Fanout) {
                 let _ = job.reply.send(Err(ApiError::Unavailable));
             }
         }
-    }
-}
-
-fn publish(fanout: &dyn Fanout, applied: &Applied) {
-    for event in &applied.events {
-        let change = match event.event_type {
-            EventType::Join => Some(Change::Joined(event.member.id)),
-            EventType::Leave => Some(Change::Left(event.member.id)),
-            EventType::Chat => None,
-        };
-        let envelope = SseEnvelope::ChatMessagePublished(wire::chat_event(event));
-        let frame = Arc::new(Frame::new(event.id.get(), &envelope));
-        fanout.publish(event.channel_id, frame, change);
     }
 }

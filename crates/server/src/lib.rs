@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod limits;
 pub mod name;
 pub mod rules;
+pub mod sequencer;
 pub mod store;
 pub mod subscription;
 pub mod transport;
@@ -36,6 +37,7 @@ use crate::{
     fanout::{Fanout, LocalFanout},
     ledger::Ledger,
     limits::Limits,
+    sequencer::Sequencer,
     store::{sqlite::SqliteStore, Store},
 };
 
@@ -113,6 +115,9 @@ pub struct Config {
     pub max_streams_per_token: usize,
     /// Seed demo members, channels and a conversation at start (once).
     pub demo: bool,
+    /// On a shared database, how often a node reads forward for events
+    /// other nodes committed, in case their ring did not arrive.
+    pub cluster_poll: Duration,
 }
 
 impl Default for Config {
@@ -146,6 +151,7 @@ impl Default for Config {
             max_streams_per_member: 16,
             max_streams_per_token: 4,
             demo: false,
+            cluster_poll: sequencer::DEFAULT_POLL,
         }
     }
 }
@@ -260,13 +266,22 @@ pub async fn open(config: Config) -> Result<(AppState, tokio::task::JoinHandle<(
         })?;
     let store: Arc<dyn Store> = Arc::new(sqlite);
     let fanout: Arc<dyn Fanout> = Arc::new(LocalFanout::new(config.subscriber_queue));
-    fanout.seed(&store.memberships().await?);
+    let (head, memberships) = store.memberships().await?;
+    fanout.seed(&memberships);
     let shutdown = CancellationToken::new();
-    let (ledger, ledger_task) = Ledger::start(
+    let (sequencer, sequencer_task) = Sequencer::start(
         Arc::clone(&store),
         Arc::clone(&fanout),
-        shutdown.child_token(),
+        head,
+        config.cluster_poll,
     );
+    let (ledger, ledger_task) =
+        Ledger::start(Arc::clone(&store), sequencer, shutdown.child_token());
+    let ledger_task = tokio::spawn(async move {
+        // The ledger hands its last batches to the sequencer, so it ends first.
+        let _ = ledger_task.await;
+        let _ = sequencer_task.await;
+    });
     let state = AppState {
         store,
         fanout,

@@ -227,8 +227,43 @@ pub trait Store: Send + Sync + 'static {
     /// How many events after `after` the member saw or would have seen live
     /// (as [`Store::replay`] counts them), counting no further than `cap`.
     async fn missed(&self, member: MemberId, after: i64, cap: u32) -> ApiResult<u32>;
-    /// Every current (channel, member) pair, to seed the fan-out at start.
-    async fn memberships(&self) -> ApiResult<Vec<(ChannelId, MemberId)>>;
+    /// Every current (channel, member) pair and the head they are current
+    /// at, read at one moment: what the fan-out starts from, before it
+    /// publishes the events after that head.
+    async fn memberships(&self) -> ApiResult<(i64, Vec<(ChannelId, MemberId)>)>;
+    /// Every channel's events after `after`, oldest first, at most `limit`:
+    /// how a node publishes events that other nodes wrote (see
+    /// [`crate::sequencer`]). The ids are gapless: an id below the head
+    /// never appears later.
+    async fn events_after(&self, after: i64, limit: u32) -> ApiResult<Vec<EventRow>>;
+
+    /// Whether other server processes may write to this store too (on a
+    /// shared database). A store only this process writes has no doorbell
+    /// and no revocations from elsewhere.
+    fn shared(&self) -> bool {
+        false
+    }
+    /// Tells the other nodes that events up to `head` are committed; sent
+    /// after the commit, never inside it. Losing a ring only adds latency:
+    /// nodes also read forward on a timer.
+    async fn ring(&self, _head: i64) -> ApiResult<()> {
+        Ok(())
+    }
+    /// Rings from the other nodes: one item per ring, and one after every
+    /// reconnect of the listener (rings sent while it was away are lost, so
+    /// the receiver reads forward). `None` for a store nobody else writes.
+    async fn doorbell(&self) -> ApiResult<Option<tokio::sync::mpsc::Receiver<()>>> {
+        Ok(None)
+    }
+    /// Digests of tokens revoked on any node in the last minute or so, by
+    /// the database's clock: each node ends its own streams of them. A
+    /// shared store records a revocation in the same transaction as
+    /// [`Store::delete_token`] and [`Store::renew_token`] (which ends the
+    /// old token's streams). Empty for a store nobody else writes (this
+    /// process already ended them).
+    async fn recent_revocations(&self) -> ApiResult<Vec<[u8; 32]>> {
+        Ok(Vec::new())
+    }
 
     /// Closes the store, waiting for work in progress; at shutdown.
     async fn close(&self);

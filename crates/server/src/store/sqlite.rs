@@ -386,15 +386,36 @@ impl Store for SqliteStore {
         Ok(u32::try_from(n).unwrap_or(cap))
     }
 
-    async fn memberships(&self) -> ApiResult<Vec<(ChannelId, MemberId)>> {
+    async fn memberships(&self) -> ApiResult<(i64, Vec<(ChannelId, MemberId)>)> {
+        // One read transaction: the head and the memberships of one moment.
+        let mut read = self.pool.begin().await?;
+        let head: Option<i64> = sqlx::query_scalar("SELECT max(seq) FROM events")
+            .fetch_one(&mut *read)
+            .await?;
         let found: Vec<(i64, i64)> =
             sqlx::query_as("SELECT channel_id, member_id FROM memberships WHERE left_seq IS NULL")
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *read)
                 .await?;
-        Ok(found
-            .into_iter()
-            .map(|(channel, member)| (ChannelId(channel), MemberId(member)))
-            .collect())
+        read.rollback().await?;
+        Ok((
+            head.unwrap_or(0),
+            found
+                .into_iter()
+                .map(|(channel, member)| (ChannelId(channel), MemberId(member)))
+                .collect(),
+        ))
+    }
+
+    async fn events_after(&self, after: i64, limit: u32) -> ApiResult<Vec<EventRow>> {
+        let found: Vec<EventRecord> = sqlx::query_as(&format!(
+            "SELECT {EVENT_COLS} FROM events e JOIN members m ON m.id = e.member_id
+             WHERE e.seq > ?1 ORDER BY e.seq LIMIT ?2"
+        ))
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows::all(found)
     }
 
     async fn close(&self) {
