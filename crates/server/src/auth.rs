@@ -179,6 +179,44 @@ pub async fn sweep_expired_tokens(
     }
 }
 
+/// On a shared database: ends this node's streams of tokens other nodes
+/// revoked (signed out, ended, renewed), every `every`, until `stop`. A
+/// request made with a revoked token fails on any node at once (tokens are
+/// looked up in the database on every request); a stream already open
+/// ends within `every`.
+pub async fn follow_revocations(
+    store: std::sync::Arc<dyn crate::store::Store>,
+    admission: std::sync::Arc<crate::admission::Admission>,
+    every: std::time::Duration,
+    stop: tokio_util::sync::CancellationToken,
+) {
+    if !store.shared() {
+        return;
+    }
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut failing = false;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => match store.recent_revocations().await {
+                Ok(digests) => {
+                    failing = false;
+                    for digest in &digests {
+                        admission.revoke(digest);
+                    }
+                }
+                Err(e) => {
+                    if !failing {
+                        tracing::warn!(error = %e, "cannot read other nodes' revocations; retrying");
+                    }
+                    failing = true;
+                }
+            },
+            () = stop.cancelled() => return,
+        }
+    }
+}
+
 /// What a client calls itself (its `User-Agent`), fit for a session list:
 /// printable, at most 120 characters.
 pub fn device(headers: &HeaderMap) -> Option<String> {

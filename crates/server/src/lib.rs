@@ -339,6 +339,12 @@ impl Server {
             Arc::clone(&state.store),
             shutdown.clone(),
         ));
+        let revocations = tokio::spawn(auth::follow_revocations(
+            Arc::clone(&state.store),
+            Arc::clone(&state.admission),
+            state.config.cluster_poll,
+            shutdown.clone(),
+        ));
         tracing::info!(addr = %listener.local_addr()?, "suda-server listening");
         let store = Arc::clone(&state.store);
         let app = router(state.clone());
@@ -347,6 +353,7 @@ impl Server {
         let _ = ledger.await;
         let _ = pruner.await;
         let _ = sweeper.await;
+        let _ = revocations.await;
         store.close().await;
         Ok(())
     }

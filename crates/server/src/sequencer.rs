@@ -272,3 +272,6 @@ pub fn fresh_events<'a>(
         .flat_map(|applied| applied.events.iter().cloned())
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -38,6 +38,10 @@ use crate::{
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Tests of the sequencer open one file twice and let both write, as
+    /// two nodes on one database would.
+    #[cfg(test)]
+    shared: bool,
 }
 
 impl SqliteStore {
@@ -59,7 +63,11 @@ impl SqliteStore {
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         super::name_keys::bring_up_to_date(&pool).await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            #[cfg(test)]
+            shared: false,
+        })
     }
 
     /// Proves the database can be written, durably: records the start time.
@@ -76,6 +84,15 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// This store, saying that another process writes the file too.
+    #[cfg(test)]
+    pub(crate) fn written_by_others(self) -> Self {
+        SqliteStore {
+            shared: true,
+            ..self
+        }
+    }
+
     #[cfg(test)]
     pub(super) fn pool(&self) -> SqlitePool {
         self.pool.clone()
@@ -90,6 +107,11 @@ pub fn now_millis() -> i64 {
 
 #[async_trait]
 impl Store for SqliteStore {
+    #[cfg(test)]
+    fn shared(&self) -> bool {
+        self.shared
+    }
+
     async fn create_member(
         &self,
         name: &str,
