@@ -266,6 +266,7 @@ pub async fn open(config: Config) -> Result<(AppState, tokio::task::JoinHandle<(
         })?;
     let store: Arc<dyn Store> = Arc::new(sqlite);
     let fanout: Arc<dyn Fanout> = Arc::new(LocalFanout::new(config.subscriber_queue));
+    let limits = Limits::kept_in(&config, store.shared_rates());
     let (head, memberships) = store.memberships().await?;
     fanout.seed(&memberships);
     let shutdown = CancellationToken::new();
@@ -286,7 +287,7 @@ pub async fn open(config: Config) -> Result<(AppState, tokio::task::JoinHandle<(
         store,
         fanout,
         ledger,
-        limits: Arc::new(Limits::new(&config)),
+        limits: Arc::new(limits),
         admission: admission::Admission::new(&config),
         config: Arc::new(config),
         shutdown,

@@ -124,7 +124,7 @@ impl AccountMutation {
         let from = origin(ctx);
         let member_name = validate::member_name(&member_name)?;
         validate::password(&password)?;
-        app.limits.sign_up(from.address)?;
+        app.limits.sign_up(from.address).await?;
         if let Err(mixed) = validate::member_name_scripts(&member_name) {
             // Mixed scripts are refused because they can pass for another
             // name; when they do pass for a member's, say what it is: taken.
@@ -160,7 +160,7 @@ impl AccountMutation {
         let address = from.address.to_string();
         // The address's budget first, before anything is done with the
         // name; and no name longer than any member's can be one.
-        app.limits.sign_in_address(from.address)?;
+        app.limits.sign_in_address(from.address).await?;
         if !validate::could_be_member_name(&member_name) {
             auth::hash_password(&app.limits, password).await?;
             return Err(ApiError::BadCredentials.into());
@@ -168,7 +168,7 @@ impl AccountMutation {
         // Counted by the name's key: every spelling that finds a member
         // spends that member's attempts, so look-alikes buy no extra guesses.
         let key = name::key(&member_name);
-        app.limits.sign_in_name_at(from.address, &key)?;
+        app.limits.sign_in_name_at(from.address, &key).await?;
         let found = app.store.member_with_hash(&member_name).await?;
         let known = match &found {
             Some((member, _)) => {
@@ -178,7 +178,7 @@ impl AccountMutation {
             None => false,
         };
         if !known {
-            app.limits.sign_in_from_stranger(&key)?;
+            app.limits.sign_in_from_stranger(&key).await?;
         }
         let Some((member, hash)) = found else {
             // Spend the same time as a real check.
@@ -208,7 +208,7 @@ impl AccountMutation {
     async fn renew_session(&self, ctx: &Context<'_>) -> Result<AuthPayload> {
         let app = state(ctx);
         let me = caller(ctx)?;
-        app.limits.change(me.member.id)?;
+        app.limits.change(me.member.id).await?;
         let from = origin(ctx);
         let address = from.address.to_string();
         let device = me.session.device.as_deref().or(from.device.as_deref());
@@ -235,7 +235,7 @@ impl AccountMutation {
         if whom == me.member.id {
             return Err(ApiError::BadInput("you cannot block yourself".into()).into());
         }
-        app.limits.change(me.member.id)?;
+        app.limits.change(me.member.id).await?;
         if app.store.member(whom).await?.is_none() {
             return Err(ApiError::NotFound(format!("there is no member {whom}")).into());
         }
@@ -248,7 +248,7 @@ impl AccountMutation {
         let app = state(ctx);
         let me = caller(ctx)?;
         let whom: MemberId = member_id.parse().map_err(ApiError::from)?;
-        app.limits.change(me.member.id)?;
+        app.limits.change(me.member.id).await?;
         app.store.set_blocked(me.member.id, whom, false).await?;
         Ok(true)
     }
@@ -258,7 +258,7 @@ impl AccountMutation {
     async fn end_session(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let app = state(ctx);
         let me = caller(ctx)?;
-        app.limits.change(me.member.id)?;
+        app.limits.change(me.member.id).await?;
         let rows = app.store.sessions_of(me.member.id).await?;
         let Some(session) = rows.into_iter().find(|s| s.id == id.as_str()) else {
             return Err(ApiError::NotFound(format!("there is no session {}", id.as_str())).into());

@@ -111,7 +111,7 @@ impl ChannelMutation {
         if members.len() > 1000 {
             return Err(ApiError::BadInput("at most 1000 members at creation".into()).into());
         }
-        app.limits.create_channel(me.id)?;
+        app.limits.create_channel(me.id).await?;
         let applied = app
             .ledger
             .submit(Command::CreateGroup {
@@ -128,7 +128,7 @@ impl ChannelMutation {
         let app = state(ctx);
         let me = caller_member(ctx)?;
         let to: MemberId = parse_id(&member_id)?;
-        app.limits.change(me.id)?;
+        app.limits.change(me.id).await?;
         let applied = app
             .ledger
             .submit(Command::OpenDirect { from: me.id, to })
@@ -141,7 +141,7 @@ impl ChannelMutation {
         let app = state(ctx);
         let me = caller_member(ctx)?;
         let channel: ChannelId = parse_id(&channel_id)?;
-        app.limits.change(me.id)?;
+        app.limits.change(me.id).await?;
         app.ledger
             .submit(Command::Join {
                 channel,
@@ -156,7 +156,7 @@ impl ChannelMutation {
         let app = state(ctx);
         let me = caller_member(ctx)?;
         let channel: ChannelId = parse_id(&channel_id)?;
-        app.limits.change(me.id)?;
+        app.limits.change(me.id).await?;
         app.ledger
             .submit(Command::Leave {
                 channel,
@@ -177,7 +177,7 @@ impl ChannelMutation {
         let me = caller_member(ctx)?;
         let channel: ChannelId = parse_id(&channel_id)?;
         let invitee: MemberId = parse_id(&member_id)?;
-        app.limits.change(me.id)?;
+        app.limits.change(me.id).await?;
         app.ledger
             .submit(Command::Invite {
                 channel,

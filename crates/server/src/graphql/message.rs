@@ -33,7 +33,7 @@ impl MessageMutation {
         if let Some(key) = &client_key {
             validate::client_key(key)?;
         }
-        app.limits.send(me.id)?;
+        app.limits.send(me.id).await?;
         let applied = app
             .ledger
             .submit(Command::Send {
@@ -63,7 +63,7 @@ impl MessageMutation {
         let me = caller_member(ctx)?;
         let channel: ChannelId = parse_id(&channel_id)?;
         let up_to: Option<EventId> = up_to.map(|id| parse_id(&id)).transpose()?;
-        app.limits.mark(me.id)?;
+        app.limits.mark(me.id).await?;
         rules::require_member(app.store.as_ref(), me.id, channel).await?;
         app.store.mark_read(me.id, channel, up_to).await?;
         let view = rules::channel_view(app.store.as_ref(), me.id, channel).await?;

@@ -243,6 +243,11 @@ pub trait Store: Send + Sync + 'static {
     fn shared(&self) -> bool {
         false
     }
+    /// Where rate limits are kept so that they hold for the whole cluster;
+    /// `None` for a store nobody else writes (limits are kept in memory).
+    fn shared_rates(&self) -> Option<std::sync::Arc<dyn crate::limits::SharedRates>> {
+        None
+    }
     /// Tells the other nodes that events up to `head` are committed; sent
     /// after the commit, never inside it. Losing a ring only adds latency:
     /// nodes also read forward on a timer.
