@@ -15,6 +15,7 @@ pub mod graphql;
 pub mod ledger;
 pub mod limits;
 pub mod name;
+pub mod proxy;
 pub mod rules;
 pub mod sequencer;
 pub mod store;
@@ -115,6 +116,9 @@ pub struct Config {
     pub max_streams_per_token: usize,
     /// Seed demo members, channels and a conversation at start (once).
     pub demo: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: a request from
+    /// one of them is from the address it forwarded for (see [`proxy`]).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// On a shared database, how often a node reads forward for events
     /// other nodes committed, in case their ring did not arrive.
     pub cluster_poll: Duration,
@@ -151,6 +155,7 @@ impl Default for Config {
             max_streams_per_member: 16,
             max_streams_per_token: 4,
             demo: false,
+            trusted_proxies: Vec::new(),
             cluster_poll: sequencer::DEFAULT_POLL,
         }
     }

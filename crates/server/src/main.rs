@@ -24,6 +24,11 @@ struct Args {
     /// Database: `sqlite:PATH` (created if missing).
     #[arg(long, env = "SUDA_DATABASE_URL", default_value = "sqlite:suda.db")]
     database_url: String,
+    /// A reverse proxy in front of this server (repeat for several): for
+    /// requests from it, the client's address (for rate limits and known
+    /// sign-in places) is the one it puts in `X-Forwarded-For`.
+    #[arg(long = "trusted-proxy", value_name = "IP")]
+    trusted_proxies: Vec<std::net::IpAddr>,
     /// Seed demo members (alice, bob, carol; password "suda-demo"),
     /// channels and a conversation, once.
     #[arg(long)]
@@ -128,6 +133,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let config = Config {
         database_url: args.database_url,
+        trusted_proxies: args.trusted_proxies,
         keep_alive: Duration::from_secs(args.keep_alive_secs),
         sends_per_second: args.sends_per_second,
         send_burst: args.send_burst,

@@ -112,10 +112,11 @@ fn parse_id<T: std::str::FromStr<Err = suda_protocol::IdError>>(id: &str) -> Api
 pub async fn handle(State(state): State<AppState>, request: axum::extract::Request) -> Response {
     let headers = request.headers().clone();
     // Set by `direct` for every connection it serves.
-    let address = request
+    let peer = request
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |c| c.0.ip());
+    let address = crate::proxy::client_address(peer, &headers, &state.config.trusted_proxies);
     let reading = Bytes::from_request(request, &state);
     let Ok(body) = tokio::time::timeout(state.config.body_timeout, reading).await else {
         return ApiError::BadInput(format!(
