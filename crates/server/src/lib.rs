@@ -231,9 +231,25 @@ pub fn router(state: AppState) -> Router {
         .route(suda_protocol::WS_PATH, get(transport::websocket))
         .route(suda_protocol::POLL_PATH, get(transport::poll))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
         .fallback(transport::not_found)
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
+}
+
+/// `GET /readyz`: 200 while this node can read its database, 503 while it
+/// cannot (a load balancer with active checks sends it no new clients;
+/// `/healthz` only says the process serves).
+async fn ready(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (axum::http::StatusCode, &'static str) {
+    match tokio::time::timeout(Duration::from_secs(2), state.store.head()).await {
+        Ok(Ok(_)) => (axum::http::StatusCode::OK, "ready"),
+        _ => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "the database cannot be reached",
+        ),
+    }
 }
 
 /// Why the server could not start or stopped with an error.

@@ -15,6 +15,7 @@
 //!   bad input that needs no connection.
 
 mod background;
+pub mod nginx;
 mod process;
 mod router;
 mod server;

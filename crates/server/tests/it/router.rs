@@ -206,3 +206,10 @@ async fn streams_without_a_member_or_with_a_bad_query_are_refused_before_subscri
     // Nothing was subscribed by any of it.
     assert_eq!(app.state().fanout.subscriptions(), 0);
 }
+
+#[tokio::test]
+async fn readiness_says_ready_while_the_database_answers() {
+    let app = TestApp::start().await;
+    let ready = app.get("/readyz", &[]).await;
+    assert_eq!(ready.status, 200, "{ready:?}");
+}
