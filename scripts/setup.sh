@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything building and testing Suda needs on a fresh Debian 12
 # machine with Rust and Node.js: Debian packages (WebKitGTK for the desktop
-# app, Xvfb, WebKitWebDriver, D-Bus, Chromium for UI tests, mingw), the UI's
+# app, Xvfb, WebKitWebDriver, D-Bus, Chromium for UI tests, mingw,
+# PostgreSQL for the server's tests on PostgreSQL), the UI's
 # npm packages, the Windows Rust target, tauri-driver, cargo-machete, and a
 # Python virtualenv for the end-to-end tests.
 # Safe to run again: it only installs what is missing.
@@ -18,12 +19,15 @@ done
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 
 # Debian packages (Chromium runs the UI tests: Playwright cannot download
-# its own browsers here; the fonts let Korean and emoji render).
+# its own browsers here; the fonts let Korean and emoji render). PostgreSQL
+# (15 on Debian 12) is only its programs for the tests: the test kit starts
+# throwaway clusters itself (crates/testkit/src/postgres.rs).
 packages=(build-essential pkg-config file python3-venv
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev
   xvfb webkit2gtk-driver dbus-x11
   chromium fonts-noto-cjk fonts-noto-color-emoji
-  gcc-mingw-w64-x86-64)
+  gcc-mingw-w64-x86-64
+  postgresql)
 need=()
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")

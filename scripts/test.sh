@@ -33,6 +33,9 @@ fi
 echo "== cargo test"
 cargo test --workspace --locked
 
+echo "== cargo test: the server again, on PostgreSQL (SUDA_TEST_STORE=postgres; the test kit starts the cluster)"
+SUDA_TEST_STORE=postgres cargo test -p suda-server --locked
+
 echo "== ui: lint, typecheck, unit tests, browser tests"
 (
   cd ui

@@ -39,13 +39,16 @@ use crate::{
     ledger::Ledger,
     limits::Limits,
     sequencer::Sequencer,
-    store::{sqlite::SqliteStore, Store},
+    store::{postgres::PgStore, sqlite::SqliteStore, Store},
 };
 
 /// How the server behaves; [`Config::default`] is what the binary uses.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// `sqlite:PATH` or `sqlite::memory:`.
+    /// The database: `sqlite:PATH` (created if missing) or
+    /// `sqlite::memory:` for one server on one machine, or
+    /// `postgres://USER:PASS@HOST[:PORT]/DB` (also `postgresql://`) for a
+    /// database several servers share.
     pub database_url: String,
     /// How often an idle stream gets a keep-alive (SSE comment, WebSocket ping).
     pub keep_alive: Duration,
@@ -255,15 +258,26 @@ async fn ready(
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
-    /// The database could not be opened or migrated.
+    /// The database URL names no store this server has.
+    #[error("the database URL {0:?} is not one this server knows: use sqlite:PATH or postgres://USER:PASS@HOST/DB")]
+    UnknownDatabase(String),
+    /// The database could not be opened (or reached) or migrated.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// The database could not be reached, opened or migrated.
+    #[error("cannot open the database {url}: {source}")]
+    NotOpened {
+        /// The database as configured, without its password.
+        url: String,
+        /// What the database said.
+        source: sqlx::Error,
+    },
     /// The database opened but cannot be written (read-only, full, failing).
     #[error("the database {url} cannot be written: {source}")]
     NotWritable {
-        /// The database as configured.
+        /// The database as configured, without its password.
         url: String,
-        /// What SQLite said.
+        /// What the database said.
         source: sqlx::Error,
     },
     /// Reading the initial state failed.
@@ -274,18 +288,46 @@ pub enum ServerError {
     Io(#[from] std::io::Error),
 }
 
+/// Opens the store `url` names (by its scheme: `sqlite:`, `postgres://`
+/// or `postgresql://`), brings its schema up to date and proves it can be
+/// written, so a database that cannot be reached or written stops the
+/// server at start with a message that says so.
+pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, ServerError> {
+    let shown = || store::postgres::without_password(url);
+    if url.starts_with("sqlite:") {
+        let sqlite = SqliteStore::open(url).await?;
+        sqlite
+            .check_writable()
+            .await
+            .map_err(|source| ServerError::NotWritable {
+                url: url.to_owned(),
+                source,
+            })?;
+        Ok(Arc::new(sqlite))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let pg = PgStore::open(url)
+            .await
+            .map_err(|source| ServerError::NotOpened {
+                url: shown(),
+                source,
+            })?;
+        if let Err(source) = pg.check_writable().await {
+            pg.close().await;
+            return Err(ServerError::NotWritable {
+                url: shown(),
+                source,
+            });
+        }
+        Ok(Arc::new(pg))
+    } else {
+        Err(ServerError::UnknownDatabase(shown()))
+    }
+}
+
 /// Opens the database and builds the state, with the ledger running. The
 /// store is closed by whoever stops the ledger (`state.store.close()`).
 pub async fn open(config: Config) -> Result<(AppState, tokio::task::JoinHandle<()>), ServerError> {
-    let sqlite = SqliteStore::open(&config.database_url).await?;
-    sqlite
-        .check_writable()
-        .await
-        .map_err(|source| ServerError::NotWritable {
-            url: config.database_url.clone(),
-            source,
-        })?;
-    let store: Arc<dyn Store> = Arc::new(sqlite);
+    let store = open_store(&config.database_url).await?;
     let fanout: Arc<dyn Fanout> = Arc::new(LocalFanout::new(config.subscriber_queue));
     let limits = Limits::kept_in(&config, store.shared_rates());
     let (head, memberships) = store.memberships().await?;

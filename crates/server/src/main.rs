@@ -21,7 +21,9 @@ struct Args {
     /// Address to listen on.
     #[arg(long, env = "SUDA_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Database: `sqlite:PATH` (created if missing).
+    /// Database: `sqlite:PATH` (created if missing) for one server, or
+    /// `postgres://USER:PASS@HOST[:PORT]/DB` (also `postgresql://`) for a
+    /// PostgreSQL database several servers share.
     #[arg(long, env = "SUDA_DATABASE_URL", default_value = "sqlite:suda.db")]
     database_url: String,
     /// A reverse proxy in front of this server (repeat for several): for

@@ -28,10 +28,11 @@ impl BackgroundServer {
     }
 
     /// A server with [`config`]'s settings on the database at `db` (which
-    /// outlives the server: restart on it to test recovery).
+    /// outlives the server: restart on it to test recovery; in PostgreSQL
+    /// mode the database that stands for that path).
     pub fn start_at(db: &Path) -> Self {
         Self::start_on(Config {
-            database_url: format!("sqlite:{}", db.display()),
+            database_url: crate::database_url_for(db),
             ..config()
         })
     }

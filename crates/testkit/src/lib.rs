@@ -13,9 +13,14 @@
 //!   restart it, or run it under injected faults;
 //! - [`TestApp`]: no socket at all, the router called with `oneshot`, for
 //!   bad input that needs no connection.
+//!
+//! The database is a SQLite file in a temporary directory, or with
+//! `SUDA_TEST_STORE=postgres` a fresh database in a PostgreSQL cluster the
+//! kit starts itself ([`postgres`]).
 
 mod background;
 pub mod nginx;
+pub mod postgres;
 mod process;
 mod router;
 mod server;
@@ -33,19 +38,62 @@ pub use server::TestServer;
 pub use sse::{SseEvent, SseReader};
 
 /// Settings for tests: fast keep-alives and long-poll waits, and no limits
-/// but those a test sets itself (the limits have tests of their own).
+/// but those a test sets itself (the limits have tests of their own). In
+/// PostgreSQL mode ([`postgres::selected`]) its database is a fresh
+/// PostgreSQL database; the kit's starters give every server a database of
+/// its own either way.
 pub fn config() -> Config {
-    Config {
+    let mut config = Config {
         keep_alive: Duration::from_millis(300),
         max_poll_wait: Duration::from_secs(2),
         ..Config::unthrottled()
+    };
+    if postgres::selected() {
+        config.database_url = postgres::fresh_database();
+        unused_databases()
+            .lock()
+            .unwrap()
+            .insert(config.database_url.clone());
     }
+    config
 }
 
-/// `config` with its database in `dir`.
+/// Fresh PostgreSQL databases `config` made that no server has opened yet.
+fn unused_databases() -> &'static std::sync::Mutex<std::collections::HashSet<String>> {
+    static UNUSED: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<String>>> =
+        std::sync::OnceLock::new();
+    UNUSED.get_or_init(Default::default)
+}
+
+/// `config` with a database of its own: a SQLite file in `dir`, or in
+/// PostgreSQL mode a fresh database (the one `config()` made, if no
+/// server has had it yet).
 fn config_in(mut config: Config, dir: &std::path::Path) -> Config {
-    config.database_url = format!("sqlite:{}", dir.join("suda.db").display());
+    config.database_url = if postgres::selected() {
+        let unused = unused_databases()
+            .lock()
+            .unwrap()
+            .remove(&config.database_url);
+        if unused {
+            config.database_url
+        } else {
+            postgres::fresh_database()
+        }
+    } else {
+        format!("sqlite:{}", dir.join("suda.db").display())
+    };
     config
+}
+
+/// The database URL for the SQLite file `db`: the file itself, or in
+/// PostgreSQL mode the database standing for it (the same for the same
+/// path, so a server restarted "on the file" finds what it left).
+pub fn database_url_for(db: &std::path::Path) -> String {
+    if postgres::selected() {
+        postgres::database_for(db)
+    } else {
+        format!("sqlite:{}", db.display())
+    }
 }
 
 /// A server opened (not yet serving) with `config` on a database in a new

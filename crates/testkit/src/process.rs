@@ -29,14 +29,20 @@ impl ServerProcess {
     /// The command line of `binary` serving the SQLite database `db` on
     /// `port` (0: ask [`free_port`]), with the limits off (`--no-limits`,
     /// as [`crate::config`] in this process) and a one-second keep-alive,
-    /// the shortest the binary takes.
+    /// the shortest the binary takes. In PostgreSQL mode the database is
+    /// the one that stands for `db` ([`crate::database_url_for`]).
     pub fn command(binary: &Path, db: &Path, port: u16) -> Command {
+        Self::command_for_url(binary, &crate::database_url_for(db), port)
+    }
+
+    /// As [`ServerProcess::command`], on the database `url`.
+    pub fn command_for_url(binary: &Path, url: &str, port: u16) -> Command {
         let mut command = Command::new(binary);
         command.args([
             "--listen",
             &format!("127.0.0.1:{port}"),
             "--database-url",
-            &format!("sqlite:{}", db.display()),
+            url,
             "--keep-alive-secs",
             "1",
             "--no-limits",

@@ -14,6 +14,7 @@ pub struct TestServer {
     pub addr: SocketAddr,
     pub http: reqwest::Client,
     state: AppState,
+    database_url: String,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(), ServerError>>>,
     dir: Option<tempfile::TempDir>,
@@ -30,6 +31,7 @@ impl TestServer {
     pub async fn start_with(config: Config) -> Self {
         let (server, dir) = crate::open_in_temp_dir(config).await;
         let state = server.state().clone();
+        let database_url = state.config.database_url.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -40,6 +42,7 @@ impl TestServer {
             addr,
             http: reqwest::Client::new(),
             state,
+            database_url,
             stop: Some(stop),
             task: Some(task),
             dir: Some(dir),
@@ -63,9 +66,15 @@ impl TestServer {
         format!("http://{}{}", self.addr, path)
     }
 
-    /// The server's database file.
+    /// The server's database file (SQLite; in PostgreSQL mode there is no
+    /// file: see [`TestServer::database_url`]).
     pub fn db_path(&self) -> PathBuf {
         self.dir.as_ref().unwrap().path().join("suda.db")
+    }
+
+    /// The server's database, as `suda_server::open_store` takes it.
+    pub fn database_url(&self) -> &str {
+        &self.database_url
     }
 
     /// Stops the server gracefully and waits for it; hands back the

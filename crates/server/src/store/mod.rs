@@ -12,6 +12,8 @@
 //! publishes them.
 
 mod name_keys;
+pub mod postgres;
+mod records;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -350,4 +352,25 @@ pub trait Tx: Send {
         member: MemberId,
         left: EventId,
     ) -> ApiResult<()>;
+}
+
+/// Now, in unix milliseconds.
+pub fn now_millis() -> i64 {
+    let now = time::OffsetDateTime::now_utc();
+    (now.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// Runs a multi-statement write to its end on a task of its own. A request
+/// handler's future is dropped when its client goes away or its time runs
+/// out; dropped between `BEGIN` and `COMMIT`, it would hand the pool a
+/// connection still inside the transaction (on SQLite holding the write
+/// lock, so every other write waits and fails; on either, what is written
+/// on it later is rolled back). A spawned task is not dropped with the
+/// request: it commits or rolls back, then returns the connection.
+async fn whole<T: Send + 'static>(
+    work: impl std::future::Future<Output = ApiResult<T>> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::spawn(work)
+        .await
+        .map_err(|e| crate::error::ApiError::Internal(format!("a storage task failed: {e}")))?
 }

@@ -3,13 +3,14 @@
 //! Members are unique and found by `members.name_key`, which must be
 //! exactly `name::key(name)` for the server's own version of `key`, or a
 //! member could not be found by their own name (and a look-alike could sign
-//! up beside them). SQLite cannot compute the key, so a migration cannot
+//! up beside them). SQL cannot compute the key, so a migration cannot
 //! rewrite it; this does, once, at start, for every member, when
-//! `server_meta.name_key_version` is behind [`name::KEY_VERSION`].
+//! `server_meta.name_key_version` is behind [`name::KEY_VERSION`]: the same
+//! plan on SQLite and PostgreSQL, each in one transaction of its own.
 
 use std::collections::{hash_map::Entry, HashMap};
 
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{PgConnection, PgPool, SqliteConnection, SqlitePool};
 
 use crate::name;
 
@@ -63,77 +64,171 @@ async fn stored_version(conn: &mut SqliteConnection) -> Result<i64, sqlx::Error>
 async fn rewrite(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
     let version = stored_version(conn).await?;
-    if version == name::KEY_VERSION {
-        sqlx::query("COMMIT").execute(&mut *conn).await?;
-        return Ok(());
-    }
-    if version > name::KEY_VERSION {
-        sqlx::query("ROLLBACK").execute(&mut *conn).await?;
-        return Err(sqlx::Error::Protocol(format!(
-            "member names in this database are keyed by a newer server \
-             (name_key_version {version}, this server knows {})",
-            name::KEY_VERSION
-        )));
+    if let Some(done) = settled(version) {
+        sqlx::query(if done.is_ok() { "COMMIT" } else { "ROLLBACK" })
+            .execute(&mut *conn)
+            .await?;
+        return done;
     }
     let members: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM members ORDER BY id")
         .fetch_all(&mut *conn)
         .await?;
+    let plan = Plan::new(&members);
     // Every key becomes its retired form first, so that no update below
     // runs into a stale key of a member not yet rewritten; the retired ones
     // then simply stay so.
-    sqlx::query("UPDATE members SET name_key = ?1 || id")
+    sqlx::query(RETIRE_ALL)
         .bind(RETIRED)
         .execute(&mut *conn)
         .await?;
-    let mut owners: HashMap<String, i64> = HashMap::with_capacity(members.len());
-    let mut retired = 0;
-    for (id, member_name) in &members {
-        let key = name::key(member_name);
-        if key.is_empty() {
-            tracing::warn!(
-                member = id,
-                name = ?member_name,
-                "a member name reads as nothing; it can no longer be signed in with or found"
-            );
-            retired += 1;
-            continue;
-        }
-        match owners.entry(key) {
-            Entry::Occupied(owner) => {
+    for (id, key) in &plan.keys {
+        sqlx::query(SET_KEY)
+            .bind(key)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query(SET_VERSION)
+        .bind(name::KEY_VERSION)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("COMMIT").execute(&mut *conn).await?;
+    plan.log(members.len());
+    Ok(())
+}
+
+/// The same for PostgreSQL, where the transaction holds the version's row
+/// (so a node starting beside another waits for its rewrite, then finds
+/// nothing to do).
+pub(super) async fn bring_up_to_date_pg(pool: &PgPool) -> Result<(), sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let result = rewrite_pg(&mut conn).await;
+    if result.is_err() {
+        // Closing ends whatever transaction is still open.
+        let _ = conn.close().await;
+    }
+    result
+}
+
+async fn rewrite_pg(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    let current = "SELECT value FROM server_meta WHERE key = 'name_key_version'";
+    // Read first, outside a write transaction, as on SQLite.
+    let version: Option<i64> = sqlx::query_scalar(current)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if version == Some(name::KEY_VERSION) {
+        return Ok(());
+    }
+    sqlx::query("BEGIN").execute(&mut *conn).await?;
+    let version: Option<i64> = sqlx::query_scalar(&format!("{current} FOR UPDATE"))
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some(done) = settled(version.unwrap_or(1)) {
+        sqlx::query(if done.is_ok() { "COMMIT" } else { "ROLLBACK" })
+            .execute(&mut *conn)
+            .await?;
+        return done;
+    }
+    let members: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM members ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await?;
+    let plan = Plan::new(&members);
+    sqlx::query(RETIRE_ALL)
+        .bind(RETIRED)
+        .execute(&mut *conn)
+        .await?;
+    for (id, key) in &plan.keys {
+        sqlx::query(SET_KEY)
+            .bind(key)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query(SET_VERSION)
+        .bind(name::KEY_VERSION)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("COMMIT").execute(&mut *conn).await?;
+    plan.log(members.len());
+    Ok(())
+}
+
+// The rewrite's statements, in the `$n` placeholders both stores take.
+const RETIRE_ALL: &str = "UPDATE members SET name_key = $1 || id";
+const SET_KEY: &str = "UPDATE members SET name_key = $1 WHERE id = $2";
+const SET_VERSION: &str = "INSERT INTO server_meta (key, value) VALUES ('name_key_version', $1)
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
+/// `Some` when a stored version needs no rewrite: `Ok` when it is this
+/// server's, an error when a newer server wrote it.
+fn settled(version: i64) -> Option<Result<(), sqlx::Error>> {
+    if version == name::KEY_VERSION {
+        return Some(Ok(()));
+    }
+    if version > name::KEY_VERSION {
+        return Some(Err(sqlx::Error::Protocol(format!(
+            "member names in this database are keyed by a newer server \
+             (name_key_version {version}, this server knows {})",
+            name::KEY_VERSION
+        ))));
+    }
+    None
+}
+
+/// The new key of every member that keeps their name; the others are
+/// retired (logged once each).
+struct Plan {
+    keys: Vec<(i64, String)>,
+    retired: usize,
+}
+
+impl Plan {
+    /// Plans the keys of `members`, oldest first.
+    fn new(members: &[(i64, String)]) -> Plan {
+        let mut owners: HashMap<String, i64> = HashMap::with_capacity(members.len());
+        let mut plan = Plan {
+            keys: Vec::with_capacity(members.len()),
+            retired: 0,
+        };
+        for (id, member_name) in members {
+            let key = name::key(member_name);
+            if key.is_empty() {
                 tracing::warn!(
                     member = id,
                     name = ?member_name,
-                    reads_as_member = owner.get(),
-                    "a member name reads the same as an older member's; \
-                     it can no longer be signed in with or found"
+                    "a member name reads as nothing; it can no longer be signed in with or found"
                 );
-                retired += 1;
+                plan.retired += 1;
+                continue;
             }
-            Entry::Vacant(free) => {
-                sqlx::query("UPDATE members SET name_key = ?1 WHERE id = ?2")
-                    .bind(free.key())
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await?;
-                free.insert(*id);
+            match owners.entry(key) {
+                Entry::Occupied(owner) => {
+                    tracing::warn!(
+                        member = id,
+                        name = ?member_name,
+                        reads_as_member = owner.get(),
+                        "a member name reads the same as an older member's; \
+                         it can no longer be signed in with or found"
+                    );
+                    plan.retired += 1;
+                }
+                Entry::Vacant(free) => {
+                    plan.keys.push((*id, free.key().clone()));
+                    free.insert(*id);
+                }
             }
         }
+        plan
     }
-    sqlx::query(
-        "INSERT INTO server_meta (key, value) VALUES ('name_key_version', ?1)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    )
-    .bind(name::KEY_VERSION)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("COMMIT").execute(&mut *conn).await?;
-    tracing::info!(
-        members = members.len(),
-        retired,
-        version = name::KEY_VERSION,
-        "member name keys rewritten"
-    );
-    Ok(())
+
+    fn log(&self, members: usize) {
+        tracing::info!(
+            members,
+            retired = self.retired,
+            version = name::KEY_VERSION,
+            "member name keys rewritten"
+        );
+    }
 }
 
 #[cfg(test)]

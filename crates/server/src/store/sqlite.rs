@@ -23,11 +23,13 @@ mod sessions;
 mod tx;
 
 use self::{
-    rows::{ChannelRecord, EventRecord, MemberRecord, CHANNEL_SELECT, EVENT_COLS, MEMBER_COLS},
+    rows::{
+        ChannelRecord, EventRecord, MemberRecord, WithHash, CHANNEL_SELECT, EVENT_COLS, MEMBER_COLS,
+    },
     tx::SqliteTx,
 };
 use super::{
-    ChannelKind, ChannelRow, EventPage, EventRow, MemberRow, NewToken, SessionRow, Store, Tx,
+    whole, ChannelKind, ChannelRow, EventPage, EventRow, MemberRow, NewToken, SessionRow, Store, Tx,
 };
 use crate::{
     error::{ApiError, ApiResult},
@@ -61,7 +63,7 @@ impl SqliteStore {
             .min_connections(1)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         super::name_keys::bring_up_to_date(&pool).await?;
         Ok(SqliteStore {
             pool,
@@ -99,11 +101,8 @@ impl SqliteStore {
     }
 }
 
-/// Now, in unix milliseconds.
-pub fn now_millis() -> i64 {
-    let now = time::OffsetDateTime::now_utc();
-    (now.unix_timestamp_nanos() / 1_000_000) as i64
-}
+/// Now, in unix milliseconds (here for the callers that found it here).
+pub use super::now_millis;
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -133,19 +132,13 @@ impl Store for SqliteStore {
         if !crate::validate::could_be_member_name(name) {
             return Ok(None);
         }
-        #[derive(sqlx::FromRow)]
-        struct WithHash {
-            #[sqlx(flatten)]
-            member: MemberRecord,
-            password_hash: String,
-        }
         let found: Option<WithHash> = sqlx::query_as(&format!(
             "SELECT {MEMBER_COLS}, password_hash FROM members WHERE name_key = ?1"
         ))
         .bind(name::key(name))
         .fetch_optional(&self.pool)
         .await?;
-        Ok(found.map(|r| (r.member.into(), r.password_hash)))
+        Ok(found.map(Into::into))
     }
 
     async fn member(&self, id: MemberId) -> ApiResult<Option<MemberRow>> {
@@ -444,21 +437,6 @@ impl Store for SqliteStore {
         // Waits for the connections in use.
         self.pool.close().await;
     }
-}
-
-/// Runs a multi-statement write to its end on a task of its own. A request
-/// handler's future is dropped when its client goes away or its time runs
-/// out; dropped between `BEGIN` and `COMMIT`, it would hand the pool a
-/// connection still holding the write lock (every other write then waits
-/// and fails, and what is written on it later is rolled back). A spawned
-/// task is not dropped with the request: it commits or rolls back, then
-/// returns the connection.
-async fn whole<T: Send + 'static>(
-    work: impl std::future::Future<Output = ApiResult<T>> + Send + 'static,
-) -> ApiResult<T> {
-    tokio::spawn(work)
-        .await
-        .map_err(|e| ApiError::Internal(format!("a storage task failed: {e}")))?
 }
 
 /// Never reuses a connection after a storage error (see `tx`): closing

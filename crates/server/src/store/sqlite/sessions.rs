@@ -5,56 +5,14 @@
 use sqlx::{SqliteConnection, SqlitePool};
 use suda_protocol::MemberId;
 
-use super::{now_millis, rows::MemberRecord};
+use super::{
+    now_millis,
+    rows::{self, MemberSessionRecord, SessionRecord, SESSION_COLS},
+};
 use crate::{
-    error::{ApiError, ApiResult},
+    error::ApiResult,
     store::{MemberRow, NewToken, SessionRow},
 };
-
-/// A session's public id: the first 8 bytes of its token's digest, in hex.
-pub(crate) fn session_id(digest: &[u8]) -> String {
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
-}
-
-#[derive(sqlx::FromRow)]
-struct SessionRecord {
-    token_hash: Vec<u8>,
-    member_id: i64,
-    device: Option<String>,
-    address: Option<String>,
-    #[sqlx(rename = "token_created_at")]
-    created_at: i64,
-    last_seen_at: Option<i64>,
-    expires_at: Option<i64>,
-}
-
-impl TryFrom<SessionRecord> for SessionRow {
-    type Error = ApiError;
-
-    /// Fails on a digest that is not 32 bytes: it names no token, and a
-    /// made-up one would name the wrong one.
-    fn try_from(r: SessionRecord) -> ApiResult<Self> {
-        let id = session_id(&r.token_hash);
-        let digest = r.token_hash.try_into().map_err(|stored: Vec<u8>| {
-            tracing::error!(session = %id, len = stored.len(), "a stored token digest is not 32 bytes");
-            ApiError::Internal(format!("session {id}: a stored digest of {} bytes", stored.len()))
-        })?;
-        Ok(SessionRow {
-            id,
-            digest,
-            member: MemberId(r.member_id),
-            device: r.device,
-            address: r.address,
-            created_at: r.created_at,
-            last_seen_at: r.last_seen_at,
-            expires_at: r.expires_at,
-        })
-    }
-}
-
-const SESSION_COLS: &str =
-    "t.token_hash, t.member_id, t.device, t.address, t.created_at AS token_created_at,
-     t.last_seen_at, t.expires_at";
 
 /// Stores a token (and remembers its address as one the member signs in
 /// from), on a connection inside the caller's transaction.
@@ -102,25 +60,16 @@ pub(crate) async fn find(
     pool: &SqlitePool,
     digest: &[u8],
 ) -> ApiResult<Option<(MemberRow, SessionRow)>> {
-    #[derive(sqlx::FromRow)]
-    struct Found {
-        #[sqlx(flatten)]
-        member: MemberRecord,
-        #[sqlx(flatten)]
-        session: SessionRecord,
-    }
     // The member's columns under their own names (the token's `created_at`
     // is `token_created_at`).
-    let found: Option<Found> = sqlx::query_as(&format!(
+    let found: Option<MemberSessionRecord> = sqlx::query_as(&format!(
         "SELECT m.id, m.name, m.profile_image, m.created_at, {SESSION_COLS}
          FROM tokens t JOIN members m ON m.id = t.member_id WHERE t.token_hash = ?1"
     ))
     .bind(digest)
     .fetch_optional(pool)
     .await?;
-    found
-        .map(|r| Ok((MemberRow::from(r.member), r.session.try_into()?)))
-        .transpose()
+    found.map(TryInto::try_into).transpose()
 }
 
 /// Notes that a token was used now.
@@ -141,7 +90,7 @@ pub(crate) async fn of_member(pool: &SqlitePool, member: MemberId) -> ApiResult<
     .bind(member.get())
     .fetch_all(pool)
     .await?;
-    found.into_iter().map(SessionRow::try_from).collect()
+    rows::all(found)
 }
 
 /// Shortens a token's life to end at `until` (never lengthens it).

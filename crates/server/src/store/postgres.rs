@@ -1,0 +1,592 @@
+//! The PostgreSQL store: a database several server processes (nodes) share.
+//! Migrations run at start (then the rewrite of member name keys, as on
+//! SQLite, see `name_keys`).
+//!
+//! Event ids are gapless and in commit order, as on SQLite: every
+//! transaction that writes events locks the one row of `ledger_head` from
+//! its start to its commit (see `tx`), so event writers take turns
+//! cluster-wide exactly as SQLite's single writer does, and the rules'
+//! reads after the lock see everything committed before it.
+//!
+//! A node tells the others it committed with `NOTIFY suda_events` (its own
+//! statement, after the commit: a NOTIFY inside the write transaction would
+//! take PostgreSQL's global notify lock at every commit); the others listen
+//! (`bell`). Revoked tokens are recorded in `revocations` in the same
+//! transaction, so every node can end its streams of them.
+//!
+//! Every statement is bounded (`statement_timeout`, `lock_timeout`, and a
+//! short wait for a pool connection), so a stuck or absent database makes
+//! requests fail with `UNAVAILABLE` rather than hang. The pool reconnects
+//! by itself: a connection is checked before each use, and one that failed
+//! is closed rather than returned.
+//!
+//! This file holds the reads and the member and token writes, `tx` the
+//! primitives the rules build channel events from, `rows` its SQL for
+//! channel rows, `sessions` tokens and addresses.
+
+use std::{str::FromStr, time::Duration};
+
+use async_trait::async_trait;
+use sqlx::{
+    pool::PoolConnection,
+    postgres::{PgConnectOptions, PgPoolOptions},
+    ConnectOptions, Connection, PgConnection, PgPool, Postgres,
+};
+use suda_protocol::{ChannelId, EventId, MemberId};
+use tokio::sync::mpsc;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+
+mod bell;
+mod rows;
+mod sessions;
+#[cfg(test)]
+mod tests;
+mod tx;
+
+use self::{
+    rows::{
+        ChannelRecord, EventRecord, MemberRecord, WithHash, CHANNEL_SELECT, EVENT_COLS, MEMBER_COLS,
+    },
+    tx::PgTx,
+};
+use super::{
+    now_millis, whole, ChannelKind, ChannelRow, EventPage, EventRow, MemberRow, NewToken,
+    SessionRow, Store, Tx,
+};
+use crate::{
+    error::{ApiError, ApiResult},
+    name,
+};
+
+/// The channel the doorbell rings on.
+const CHANNEL: &str = "suda_events";
+
+/// How long a request waits for a pooled connection (or for a new one
+/// while the database is away) before it fails with `UNAVAILABLE`: well
+/// inside the GraphQL request's 10 s.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// What every connection is started with: no statement runs longer than
+/// 8 s, no lock is waited for longer than 5 s (the ledger's head row is
+/// held for one batch, milliseconds), and a transaction a vanished client
+/// left open is ended by the server after 30 s.
+const SESSION_SETTINGS: [(&str, &str); 3] = [
+    ("statement_timeout", "8s"),
+    ("lock_timeout", "5s"),
+    ("idle_in_transaction_session_timeout", "30s"),
+];
+
+/// A [`Store`] on a PostgreSQL database.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    /// The doorbell tasks, ended and awaited by [`Store::close`].
+    bells: TaskTracker,
+    closing: CancellationToken,
+}
+
+impl PgStore {
+    /// Connects to the database at `url` (`postgres://` or
+    /// `postgresql://`) and brings its schema up to date.
+    pub async fn open(url: &str) -> Result<Self, sqlx::Error> {
+        let options = PgConnectOptions::from_str(url)?
+            .application_name("suda-server")
+            .options(SESSION_SETTINGS);
+        // One connection first, straight: the pool would retry a refused
+        // connection until its timeout and then say only that it timed out.
+        options.connect().await?.close().await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .test_before_acquire(true)
+            .connect_with(options)
+            .await?;
+        // The migrator holds an advisory lock: nodes starting at once wait.
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        super::name_keys::bring_up_to_date_pg(&pool).await?;
+        Ok(PgStore {
+            pool,
+            bells: TaskTracker::new(),
+            closing: CancellationToken::new(),
+        })
+    }
+
+    /// Proves the database can be written: records the start time. A
+    /// read-only database (a standby, `default_transaction_read_only`) or
+    /// a user without the right is reported here, at start.
+    pub async fn check_writable(&self) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO server_meta (key, value) VALUES ('last_start', $1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(now_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+/// `url` fit for a log line or an error message: its password (in the
+/// user part or as a `password=` parameter) replaced by `***`.
+pub fn without_password(url: &str) -> String {
+    let mut shown = url.to_owned();
+    if let Some(start) = shown.find("://").map(|i| i + 3) {
+        let end = shown[start..]
+            .find(['/', '?'])
+            .map_or(shown.len(), |i| start + i);
+        if let Some(at) = shown[start..end].rfind('@').map(|i| start + i) {
+            if let Some(colon) = shown[start..at].find(':').map(|i| start + i) {
+                shown.replace_range(colon + 1..at, "***");
+            }
+        }
+    }
+    if let Some(query) = shown.find('?') {
+        let (head, params) = shown.split_at(query + 1);
+        let params: Vec<String> = params
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => p.to_owned(),
+            })
+            .collect();
+        shown = format!("{head}{}", params.join("&"));
+    }
+    shown
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn create_member(
+        &self,
+        name: &str,
+        password_hash: &str,
+        token: Option<&NewToken>,
+    ) -> ApiResult<MemberRow> {
+        let (pool, name, hash) = (self.pool.clone(), name.to_owned(), password_hash.to_owned());
+        let token = token.cloned();
+        whole(async move {
+            let mut conn = pool.acquire().await?;
+            let result = create_member(&mut conn, &name, &hash, token.as_ref()).await;
+            discard_after_error(conn, &result).await;
+            result
+        })
+        .await
+    }
+
+    async fn member_with_hash(&self, name: &str) -> ApiResult<Option<(MemberRow, String)>> {
+        if !crate::validate::could_be_member_name(name) {
+            return Ok(None);
+        }
+        let found: Option<WithHash> = sqlx::query_as(&format!(
+            "SELECT {MEMBER_COLS}, password_hash FROM members WHERE name_key = $1"
+        ))
+        .bind(name::key(name))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.map(Into::into))
+    }
+
+    async fn member(&self, id: MemberId) -> ApiResult<Option<MemberRow>> {
+        tx::member(&mut *self.pool.acquire().await?, id).await
+    }
+
+    async fn member_by_name(&self, name: &str) -> ApiResult<Option<MemberRow>> {
+        if !crate::validate::could_be_member_name(name) {
+            return Ok(None);
+        }
+        let found: Option<MemberRecord> = sqlx::query_as(&format!(
+            "SELECT {MEMBER_COLS} FROM members WHERE name_key = $1"
+        ))
+        .bind(name::key(name))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.map(MemberRow::from))
+    }
+
+    async fn insert_token(&self, member: MemberId, token: &NewToken) -> ApiResult<()> {
+        let (pool, token) = (self.pool.clone(), token.clone());
+        whole(async move {
+            let mut conn = pool.acquire().await?;
+            let result = async {
+                sqlx::query("BEGIN").execute(&mut *conn).await?;
+                let inserted = sessions::insert(&mut conn, member, &token).await;
+                finish(&mut conn, inserted).await
+            }
+            .await;
+            discard_after_error(conn, &result).await;
+            result
+        })
+        .await
+    }
+
+    async fn token_session(&self, digest: &[u8]) -> ApiResult<Option<(MemberRow, SessionRow)>> {
+        sessions::find(&self.pool, digest).await
+    }
+
+    async fn touch_token(&self, digest: &[u8]) -> ApiResult<()> {
+        sessions::touch(&self.pool, digest).await
+    }
+
+    async fn delete_token(&self, digest: &[u8]) -> ApiResult<bool> {
+        sessions::delete(&self.pool, digest).await
+    }
+
+    async fn sessions_of(&self, member: MemberId) -> ApiResult<Vec<SessionRow>> {
+        sessions::of_member(&self.pool, member).await
+    }
+
+    async fn renew_token(
+        &self,
+        member: MemberId,
+        old: &[u8],
+        new: &NewToken,
+        old_until: i64,
+    ) -> ApiResult<bool> {
+        let (pool, old, new) = (self.pool.clone(), old.to_vec(), new.clone());
+        whole(async move {
+            let mut conn = pool.acquire().await?;
+            let result = async {
+                sqlx::query("BEGIN").execute(&mut *conn).await?;
+                let renewed = async {
+                    if !sessions::expire_at(&mut conn, &old, old_until).await? {
+                        return Ok(false);
+                    }
+                    sessions::insert(&mut conn, member, &new).await?;
+                    sessions::record_revocation(&mut conn, &old).await?;
+                    Ok(true)
+                }
+                .await;
+                finish(&mut conn, renewed).await
+            }
+            .await;
+            discard_after_error(conn, &result).await;
+            result
+        })
+        .await
+    }
+
+    async fn known_address(&self, member: MemberId, address: &str) -> ApiResult<bool> {
+        sessions::known_address(&self.pool, member, address).await
+    }
+
+    async fn delete_expired_tokens(&self, before: i64) -> ApiResult<u64> {
+        sessions::delete_expired(&self.pool, before).await
+    }
+
+    async fn channels_of(&self, member: MemberId) -> ApiResult<Vec<ChannelRow>> {
+        let found: Vec<ChannelRecord> = sqlx::query_as(&format!(
+            "SELECT * FROM ({CHANNEL_SELECT} WHERE ms.member_id IS NOT NULL) v
+             ORDER BY COALESCE(v.last_event, 0) DESC, v.id DESC"
+        ))
+        .bind(member.get())
+        .fetch_all(&self.pool)
+        .await?;
+        rows::all(found)
+    }
+
+    async fn channel_seen_by(
+        &self,
+        viewer: MemberId,
+        channel: ChannelId,
+    ) -> ApiResult<Option<ChannelRow>> {
+        let found: Option<ChannelRecord> =
+            sqlx::query_as(&format!("{CHANNEL_SELECT} WHERE c.id = $2"))
+                .bind(viewer.get())
+                .bind(channel.get())
+                .fetch_optional(&self.pool)
+                .await?;
+        found.map(ChannelRow::try_from).transpose()
+    }
+
+    async fn channel_kind(&self, channel: ChannelId) -> ApiResult<Option<ChannelKind>> {
+        tx::channel_kind(&mut *self.pool.acquire().await?, channel).await
+    }
+
+    async fn is_member(&self, member: MemberId, channel: ChannelId) -> ApiResult<bool> {
+        tx::is_member(&mut *self.pool.acquire().await?, member, channel).await
+    }
+
+    async fn channel_members(&self, channel: ChannelId) -> ApiResult<Vec<MemberRow>> {
+        // In SQLite's order (`COLLATE NOCASE`, see `rows::NOCASE`).
+        let found: Vec<MemberRecord> = sqlx::query_as(&format!(
+            "SELECT m.id, m.name, m.profile_image, m.created_at
+             FROM memberships ms JOIN members m ON m.id = ms.member_id
+             WHERE ms.channel_id = $1 AND ms.left_seq IS NULL
+             ORDER BY {}, m.id",
+            rows::nocase("m.name")
+        ))
+        .bind(channel.get())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(found.into_iter().map(MemberRow::from).collect())
+    }
+
+    async fn events_page(
+        &self,
+        channel: ChannelId,
+        before: Option<EventId>,
+        limit: u32,
+    ) -> ApiResult<EventPage> {
+        let found: Vec<EventRecord> = sqlx::query_as(&format!(
+            "{} WHERE e.channel_id = $1 AND e.seq < $2 ORDER BY e.seq DESC LIMIT $3",
+            rows::event_select()
+        ))
+        .bind(channel.get())
+        .bind(before.map_or(i64::MAX, EventId::get))
+        .bind(i64::from(limit) + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut events: Vec<EventRow> = rows::all(found)?;
+        let has_more = events.len() > limit as usize;
+        events.truncate(limit as usize);
+        Ok(EventPage { events, has_more })
+    }
+
+    async fn mark_read(
+        &self,
+        member: MemberId,
+        channel: ChannelId,
+        up_to: Option<EventId>,
+    ) -> ApiResult<()> {
+        sqlx::query(
+            "UPDATE memberships SET last_read_seq = GREATEST(last_read_seq, LEAST(
+                 COALESCE($3, 9223372036854775807),
+                 (SELECT COALESCE(max(seq), 0) FROM events WHERE channel_id = $2)))
+             WHERE member_id = $1 AND channel_id = $2 AND left_seq IS NULL",
+        )
+        .bind(member.get())
+        .bind(channel.get())
+        .bind(up_to.map(EventId::get))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn begin(&self) -> ApiResult<Box<dyn Tx>> {
+        PgTx::begin(&self.pool).await
+    }
+
+    async fn head(&self) -> ApiResult<i64> {
+        // Committed numbers only: a batch holding the row has not changed
+        // it for anyone else until it commits.
+        Ok(sqlx::query_scalar("SELECT seq FROM ledger_head")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn replay(&self, member: MemberId, after: i64, limit: u32) -> ApiResult<Vec<EventRow>> {
+        let found: Vec<EventRecord> = sqlx::query_as(&format!(
+            "SELECT {EVENT_COLS}
+             FROM memberships ms
+             JOIN events e ON e.channel_id = ms.channel_id
+                AND e.seq > $2 AND e.seq >= ms.joined_seq
+                AND (ms.left_seq IS NULL OR e.seq <= ms.left_seq)
+             JOIN members m ON m.id = e.member_id
+             WHERE ms.member_id = $1 AND (ms.left_seq IS NULL OR ms.left_seq > $2)
+             ORDER BY e.seq LIMIT $3"
+        ))
+        .bind(member.get())
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows::all(found)
+    }
+
+    async fn set_blocked(&self, member: MemberId, whom: MemberId, blocked: bool) -> ApiResult<()> {
+        if blocked {
+            sqlx::query(
+                "INSERT INTO blocks (member_id, blocked_id, created_at) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(member.get())
+            .bind(whom.get())
+            .bind(now_millis())
+            .execute(&self.pool)
+            .await?;
+        } else {
+            sqlx::query("DELETE FROM blocks WHERE member_id = $1 AND blocked_id = $2")
+                .bind(member.get())
+                .bind(whom.get())
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn blocked_by(&self, member: MemberId) -> ApiResult<Vec<MemberRow>> {
+        let found: Vec<MemberRecord> = sqlx::query_as(&format!(
+            "SELECT m.id, m.name, m.profile_image, m.created_at
+             FROM blocks b JOIN members m ON m.id = b.blocked_id
+             WHERE b.member_id = $1 ORDER BY {}, m.id",
+            rows::nocase("m.name")
+        ))
+        .bind(member.get())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(found.into_iter().map(MemberRow::from).collect())
+    }
+
+    async fn missed(&self, member: MemberId, after: i64, cap: u32) -> ApiResult<u32> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM (
+               SELECT 1 FROM memberships ms
+               JOIN events e ON e.channel_id = ms.channel_id
+                  AND e.seq > $2 AND e.seq >= ms.joined_seq
+                  AND (ms.left_seq IS NULL OR e.seq <= ms.left_seq)
+               WHERE ms.member_id = $1 AND (ms.left_seq IS NULL OR ms.left_seq > $2)
+               LIMIT $3) AS missed",
+        )
+        .bind(member.get())
+        .bind(after)
+        .bind(i64::from(cap))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u32::try_from(n).unwrap_or(cap))
+    }
+
+    async fn memberships(&self) -> ApiResult<(i64, Vec<(ChannelId, MemberId)>)> {
+        // One snapshot: the head and the memberships of one moment.
+        let mut conn = self.pool.acquire().await?;
+        let result = async {
+            sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .execute(&mut *conn)
+                .await?;
+            let head: i64 = sqlx::query_scalar("SELECT seq FROM ledger_head")
+                .fetch_one(&mut *conn)
+                .await?;
+            let found: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT channel_id, member_id FROM memberships WHERE left_seq IS NULL",
+            )
+            .fetch_all(&mut *conn)
+            .await?;
+            sqlx::query("COMMIT").execute(&mut *conn).await?;
+            Ok((
+                head,
+                found
+                    .into_iter()
+                    .map(|(channel, member)| (ChannelId(channel), MemberId(member)))
+                    .collect(),
+            ))
+        }
+        .await;
+        discard_after_error(conn, &result).await;
+        result
+    }
+
+    async fn events_after(&self, after: i64, limit: u32) -> ApiResult<Vec<EventRow>> {
+        let found: Vec<EventRecord> = sqlx::query_as(&format!(
+            "SELECT {EVENT_COLS} FROM events e JOIN members m ON m.id = e.member_id
+             WHERE e.seq > $1 ORDER BY e.seq LIMIT $2"
+        ))
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows::all(found)
+    }
+
+    fn shared(&self) -> bool {
+        true
+    }
+
+    async fn ring(&self, head: i64) -> ApiResult<()> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(head.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn doorbell(&self) -> ApiResult<Option<mpsc::Receiver<()>>> {
+        let listener = bell::listen(&self.pool).await?;
+        let (rings, doorbell) = mpsc::channel(bell::QUEUE);
+        self.bells.spawn(bell::run(
+            listener,
+            self.pool.clone(),
+            rings,
+            self.closing.clone(),
+        ));
+        Ok(Some(doorbell))
+    }
+
+    async fn recent_revocations(&self) -> ApiResult<Vec<[u8; 32]>> {
+        sessions::recent_revocations(&self.pool).await
+    }
+
+    async fn close(&self) {
+        self.closing.cancel();
+        self.bells.close();
+        self.bells.wait().await;
+        // Waits for the connections in use.
+        self.pool.close().await;
+    }
+}
+
+/// Never reuses a connection after an error: its transaction may still be
+/// open (aborted, or waiting for a COMMIT that will not come). Closing it
+/// ends the transaction on the server; the pool opens a fresh one.
+async fn discard_after_error<T>(conn: PoolConnection<Postgres>, result: &ApiResult<T>) {
+    if result.as_ref().is_err_and(ApiError::is_storage) {
+        if let Err(e) = conn.close().await {
+            tracing::warn!(error = %e, "closing a failed connection");
+        }
+    }
+}
+
+/// Ends a transaction begun with `BEGIN`: commits on success, rolls back a
+/// refusal; after a storage error leaves it to `discard_after_error`.
+async fn finish<T>(conn: &mut PgConnection, result: ApiResult<T>) -> ApiResult<T> {
+    match result {
+        Ok(done) => {
+            sqlx::query("COMMIT").execute(&mut *conn).await?;
+            Ok(done)
+        }
+        Err(e) if e.is_storage() => Err(e),
+        Err(e) => {
+            sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+            Err(e)
+        }
+    }
+}
+
+/// A member and their first token, in one transaction (see the SQLite
+/// store's `create_member`).
+async fn create_member(
+    conn: &mut PgConnection,
+    name: &str,
+    password_hash: &str,
+    token: Option<&NewToken>,
+) -> ApiResult<MemberRow> {
+    let now = now_millis();
+    sqlx::query("BEGIN").execute(&mut *conn).await?;
+    let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
+        "INSERT INTO members (name, name_key, password_hash, created_at)
+         VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(name)
+    .bind(name::key(name))
+    .bind(password_hash)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await;
+    let id = match inserted {
+        Ok(id) => MemberId(id),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+            return Err(ApiError::name_taken(name));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(token) = token {
+        sessions::insert(conn, id, token).await?;
+    }
+    sqlx::query("COMMIT").execute(&mut *conn).await?;
+    Ok(MemberRow {
+        id,
+        name: name.to_owned(),
+        profile_image: None,
+        created_at: now,
+    })
+}

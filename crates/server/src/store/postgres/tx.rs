@@ -1,0 +1,328 @@
+//! The write transaction of the PostgreSQL store: the [`Tx`] primitives on
+//! one pooled connection, between `BEGIN` and `COMMIT`, holding the ledger's
+//! head row.
+//!
+//! `begin` locks the one row of `ledger_head` (`SELECT ... FOR UPDATE`)
+//! before anything else, and holds it until the transaction ends: batches
+//! take turns across every node, as SQLite's `BEGIN IMMEDIATE` makes them
+//! take turns in one process. Under READ COMMITTED each statement after the
+//! lock sees everything committed before it, so the rules decide on the
+//! latest state. Each event takes the next id from that row
+//! (`insert_event`), so ids are taken in commit order with no gap, and a
+//! rollback gives its ids back.
+//!
+//! The transaction is spelled out (`BEGIN`, `SAVEPOINT command`, `COMMIT`)
+//! as on SQLite. After a storage error the transaction is aborted or its
+//! state unknown (the connection may be gone with the server), so the
+//! connection is never reused: closing it ends the transaction on the
+//! server, releases the row, and the pool opens a fresh one.
+
+use async_trait::async_trait;
+use sqlx::{pool::PoolConnection, PgConnection, PgPool, Postgres};
+use suda_protocol::{ChannelId, EventId, EventType, MemberId};
+
+use super::{
+    now_millis,
+    rows::{self, EventRecord, MemberRecord, MEMBER_COLS},
+};
+use crate::{
+    error::{ApiError, ApiResult},
+    store::{ChannelKind, EventRow, MemberRow, Tx},
+};
+
+/// A [`Tx`] on a connection of the pool. It owns the connection until it
+/// is committed (then the connection goes back to the pool) or abandoned
+/// (then it is closed). Dropped without either, it closes the connection
+/// too: a connection still inside `BEGIN` never goes back to the pool.
+pub(super) struct PgTx {
+    conn: Option<PoolConnection<Postgres>>,
+}
+
+impl PgTx {
+    /// Takes a connection, begins the transaction on it and waits for the
+    /// ledger's head row.
+    pub(super) async fn begin(pool: &PgPool) -> ApiResult<Box<dyn Tx>> {
+        let mut tx = Box::new(PgTx {
+            conn: Some(pool.acquire().await?),
+        });
+        let begun = async {
+            tx.execute("BEGIN").await?;
+            sqlx::query("SELECT seq FROM ledger_head FOR UPDATE")
+                .execute(tx.conn()?)
+                .await?;
+            ApiResult::Ok(())
+        }
+        .await;
+        if let Err(e) = begun {
+            tx.abandon().await;
+            return Err(e);
+        }
+        Ok(tx)
+    }
+
+    fn conn(&mut self) -> ApiResult<&mut PgConnection> {
+        match self.conn.as_mut() {
+            Some(conn) => Ok(&mut **conn),
+            None => Err(ApiError::Internal("the transaction has ended".into())),
+        }
+    }
+
+    async fn execute(&mut self, sql: &str) -> ApiResult<()> {
+        sqlx::query(sql).execute(self.conn()?).await?;
+        Ok(())
+    }
+}
+
+impl Drop for PgTx {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.as_mut() {
+            conn.close_on_drop();
+        }
+    }
+}
+
+#[async_trait]
+impl Tx for PgTx {
+    async fn savepoint(&mut self) -> ApiResult<()> {
+        self.execute("SAVEPOINT command").await
+    }
+
+    async fn release_savepoint(&mut self) -> ApiResult<()> {
+        self.execute("RELEASE SAVEPOINT command").await
+    }
+
+    async fn rollback_to_savepoint(&mut self) -> ApiResult<()> {
+        self.execute("ROLLBACK TO SAVEPOINT command").await?;
+        self.execute("RELEASE SAVEPOINT command").await
+    }
+
+    async fn commit(mut self: Box<Self>) -> ApiResult<()> {
+        match self.execute("COMMIT").await {
+            Ok(()) => {
+                // Done with: back to the pool.
+                drop(self.conn.take());
+                Ok(())
+            }
+            Err(e) => {
+                self.abandon().await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn abandon(mut self: Box<Self>) {
+        if let Some(conn) = self.conn.take() {
+            if let Err(e) = conn.close().await {
+                tracing::debug!(error = %e, "closing a failed connection");
+            }
+        }
+    }
+
+    async fn channel_kind(&mut self, channel: ChannelId) -> ApiResult<Option<ChannelKind>> {
+        channel_kind(self.conn()?, channel).await
+    }
+
+    async fn is_member(&mut self, member: MemberId, channel: ChannelId) -> ApiResult<bool> {
+        is_member(self.conn()?, member, channel).await
+    }
+
+    async fn member(&mut self, id: MemberId) -> ApiResult<Option<MemberRow>> {
+        member(self.conn()?, id).await
+    }
+
+    async fn other_member(
+        &mut self,
+        channel: ChannelId,
+        me: MemberId,
+    ) -> ApiResult<Option<MemberId>> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "SELECT member_id FROM memberships WHERE channel_id = $1 AND member_id != $2 LIMIT 1",
+        )
+        .bind(channel.get())
+        .bind(me.get())
+        .fetch_optional(self.conn()?)
+        .await?;
+        Ok(id.map(MemberId))
+    }
+
+    async fn has_blocked(&mut self, member: MemberId, whom: MemberId) -> ApiResult<bool> {
+        let found: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM blocks WHERE member_id = $1 AND blocked_id = $2)",
+        )
+        .bind(member.get())
+        .bind(whom.get())
+        .fetch_one(self.conn()?)
+        .await?;
+        Ok(found)
+    }
+
+    async fn event_by_client_key(
+        &mut self,
+        sender: MemberId,
+        client_key: &str,
+    ) -> ApiResult<Option<EventRow>> {
+        let sql = format!(
+            "{} WHERE e.member_id = $1 AND e.client_key = $2",
+            rows::event_select()
+        );
+        let found: Option<EventRecord> = sqlx::query_as(&sql)
+            .bind(sender.get())
+            .bind(client_key)
+            .fetch_optional(self.conn()?)
+            .await?;
+        found.map(EventRow::try_from).transpose()
+    }
+
+    async fn direct_channel(&mut self, a: MemberId, b: MemberId) -> ApiResult<Option<ChannelId>> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM channels WHERE direct_key = $1")
+            .bind(direct_key(a, b))
+            .fetch_optional(self.conn()?)
+            .await?;
+        Ok(id.map(ChannelId))
+    }
+
+    async fn create_group(&mut self, name: &str) -> ApiResult<ChannelId> {
+        create_channel(self.conn()?, ChannelKind::Group, name, None).await
+    }
+
+    async fn create_direct(&mut self, a: MemberId, b: MemberId) -> ApiResult<ChannelId> {
+        let key = direct_key(a, b);
+        create_channel(self.conn()?, ChannelKind::Direct, "", Some(&key)).await
+    }
+
+    async fn insert_event(
+        &mut self,
+        channel: ChannelId,
+        event_type: EventType,
+        member: &MemberRow,
+        message: Option<&str>,
+        client_key: Option<&str>,
+    ) -> ApiResult<EventRow> {
+        let now = now_millis();
+        // The next id from the head row this transaction holds.
+        let seq: i64 = sqlx::query_scalar(
+            "WITH next AS (UPDATE ledger_head SET seq = seq + 1 RETURNING seq)
+             INSERT INTO events (seq, channel_id, event_type, member_id, message, client_key, created_at)
+             SELECT seq, $1, $2, $3, $4, $5, $6 FROM next
+             RETURNING seq",
+        )
+        .bind(channel.get())
+        .bind(event_type.as_str())
+        .bind(member.id.get())
+        .bind(message)
+        .bind(client_key)
+        .bind(now)
+        .fetch_one(self.conn()?)
+        .await?;
+        Ok(EventRow {
+            id: EventId(seq),
+            channel_id: channel,
+            event_type,
+            member: member.clone(),
+            message: message.map(str::to_owned),
+            client_key: client_key.map(str::to_owned),
+            created_at: now,
+        })
+    }
+
+    async fn insert_membership(
+        &mut self,
+        channel: ChannelId,
+        member: MemberId,
+        joined: EventId,
+    ) -> ApiResult<()> {
+        sqlx::query(
+            "INSERT INTO memberships (channel_id, member_id, joined_seq, last_read_seq)
+             VALUES ($1, $2, $3, $3)",
+        )
+        .bind(channel.get())
+        .bind(member.get())
+        .bind(joined.get())
+        .execute(self.conn()?)
+        .await?;
+        Ok(())
+    }
+
+    async fn end_membership(
+        &mut self,
+        channel: ChannelId,
+        member: MemberId,
+        left: EventId,
+    ) -> ApiResult<()> {
+        sqlx::query(
+            "UPDATE memberships SET left_seq = $3
+             WHERE channel_id = $1 AND member_id = $2 AND left_seq IS NULL",
+        )
+        .bind(channel.get())
+        .bind(member.get())
+        .bind(left.get())
+        .execute(self.conn()?)
+        .await?;
+        Ok(())
+    }
+}
+
+/// `channels.direct_key`: the two member ids, lower first, as on SQLite.
+fn direct_key(a: MemberId, b: MemberId) -> String {
+    let (low, high) = if a < b { (a, b) } else { (b, a) };
+    format!("{low}:{high}")
+}
+
+/// Whether the member is in the channel now (also for the store's reads).
+pub(super) async fn is_member(
+    conn: &mut PgConnection,
+    member: MemberId,
+    channel: ChannelId,
+) -> ApiResult<bool> {
+    let found: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM memberships
+           WHERE member_id = $1 AND channel_id = $2 AND left_seq IS NULL)",
+    )
+    .bind(member.get())
+    .bind(channel.get())
+    .fetch_one(conn)
+    .await?;
+    Ok(found)
+}
+
+/// A channel's kind, failing on one this server does not know (also for
+/// the store's reads).
+pub(super) async fn channel_kind(
+    conn: &mut PgConnection,
+    channel: ChannelId,
+) -> ApiResult<Option<ChannelKind>> {
+    let kind: Option<String> = sqlx::query_scalar("SELECT ctype FROM channels WHERE id = $1")
+        .bind(channel.get())
+        .fetch_optional(conn)
+        .await?;
+    kind.as_deref().map(rows::channel_kind).transpose()
+}
+
+/// A member by id (also for the store's reads).
+pub(super) async fn member(conn: &mut PgConnection, id: MemberId) -> ApiResult<Option<MemberRow>> {
+    let found: Option<MemberRecord> =
+        sqlx::query_as(&format!("SELECT {MEMBER_COLS} FROM members WHERE id = $1"))
+            .bind(id.get())
+            .fetch_optional(conn)
+            .await?;
+    Ok(found.map(MemberRow::from))
+}
+
+async fn create_channel(
+    conn: &mut PgConnection,
+    kind: ChannelKind,
+    name: &str,
+    direct_key: Option<&str>,
+) -> ApiResult<ChannelId> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO channels (ctype, name, direct_key, created_at) VALUES ($1, $2, $3, $4)
+         RETURNING id",
+    )
+    .bind(kind.as_str())
+    .bind(name)
+    .bind(direct_key)
+    .bind(now_millis())
+    .fetch_one(conn)
+    .await?;
+    Ok(ChannelId(id))
+}

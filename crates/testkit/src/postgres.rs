@@ -1,0 +1,463 @@
+//! PostgreSQL for tests: throwaway clusters this kit starts itself, from
+//! the Debian packages `scripts/setup.sh` installs (no service, no manual
+//! step).
+//!
+//! A cluster is `initdb` then `postgres` (the server in the foreground)
+//! from `pg_config --bindir` (or `/usr/lib/postgresql/15/bin`), in a
+//! temporary directory: its data directory, its unix socket, its log, and
+//! a free TCP port on 127.0.0.1. PostgreSQL refuses to run as root, so
+//! under root (as CI runs) both run as the `postgres` user, through
+//! `setpriv`, with the directory given to that user.
+//!
+//! A cluster never outlives its test process: the server is its own
+//! process group, killed with it when the [`Postgres`] is dropped (also
+//! when a test panics), and `setpriv --pdeathsig` makes it shut down at
+//! once when the thread that started it ends, which for the shared cluster
+//! is a thread that lives as long as the process. A directory left behind
+//! by a process that died anyway is removed by the next test process.
+//!
+//! [`shared`] is one cluster per test binary, started on first use with
+//! `fsync=off` (the tests crash processes, never the machine), and
+//! [`fresh_database`] a new database in it for every server a test starts,
+//! so tests stay independent and run in parallel. A test that stops,
+//! restarts or fills its database starts a [`Postgres::start_private`] of
+//! its own.
+//!
+//! `SUDA_TEST_STORE=postgres` makes every server the kit starts use a fresh
+//! PostgreSQL database ([`selected`]).
+
+use std::{
+    collections::HashMap,
+    io::Read,
+    os::unix::fs::MetadataExt,
+    path::{Path, PathBuf},
+    process::{Command, ExitStatus, Stdio},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        mpsc, Mutex, OnceLock,
+    },
+    time::{Duration, Instant},
+};
+
+/// Whether the tests run on PostgreSQL (`SUDA_TEST_STORE=postgres`) rather
+/// than SQLite (unset, or `sqlite`).
+pub fn selected() -> bool {
+    match std::env::var("SUDA_TEST_STORE").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Ok("") | Err(_) => false,
+        Ok(other) => panic!("SUDA_TEST_STORE={other}: use postgres or sqlite"),
+    }
+}
+
+/// Whether this process runs as root (then PostgreSQL runs as `postgres`).
+pub fn is_root() -> bool {
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+/// The cluster every test of this binary shares, started on first use.
+pub fn shared() -> &'static Postgres {
+    static SHARED: OnceLock<Postgres> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        remove_stale_clusters();
+        Postgres::start(Options {
+            max_connections: 400,
+            ..Options::default()
+        })
+    })
+}
+
+/// A new, empty database in the shared cluster; its URL.
+pub fn fresh_database() -> String {
+    shared().create_database()
+}
+
+/// The database standing for the SQLite file `path` in PostgreSQL mode:
+/// the same one every time it is asked for the same path, so a test that
+/// restarts a server "on the same file" restarts it on the same database.
+pub fn database_for(path: &Path) -> String {
+    static BY_PATH: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
+    let mut by_path = BY_PATH.get_or_init(Mutex::default).lock().unwrap();
+    by_path
+        .entry(path.to_owned())
+        .or_insert_with(fresh_database)
+        .clone()
+}
+
+/// How a cluster is set up.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where its directory goes (default: the system's temporary directory).
+    pub parent: Option<PathBuf>,
+    /// Where its write-ahead log goes (default: inside the data directory).
+    pub wal_dir: Option<PathBuf>,
+    /// `max_connections`.
+    pub max_connections: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            parent: None,
+            wal_dir: None,
+            max_connections: 100,
+        }
+    }
+}
+
+/// A running PostgreSQL cluster of the tests' own; stopped and removed
+/// when dropped.
+pub struct Postgres {
+    dir: Option<tempfile::TempDir>,
+    port: u16,
+    bin: PathBuf,
+    max_connections: u32,
+    server: Mutex<Option<Running>>,
+    databases: AtomicU64,
+}
+
+/// The postmaster of a started cluster.
+struct Running {
+    pid: u32,
+    exited: mpsc::Receiver<ExitStatus>,
+}
+
+impl Postgres {
+    /// A cluster of the caller's own (to stop, restart or fill); the
+    /// database to use in it is [`Postgres::create_database`]'s.
+    pub fn start_private() -> Postgres {
+        Self::start(Options::default())
+    }
+
+    /// A cluster of the caller's own, set up by `options`.
+    pub fn start(options: Options) -> Postgres {
+        let bin = bin_dir();
+        let parent = options.parent.clone().unwrap_or_else(std::env::temp_dir);
+        let dir = tempfile::Builder::new()
+            .prefix("suda-pg-")
+            .tempdir_in(&parent)
+            .expect("a directory for the cluster");
+        std::fs::write(dir.path().join("owner.pid"), std::process::id().to_string()).unwrap();
+        std::fs::create_dir(dir.path().join("data")).unwrap();
+        if let Some(wal) = &options.wal_dir {
+            std::fs::create_dir_all(wal).unwrap();
+        }
+        if is_root() {
+            give_to_postgres(dir.path());
+            if let Some(wal) = &options.wal_dir {
+                give_to_postgres(wal);
+            }
+        }
+        let data = dir.path().join("data");
+        let mut initdb = as_cluster_owner(&bin.join("initdb"));
+        initdb
+            .arg("-D")
+            .arg(&data)
+            .args(["-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"])
+            .args(["--locale=C", "--no-instructions"]);
+        if let Some(wal) = &options.wal_dir {
+            // initdb wants the directory its own, empty or absent.
+            let wal = wal.join("pg_wal");
+            initdb.arg("-X").arg(wal);
+        }
+        let out = initdb.output().expect("run initdb");
+        assert!(
+            out.status.success(),
+            "initdb failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let postgres = Postgres {
+            dir: Some(dir),
+            port: crate::free_port(),
+            bin,
+            max_connections: options.max_connections,
+            server: Mutex::new(None),
+            databases: AtomicU64::new(0),
+        };
+        postgres.start_server();
+        postgres
+    }
+
+    /// The cluster's directory (its data directory is `data` in it).
+    pub fn dir(&self) -> &Path {
+        self.dir.as_ref().unwrap().path()
+    }
+
+    /// Its TCP port on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The URL of the database `name` in this cluster, as the superuser.
+    pub fn url(&self, name: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// Creates a new, empty database; its URL.
+    pub fn create_database(&self) -> String {
+        let n = self.databases.fetch_add(1, Ordering::Relaxed);
+        let name = format!("suda_{n}");
+        self.sql(&format!("CREATE DATABASE {name}"));
+        self.url(&name)
+    }
+
+    /// Runs `sql` in the `postgres` database with `psql`; what it printed
+    /// (unaligned, tuples only). Panics when it fails.
+    pub fn sql(&self, sql: &str) -> String {
+        self.sql_in("postgres", sql)
+    }
+
+    /// Runs `sql` in the database `database`, as [`Postgres::sql`].
+    pub fn sql_in(&self, database: &str, sql: &str) -> String {
+        let out = Command::new(self.bin.join("psql"))
+            .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
+            .args(["-h", "127.0.0.1", "-U", "postgres"])
+            .arg("-p")
+            .arg(self.port.to_string())
+            .arg("-d")
+            .arg(database)
+            .arg("-c")
+            .arg(sql)
+            .output()
+            .expect("run psql");
+        assert!(
+            out.status.success(),
+            "psql {sql:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// Starts the server again after [`Postgres::stop`] or
+    /// [`Postgres::kill`], on the same data and port; returns once it
+    /// accepts connections.
+    pub fn start_again(&self) {
+        self.start_server();
+    }
+
+    /// Stops the server at once, as `pg_ctl stop -m immediate` does
+    /// (SIGQUIT: no checkpoint, crash recovery at the next start), and
+    /// waits for it to exit.
+    pub fn stop(&self) {
+        self.signal_and_wait("QUIT", false);
+    }
+
+    /// Kills the server and every process of it with SIGKILL, and waits.
+    pub fn kill(&self) {
+        self.signal_and_wait("KILL", true);
+    }
+
+    fn signal_and_wait(&self, signal: &str, group: bool) {
+        let Some(running) = self.server.lock().unwrap().take() else {
+            return;
+        };
+        let target = if group {
+            format!("-{}", running.pid)
+        } else {
+            running.pid.to_string()
+        };
+        let _ = Command::new("kill")
+            .args([&format!("-{signal}"), "--", &target])
+            .status();
+        let _ = running.exited.recv_timeout(Duration::from_secs(30));
+        // Its backends leave with it (they watch the postmaster); wait so
+        // that a start finds the shared memory free.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while group_alive(running.pid) {
+            if Instant::now() > deadline {
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{}", running.pid)])
+                    .status();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn start_server(&self) {
+        let mut server = self.server.lock().unwrap();
+        assert!(server.is_none(), "the cluster is running already");
+        let dir = self.dir().to_owned();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("postgres.log"))
+            .unwrap();
+        let mut command = as_cluster_owner(&self.bin.join("postgres"));
+        command
+            .arg("-D")
+            .arg(dir.join("data"))
+            .arg("-k")
+            .arg(&dir)
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
+            .args(["-c", &format!("max_connections={}", self.max_connections)])
+            .args(["-c", "fsync=off", "-c", "full_page_writes=off"])
+            .args(["-c", "shared_buffers=32MB", "-c", "max_wal_size=256MB"])
+            .args(["-c", "log_min_messages=warning"])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log);
+        // Its own process group, so that it and its backends can be
+        // killed together.
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        *server = Some(supervise(command));
+        let pid = server.as_ref().unwrap().pid;
+        drop(server);
+        self.wait_ready(pid);
+    }
+
+    fn wait_ready(&self, pid: u32) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let ready = Command::new(self.bin.join("pg_isready"))
+                .args(["-q", "-h", "127.0.0.1", "-p", &self.port.to_string()])
+                .status()
+                .is_ok_and(|s| s.success());
+            if ready {
+                return;
+            }
+            let exited = {
+                let server = self.server.lock().unwrap();
+                server
+                    .as_ref()
+                    .is_none_or(|r| r.pid != pid || !group_alive(pid))
+            };
+            assert!(
+                !exited && Instant::now() < deadline,
+                "PostgreSQL did not start: {}",
+                self.log_tail()
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// The end of the server's log.
+    pub fn log_tail(&self) -> String {
+        let mut log = String::new();
+        if let Ok(mut file) = std::fs::File::open(self.dir().join("postgres.log")) {
+            let _ = file.read_to_string(&mut log);
+        }
+        let mut start = log.len().saturating_sub(3000);
+        while !log.is_char_boundary(start) {
+            start += 1;
+        }
+        log[start..].to_owned()
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Runs `command` from a thread that lives as long as the process it
+/// starts (the parent `--pdeathsig` watches is that thread).
+fn supervise(mut command: Command) -> Running {
+    let (started, pid) = mpsc::channel();
+    let (exit, exited) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("postgres".into())
+        .spawn(move || {
+            let mut child = match command.spawn() {
+                Ok(child) => child,
+                Err(e) => {
+                    let _ = started.send(Err(e));
+                    return;
+                }
+            };
+            let _ = started.send(Ok(child.id()));
+            if let Ok(status) = child.wait() {
+                let _ = exit.send(status);
+            }
+        })
+        .unwrap();
+    let pid = pid
+        .recv()
+        .unwrap()
+        .expect("PostgreSQL starts (scripts/setup.sh installs it)");
+    Running { pid, exited }
+}
+
+/// `program` run as the cluster's owner: this user, or `postgres` under
+/// root (PostgreSQL refuses root). Either way it gets SIGQUIT (shut down
+/// at once) if the thread that started it ends.
+fn as_cluster_owner(program: &Path) -> Command {
+    let mut command = Command::new("setpriv");
+    if is_root() {
+        command.args(["--reuid=postgres", "--regid=postgres", "--clear-groups"]);
+    }
+    command.args(["--pdeathsig", "QUIT", "--"]).arg(program);
+    command
+}
+
+/// Whether any live process (not a zombie) is in the process group `pgid`.
+fn group_alive(pgid: u32) -> bool {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            return false;
+        };
+        // `pid (comm) state ppid pgrp ...`; comm may hold spaces.
+        let Some(after) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
+            return false;
+        };
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        fields.len() > 2 && fields[0] != "Z" && fields[0] != "X" && fields[2] == pgid.to_string()
+    })
+}
+
+/// Gives `dir` (and what is in it) to the `postgres` user.
+fn give_to_postgres(dir: &Path) {
+    let status = Command::new("chown")
+        .arg("-R")
+        .arg("postgres:postgres")
+        .arg(dir)
+        .status()
+        .expect("run chown");
+    assert!(
+        status.success(),
+        "chown {} to postgres (is PostgreSQL installed? scripts/setup.sh installs it)",
+        dir.display()
+    );
+}
+
+/// Where PostgreSQL's programs are.
+fn bin_dir() -> PathBuf {
+    let asked = Command::new("pg_config")
+        .arg("--bindir")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    let found = asked
+        .into_iter()
+        .chain([PathBuf::from("/usr/lib/postgresql/15/bin")])
+        .find(|dir| dir.join("postgres").exists() && dir.join("initdb").exists());
+    found.expect(
+        "PostgreSQL's server programs (initdb, postgres) are not installed: run scripts/setup.sh \
+         (Debian: apt-get install postgresql)",
+    )
+}
+
+/// Removes cluster directories of test processes that are gone (killed
+/// before they could clean up).
+fn remove_stale_clusters() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let is_cluster = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("suda-pg-"));
+        let owner = std::fs::read_to_string(path.join("owner.pid")).ok();
+        let gone = owner.is_some_and(|pid| !Path::new(&format!("/proc/{}", pid.trim())).exists());
+        if is_cluster && gone {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
