@@ -19,6 +19,7 @@
 //! kit starts itself ([`postgres`]).
 
 mod background;
+pub mod cluster;
 pub mod nginx;
 pub mod postgres;
 mod process;

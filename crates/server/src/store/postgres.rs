@@ -37,6 +37,7 @@ use tokio::sync::mpsc;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 mod bell;
+mod rates;
 mod rows;
 mod sessions;
 #[cfg(test)]
@@ -488,6 +489,10 @@ impl Store for PgStore {
 
     fn shared(&self) -> bool {
         true
+    }
+
+    fn shared_rates(&self) -> Option<std::sync::Arc<dyn crate::limits::SharedRates>> {
+        Some(std::sync::Arc::new(rates::PgRates::new(self.pool.clone())))
     }
 
     async fn ring(&self, head: i64) -> ApiResult<()> {
