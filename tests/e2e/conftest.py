@@ -25,7 +25,12 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="session")
 def server():
-    """A demo server (alice, bob, carol; #general, #random, alice-bob) on a free port."""
+    """A demo server (alice, bob, carol; #general, #random, alice-bob) on a free
+    port; with SUDA_E2E_CLUSTER=1, three nodes on one PostgreSQL behind nginx
+    (the test kit's suda-cluster), and the app and the CLI talk to nginx."""
+    if os.environ.get("SUDA_E2E_CLUSTER") == "1":
+        yield from cluster()
+        return
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = open(WORK / "server.log", "wb")
@@ -59,6 +64,33 @@ def server():
         proc.terminate()
         try:
             proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def cluster():
+    log = open(WORK / "cluster.log", "wb")
+    proc = subprocess.Popen(
+        [str(BIN / "suda-cluster"), "--server", str(BIN / "suda-server"), "--nodes", "3", "--", "--demo"],
+        stdout=subprocess.PIPE,
+        stderr=log,
+    )
+    (WORK / "server.pid").write_text(str(proc.pid))
+    try:
+        url = None
+        for line in proc.stdout:
+            line = line.decode().strip()
+            if line.startswith("READY "):
+                url = line.split(" ", 1)[1]
+                break
+        assert url, f"suda-cluster did not start: see {WORK / 'cluster.log'}"
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()

@@ -11,7 +11,7 @@ cleanup() {
   local pid
   if [ -s "$work/server.pid" ]; then # the test's server, if pytest did not stop it
     pid="$(cat "$work/server.pid")"
-    if grep -qa suda-server "/proc/$pid/cmdline" 2>/dev/null; then pids+=("$pid"); fi
+    if grep -qaE "suda-server|suda-cluster" "/proc/$pid/cmdline" 2>/dev/null; then pids+=("$pid"); fi
   fi
   for pid in "${pids[@]}"; do
     kill "$pid" 2>/dev/null || true

@@ -18,6 +18,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 echo "== e2e: build the UI and the binaries (target: $CARGO_TARGET_DIR)"
 (cd ui && npm run --silent build)
 cargo build --locked --quiet -p suda-server -p suda-cli
+# A three-node cluster on PostgreSQL behind nginx, for SUDA_E2E_CLUSTER=1.
+cargo build --locked --quiet -p suda-testkit --bin suda-cluster
 # The app's default `custom-protocol` feature embeds ui/dist. The binaries
 # are copied aside so other builds in the same target dir cannot swap them
 # under the test.
@@ -25,7 +27,7 @@ cargo build --locked --quiet -p suda-desktop
 bin="$(cd "$CARGO_TARGET_DIR" && pwd)/debug"
 export SUDA_E2E_BIN="$(cd "$CARGO_TARGET_DIR" && pwd)/e2e-bin"
 mkdir -p "$SUDA_E2E_BIN"
-cp -f "$bin/suda-server" "$bin/suda" "$bin/suda-desktop" "$SUDA_E2E_BIN/"
+cp -f "$bin/suda-server" "$bin/suda" "$bin/suda-desktop" "$bin/suda-cluster" "$SUDA_E2E_BIN/"
 export SUDA_E2E_VENV="$(cd "$venv" && pwd)"
 export SUDA_E2E_ARTIFACTS="${SUDA_E2E_ARTIFACTS:-$PWD/artifacts/e2e}"
 mkdir -p "$SUDA_E2E_ARTIFACTS"

@@ -93,6 +93,8 @@ http {{
             .arg(&conf)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
+            // Its own process group: the workers are killed with the master.
+            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .expect("nginx starts (scripts/setup.sh installs it)");
@@ -113,7 +115,14 @@ http {{
 
 impl Drop for Nginx {
     fn drop(&mut self) {
-        // SIGQUIT would wait for open streams; the test is over.
+        // The whole group, at once: killing only the master leaves its
+        // workers running, still holding the port. (SIGQUIT would wait for
+        // open streams; the test is over.)
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .status();
+        }
         let _ = self.child.start_kill();
     }
 }

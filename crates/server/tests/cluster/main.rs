@@ -15,6 +15,7 @@ const SEND: &str =
     "mutation($c:ID!,$m:String!,$k:String){sendChatMessage(channelId:$c,message:$m,clientKey:$k){id}}";
 
 mod database;
+mod deploy_docs;
 
 /// A database of its own and three nodes on it behind nginx.
 async fn three_nodes() -> (Cluster, database::Database) {
