@@ -2,7 +2,7 @@
 # Installs everything building and testing Suda needs on a fresh Debian 12
 # machine with Rust and Node.js: Debian packages (WebKitGTK for the desktop
 # app, Xvfb, WebKitWebDriver, D-Bus, Chromium for UI tests, mingw,
-# PostgreSQL for the server's tests on PostgreSQL), the UI's
+# PostgreSQL and nginx for the server's cluster tests), the UI's
 # npm packages, the Windows Rust target, tauri-driver, cargo-machete, and a
 # Python virtualenv for the end-to-end tests.
 # Safe to run again: it only installs what is missing.
@@ -27,7 +27,7 @@ packages=(build-essential pkg-config file python3-venv
   xvfb webkit2gtk-driver dbus-x11
   chromium fonts-noto-cjk fonts-noto-color-emoji
   gcc-mingw-w64-x86-64
-  postgresql)
+  postgresql nginx)
 need=()
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
