@@ -245,7 +245,7 @@ pub async fn run_fanout(target: &Target, config: FanoutConfig) -> Result<FanoutR
 
     let family = target.pid.map(proc::family).transpose()?;
     let before = family.as_deref().map(proc::memory_of).transpose()?;
-    let cpu_before = family.as_deref().map(proc::cpu_time_of).transpose()?;
+    let cpu_before = target.pid.map(proc::tree_cpu_time).transpose()?;
     let bench_cpu_before = proc::cpu_time(std::process::id()).ok();
     let machine_before = proc::machine_busy().ok();
     let send_start_us = clock.now_micros();
@@ -307,9 +307,9 @@ pub async fn run_fanout(target: &Target, config: FanoutConfig) -> Result<FanoutR
         .max(send_start_us);
     let active = Duration::from_micros(last_us - send_start_us);
 
-    let server = match (family, unconnected, before, cpu_before) {
-        (Some(family), Some(unconnected), Some(before), Some(cpu_before)) => {
-            let cpu = proc::cpu_time_of(&family)?.saturating_sub(cpu_before);
+    let server = match (target.pid, family, unconnected, before, cpu_before) {
+        (Some(pid), Some(family), Some(unconnected), Some(before), Some(cpu_before)) => {
+            let cpu = proc::tree_cpu_time(pid)?.cpu.saturating_sub(cpu_before.cpu);
             let wall = window.elapsed();
             Some(ServerUsage {
                 processes: family.len() as u64,
