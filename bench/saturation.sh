@@ -57,7 +57,7 @@ ok = (c["lost"] == 0 and c["duplicated"] == 0 and c["out_of_order"] == 0
 print("%s: %.0f deliveries/s, send rate %.1f, p50 %.0f ms, p99 %.0f ms, lost %d%s" % (
     "held" if ok else "NOT held", r["deliveries_per_sec"], r["send_rate"],
     r["latency"]["p50_ms"], r["latency"]["p99_ms"], c["lost"],
-    "" if r.get("server") is None else ", server CPU %.0f%%" % r["server"]["cpu_percent"]),
+    "" if r["window"].get("server") is None else ", server CPU %.0f%%" % r["window"]["server"]["cpu_percent"]),
     file=sys.stderr)
 sys.exit(0 if ok else 1)
 EOF

@@ -28,6 +28,7 @@ pub mod scenario;
 pub mod sse;
 pub mod target;
 pub mod transport;
+pub mod window;
 
 pub use error::{Error, Result};
 pub use peer::Peer;
