@@ -38,6 +38,7 @@ fn config(transport: Transport, channel_size: usize, channels: usize) -> FanoutC
         rate: 40.0,
         duration: 2.0,
         warmup: 0.0,
+        compete: 0,
         transport,
         peer: None,
         receive: Receive::Push,
@@ -108,6 +109,26 @@ async fn fanout_measures_the_window_after_the_warm_up_and_checks_everything() {
     let s = w.server.as_ref().unwrap();
     assert!(s.cpu_s_per_million_deliveries.is_some() && s.cpu_ms_per_send.is_some());
     assert!(w.bench.is_some() && w.competitor.is_none());
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_beside_a_competitor_reports_the_competitors_cpu_apart() {
+    let server = start_server().await;
+    let report = run_fanout(
+        &server.target,
+        FanoutConfig {
+            compete: 1,
+            duration: 1.0,
+            ..config(Transport::Sse, 10, 1)
+        },
+    )
+    .await
+    .unwrap();
+    assert_complete(&report);
+    let competitor = report.window.competitor.as_ref().unwrap();
+    assert_eq!(competitor.processes, 1);
+    assert!(competitor.cpu_secs > 0.0, "{competitor:?}");
     server.stop().await;
 }
 

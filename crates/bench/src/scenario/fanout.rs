@@ -30,6 +30,7 @@ use super::{
 };
 use crate::{
     api::Api,
+    compete::Competitor,
     error::{Error, Result},
     metrics::{self, Clock, Completeness, Latency},
     peer::Peer,
@@ -61,6 +62,11 @@ pub struct FanoutConfig {
     /// checked for completeness, left out of latency, throughput and CPU.
     #[arg(long, default_value_t = 0.0)]
     pub warmup: f64,
+    /// CPU-bound busy loops (processes of their own) to run from the
+    /// warm-up to the window's end, competing with the server for the
+    /// cores: one per core leaves none free.
+    #[arg(long, default_value_t = 0)]
+    pub compete: usize,
     /// Transport of Suda's streams (a peer has its own: nchan SSE, socket.io WebSocket).
     #[arg(long, value_enum, default_value_t = Transport::Sse)]
     pub transport: Transport,
@@ -319,7 +325,8 @@ async fn measure(
 ) -> Result<Measured> {
     let family = target.pid.map(proc::family).transpose()?;
     let before = family.as_deref().map(proc::memory_of).transpose()?;
-    let meter = Meter::new(target.pid, Vec::new());
+    let competitor = Competitor::start(config.compete)?;
+    let meter = Meter::new(target.pid, competitor.pids());
     let warm = (config.rate * config.warmup).round().max(0.0) as u64;
     let sent = warm + (config.rate * config.duration).round().max(0.0) as u64;
     let delivered = || crowd.delivered.load(Ordering::Relaxed);
@@ -354,6 +361,7 @@ async fn measure(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let closed = meter.mark(delivered(), sent)?;
+    competitor.stop().await;
     let last_us = crowd
         .last_delivery_us
         .load(Ordering::Relaxed)
