@@ -36,8 +36,8 @@
 #
 # Defaults: 20 s measured after 5 s of warm-up, one repetition, all six
 # configurations, rates 100 200 300 400 500 600 800 1000 1200 1500 for the
-# climb. Suda's set-up signs every member up (argon2), about 2 minutes for
-# 10,000 on 2 cores; the whole default table takes about an hour.
+# climb. Suda's set-up signs every member up (argon2, some 20 ms of server
+# CPU each: minutes for 10,000); the default table takes tens of minutes.
 # Expects the peers installed (bench/peers/setup.sh). The JSON report of
 # every run, and the bench's log, are kept in --out (default: a new
 # temporary directory). Exits non-zero if a run failed or lost anything.
