@@ -134,6 +134,10 @@ def server(r, f):
     s = r.get("server")
     return None if s is None else f(s)
 
+def cpu(r, who, key):
+    s = r["window"].get(who)
+    return None if s is None else s.get(key)
+
 # (label, value from a report, format, whether a ratio means anything)
 figures = [
     ("deliveries/s", lambda r: r["deliveries_per_sec"], "{:,.0f}", True),
@@ -143,16 +147,17 @@ figures = [
     ("lost / duplicated / out of order",
      lambda r: "%d / %d / %d" % (r["completeness"]["lost"], r["completeness"]["duplicated"],
                                  r["completeness"]["out_of_order"]), "{}", False),
-    ("server CPU (% of one core)", lambda r: server(r, lambda s: s["cpu_percent"]), "{:.0f}", True),
+    ("server CPU (% of one core)", lambda r: cpu(r, "server", "cpu_percent"), "{:.0f}", True),
     ("server CPU s per million deliveries",
-     lambda r: server(r, lambda s: s["cpu_secs"] * 1e6 / max(r["completeness"]["received"], 1)),
-     "{:.2f}", True),
+     lambda r: cpu(r, "server", "cpu_s_per_million_deliveries"), "{:.2f}", True),
+    ("server CPU ms per send", lambda r: cpu(r, "server", "cpu_ms_per_send"), "{:.3f}", True),
     ("server RSS at the end (MiB) [1]", lambda r: server(r, lambda s: s["after"]["rss_kib"] / 1024), "{:,.1f}", True),
     ("server RSS growth from connecting (MiB)",
      lambda r: server(r, lambda s: (s["after"]["rss_kib"] - s["unconnected"]["rss_kib"]) / 1024),
      "{:,.1f}", True),
     ("bench / machine CPU (% of one core) [2]",
-     lambda r: "%s / %s" % (fmt(r.get("bench_cpu_percent"), "{:.0f}"), fmt(r.get("machine_cpu_percent"), "{:.0f}")),
+     lambda r: "%s / %s" % (fmt(cpu(r, "bench", "cpu_percent"), "{:.0f}"),
+                            fmt(r["window"].get("machine_cpu_percent"), "{:.0f}")),
      "{}", False),
     ("verdict", lambda r: "complete" if is_complete(r) else "INCOMPLETE", "{}", False),
 ]

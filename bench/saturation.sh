@@ -2,7 +2,7 @@
 # The highest delivery rate each server holds, in the same run: Suda (SSE),
 # nginx + nchan (SSE) and socket.io (WebSocket), one channel of 1,000
 # members, all subscribed, four senders. The offered rate goes up step by
-# step; a step is "held" when, over the whole run,
+# step; a step is "held" (bench/held.py) when, over the whole run,
 #   - every acknowledged message reached every subscriber once, in order;
 #   - the senders achieved at least 98 % of the offered rate;
 #   - deliveries/s reached at least 95 % of rate x 1,000;
@@ -45,22 +45,7 @@ echo "reports and logs in $out" >&2
 
 # held REPORT RATE: whether the run in REPORT held RATE (see above).
 held() {
-  python3 - "$1" "$2" <<'EOF'
-import json, sys
-r, rate = json.load(open(sys.argv[1])), float(sys.argv[2])
-c = r["completeness"]
-ok = (c["lost"] == 0 and c["duplicated"] == 0 and c["out_of_order"] == 0
-      and c["complete_subscribers"] == r["subscribers"]
-      and r["send_rate"] >= 0.98 * rate
-      and r["deliveries_per_sec"] >= 0.95 * rate * r["subscribers"]
-      and r["latency"]["p99_ms"] < 1000)
-print("%s: %.0f deliveries/s, send rate %.1f, p50 %.0f ms, p99 %.0f ms, lost %d%s" % (
-    "held" if ok else "NOT held", r["deliveries_per_sec"], r["send_rate"],
-    r["latency"]["p50_ms"], r["latency"]["p99_ms"], c["lost"],
-    "" if r.get("server") is None else ", server CPU %.0f%%" % r["server"]["cpu_percent"]),
-    file=sys.stderr)
-sys.exit(0 if ok else 1)
-EOF
+  python3 bench/held.py "$1" "$2"
 }
 
 for who in $servers; do

@@ -9,6 +9,11 @@
 //! long polling for receipt), checks that nothing was lost or duplicated,
 //! and reads the server's own CPU and memory from `/proc`.
 //!
+//! A fan-out run's headline is what it cost the server: its CPU per
+//! delivery and per send over the measured window ([`window`]), which does
+//! not depend on how efficient the load generator is. A run may set a
+//! CPU-bound competitor beside the server ([`compete`]).
+//!
 //! The scenarios are library functions ([`run_idle`], [`run_fanout`]) so the
 //! smoke test runs them against a server in its own process; the binary only
 //! parses flags, starts or finds the server and prints the [`report`].
@@ -19,6 +24,7 @@
 //! have something beside them from the same run on the same machine.
 
 pub mod api;
+pub mod compete;
 pub mod error;
 pub mod metrics;
 pub mod peer;
@@ -28,6 +34,7 @@ pub mod scenario;
 pub mod sse;
 pub mod target;
 pub mod transport;
+pub mod window;
 
 pub use error::{Error, Result};
 pub use peer::Peer;

@@ -79,10 +79,12 @@ pub struct Received {
 }
 
 impl Received {
-    /// Records one chat delivery at `now_us` on the run's clock.
-    pub fn record(&mut self, key: i64, id: i64, text: &str, now_us: u64) {
+    /// Records one chat delivery at `now_us` on the run's clock, and its
+    /// latency if it was sent at `measured_from_us` or later (a message of
+    /// the warm-up is checked for completeness but not measured).
+    pub fn record(&mut self, key: i64, id: i64, text: &str, now_us: u64, measured_from_us: u64) {
         self.ids.entry(key).or_default().push(id);
-        if let Some(sent) = stamp_of(text) {
+        if let Some(sent) = stamp_of(text).filter(|&sent| sent >= measured_from_us) {
             let us = now_us.saturating_sub(sent);
             self.latencies_us
                 .push(u32::try_from(us).unwrap_or(u32::MAX));
@@ -223,6 +225,15 @@ mod tests {
         assert_eq!(sender_and_seq(&text), Some((12, 345)));
         assert_eq!(sender_and_seq("t=1 s1"), None);
         assert_eq!(sender_and_seq("t=1 sx n1"), None);
+    }
+
+    #[test]
+    fn latency_is_measured_only_from_the_window_on() {
+        let mut r = Received::default();
+        r.record(1, 10, "t=100 s0 n0", 150, 200);
+        r.record(1, 11, "t=200 s0 n1", 260, 200);
+        assert_eq!(r.ids[&1], vec![10, 11]);
+        assert_eq!(r.latencies_us, vec![60]);
     }
 
     #[test]

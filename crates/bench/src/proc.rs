@@ -39,14 +39,55 @@ pub fn memory(pid: u32) -> Result<Memory> {
     })
 }
 
-/// CPU time (user + system) the process has used so far.
+/// CPU time (user + system) the process has used so far, all its threads
+/// together (those that ended included: the kernel keeps their time in
+/// the process's), its child processes not.
 pub fn cpu_time(pid: u32) -> Result<Duration> {
-    let stat = read(pid, "stat")?;
-    let ticks = stat_ticks(&stat)
+    let times = stat_times(&read(pid, "stat")?)
         .ok_or_else(|| Error::Local(format!("cannot read utime/stime of {pid}")))?;
-    Ok(Duration::from_micros(
-        ticks * 1_000_000 / ticks_per_second(),
-    ))
+    Ok(ticks_to_duration(times.utime + times.stime))
+}
+
+/// CPU time of a process tree at one moment: see [`tree_cpu_time`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TreeCpu {
+    /// Processes alive in the tree when it was read.
+    pub processes: usize,
+    /// User + system time of every process alive in the tree, with the
+    /// time of the children each has reaped.
+    pub cpu: Duration,
+}
+
+/// CPU time (user + system) used so far by process `root` and everything
+/// below it: nginx's master and its workers, a node or suda-server process
+/// with all its threads.
+///
+/// Each process counts with the time of the children it has reaped
+/// (`cutime` and `cstime`), so the difference between two readings is
+/// what the tree spent between them even if a process of it ended in
+/// between (a worker that exits and is reaped moves its time into its
+/// parent's), or started in between (it counts from zero). A process that
+/// ends while the tree is being read may be missed or counted twice in
+/// that one reading; a server's processes do not come and go during a run.
+pub fn tree_cpu_time(root: u32) -> Result<TreeCpu> {
+    let mut processes = 0;
+    let mut ticks = 0;
+    for pid in family(root)? {
+        let stat = match read(pid, "stat") {
+            Ok(stat) => stat,
+            // Gone since the tree was listed; its time is its parent's now.
+            Err(_) if pid != root => continue,
+            Err(e) => return Err(e),
+        };
+        let t = stat_times(&stat)
+            .ok_or_else(|| Error::Local(format!("cannot read the times of {pid}")))?;
+        ticks += t.utime + t.stime + t.cutime + t.cstime;
+        processes += 1;
+    }
+    Ok(TreeCpu {
+        processes,
+        cpu: ticks_to_duration(ticks),
+    })
 }
 
 /// CPU time every core of the machine spent busy so far (all processes,
@@ -60,9 +101,11 @@ pub fn machine_busy() -> Result<Duration> {
         .find_map(|l| l.strip_prefix("cpu "))
         .and_then(busy_ticks)
         .ok_or_else(|| Error::Local("cannot read the cpu line of /proc/stat".into()))?;
-    Ok(Duration::from_micros(
-        ticks * 1_000_000 / ticks_per_second(),
-    ))
+    Ok(ticks_to_duration(ticks))
+}
+
+fn ticks_to_duration(ticks: u64) -> Duration {
+    Duration::from_micros(ticks * 1_000_000 / ticks_per_second())
 }
 
 /// user + nice + system + irq + softirq + steal, from the fields after `cpu`.
@@ -115,12 +158,6 @@ pub fn memory_of(pids: &[u32]) -> Result<Memory> {
             pss_kib: sum.pss_kib + m.pss_kib,
         })
     })
-}
-
-/// CPU time summed over `pids`.
-pub fn cpu_time_of(pids: &[u32]) -> Result<Duration> {
-    pids.iter()
-        .try_fold(Duration::ZERO, |sum, &pid| Ok(sum + cpu_time(pid)?))
 }
 
 /// File descriptors summed over `pids`.
@@ -185,19 +222,42 @@ fn stat_parent(stat: &str) -> Option<u32> {
     after_name.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// `utime + stime` in clock ticks: fields 14 and 15 of `/proc/PID/stat`,
+/// A process's CPU times from `/proc/PID/stat`, in clock ticks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct StatTimes {
+    /// User time of the process (all its threads).
+    utime: u64,
+    /// System time of the process.
+    stime: u64,
+    /// User time of the children it has waited for.
+    cutime: u64,
+    /// System time of the children it has waited for.
+    cstime: u64,
+}
+
+/// Fields 14 to 17 of `/proc/PID/stat` (`utime stime cutime cstime`),
 /// counted after the parenthesised command name (which may hold spaces).
-fn stat_ticks(stat: &str) -> Option<u64> {
+fn stat_times(stat: &str) -> Option<StatTimes> {
     let after_name = &stat[stat.rfind(')')? + 1..];
     let fields: Vec<&str> = after_name.split_whitespace().collect();
     // fields[0] is field 3 (state), so field N is fields[N - 3].
-    let utime: u64 = fields.get(11)?.parse().ok()?;
-    let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some(utime + stime)
+    let field = |n: usize| fields.get(n - 3)?.parse().ok();
+    Some(StatTimes {
+        utime: field(14)?,
+        stime: field(15)?,
+        cutime: field(16)?,
+        cstime: field(17)?,
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    use std::{
+        io::{BufRead, BufReader, Write},
+        process::{Command, Stdio},
+        time::Instant,
+    };
+
     use super::*;
 
     #[test]
@@ -217,9 +277,119 @@ mod tests {
 
     #[test]
     fn stat_fields_count_from_after_the_name() {
-        let stat = "42 (a (b) c) S 1 42 42 0 -1 4194560 100 0 0 0 7 5 0 0 20 0 1 0";
-        assert_eq!(stat_ticks(stat), Some(12));
+        let stat = "42 (a (b) c) S 1 42 42 0 -1 4194560 100 0 0 0 7 5 3 2 20 0 1 0";
+        assert_eq!(
+            stat_times(stat),
+            Some(StatTimes {
+                utime: 7,
+                stime: 5,
+                cutime: 3,
+                cstime: 2
+            })
+        );
         assert_eq!(stat_parent(stat), Some(1));
+        assert_eq!(stat_times("42 (short) S 1 42"), None);
+    }
+
+    /// A shell loop that keeps a core busy for about a third of a second
+    /// of CPU, with no program started (only shell builtins).
+    const BUSY: &str = "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done";
+
+    /// Starts `sh -c script`; the script ends with `times` (the shell's own
+    /// and its reaped children's user and system time, as it sees them) and
+    /// then waits for a line on stdin, so its /proc entry stays readable.
+    fn shell(script: &str) -> (std::process::Child, BufReader<std::process::ChildStdout>) {
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(format!("{script}; times; read x"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = BufReader::new(child.stdout.take().unwrap());
+        (child, out)
+    }
+
+    /// One line of `times`: user + system, e.g. `0m0.220000s 0m0.010000s`.
+    fn times_line(out: &mut impl BufRead) -> Duration {
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        line.split_whitespace()
+            .map(|t| {
+                let (m, s) = t.trim_end_matches('s').split_once('m').unwrap();
+                Duration::from_secs_f64(
+                    m.parse::<f64>().unwrap() * 60.0 + s.parse::<f64>().unwrap(),
+                )
+            })
+            .sum()
+    }
+
+    fn finish(mut child: std::process::Child) {
+        child.stdin.take().unwrap().write_all(b"\n").unwrap();
+        assert!(child.wait().unwrap().success());
+    }
+
+    fn close(a: Duration, b: Duration, tolerance: Duration) -> bool {
+        a.abs_diff(b) <= tolerance
+    }
+
+    /// Two clock ticks, and a little for the shell's `read` after `times`.
+    const TOLERANCE: Duration = Duration::from_millis(30);
+
+    #[test]
+    fn a_busy_childs_cpu_time_is_what_it_reports_itself() {
+        let started = Instant::now();
+        let (child, mut out) = shell(BUSY);
+        let reported = times_line(&mut out) + times_line(&mut out);
+        let wall = started.elapsed();
+        let pid = child.id();
+        let read = cpu_time(pid).unwrap();
+        let tree = tree_cpu_time(pid).unwrap();
+        finish(child);
+        assert!(reported >= Duration::from_millis(100), "busy: {reported:?}");
+        assert!(close(read, reported, TOLERANCE), "{read:?} vs {reported:?}");
+        assert_eq!(tree.processes, 1);
+        assert!(
+            close(tree.cpu, reported, TOLERANCE),
+            "{tree:?} vs {reported:?}"
+        );
+        // CPU of one thread cannot exceed the time it was alive.
+        assert!(read <= wall + TOLERANCE, "{read:?} in {wall:?}");
+    }
+
+    #[test]
+    fn a_trees_cpu_time_counts_its_children_alive_and_after_they_are_reaped() {
+        let (child, mut out) = shell(&format!("({BUSY}) & ({BUSY}) & wait"));
+        let pid = child.id();
+        // While the two busy children run, the tree is three processes.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let during = loop {
+            let tree = tree_cpu_time(pid).unwrap();
+            if tree.processes == 3 {
+                break tree;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the children never showed: {tree:?}"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        // The shell's own time, then its reaped children's.
+        let own = times_line(&mut out);
+        let children = times_line(&mut out);
+        let after = tree_cpu_time(pid).unwrap();
+        let own_read = cpu_time(pid).unwrap();
+        finish(child);
+        assert!(children >= Duration::from_millis(200), "busy: {children:?}");
+        assert_eq!(after.processes, 1, "the children were reaped");
+        // What the children spent moved into the parent's reading: nothing
+        // of it is lost between a reading with them and one without.
+        assert!(
+            close(after.cpu, own + children, TOLERANCE),
+            "{after:?} vs {own:?} + {children:?}"
+        );
+        assert!(after.cpu >= during.cpu, "{after:?} < {during:?}");
+        assert!(close(own_read, own, TOLERANCE), "{own_read:?} vs {own:?}");
     }
 
     #[test]

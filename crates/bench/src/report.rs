@@ -105,6 +105,7 @@ pub fn fanout_table(r: &FanoutReport) -> String {
             r.latency.p50_ms, r.latency.p99_ms, r.latency.p999_ms, r.latency.max_ms
         ),
     );
+    window(&mut out, r);
     row(
         &mut out,
         "deliveries received / expected",
@@ -130,12 +131,6 @@ pub fn fanout_table(r: &FanoutReport) -> String {
     );
     match &r.server {
         Some(s) => {
-            row(&mut out, "server processes", s.processes);
-            row(
-                &mut out,
-                "server CPU",
-                format!("{:.2} s ({:.0}% of one core)", s.cpu_secs, s.cpu_percent),
-            );
             row(
                 &mut out,
                 "server memory, not connected",
@@ -154,26 +149,7 @@ pub fn fanout_table(r: &FanoutReport) -> String {
             );
             row(&mut out, "server file descriptors", s.fds);
         }
-        None => row(
-            &mut out,
-            "server CPU and memory",
-            "n/a (server pid unknown)",
-        ),
-    }
-    if let Some(p) = r.bench_cpu_percent {
-        row(
-            &mut out,
-            "bench CPU (clients, senders)",
-            format!("{p:.0}% of one core"),
-        );
-    }
-    if let Some(p) = r.machine_cpu_percent {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        row(
-            &mut out,
-            "machine CPU, all processes",
-            format!("{p:.0}% of one core ({cores} cores)"),
-        );
+        None => row(&mut out, "server memory", "n/a (server pid unknown)"),
     }
     row(
         &mut out,
@@ -185,4 +161,83 @@ pub fn fanout_table(r: &FanoutReport) -> String {
         },
     );
     out
+}
+
+/// The measured window's rows: what it held, and what the server, the
+/// bench and the machine spent in it.
+fn window(out: &mut String, r: &FanoutReport) {
+    let w = &r.window;
+    let warmup = if r.config.warmup > 0.0 {
+        format!(", after {} s of warm-up", r.config.warmup)
+    } else {
+        String::new()
+    };
+    row(
+        out,
+        "measured window",
+        format!(
+            "{:.1} s, {} deliveries, {} sends{warmup}",
+            w.secs, w.deliveries, w.sends
+        ),
+    );
+    match &w.server {
+        Some(s) => {
+            row(
+                out,
+                "server CPU per 1M deliveries",
+                per_million(s.cpu_s_per_million_deliveries),
+            );
+            row(out, "server CPU per send", per_send(s.cpu_ms_per_send));
+            row(
+                out,
+                "server CPU",
+                format!(
+                    "{:.2} s ({:.0}% of one core), {} processes",
+                    s.busy.cpu_secs, s.busy.cpu_percent, s.busy.processes
+                ),
+            );
+        }
+        None => row(out, "server CPU", "n/a (server pid unknown)"),
+    }
+    if let Some(b) = &w.bench {
+        row(
+            out,
+            "bench CPU per 1M deliveries",
+            per_million(b.cpu_s_per_million_deliveries),
+        );
+        row(
+            out,
+            "bench CPU (clients, senders)",
+            format!(
+                "{:.2} s ({:.0}% of one core)",
+                b.busy.cpu_secs, b.busy.cpu_percent
+            ),
+        );
+    }
+    if let Some(c) = &w.competitor {
+        row(
+            out,
+            "competitor CPU (busy loops)",
+            format!(
+                "{:.2} s ({:.0}% of one core), {} processes",
+                c.cpu_secs, c.cpu_percent, c.processes
+            ),
+        );
+    }
+    if let Some(p) = w.machine_cpu_percent {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        row(
+            out,
+            "machine CPU, all processes",
+            format!("{p:.0}% of one core ({cores} cores)"),
+        );
+    }
+}
+
+fn per_million(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a (no deliveries)".into(), |v| format!("{v:.2} s"))
+}
+
+fn per_send(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a (no sends)".into(), |v| format!("{v:.3} ms"))
 }

@@ -37,6 +37,8 @@ fn config(transport: Transport, channel_size: usize, channels: usize) -> FanoutC
         senders: Some(channels * 2),
         rate: 40.0,
         duration: 2.0,
+        warmup: 0.0,
+        compete: 0,
         transport,
         peer: None,
         receive: Receive::Push,
@@ -61,6 +63,9 @@ fn assert_complete(report: &FanoutReport) {
     assert_eq!(c.received, c.expected, "{report:#?}");
     assert_eq!(c.complete_subscribers, report.subscribers, "{report:#?}");
     assert_eq!(report.latency.count, c.received);
+    // Without a warm-up the window holds every delivery.
+    assert_eq!(report.window.deliveries, c.received, "{report:#?}");
+    assert_eq!(report.window.sends, report.sent, "{report:#?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -72,6 +77,58 @@ async fn fanout_over_sse_delivers_every_message_to_all_200_subscribers_once() {
     assert_eq!(report.subscribers, 200);
     assert_complete(&report);
     assert!(report.server.is_some(), "the server's pid was given");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_measures_the_window_after_the_warm_up_and_checks_everything() {
+    let server = start_server().await;
+    let report = run_fanout(
+        &server.target,
+        FanoutConfig {
+            warmup: 1.0,
+            duration: 1.0,
+            ..config(Transport::Sse, 10, 1)
+        },
+    )
+    .await
+    .unwrap();
+    let (c, w) = (&report.completeness, &report.window);
+    // Every message, the warm-up's too, is checked...
+    assert_eq!(report.sent, 80);
+    assert_eq!(c.received, 800, "{report:#?}");
+    assert_eq!(c.lost + c.duplicated + c.out_of_order, 0, "{report:#?}");
+    // ...but only the window's sends are measured: their deliveries, and
+    // those of warm-up messages still arriving when it opened.
+    assert_eq!(w.sends, 40);
+    assert!((400..=800).contains(&w.deliveries), "{w:#?}");
+    assert!(
+        (400..=w.deliveries).contains(&report.latency.count),
+        "{report:#?}"
+    );
+    let s = w.server.as_ref().unwrap();
+    assert!(s.cpu_s_per_million_deliveries.is_some() && s.cpu_ms_per_send.is_some());
+    assert!(w.bench.is_some() && w.competitor.is_none());
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_beside_a_competitor_reports_the_competitors_cpu_apart() {
+    let server = start_server().await;
+    let report = run_fanout(
+        &server.target,
+        FanoutConfig {
+            compete: 1,
+            duration: 1.0,
+            ..config(Transport::Sse, 10, 1)
+        },
+    )
+    .await
+    .unwrap();
+    assert_complete(&report);
+    let competitor = report.window.competitor.as_ref().unwrap();
+    assert_eq!(competitor.processes, 1);
+    assert!(competitor.cpu_secs > 0.0, "{competitor:?}");
     server.stop().await;
 }
 

@@ -15,23 +15,29 @@
 //! their figures come from the same measurement.
 
 use std::{
-    collections::HashMap,
-    sync::{atomic::Ordering, Arc, Mutex},
+    sync::atomic::Ordering,
     time::{Duration, Instant},
 };
 
 use serde::Serialize;
-use tokio::sync::Semaphore;
 
-use super::{cast::Cast, collect, refetch::Receive, Crowd};
+use super::{
+    cast::{Cast, Sender},
+    collect,
+    refetch::Receive,
+    schedule::{Answers, Schedule},
+    Crowd,
+};
 use crate::{
     api::Api,
+    compete::Competitor,
     error::{Error, Result},
     metrics::{self, Clock, Completeness, Latency},
     peer::Peer,
     proc::{self, Memory},
     target::Target,
     transport::Transport,
+    window::{Cost, Meter},
 };
 
 /// The `fanout` scenario's settings.
@@ -49,9 +55,18 @@ pub struct FanoutConfig {
     /// Messages per second, all senders together.
     #[arg(long, default_value_t = 100.0)]
     pub rate: f64,
-    /// Seconds of sending.
+    /// Seconds of sending in the measured window.
     #[arg(long, default_value_t = 10.0)]
     pub duration: f64,
+    /// Seconds of sending at the same rate before the measured window:
+    /// checked for completeness, left out of latency, throughput and CPU.
+    #[arg(long, default_value_t = 0.0)]
+    pub warmup: f64,
+    /// CPU-bound busy loops (processes of their own) to run from the
+    /// warm-up to the window's end, competing with the server for the
+    /// cores: one per core leaves none free.
+    #[arg(long, default_value_t = 0)]
+    pub compete: usize,
     /// Transport of Suda's streams (a peer has its own: nchan SSE, socket.io WebSocket).
     #[arg(long, value_enum, default_value_t = Transport::Sse)]
     pub transport: Transport,
@@ -102,16 +117,10 @@ impl FanoutConfig {
     }
 }
 
-/// The server's use of the machine during the sending window, summed over
-/// its processes (nginx: the master and its workers).
+/// The server's memory and descriptors, summed over its processes (nginx:
+/// the master and its workers). Its CPU is in the window's [`Cost`].
 #[derive(Debug, Clone, Serialize)]
 pub struct ServerUsage {
-    /// Processes summed.
-    pub processes: u64,
-    /// CPU time (user + system), seconds.
-    pub cpu_secs: f64,
-    /// CPU time over wall time, percent of one core.
-    pub cpu_percent: f64,
     /// Memory after setting up (Suda: signing members up), before the
     /// subscribers connected. Suda's includes what the allocator kept of
     /// sign-up's password hashing, so growth from here is the figure to
@@ -142,12 +151,16 @@ pub struct FanoutReport {
     pub send_errors: u64,
     /// The first send failure, if any.
     pub first_send_error: Option<String>,
-    /// Sends per second actually achieved.
+    /// Sends per second actually achieved (warm-up included).
     pub send_rate: f64,
-    /// Deliveries per second, from the first send to the last delivery.
+    /// Deliveries per second in the measured window: from its first send
+    /// to the last delivery.
     pub deliveries_per_sec: f64,
-    /// Send-to-receipt latency.
+    /// Send-to-receipt latency of the messages sent in the measured window.
     pub latency: Latency,
+    /// The measured window: the server's CPU per delivery and per send,
+    /// the bench's, the machine's.
+    pub window: Cost,
     /// Every delivery checked against the acknowledged sends.
     pub completeness: Completeness,
     /// Streams the server ended and the bench resumed.
@@ -159,15 +172,8 @@ pub struct FanoutReport {
     pub fetches: u64,
     /// Those requests per delivery received.
     pub fetches_per_delivery: f64,
-    /// The server's CPU and memory, when its pid is known.
+    /// The server's memory, when its pid is known.
     pub server: Option<ServerUsage>,
-    /// This process's CPU (the clients and senders) over the same window,
-    /// percent of one core: on a small machine the two compete for cores.
-    pub bench_cpu_percent: Option<f64>,
-    /// Busy CPU of the whole machine over the window, percent of one core
-    /// (at most 100 times the number of cores). Well above server plus bench
-    /// means other work competed for the cores and the figures are low.
-    pub machine_cpu_percent: Option<f64>,
 }
 
 impl FanoutReport {
@@ -243,49 +249,103 @@ pub async fn run_fanout(target: &Target, config: FanoutConfig) -> Result<FanoutR
         return Err(e);
     }
 
+    let measured = match measure(target, &config, &crowd, cast.senders, size, unconnected).await {
+        Ok(measured) => measured,
+        Err(e) => {
+            collect(&crowd, tasks).await;
+            return Err(e);
+        }
+    };
+    let Measured {
+        answers,
+        sent,
+        send_secs,
+        window,
+        active,
+        server,
+    } = measured;
+    let acknowledged: u64 = answers.acked.values().map(|ids| ids.len() as u64).sum();
+
+    let mut received = collect(&crowd, tasks).await;
+    let completeness = metrics::check(
+        &answers.acked,
+        keys.iter().map(Vec::as_slice).zip(received.iter()),
+    );
+    let resumes = received.iter().map(|r| r.resumes).sum();
+    let ended = received.iter().filter(|r| r.ended).count() as u64;
+    let fetches = crowd.fetches.load(Ordering::Relaxed);
+    let fetches_per_delivery = fetches as f64 / completeness.received.max(1) as f64;
+    let mut samples: Vec<u32> = received
+        .iter_mut()
+        .flat_map(|r| std::mem::take(&mut r.latencies_us))
+        .collect();
+    Ok(FanoutReport {
+        subscribers: members as u64,
+        setup_secs,
+        sent,
+        acknowledged,
+        send_errors: answers.errors,
+        first_send_error: answers.first_error,
+        send_rate: metrics::per_second(acknowledged, send_secs),
+        deliveries_per_sec: metrics::per_second(window.deliveries, active),
+        latency: Latency::of(&mut samples),
+        window,
+        completeness,
+        resumes,
+        ended,
+        fetches,
+        fetches_per_delivery,
+        server,
+        config,
+    })
+}
+
+/// What [`measure`] found, before the deliveries are checked.
+struct Measured {
+    answers: Answers,
+    sent: u64,
+    send_secs: Duration,
+    window: Cost,
+    /// From the window's first send to its last delivery.
+    active: Duration,
+    server: Option<ServerUsage>,
+}
+
+/// Sends the warm-up and the measured window's messages, waits for their
+/// deliveries (up to the drain time) and reads what the window cost, with
+/// every subscriber of `crowd` connected (`size` to a channel). The
+/// server's memory `unconnected` was read before they connected.
+async fn measure(
+    target: &Target,
+    config: &FanoutConfig,
+    crowd: &Crowd,
+    senders: Vec<Sender>,
+    size: usize,
+    unconnected: Option<Memory>,
+) -> Result<Measured> {
     let family = target.pid.map(proc::family).transpose()?;
     let before = family.as_deref().map(proc::memory_of).transpose()?;
-    let cpu_before = family.as_deref().map(proc::cpu_time_of).transpose()?;
-    let bench_cpu_before = proc::cpu_time(std::process::id()).ok();
-    let machine_before = proc::machine_busy().ok();
-    let send_start_us = clock.now_micros();
-    let window = Instant::now();
+    let competitor = Competitor::start(config.compete)?;
+    let meter = Meter::new(target.pid, competitor.pids());
+    let warm = (config.rate * config.warmup).round().max(0.0) as u64;
+    let sent = warm + (config.rate * config.duration).round().max(0.0) as u64;
+    let delivered = || crowd.delivered.load(Ordering::Relaxed);
+    let schedule = Schedule::new(senders, crowd.clock, config.rate, config.max_in_flight);
+    // Nothing delivered during the warm-up is measured.
+    crowd.measured_from_us.store(u64::MAX, Ordering::Relaxed);
+    let send_start = Instant::now();
+    schedule.send(0..warm).await?;
+    schedule.until(warm).await;
+    let opened = meter.mark(delivered(), warm)?;
+    let window_start_us = crowd.clock.now_micros();
+    crowd
+        .measured_from_us
+        .store(window_start_us, Ordering::Relaxed);
+    schedule.send(warm..sent).await?;
+    let answers = schedule.answered().await;
+    let send_secs = send_start.elapsed();
 
-    let total = (config.rate * config.duration).round().max(0.0) as u64;
-    let acked: Arc<Mutex<HashMap<i64, Vec<i64>>>> = Arc::default();
-    let errors: Arc<Mutex<(u64, Option<String>)>> = Arc::default();
-    let in_flight = Arc::new(Semaphore::new(config.max_in_flight.max(1)));
-    let interval = Duration::from_secs_f64(1.0 / config.rate.max(0.001));
-    for i in 0..total {
-        tokio::time::sleep_until((window + interval.mul_f64(i as f64)).into()).await;
-        let permit = Arc::clone(&in_flight)
-            .acquire_owned()
-            .await
-            .map_err(|_| Error::Local("send gate closed".into()))?;
-        let j = (i % senders as u64) as usize;
-        let seq = i / senders as u64;
-        let sender = cast.senders[j].clone();
-        let (acked, errors) = (Arc::clone(&acked), Arc::clone(&errors));
-        tokio::spawn(async move {
-            let text = clock.stamp(&metrics::tag(j, seq));
-            match sender.send(seq, text).await {
-                Ok((key, id)) => lock(&acked).entry(key).or_default().push(id),
-                Err(e) => {
-                    let mut errors = lock(&errors);
-                    errors.0 += 1;
-                    errors.1.get_or_insert_with(|| e.to_string());
-                }
-            }
-            drop(permit);
-        });
-    }
-    let _all_answered = in_flight
-        .acquire_many(config.max_in_flight.max(1) as u32)
-        .await;
-    let send_secs = window.elapsed();
-
-    let acked = std::mem::take(&mut *lock(&acked));
-    let acknowledged: u64 = acked.values().map(|ids| ids.len() as u64).sum();
+    let acknowledged: u64 = answers.acked.values().map(|ids| ids.len() as u64).sum();
     let expected = acknowledged * size as u64;
     // A naive client's page may show messages whose events it has not
     // handled yet; it still fetches once for each of those events, and the
@@ -295,74 +355,32 @@ pub async fn run_fanout(target: &Target, config: FanoutConfig) -> Result<FanoutR
         Receive::Refetch => expected,
     };
     let drain_deadline = Instant::now() + Duration::from_secs(config.drain_secs);
-    while (crowd.delivered.load(Ordering::Relaxed) < expected
-        || crowd.fetches.load(Ordering::Relaxed) < events_expected)
+    while (delivered() < expected || crowd.fetches.load(Ordering::Relaxed) < events_expected)
         && Instant::now() < drain_deadline
     {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    let closed = meter.mark(delivered(), sent)?;
+    competitor.stop().await;
     let last_us = crowd
         .last_delivery_us
         .load(Ordering::Relaxed)
-        .max(send_start_us);
-    let active = Duration::from_micros(last_us - send_start_us);
-
-    let server = match (family, unconnected, before, cpu_before) {
-        (Some(family), Some(unconnected), Some(before), Some(cpu_before)) => {
-            let cpu = proc::cpu_time_of(&family)?.saturating_sub(cpu_before);
-            let wall = window.elapsed();
-            Some(ServerUsage {
-                processes: family.len() as u64,
-                cpu_secs: cpu.as_secs_f64(),
-                cpu_percent: 100.0 * cpu.as_secs_f64() / wall.as_secs_f64().max(1e-9),
-                unconnected,
-                before,
-                after: proc::memory_of(&family)?,
-                fds: proc::open_fds_of(&family)?,
-            })
-        }
+        .max(window_start_us);
+    let server = match (family, unconnected, before) {
+        (Some(family), Some(unconnected), Some(before)) => Some(ServerUsage {
+            unconnected,
+            before,
+            after: proc::memory_of(&family)?,
+            fds: proc::open_fds_of(&family)?,
+        }),
         _ => None,
     };
-
-    let bench_cpu_percent = bench_cpu_before
-        .and_then(|b| Some(proc::cpu_time(std::process::id()).ok()?.saturating_sub(b)))
-        .map(|cpu| 100.0 * cpu.as_secs_f64() / window.elapsed().as_secs_f64().max(1e-9));
-    let machine_cpu_percent = machine_before
-        .and_then(|b| Some(proc::machine_busy().ok()?.saturating_sub(b)))
-        .map(|cpu| 100.0 * cpu.as_secs_f64() / window.elapsed().as_secs_f64().max(1e-9));
-    let mut received = collect(&crowd, tasks).await;
-    let completeness = metrics::check(&acked, keys.iter().map(Vec::as_slice).zip(received.iter()));
-    let resumes = received.iter().map(|r| r.resumes).sum();
-    let ended = received.iter().filter(|r| r.ended).count() as u64;
-    let fetches = crowd.fetches.load(Ordering::Relaxed);
-    let fetches_per_delivery = fetches as f64 / completeness.received.max(1) as f64;
-    let mut samples: Vec<u32> = received
-        .iter_mut()
-        .flat_map(|r| std::mem::take(&mut r.latencies_us))
-        .collect();
-    let (send_errors, first_send_error) = std::mem::take(&mut *lock(&errors));
-    Ok(FanoutReport {
-        subscribers: members as u64,
-        setup_secs,
-        sent: total,
-        acknowledged,
-        send_errors,
-        first_send_error,
-        send_rate: metrics::per_second(acknowledged, send_secs),
-        deliveries_per_sec: metrics::per_second(completeness.received, active),
-        latency: Latency::of(&mut samples),
-        completeness,
-        resumes,
-        ended,
-        fetches,
-        fetches_per_delivery,
+    Ok(Measured {
+        answers,
+        sent,
+        send_secs,
+        window: Cost::between(&opened, &closed),
+        active: Duration::from_micros(last_us - window_start_us),
         server,
-        bench_cpu_percent,
-        machine_cpu_percent,
-        config,
     })
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

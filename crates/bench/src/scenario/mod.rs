@@ -13,6 +13,7 @@ mod cast;
 pub mod fanout;
 pub mod idle;
 pub mod refetch;
+mod schedule;
 
 use std::{
     collections::HashSet,
@@ -83,6 +84,9 @@ pub(crate) struct Crowd {
     pub delivered: Arc<AtomicU64>,
     /// When the latest delivery arrived, in microseconds on `clock`.
     pub last_delivery_us: Arc<AtomicU64>,
+    /// Deliveries of messages sent before this time (microseconds on
+    /// `clock`: the warm-up's) have no latency recorded.
+    pub measured_from_us: Arc<AtomicU64>,
     /// Bounds how many streams are being opened at once.
     pub connecting: Arc<Semaphore>,
     /// GraphQL requests subscribers made to receive (the naive baseline's
@@ -117,6 +121,7 @@ impl Crowd {
             stop: CancellationToken::new(),
             delivered: Arc::new(AtomicU64::new(0)),
             last_delivery_us: Arc::new(AtomicU64::new(0)),
+            measured_from_us: Arc::new(AtomicU64::new(0)),
             connecting: Arc::new(Semaphore::new(connect_concurrency.max(1))),
             fetches: Arc::new(AtomicU64::new(0)),
             probed: Arc::new(AtomicU64::new(0)),
@@ -286,7 +291,8 @@ impl Crowd {
 
     fn record(&self, received: &mut Received, key: i64, id: i64, text: &str) {
         let now = self.clock.now_micros();
-        received.record(key, id, text, now);
+        let from = self.measured_from_us.load(Ordering::Relaxed);
+        received.record(key, id, text, now, from);
         self.delivered.fetch_add(1, Ordering::Relaxed);
         self.last_delivery_us.fetch_max(now, Ordering::Relaxed);
     }
