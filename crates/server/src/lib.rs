@@ -123,8 +123,14 @@ pub struct Config {
     /// one of them is from the address it forwarded for (see [`proxy`]).
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// On a shared database, how often a node reads forward for events
-    /// other nodes committed, in case their ring did not arrive.
+    /// other nodes committed, in case their ring did not arrive (and reads
+    /// the other nodes' revocations).
     pub cluster_poll: Duration,
+    /// On a shared database, whether a node rings the others after its
+    /// commits and listens for their rings. Off, other nodes' events come
+    /// only with the node's own next commit or its next poll: a setting
+    /// for measuring what the ring buys, not for serving.
+    pub cluster_doorbell: bool,
 }
 
 impl Default for Config {
@@ -160,6 +166,7 @@ impl Default for Config {
             demo: false,
             trusted_proxies: Vec::new(),
             cluster_poll: sequencer::DEFAULT_POLL,
+            cluster_doorbell: true,
         }
     }
 }
@@ -337,7 +344,10 @@ pub async fn open(config: Config) -> Result<(AppState, tokio::task::JoinHandle<(
         Arc::clone(&store),
         Arc::clone(&fanout),
         head,
-        config.cluster_poll,
+        sequencer::Watch {
+            poll: config.cluster_poll,
+            doorbell: config.cluster_doorbell,
+        },
     );
     let (ledger, ledger_task) =
         Ledger::start(Arc::clone(&store), sequencer, shutdown.child_token());

@@ -122,6 +122,20 @@ struct Args {
     /// dropped (its client resumes).
     #[arg(long, default_value_t = Config::default().subscriber_queue)]
     subscriber_queue: usize,
+    /// On a shared (PostgreSQL) database: milliseconds between a node's
+    /// reads of what other nodes committed (and of their revocations), the
+    /// safety net behind the doorbell. For measurement; the default is
+    /// what a cluster should run with.
+    #[arg(long, value_name = "MS", default_value_t = Config::default().cluster_poll.as_millis() as u64,
+          value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    cluster_poll_ms: u64,
+    /// On a shared (PostgreSQL) database: neither ring the other nodes
+    /// after a commit (NOTIFY) nor listen for their rings, so their events
+    /// arrive only with this node's own next commit or its next poll. For
+    /// measuring what the doorbell buys (docs/benchmarks.md), never for a
+    /// cluster people use.
+    #[arg(long)]
+    no_doorbell: bool,
 }
 
 #[tokio::main]
@@ -161,6 +175,8 @@ async fn main() -> anyhow::Result<()> {
         max_response_bytes: args.max_response_bytes,
         body_limit: args.body_limit_bytes.max(1024),
         subscriber_queue: args.subscriber_queue.max(16),
+        cluster_poll: Duration::from_millis(args.cluster_poll_ms),
+        cluster_doorbell: !args.no_doorbell,
         demo: args.demo,
         ..Config::default()
     };

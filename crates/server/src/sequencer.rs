@@ -49,15 +49,15 @@ pub struct Sequencer {
 
 impl Sequencer {
     /// Starts the sequencer, publishing everything after `head` (where the
-    /// fan-out's seed was read). On a shared store it also listens for the
-    /// other nodes' rings and reads forward every `poll`. It runs until
-    /// the ledger that holds the handle is gone, having handed over every
-    /// batch it committed.
+    /// fan-out's seed was read). On a shared store it also watches for the
+    /// other nodes' commits as `watching` says: their rings, and a read
+    /// forward every `watching.poll`. It runs until the ledger that holds the
+    /// handle is gone, having handed over every batch it committed.
     pub fn start(
         store: Arc<dyn Store>,
         fanout: Arc<dyn Fanout>,
         head: i64,
-        poll: Duration,
+        watching: Watch,
     ) -> (Sequencer, JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(64);
         let (committed, newest) = watch::channel(head);
@@ -67,7 +67,7 @@ impl Sequencer {
             published: head,
             behind: false,
         };
-        let task = tokio::spawn(runner.run(rx, newest, poll));
+        let task = tokio::spawn(runner.run(rx, newest, watching));
         let sequencer = Sequencer {
             tx,
             committed: Arc::new(committed),
@@ -111,13 +111,13 @@ impl Runner {
         mut self,
         mut local: mpsc::Receiver<Committed>,
         newest: watch::Receiver<i64>,
-        poll: Duration,
+        watching: Watch,
     ) {
         let shared = self.store.shared();
-        let mut doorbell = if shared { self.listen().await } else { None };
-        let bell =
-            shared.then(|| tokio::spawn(ring_after_commits(Arc::clone(&self.store), newest)));
-        let mut tick = tokio::time::interval(poll);
+        let rings = shared && watching.doorbell;
+        let mut doorbell = if rings { self.listen().await } else { None };
+        let bell = rings.then(|| tokio::spawn(ring_after_commits(Arc::clone(&self.store), newest)));
+        let mut tick = tokio::time::interval(watching.poll);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
@@ -135,7 +135,7 @@ impl Runner {
                     self.read_forward().await;
                 }
                 _ = tick.tick(), if shared || self.behind => {
-                    if shared && doorbell.is_none() {
+                    if rings && doorbell.is_none() {
                         doorbell = self.listen().await;
                     }
                     self.read_forward().await;
@@ -260,6 +260,18 @@ async fn ring_after_commits(store: Arc<dyn Store>, mut newest: watch::Receiver<i
 
 /// A ring only adds latency if lost; this is the most a lost one adds.
 pub const DEFAULT_POLL: Duration = Duration::from_millis(500);
+
+/// How a node on a shared store finds the events other nodes committed
+/// (besides its own next commit, which reads forward to itself).
+#[derive(Debug, Clone, Copy)]
+pub struct Watch {
+    /// Read forward this often in any case.
+    pub poll: Duration,
+    /// Ring the others after every commit and listen for their rings.
+    /// Off only to measure what the ring buys (`suda-server
+    /// --no-doorbell`): then other nodes' events wait for the poll.
+    pub doorbell: bool,
+}
 
 /// What a caller of [`Sequencer::committed`] needs of a batch's results.
 pub fn fresh_events<'a>(

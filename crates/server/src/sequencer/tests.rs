@@ -29,7 +29,15 @@ async fn node(url: &str, poll: Duration) -> Node {
     let (head, memberships) = store.memberships().await.unwrap();
     fanout.seed(&memberships);
     let as_dyn: Arc<dyn Fanout> = fanout.clone();
-    let (sequencer, _task) = Sequencer::start(Arc::clone(&store), as_dyn, head, poll);
+    let (sequencer, _task) = Sequencer::start(
+        Arc::clone(&store),
+        as_dyn,
+        head,
+        Watch {
+            poll,
+            doorbell: true,
+        },
+    );
     let (ledger, _task) = Ledger::start(
         Arc::clone(&store),
         sequencer,
