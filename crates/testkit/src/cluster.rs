@@ -18,6 +18,7 @@ pub struct Cluster {
     binary: PathBuf,
     database_url: String,
     extra: Vec<String>,
+    keep_alive_secs: u64,
     ports: Vec<u16>,
     nodes: Vec<Option<ServerProcess>>,
     nginx: Option<Nginx>,
@@ -41,12 +42,22 @@ impl Cluster {
         count: usize,
         flags: &[&str],
     ) -> Cluster {
-        let extra = flags;
+        Cluster::with_options(binary, database_url, count, &Options::with_flags(flags)).await
+    }
+
+    /// `count` nodes of `binary` on `database_url`, as `options` say.
+    pub async fn with_options(
+        binary: &Path,
+        database_url: &str,
+        count: usize,
+        options: &Options<'_>,
+    ) -> Cluster {
         let ports: Vec<u16> = (0..count).map(|_| crate::free_port()).collect();
         let mut cluster = Cluster {
             binary: binary.to_owned(),
             database_url: database_url.to_owned(),
-            extra: extra.iter().map(|s| (*s).to_owned()).collect(),
+            extra: options.flags.iter().map(|s| (*s).to_owned()).collect(),
+            keep_alive_secs: options.keep_alive_secs,
             ports: ports.clone(),
             nodes: (0..count).map(|_| None).collect(),
             nginx: None,
@@ -56,7 +67,9 @@ impl Cluster {
         for i in 0..count {
             cluster.start_node(i).await;
         }
-        cluster.nginx = Some(Nginx::start(&ports).await);
+        if options.nginx {
+            cluster.nginx = Some(Nginx::start(&ports).await);
+        }
         cluster
     }
 
@@ -65,9 +78,19 @@ impl Cluster {
         &self.nginx.as_ref().expect("nginx runs").base
     }
 
+    /// Whether nginx is in front (see [`Options::nginx`]).
+    pub fn has_nginx(&self) -> bool {
+        self.nginx.is_some()
+    }
+
     /// Node `i`'s own address.
     pub fn node(&self, i: usize) -> String {
         format!("http://127.0.0.1:{}", self.ports[i])
+    }
+
+    /// Node `i`'s process id, while it runs.
+    pub fn node_pid(&self, i: usize) -> Option<u32> {
+        self.nodes[i].as_ref().and_then(|n| n.child.id())
     }
 
     /// The database the nodes share.
@@ -82,7 +105,7 @@ impl Cluster {
         command
             .args(["--listen", &format!("127.0.0.1:{}", self.ports[i])])
             .args(["--database-url", &self.database_url])
-            .args(["--keep-alive-secs", "1"])
+            .args(["--keep-alive-secs", &self.keep_alive_secs.to_string()])
             .args(["--trusted-proxy", "127.0.0.1"])
             .args(&self.extra);
         self.nodes[i] = Some(ServerProcess::spawn(command, self.ports[i]).await);
@@ -103,6 +126,31 @@ impl Cluster {
     /// Never empty.
     pub fn is_empty(&self) -> bool {
         self.ports.is_empty()
+    }
+}
+
+/// How a [`Cluster`] is started.
+#[derive(Debug, Clone)]
+pub struct Options<'a> {
+    /// Flags for every node, after the kit's own.
+    pub flags: &'a [&'a str],
+    /// The nodes' keep-alive period (the tests' one second by default; a
+    /// benchmark of idle streams wants the server's ten).
+    pub keep_alive_secs: u64,
+    /// Whether nginx is started in front of the nodes (a benchmark that
+    /// talks to the nodes directly leaves it out).
+    pub nginx: bool,
+}
+
+impl<'a> Options<'a> {
+    /// The tests' cluster: one-second keep-alives, nginx in front, and
+    /// `flags` for every node.
+    pub fn with_flags(flags: &'a [&'a str]) -> Options<'a> {
+        Options {
+            flags,
+            keep_alive_secs: 1,
+            nginx: true,
+        }
     }
 }
 

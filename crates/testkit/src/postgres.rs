@@ -17,7 +17,8 @@
 //! by a process that died anyway is removed by the next test process.
 //!
 //! [`shared`] is one cluster per test binary, started on first use with
-//! `fsync=off` (the tests crash processes, never the machine), and
+//! `fsync=off` (the tests crash processes, never the machine; a benchmark
+//! that measures durable commits asks for [`Options::durable`]), and
 //! [`fresh_database`] a new database in it for every server a test starts,
 //! so tests stay independent and run in parallel. A test that stops,
 //! restarts or fills its database starts a [`Postgres::start_private`] of
@@ -92,6 +93,13 @@ pub struct Options {
     pub wal_dir: Option<PathBuf>,
     /// `max_connections`.
     pub max_connections: u32,
+    /// Commits on disk, as in production: `fsync`, `full_page_writes`
+    /// and `synchronous_commit` on (PostgreSQL's defaults), where tests
+    /// turn the first two off. For benchmarks of durable writes.
+    pub durable: bool,
+    /// More settings (`name`, `value`), given after the kit's own, which
+    /// they override: e.g. `track_wal_io_timing` for a benchmark.
+    pub settings: Vec<(String, String)>,
 }
 
 impl Default for Options {
@@ -100,6 +108,8 @@ impl Default for Options {
             parent: None,
             wal_dir: None,
             max_connections: 100,
+            durable: false,
+            settings: Vec::new(),
         }
     }
 }
@@ -111,6 +121,8 @@ pub struct Postgres {
     port: u16,
     bin: PathBuf,
     max_connections: u32,
+    durable: bool,
+    settings: Vec<(String, String)>,
     server: Mutex<Option<Running>>,
     databases: AtomicU64,
 }
@@ -152,8 +164,11 @@ impl Postgres {
         initdb
             .arg("-D")
             .arg(&data)
-            .args(["-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"])
+            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8"])
             .args(["--locale=C", "--no-instructions"]);
+        if !options.durable {
+            initdb.arg("--no-sync");
+        }
         if let Some(wal) = &options.wal_dir {
             // initdb wants the directory its own, empty or absent.
             let wal = wal.join("pg_wal");
@@ -171,6 +186,8 @@ impl Postgres {
             port: crate::free_port(),
             bin,
             max_connections: options.max_connections,
+            durable: options.durable,
+            settings: options.settings,
             server: Mutex::new(None),
             databases: AtomicU64::new(0),
         };
@@ -186,6 +203,12 @@ impl Postgres {
     /// Its TCP port on 127.0.0.1.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The postmaster's process id, while it runs (its backends and
+    /// background processes are its children).
+    pub fn pid(&self) -> Option<u32> {
+        self.server.lock().unwrap().as_ref().map(|r| r.pid)
     }
 
     /// The URL of the database `name` in this cluster, as the superuser.
@@ -291,9 +314,18 @@ impl Postgres {
             .arg(&dir)
             .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
             .args(["-c", &format!("max_connections={}", self.max_connections)])
-            .args(["-c", "fsync=off", "-c", "full_page_writes=off"])
             .args(["-c", "shared_buffers=32MB", "-c", "max_wal_size=256MB"])
-            .args(["-c", "log_min_messages=warning"])
+            .args(["-c", "log_min_messages=warning"]);
+        if self.durable {
+            command.args(["-c", "fsync=on", "-c", "full_page_writes=on"]);
+            command.args(["-c", "synchronous_commit=on"]);
+        } else {
+            command.args(["-c", "fsync=off", "-c", "full_page_writes=off"]);
+        }
+        for (name, value) in &self.settings {
+            command.arg("-c").arg(format!("{name}={value}"));
+        }
+        command
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log);
