@@ -40,6 +40,11 @@ impl Api {
         }
     }
 
+    /// The server's address.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     /// Runs one operation; returns `data`, or the first error with its code.
     pub async fn call(&self, token: Option<&str>, query: &str, variables: Value) -> Result<Value> {
         let mut req = self

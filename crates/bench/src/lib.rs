@@ -18,6 +18,12 @@
 //! smoke test runs them against a server in its own process; the binary only
 //! parses flags, starts or finds the server and prints the [`report`].
 //!
+//! On a cluster (several nodes on one PostgreSQL, [`Deployment`]) a fan-out
+//! run spreads its streams and senders over the nodes so that every
+//! delivery crosses nodes ([`scenario::layout`]), sums the nodes' CPU,
+//! and observes PostgreSQL ([`pg`]): its CPU apart, and where the
+//! cluster's writes wait.
+//!
 //! The `fanout` scenario also drives the usual alternatives, nginx with
 //! nchan and a socket.io server ([`peer`]), and Suda with naive clients that
 //! re-fetch on every event ([`scenario::refetch`]), so that Suda's figures
@@ -28,6 +34,7 @@ pub mod compete;
 pub mod error;
 pub mod metrics;
 pub mod peer;
+pub mod pg;
 pub mod proc;
 pub mod report;
 pub mod scenario;
@@ -43,5 +50,5 @@ pub use scenario::{
     idle::{run_idle, IdleConfig, IdleReport},
     refetch::Receive,
 };
-pub use target::Target;
+pub use target::{Deployment, Target};
 pub use transport::Transport;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use suda_bench::{peer, proc, report, target, FanoutConfig, IdleConfig, Target};
+use suda_bench::{peer, proc, report, target, Deployment, FanoutConfig, IdleConfig};
 
 /// Load generator for the Suda server.
 ///
@@ -18,6 +18,12 @@ use suda_bench::{peer, proc, report, target, FanoutConfig, IdleConfig, Target};
 /// nchan or a socket.io server instead, started the same way (install them
 /// with bench/peers/setup.sh).
 ///
+/// `fanout --url A,B,C --pid a,b,c --postgres URL` drives the nodes of a
+/// cluster (bench/cluster.sh starts one): each channel's sends go through
+/// one node and its members' streams are on the others, so every delivery
+/// crosses nodes; the nodes' CPU is summed, and PostgreSQL's CPU and
+/// statistics are reported apart.
+///
 /// Every connection costs one file descriptor on each side (this process and
 /// the server), so the bench raises its own open-file soft limit to the hard
 /// limit and prints what it got; a server it starts inherits that limit. A
@@ -25,12 +31,23 @@ use suda_bench::{peer, proc, report, target, FanoutConfig, IdleConfig, Target};
 #[derive(Debug, Parser)]
 #[command(name = "suda-bench", version)]
 struct Args {
-    /// Drive the server at this URL (http://host:port) instead of starting one.
-    #[arg(long, global = true)]
-    url: Option<String>,
-    /// With --url: the server's pid, to report its CPU and memory from /proc.
-    #[arg(long, global = true, requires = "url")]
-    pid: Option<u32>,
+    /// Drive the server at this URL (http://host:port) instead of starting
+    /// one; several, comma-separated, for the nodes of one cluster.
+    #[arg(long, global = true, value_delimiter = ',', value_name = "URL")]
+    url: Vec<String>,
+    /// With --url: the server's pid, to report its CPU and memory from
+    /// /proc; one per URL, comma-separated, in the same order.
+    #[arg(long, global = true, value_delimiter = ',')]
+    pid: Vec<u32>,
+    /// With several --url: the nodes (among them) senders send through
+    /// (default: every node). Each channel's streams are on the other nodes.
+    #[arg(long, global = true, value_delimiter = ',', value_name = "URL")]
+    send_url: Vec<String>,
+    /// With --url: the PostgreSQL database the nodes share
+    /// (postgres://...), to report its CPU (when it runs here) and where
+    /// the cluster's writes spend their time.
+    #[arg(long, global = true, value_name = "URL")]
+    postgres: Option<String>,
     /// The suda-server binary to start (default: next to this executable).
     #[arg(long, global = true)]
     server: Option<PathBuf>,
@@ -67,13 +84,17 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Fanout(config) => config.peer.map(|p| (p, config.connections())),
         Scenario::Idle(_) => None,
     };
-    let spawned = match (&args.url, peer) {
-        (Some(_), _) => None,
-        (None, Some((peer, connections))) => {
+    let given = !args.url.is_empty();
+    if !given && (!args.pid.is_empty() || !args.send_url.is_empty() || args.postgres.is_some()) {
+        anyhow::bail!("--pid, --send-url and --postgres are about the nodes given with --url");
+    }
+    let spawned = match (given, peer) {
+        (true, _) => None,
+        (false, Some((peer, connections))) => {
             eprintln!("starting {}", peer.name());
             Some(peer::spawn(peer, &args.peers, connections).await?)
         }
-        (None, None) => {
+        (false, None) => {
             let path = args
                 .server
                 .clone()
@@ -82,26 +103,30 @@ async fn main() -> anyhow::Result<()> {
             Some(target::spawn(&path, args.keep_alive_secs).await?)
         }
     };
-    let target = match (&args.url, &spawned) {
-        (Some(url), _) => {
-            target::wait_ready(url).await?;
-            Target {
-                base: url.trim_end_matches('/').to_owned(),
-                pid: args.pid,
+    let deployment = match &spawned {
+        None => {
+            let deployment =
+                Deployment::of(&args.url, &args.pid, &args.send_url, args.postgres.clone())?;
+            for node in &deployment.nodes {
+                target::wait_ready(&node.base).await?;
             }
+            deployment
         }
-        (None, Some(s)) => s.target.clone(),
-        (None, None) => unreachable!("a server is started when no --url is given"),
+        Some(s) => Deployment::from(s.target.clone()),
     };
     let outcome = match args.scenario {
-        Scenario::Idle(config) => suda_bench::run_idle(&target, config).await.map(|r| {
+        Scenario::Idle(config) => match deployment.single() {
+            Ok(target) => suda_bench::run_idle(target, config).await,
+            Err(e) => Err(e),
+        }
+        .map(|r| {
             if args.json {
                 serde_json::to_string_pretty(&r).unwrap_or_default()
             } else {
                 report::idle_table(&r)
             }
         }),
-        Scenario::Fanout(config) => suda_bench::run_fanout(&target, config).await.map(|r| {
+        Scenario::Fanout(config) => suda_bench::run_fanout(&deployment, config).await.map(|r| {
             if args.json {
                 serde_json::to_string_pretty(&r).unwrap_or_default()
             } else {

@@ -149,10 +149,21 @@ pub fn family(pid: u32) -> Result<Vec<u32>> {
     Ok(descendants(pid, &parents))
 }
 
-/// Memory summed over `pids`.
+/// The parent of process `pid`.
+pub fn parent(pid: u32) -> Result<u32> {
+    stat_parent(&read(pid, "stat")?)
+        .ok_or_else(|| Error::Local(format!("cannot read the parent of {pid}")))
+}
+
+/// Memory summed over `pids`, those that are gone since they were listed
+/// left out (a PostgreSQL backend ends with its connection).
 pub fn memory_of(pids: &[u32]) -> Result<Memory> {
     pids.iter().try_fold(Memory::default(), |sum, &pid| {
-        let m = memory(pid)?;
+        let m = match memory(pid) {
+            Ok(m) => m,
+            Err(_) if gone(pid) => Memory::default(),
+            Err(e) => return Err(e),
+        };
         Ok(Memory {
             rss_kib: sum.rss_kib + m.rss_kib,
             pss_kib: sum.pss_kib + m.pss_kib,
@@ -160,10 +171,18 @@ pub fn memory_of(pids: &[u32]) -> Result<Memory> {
     })
 }
 
-/// File descriptors summed over `pids`.
+/// File descriptors summed over `pids`, those gone left out.
 pub fn open_fds_of(pids: &[u32]) -> Result<u64> {
-    pids.iter()
-        .try_fold(0, |sum, &pid| Ok(sum + open_fds(pid)?))
+    pids.iter().try_fold(0, |sum, &pid| match open_fds(pid) {
+        Ok(n) => Ok(sum + n),
+        Err(_) if gone(pid) => Ok(sum),
+        Err(e) => Err(e),
+    })
+}
+
+/// Whether process `pid` has ended (its `/proc` entry is gone).
+fn gone(pid: u32) -> bool {
+    !std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
 /// `root` and every process below it, given `(pid, parent pid)` pairs.
@@ -400,5 +419,11 @@ mod tests {
         let me = std::process::id();
         assert_eq!(family(me).unwrap()[0], me);
         assert_eq!(memory_of(&[]).unwrap(), Memory::default());
+        // A process that ended since it was listed counts for nothing.
+        let mut ended = Command::new("true").spawn().unwrap();
+        let pid = ended.id();
+        ended.wait().unwrap();
+        assert_eq!(memory_of(&[pid]).unwrap(), Memory::default());
+        assert_eq!(open_fds_of(&[pid]).unwrap(), 0);
     }
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::{proc::Memory, FanoutReport, IdleReport};
+use crate::{pg::PgReport, proc::Memory, FanoutReport, IdleReport};
 
 fn row(out: &mut String, name: &str, value: impl std::fmt::Display) {
     let _ = writeln!(out, "{name:<34} {value}");
@@ -69,6 +69,15 @@ pub fn fanout_table(r: &FanoutReport) -> String {
     );
     row(&mut out, "connections held (streams)", r.subscribers);
     row(&mut out, "senders", c.senders.unwrap_or(c.channels));
+    if r.nodes.len() > 1 {
+        for (i, n) in r.nodes.iter().enumerate() {
+            row(
+                &mut out,
+                &format!("node {i}"),
+                format!("{}: {} streams, {} senders", n.base, n.streams, n.senders),
+            );
+        }
+    }
     row(
         &mut out,
         "setup (sign-up, channels)",
@@ -151,6 +160,9 @@ pub fn fanout_table(r: &FanoutReport) -> String {
         }
         None => row(&mut out, "server memory", "n/a (server pid unknown)"),
     }
+    if let Some(pg) = &r.postgres {
+        postgres(&mut out, pg, r.window.sends);
+    }
     row(
         &mut out,
         "verdict",
@@ -199,6 +211,36 @@ fn window(out: &mut String, r: &FanoutReport) {
         }
         None => row(out, "server CPU", "n/a (server pid unknown)"),
     }
+    if w.nodes.len() > 1 {
+        for (i, n) in w.nodes.iter().enumerate() {
+            row(
+                out,
+                &format!("node {i} CPU"),
+                format!(
+                    "{:.2} s ({:.0}% of one core), {} per 1M deliveries",
+                    n.busy.cpu_secs,
+                    n.busy.cpu_percent,
+                    per_million(n.cpu_s_per_million_deliveries)
+                ),
+            );
+        }
+    }
+    if let Some(p) = &w.postgres {
+        row(
+            out,
+            "PostgreSQL CPU per 1M deliveries",
+            per_million(p.cpu_s_per_million_deliveries),
+        );
+        row(out, "PostgreSQL CPU per send", per_send(p.cpu_ms_per_send));
+        row(
+            out,
+            "PostgreSQL CPU",
+            format!(
+                "{:.2} s ({:.0}% of one core), {} processes",
+                p.busy.cpu_secs, p.busy.cpu_percent, p.busy.processes
+            ),
+        );
+    }
     if let Some(b) = &w.bench {
         row(
             out,
@@ -231,6 +273,92 @@ fn window(out: &mut String, r: &FanoutReport) {
             "machine CPU, all processes",
             format!("{p:.0}% of one core ({cores} cores)"),
         );
+    }
+}
+
+/// What the cluster's PostgreSQL did over the window (`sends` in it).
+fn postgres(out: &mut String, pg: &PgReport, sends: u64) {
+    let w = &pg.wal;
+    let per = |n: i64| {
+        if sends > 0 {
+            format!("{:.3}", n as f64 / sends as f64)
+        } else {
+            "n/a".into()
+        }
+    };
+    row(
+        out,
+        "PostgreSQL WAL",
+        format!(
+            "{} records, {:.1} MiB, {} writes, {} syncs ({} per send), sync time {:.0} ms",
+            w.records,
+            w.bytes as f64 / 1048576.0,
+            w.writes,
+            w.syncs,
+            per(w.syncs),
+            w.sync_ms
+        ),
+    );
+    if let Some(n) = pg.checkpoints {
+        row(out, "PostgreSQL checkpoints", n);
+    }
+    let opt =
+        |v: Option<i64>| v.map_or_else(|| "n/a (no pg_stat_statements)".into(), |v| v.to_string());
+    row(out, "ledger batches", opt(pg.batches));
+    if let Some(b) = pg.batches.filter(|&b| b > 0) {
+        row(
+            out,
+            "sends per batch",
+            format!("{:.1}", sends as f64 / b as f64),
+        );
+    }
+    row(out, "doorbell rings (pg_notify)", opt(pg.rings));
+    let s = &pg.sessions;
+    row(
+        out,
+        "head row held",
+        format!(
+            "{:.0}% of {} samples ({:.0} ms apart){}",
+            s.head_held * 100.0,
+            s.samples,
+            s.every_ms,
+            pg.head_ms_per_batch
+                .map_or_else(String::new, |ms| format!(", {ms:.2} ms per batch"))
+        ),
+    );
+    row(
+        out,
+        "sessions waiting for it / ringing",
+        format!("{:.2} / {:.2} on average", s.waiting_for_head, s.ringing),
+    );
+    for a in &s.activities {
+        row(
+            out,
+            &format!("  {:.3} sessions", a.sessions),
+            format!(
+                "{}, {}{}: {}",
+                a.role,
+                a.state,
+                if a.wait.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", a.wait)
+                },
+                a.query
+            ),
+        );
+    }
+    if let Some(statements) = &pg.statements {
+        for st in statements {
+            row(
+                out,
+                &format!("  {} calls", st.calls),
+                format!(
+                    "{:.0} ms, {:.3} ms each: {}",
+                    st.total_ms, st.mean_ms, st.query
+                ),
+            );
+        }
     }
 }
 

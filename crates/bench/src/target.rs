@@ -23,6 +23,104 @@ pub struct Target {
     pub pid: Option<u32>,
 }
 
+/// Everything under test: one server, or the nodes of one cluster (Suda
+/// nodes on one PostgreSQL database), with where its senders send and the
+/// database to observe.
+///
+/// On several nodes a fan-out run spreads the work so that every delivery
+/// crosses nodes: each channel's sends go through one node of `send_via`
+/// (channel `c` through `send_via[c % len]`), and its members' streams are
+/// spread round-robin over the other nodes (see
+/// [`crate::scenario::Layout`]).
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    /// The nodes; streams are opened on them.
+    pub nodes: Vec<Target>,
+    /// Indices into `nodes` of those senders send through (every node,
+    /// unless asked otherwise).
+    pub send_via: Vec<usize>,
+    /// The URL of the PostgreSQL database the nodes share, to read its
+    /// statistics and (through its postmaster) its CPU: see
+    /// [`crate::pg`].
+    pub postgres: Option<String>,
+}
+
+impl From<Target> for Deployment {
+    fn from(target: Target) -> Deployment {
+        Deployment {
+            nodes: vec![target],
+            send_via: vec![0],
+            postgres: None,
+        }
+    }
+}
+
+impl Deployment {
+    /// The nodes at `urls`, with their pids when given (one per URL, in
+    /// the same order), senders on the nodes among them at `send_urls`
+    /// (every node when empty).
+    pub fn of(
+        urls: &[String],
+        pids: &[u32],
+        send_urls: &[String],
+        postgres: Option<String>,
+    ) -> Result<Deployment> {
+        if urls.is_empty() {
+            return Err(Error::Local("no server URL".into()));
+        }
+        if !pids.is_empty() && pids.len() != urls.len() {
+            return Err(Error::Local(format!(
+                "--pid gives {} pids for {} URLs: one per URL, in the same order",
+                pids.len(),
+                urls.len()
+            )));
+        }
+        let trimmed = |u: &String| u.trim_end_matches('/').to_owned();
+        let nodes: Vec<Target> = urls
+            .iter()
+            .enumerate()
+            .map(|(i, url)| Target {
+                base: trimmed(url),
+                pid: pids.get(i).copied(),
+            })
+            .collect();
+        let send_via = if send_urls.is_empty() {
+            (0..nodes.len()).collect()
+        } else {
+            send_urls
+                .iter()
+                .map(|u| {
+                    let u = trimmed(u);
+                    nodes.iter().position(|n| n.base == u).ok_or_else(|| {
+                        Error::Local(format!("--send-url {u} is not one of --url's"))
+                    })
+                })
+                .collect::<Result<_>>()?
+        };
+        Ok(Deployment {
+            nodes,
+            send_via,
+            postgres,
+        })
+    }
+
+    /// The one node, for what drives a single server (peers, `idle`).
+    pub fn single(&self) -> Result<&Target> {
+        match self.nodes.as_slice() {
+            [one] => Ok(one),
+            _ => Err(Error::Local(format!(
+                "this drives one server, not {} (run one bench per node)",
+                self.nodes.len()
+            ))),
+        }
+    }
+
+    /// The nodes' pids, if every node's is known.
+    pub fn pids(&self) -> Option<Vec<u32>> {
+        self.nodes.iter().map(|n| n.pid).collect()
+    }
+}
+
 /// A server started by this tool on 127.0.0.1, with its files (database,
 /// configuration) in a temporary directory. Killed when dropped, but only
 /// [`SpawnedServer::stop`] also ends an nginx master's workers.
@@ -145,5 +243,40 @@ pub async fn wait_ready(base: &str) -> Result<()> {
             return Err(Error::Timeout(format!("{base} did not answer /healthz")));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn urls(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_deployment_is_its_nodes_with_their_pids_and_where_senders_send() {
+        let nodes = urls(&["http://a:1/", "http://b:2", "http://c:3"]);
+        let all = Deployment::of(&nodes, &[7, 8, 9], &[], None).unwrap();
+        assert_eq!(all.nodes[0].base, "http://a:1");
+        assert_eq!(all.pids(), Some(vec![7, 8, 9]));
+        assert_eq!(all.send_via, [0, 1, 2]);
+        assert!(all.single().is_err());
+        let one = Deployment::of(&nodes, &[], &urls(&["http://b:2/"]), None).unwrap();
+        assert_eq!(one.send_via, [1]);
+        assert_eq!(one.pids(), None);
+    }
+
+    #[test]
+    fn pids_must_match_the_urls_and_senders_must_be_on_the_nodes() {
+        let nodes = urls(&["http://a:1", "http://b:2"]);
+        assert!(Deployment::of(&nodes, &[7], &[], None).is_err());
+        assert!(Deployment::of(&nodes, &[], &urls(&["http://c:3"]), None).is_err());
+        assert!(Deployment::of(&[], &[], &[], None).is_err());
+        let single = Deployment::from(Target {
+            base: "http://a:1".into(),
+            pid: None,
+        });
+        assert_eq!(single.single().unwrap().base, "http://a:1");
     }
 }

@@ -16,6 +16,12 @@
 //! see whether the bench (parsing every event of every stream) or the
 //! server was the busier, and the machine's busy time, so a run that
 //! shared the cores with other work shows it.
+//!
+//! A cluster's server is its nodes: their CPU is summed (and given node by
+//! node too). The PostgreSQL they share is part of what the cluster costs,
+//! but not the nodes' own work, so its CPU (the postmaster and every
+//! process below it: backends, WAL writer, checkpointer) is reported
+//! apart, per delivery and per send like the server's.
 
 use std::time::{Duration, Instant};
 
@@ -26,8 +32,11 @@ use crate::{error::Result, proc};
 /// What is read at each end of the window.
 #[derive(Debug, Clone)]
 pub struct Meter {
-    /// The server's root process, when known.
-    server: Option<u32>,
+    /// The root process of each node of the server, when known (one for a
+    /// single server).
+    servers: Option<Vec<u32>>,
+    /// PostgreSQL's postmaster, when the server is a cluster on it.
+    postgres: Option<u32>,
     /// Processes of a CPU-bound competitor, when one runs.
     competitors: Vec<u32>,
 }
@@ -36,7 +45,8 @@ pub struct Meter {
 #[derive(Debug, Clone)]
 pub struct Mark {
     at: Instant,
-    server: Option<proc::TreeCpu>,
+    servers: Option<Vec<proc::TreeCpu>>,
+    postgres: Option<proc::TreeCpu>,
     bench: Option<Duration>,
     machine: Option<Duration>,
     competitors: Option<proc::TreeCpu>,
@@ -45,20 +55,27 @@ pub struct Mark {
 }
 
 impl Meter {
-    /// A meter of the server whose root process is `server` (none: its CPU
-    /// is not reported), and of the `competitors`' processes.
-    pub fn new(server: Option<u32>, competitors: Vec<u32>) -> Meter {
+    /// A meter of the server whose nodes' root processes are `servers`
+    /// (none: its CPU is not reported), of the PostgreSQL whose postmaster
+    /// is `postgres`, and of the `competitors`' processes.
+    pub fn new(servers: Option<Vec<u32>>, postgres: Option<u32>, competitors: Vec<u32>) -> Meter {
         Meter {
-            server,
+            servers,
+            postgres,
             competitors,
         }
     }
 
     /// Reads every counter now, with the run's `deliveries` (events
     /// received by subscribers so far) and `sends` (sends made so far).
-    /// Fails if the server's process is gone.
+    /// Fails if a server's process is gone.
     pub fn mark(&self, deliveries: u64, sends: u64) -> Result<Mark> {
-        let server = self.server.map(proc::tree_cpu_time).transpose()?;
+        let servers = self
+            .servers
+            .as_ref()
+            .map(|pids| pids.iter().map(|&pid| proc::tree_cpu_time(pid)).collect())
+            .transpose()?;
+        let postgres = self.postgres.and_then(|pid| proc::tree_cpu_time(pid).ok());
         let competitors = if self.competitors.is_empty() {
             None
         } else {
@@ -74,7 +91,8 @@ impl Meter {
         };
         Ok(Mark {
             at: Instant::now(),
-            server,
+            servers,
+            postgres,
             bench: proc::cpu_time(std::process::id()).ok(),
             machine: proc::machine_busy().ok(),
             competitors,
@@ -116,8 +134,14 @@ pub struct Cost {
     pub deliveries: u64,
     /// Sends made in the window.
     pub sends: u64,
-    /// The server, summed over its processes, when its pid is known.
+    /// The server, summed over its processes (over every node of a
+    /// cluster), when its pid is known.
     pub server: Option<Spent>,
+    /// Each node of the server on its own, in the order given (one for a
+    /// single server).
+    pub nodes: Vec<Spent>,
+    /// The PostgreSQL the nodes share, all its processes, when observed.
+    pub postgres: Option<Spent>,
     /// This process: the subscribers' clients and the senders.
     pub bench: Option<Spent>,
     /// The CPU-bound competitor, when one ran.
@@ -145,8 +169,28 @@ impl Cost {
             cpu_ms_per_send: (sends > 0).then(|| busy.cpu_secs * 1e3 / sends as f64),
             busy,
         };
-        let server = match (start.server, end.server) {
-            (Some(a), Some(b)) => Some(spent(busy(b.processes, b.cpu.saturating_sub(a.cpu)))),
+        let tree = |a: &proc::TreeCpu, b: &proc::TreeCpu| {
+            spent(busy(b.processes, b.cpu.saturating_sub(a.cpu)))
+        };
+        let nodes: Vec<Spent> = match (&start.servers, &end.servers) {
+            (Some(a), Some(b)) => a.iter().zip(b).map(|(a, b)| tree(a, b)).collect(),
+            _ => Vec::new(),
+        };
+        let server = (!nodes.is_empty()).then(|| {
+            let (processes, cpu) = match (&start.servers, &end.servers) {
+                (Some(a), Some(b)) => (
+                    b.iter().map(|t| t.processes).sum(),
+                    b.iter()
+                        .zip(a)
+                        .map(|(b, a)| b.cpu.saturating_sub(a.cpu))
+                        .sum(),
+                ),
+                _ => (0, Duration::ZERO),
+            };
+            spent(busy(processes, cpu))
+        });
+        let postgres = match (&start.postgres, &end.postgres) {
+            (Some(a), Some(b)) => Some(tree(a, b)),
             _ => None,
         };
         let bench = match (start.bench, end.bench) {
@@ -162,6 +206,8 @@ impl Cost {
             deliveries,
             sends,
             server,
+            nodes,
+            postgres,
             bench,
             competitor,
             machine_cpu_percent: match (start.machine, end.machine) {
@@ -183,10 +229,11 @@ mod tests {
     fn mark(at: Instant, server_ms: u64, bench_ms: u64, deliveries: u64, sends: u64) -> Mark {
         Mark {
             at,
-            server: Some(proc::TreeCpu {
+            servers: Some(vec![proc::TreeCpu {
                 processes: 3,
                 cpu: Duration::from_millis(server_ms),
-            }),
+            }]),
+            postgres: None,
             bench: Some(Duration::from_millis(bench_ms)),
             machine: None,
             competitors: None,
@@ -212,6 +259,44 @@ mod tests {
         assert_eq!(b.cpu_s_per_million_deliveries, Some(1.0));
         assert_eq!(c.competitor, None);
         assert_eq!(c.machine_cpu_percent, None);
+        assert_eq!(c.nodes, vec![s]);
+        assert_eq!(c.postgres, None);
+    }
+
+    #[test]
+    fn a_clusters_cost_sums_its_nodes_and_keeps_postgres_apart() {
+        let t0 = Instant::now();
+        let tree = |processes, ms| proc::TreeCpu {
+            processes,
+            cpu: Duration::from_millis(ms),
+        };
+        let at = |at, nodes: [u64; 3], pg, deliveries| Mark {
+            at,
+            servers: Some(nodes.iter().map(|&ms| tree(1, ms)).collect()),
+            postgres: Some(tree(12, pg)),
+            bench: None,
+            machine: None,
+            competitors: None,
+            deliveries,
+            sends: deliveries / 100,
+        };
+        let c = Cost::between(
+            &at(t0, [1_000, 2_000, 3_000], 500, 0),
+            &at(
+                t0 + Duration::from_secs(2),
+                [2_000, 2_500, 4_500],
+                1_500,
+                1_000_000,
+            ),
+        );
+        let per_node: Vec<f64> = c.nodes.iter().map(|n| n.busy.cpu_secs).collect();
+        assert_eq!(per_node, [1.0, 0.5, 1.5]);
+        let s = c.server.unwrap();
+        assert_eq!((s.busy.processes, s.busy.cpu_secs), (3, 3.0));
+        assert_eq!(s.cpu_s_per_million_deliveries, Some(3.0));
+        let pg = c.postgres.unwrap();
+        assert_eq!((pg.busy.processes, pg.busy.cpu_secs), (12, 1.0));
+        assert_eq!(pg.cpu_ms_per_send, Some(0.1));
     }
 
     #[test]
@@ -228,11 +313,13 @@ mod tests {
 
     #[test]
     fn marks_read_this_process_and_the_machine() {
-        let meter = Meter::new(Some(std::process::id()), vec![std::process::id()]);
+        let me = std::process::id();
+        let meter = Meter::new(Some(vec![me]), Some(me), vec![me]);
         let start = meter.mark(0, 0).unwrap();
         let end = meter.mark(1, 1).unwrap();
         let c = Cost::between(&start, &end);
         assert!(c.server.is_some() && c.bench.is_some() && c.competitor.is_some());
+        assert!(c.postgres.is_some() && c.nodes.len() == 1);
         assert!(c.machine_cpu_percent.is_some());
     }
 }

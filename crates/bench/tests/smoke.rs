@@ -3,7 +3,7 @@
 //! exactly once, over each transport), never timing: a loaded CI machine
 //! may be slow, but it may not lose a message.
 
-use suda_bench::{run_fanout, FanoutConfig, FanoutReport, Receive, Target, Transport};
+use suda_bench::{run_fanout, Deployment, FanoutConfig, FanoutReport, Receive, Target, Transport};
 use suda_testkit::TestServer;
 
 /// The test kit's server (no limits, as `target::spawn` starts it) and the
@@ -25,6 +25,11 @@ async fn start_server() -> Server {
 }
 
 impl Server {
+    /// The one server, as the bench drives it.
+    fn deployment(&self) -> Deployment {
+        Deployment::from(self.target.clone())
+    }
+
     async fn stop(self) {
         self.server.stop().await;
     }
@@ -71,7 +76,7 @@ fn assert_complete(report: &FanoutReport) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fanout_over_sse_delivers_every_message_to_all_200_subscribers_once() {
     let server = start_server().await;
-    let report = run_fanout(&server.target, config(Transport::Sse, 100, 2))
+    let report = run_fanout(&server.deployment(), config(Transport::Sse, 100, 2))
         .await
         .unwrap();
     assert_eq!(report.subscribers, 200);
@@ -84,7 +89,7 @@ async fn fanout_over_sse_delivers_every_message_to_all_200_subscribers_once() {
 async fn fanout_measures_the_window_after_the_warm_up_and_checks_everything() {
     let server = start_server().await;
     let report = run_fanout(
-        &server.target,
+        &server.deployment(),
         FanoutConfig {
             warmup: 1.0,
             duration: 1.0,
@@ -116,7 +121,7 @@ async fn fanout_measures_the_window_after_the_warm_up_and_checks_everything() {
 async fn fanout_beside_a_competitor_reports_the_competitors_cpu_apart() {
     let server = start_server().await;
     let report = run_fanout(
-        &server.target,
+        &server.deployment(),
         FanoutConfig {
             compete: 1,
             duration: 1.0,
@@ -135,7 +140,7 @@ async fn fanout_beside_a_competitor_reports_the_competitors_cpu_apart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fanout_over_websocket_delivers_every_message_once() {
     let server = start_server().await;
-    let report = run_fanout(&server.target, config(Transport::Ws, 20, 2))
+    let report = run_fanout(&server.deployment(), config(Transport::Ws, 20, 2))
         .await
         .unwrap();
     assert_complete(&report);
@@ -145,7 +150,7 @@ async fn fanout_over_websocket_delivers_every_message_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fanout_over_long_polling_delivers_every_message_once() {
     let server = start_server().await;
-    let report = run_fanout(&server.target, config(Transport::Poll, 20, 2))
+    let report = run_fanout(&server.deployment(), config(Transport::Poll, 20, 2))
         .await
         .unwrap();
     assert_complete(&report);
@@ -156,7 +161,7 @@ async fn fanout_over_long_polling_delivers_every_message_once() {
 async fn naive_refetch_delivers_every_message_once_at_one_fetch_per_event() {
     let server = start_server().await;
     let report = run_fanout(
-        &server.target,
+        &server.deployment(),
         FanoutConfig {
             receive: Receive::Refetch,
             ..config(Transport::Sse, 20, 2)
@@ -173,7 +178,7 @@ async fn naive_refetch_delivers_every_message_once_at_one_fetch_per_event() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pushed_deliveries_cost_no_fetch() {
     let server = start_server().await;
-    let report = run_fanout(&server.target, config(Transport::Sse, 10, 1))
+    let report = run_fanout(&server.deployment(), config(Transport::Sse, 10, 1))
         .await
         .unwrap();
     assert_complete(&report);
@@ -189,9 +194,12 @@ async fn idle_holds_every_stream_and_measures_the_server() {
         suda_bench::IdleConfig {
             subscribers: 60,
             members: 3,
+            settle_secs: 0.0,
             hold_secs: 0,
             transport: Transport::Sse,
             connect_concurrency: 20,
+            connected_file: None,
+            release_file: None,
         },
     )
     .await
@@ -199,4 +207,84 @@ async fn idle_holds_every_stream_and_measures_the_server() {
     assert!(report.after.is_some() && report.rss_kib_per_subscriber.is_some());
     assert!(report.server_fds.unwrap() >= 60, "{report:?}");
     server.stop().await;
+}
+
+/// Two nodes on one PostgreSQL database, served from this process: the
+/// smallest cluster.
+struct TwoNodes {
+    deployment: Deployment,
+    stops: Vec<tokio::sync::oneshot::Sender<()>>,
+    tasks: Vec<tokio::task::JoinHandle<Result<(), suda_server::ServerError>>>,
+}
+
+async fn two_nodes() -> TwoNodes {
+    let url = tokio::task::spawn_blocking(suda_testkit::postgres::fresh_database)
+        .await
+        .unwrap();
+    let (mut bases, mut stops, mut tasks) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..2 {
+        let config = suda_server::Config {
+            database_url: url.clone(),
+            keep_alive: std::time::Duration::from_millis(300),
+            ..suda_server::Config::unthrottled()
+        };
+        let server = suda_server::Server::open(config).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        bases.push(format!("http://{}", listener.local_addr().unwrap()));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tasks.push(tokio::spawn(server.serve(listener, async move {
+            let _ = stopped.await;
+        })));
+        stops.push(stop);
+    }
+    for base in &bases {
+        suda_testkit::wait_ready(base).await;
+    }
+    let me = std::process::id();
+    TwoNodes {
+        deployment: Deployment::of(&bases, &[me, me], &[], Some(url)).unwrap(),
+        stops,
+        tasks,
+    }
+}
+
+impl TwoNodes {
+    async fn stop(self) {
+        for stop in self.stops {
+            let _ = stop.send(());
+        }
+        for task in self.tasks {
+            task.await.unwrap().unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_over_two_nodes_crosses_nodes_and_observes_postgres() {
+    let cluster = two_nodes().await;
+    let report = run_fanout(
+        &cluster.deployment,
+        FanoutConfig {
+            senders: Some(2),
+            ..config(Transport::Sse, 10, 2)
+        },
+    )
+    .await
+    .unwrap();
+    assert_complete(&report);
+    // Channel 0 sends through node 0 and streams on node 1; channel 1 the
+    // other way round: every delivery crossed nodes.
+    let shares: Vec<(usize, usize)> = report
+        .nodes
+        .iter()
+        .map(|n| (n.streams, n.senders))
+        .collect();
+    assert_eq!(shares, [(10, 1), (10, 1)], "{report:#?}");
+    let w = &report.window;
+    assert_eq!(w.nodes.len(), 2);
+    assert!(w.postgres.is_some(), "the postmaster is found: {w:#?}");
+    let pg = report.postgres.as_ref().expect("PostgreSQL observed");
+    assert!(pg.sessions.samples > 0, "{pg:#?}");
+    assert!(pg.wal.records > 0, "the sends wrote WAL: {pg:#?}");
+    cluster.stop().await;
 }

@@ -2,16 +2,19 @@
 //! member's subscription, the keys its deliveries are checked under, and
 //! the senders. The shape is the same everywhere: `size` members in each
 //! of `channels` channels, member `m` in channel `m / size`, and sender `j`
-//! member `j / channels` of channel `j % channels`.
+//! member `j / channels` of channel `j % channels`. On several Suda nodes
+//! the [`Layout`] says which node each stream is on and which node each
+//! channel's sends go through.
 
 use std::{
     sync::{atomic::Ordering, Arc},
     time::Duration,
 };
 
+use futures::{stream, StreamExt, TryStreamExt};
 use tokio::sync::watch;
 
-use super::{Crowd, Subscription};
+use super::{layout::Layout, Crowd, Subscription};
 use crate::{
     api::{self, Api},
     error::{Error, Result},
@@ -29,6 +32,10 @@ pub(crate) struct Cast {
     pub senders: Vec<Sender>,
     /// Members: subscriptions, counted before the crowd takes them.
     members: usize,
+    /// Streams on each node (Suda; one node for a peer).
+    pub streams_per_node: Vec<usize>,
+    /// Senders sending through each node.
+    pub senders_per_node: Vec<usize>,
     /// nchan's channels, to probe until every subscriber is in place.
     nchan_channels: Vec<String>,
 }
@@ -57,35 +64,67 @@ fn peer_channels(channels: usize) -> Vec<String> {
 }
 
 impl Cast {
-    /// Signs up every member and creates the channels on Suda.
-    pub async fn suda(api: &Api, size: usize, channels: usize, senders: usize) -> Result<Cast> {
-        let members = api
-            .sign_up_many(&api::run_prefix(), size * channels, 8)
+    /// Signs up every member and creates the channels on Suda, over the
+    /// nodes `apis` (one per node) as `layout` says.
+    pub async fn suda(
+        apis: &[Api],
+        layout: &Layout,
+        size: usize,
+        channels: usize,
+        senders: usize,
+    ) -> Result<Cast> {
+        let prefix = api::run_prefix();
+        let members: Vec<api::Member> = stream::iter(0..size * channels)
+            .map(|m| {
+                let (api, name) = (&apis[layout.sign_up_node(m)], format!("{prefix}{m}"));
+                async move { api.sign_up(&name).await }
+            })
+            .buffered(8)
+            .try_collect()
             .await?;
         let mut channel_ids = Vec::with_capacity(channels);
         for (c, group) in members.chunks(size).enumerate() {
             let others: Vec<String> = group[1..].iter().map(|m| m.id.clone()).collect();
             channel_ids.push(
-                api.create_group(&group[0], &format!("bench {c}"), &others)
+                apis[layout.send_node(c)]
+                    .create_group(&group[0], &format!("bench {c}"), &others)
                     .await?,
             );
         }
+        let mut streams_per_node = vec![0; apis.len()];
+        let subscriptions = members
+            .iter()
+            .enumerate()
+            .map(|(m, member)| {
+                let node = layout.stream_node(m / size, m % size);
+                streams_per_node[node] += 1;
+                Subscription::Suda {
+                    token: member.token.clone(),
+                    base: apis[node].base().to_owned(),
+                }
+            })
+            .collect();
+        let mut senders_per_node = vec![0; apis.len()];
+        let senders = (0..senders)
+            .map(|j| {
+                let node = layout.send_node(j % channels);
+                senders_per_node[node] += 1;
+                Sender::Suda {
+                    api: apis[node].clone(),
+                    token: members[sender_member(j, size, channels)].token.clone(),
+                    channel: channel_ids[j % channels],
+                }
+            })
+            .collect();
         Ok(Cast {
-            subscriptions: members
-                .iter()
-                .map(|m| Subscription::Suda(m.token.clone()))
-                .collect(),
+            subscriptions,
             keys: (0..members.len())
                 .map(|m| vec![channel_ids[m / size]])
                 .collect(),
-            senders: (0..senders)
-                .map(|j| Sender::Suda {
-                    api: api.clone(),
-                    token: members[sender_member(j, size, channels)].token.clone(),
-                    channel: channel_ids[j % channels],
-                })
-                .collect(),
+            senders,
             members: size * channels,
+            streams_per_node,
+            senders_per_node,
             nchan_channels: Vec::new(),
         })
     }
@@ -114,6 +153,8 @@ impl Cast {
                 })
                 .collect(),
             members: size * channels,
+            streams_per_node: vec![size * channels],
+            senders_per_node: vec![senders],
             nchan_channels: names,
         }
     }
@@ -129,6 +170,7 @@ impl Cast {
             })
             .collect();
         let keys = peer_keys(size, channels, senders);
+        let sender_count = senders;
         let senders = (0..senders)
             .map(|j| {
                 let (sender, rx) = socketio::sender(&rooms[j % channels], in_flight);
@@ -149,6 +191,8 @@ impl Cast {
             keys,
             senders,
             members: size * channels,
+            streams_per_node: vec![size * channels],
+            senders_per_node: vec![sender_count],
             nchan_channels: Vec::new(),
         }
     }

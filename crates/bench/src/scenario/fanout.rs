@@ -13,6 +13,11 @@
 //! [`crate::peer`]), or Suda with naive clients that re-fetch the channel
 //! on every event (`--receive refetch`, see [`super::refetch`]), so that
 //! their figures come from the same measurement.
+//!
+//! On a cluster (several nodes) the streams and sends are spread so that
+//! every delivery crosses nodes ([`super::layout`]); the nodes' CPU is
+//! summed, and the PostgreSQL they share is observed over the window
+//! ([`crate::pg`]).
 
 use std::{
     sync::atomic::Ordering,
@@ -24,6 +29,7 @@ use serde::Serialize;
 use super::{
     cast::{Cast, Sender},
     collect,
+    layout::Layout,
     refetch::Receive,
     schedule::{Answers, Schedule},
     Crowd,
@@ -34,8 +40,9 @@ use crate::{
     error::{Error, Result},
     metrics::{self, Clock, Completeness, Latency},
     peer::Peer,
+    pg::{Observer, PgReport},
     proc::{self, Memory},
-    target::Target,
+    target::Deployment,
     transport::Transport,
     window::{Cost, Meter},
 };
@@ -117,8 +124,20 @@ impl FanoutConfig {
     }
 }
 
+/// One node's share of the run's work.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeShare {
+    /// Its address.
+    pub base: String,
+    /// Streams held on it.
+    pub streams: usize,
+    /// Senders sending through it.
+    pub senders: usize,
+}
+
 /// The server's memory and descriptors, summed over its processes (nginx:
-/// the master and its workers). Its CPU is in the window's [`Cost`].
+/// the master and its workers; a cluster: every node). Its CPU is in the
+/// window's [`Cost`].
 #[derive(Debug, Clone, Serialize)]
 pub struct ServerUsage {
     /// Memory after setting up (Suda: signing members up), before the
@@ -174,6 +193,11 @@ pub struct FanoutReport {
     pub fetches_per_delivery: f64,
     /// The server's memory, when its pid is known.
     pub server: Option<ServerUsage>,
+    /// Where the streams and senders were, node by node (one for a single
+    /// server).
+    pub nodes: Vec<NodeShare>,
+    /// What the cluster's PostgreSQL did over the window, when observed.
+    pub postgres: Option<PgReport>,
 }
 
 impl FanoutReport {
@@ -190,6 +214,7 @@ impl FanoutReport {
 /// The run's cast, set up on the server under test.
 async fn cast(
     crowd: &Crowd,
+    deployment: &Deployment,
     config: &FanoutConfig,
     size: usize,
     channels: usize,
@@ -197,16 +222,22 @@ async fn cast(
 ) -> Result<Cast> {
     Ok(match config.peer {
         None => {
-            let api = Api::new(crowd.http.clone(), &crowd.base);
-            Cast::suda(&api, size, channels, senders).await?
+            let apis: Vec<Api> = deployment
+                .nodes
+                .iter()
+                .map(|n| Api::new(crowd.http.clone(), &n.base))
+                .collect();
+            let layout = Layout::new(apis.len(), &deployment.send_via);
+            Cast::suda(&apis, &layout, size, channels, senders).await?
         }
         Some(Peer::Nchan) => Cast::nchan(&crowd.http, &crowd.base, size, channels, senders),
         Some(Peer::SocketIo) => Cast::socketio(size, channels, senders, config.max_in_flight),
     })
 }
 
-/// Runs the `fanout` scenario against `target`.
-pub async fn run_fanout(target: &Target, config: FanoutConfig) -> Result<FanoutReport> {
+/// Runs the `fanout` scenario against `deployment` (one server, or the
+/// nodes of a cluster).
+pub async fn run_fanout(deployment: &Deployment, config: FanoutConfig) -> Result<FanoutReport> {
     let (size, channels) = (config.channel_size.max(2), config.channels.max(1));
     let senders = config.senders.unwrap_or(channels);
     if senders < channels || senders > size * channels {
@@ -220,9 +251,16 @@ pub async fn run_fanout(target: &Target, config: FanoutConfig) -> Result<FanoutR
             "--receive refetch is a mode of Suda's clients, not of a peer's".into(),
         ));
     }
+    if config.peer.is_some() {
+        deployment.single()?;
+    }
+    let observer = match &deployment.postgres {
+        Some(url) => Some(Observer::connect(url).await?),
+        None => None,
+    };
     let clock = Clock::default();
     let mut crowd = Crowd::new(
-        &target.base,
+        &deployment.nodes[0].base,
         config.transport,
         clock,
         config.connect_concurrency,
@@ -230,14 +268,22 @@ pub async fn run_fanout(target: &Target, config: FanoutConfig) -> Result<FanoutR
     crowd.receive = config.receive;
 
     let started = Instant::now();
-    let mut cast = cast(&crowd, &config, size, channels, senders).await?;
+    let mut cast = cast(&crowd, deployment, &config, size, channels, senders).await?;
     let setup_secs = started.elapsed().as_secs_f64();
     let keys = std::mem::take(&mut cast.keys);
     let members = cast.subscriptions.len();
-    let unconnected = target
-        .pid
-        .map(|pid| proc::memory_of(&proc::family(pid)?))
-        .transpose()?;
+    let nodes = deployment
+        .nodes
+        .iter()
+        .zip(cast.streams_per_node.iter().zip(&cast.senders_per_node))
+        .map(|(node, (&streams, &senders))| NodeShare {
+            base: node.base.clone(),
+            streams,
+            senders,
+        })
+        .collect();
+    let pids = deployment.pids();
+    let unconnected = pids.as_deref().map(families_memory).transpose()?;
     let tasks = crowd
         .connect_all(
             std::mem::take(&mut cast.subscriptions),
@@ -249,7 +295,11 @@ pub async fn run_fanout(target: &Target, config: FanoutConfig) -> Result<FanoutR
         return Err(e);
     }
 
-    let measured = match measure(target, &config, &crowd, cast.senders, size, unconnected).await {
+    let servers = Servers {
+        pids,
+        observer: observer.as_ref(),
+    };
+    let measured = match measure(&servers, &config, &crowd, cast.senders, size, unconnected).await {
         Ok(measured) => measured,
         Err(e) => {
             collect(&crowd, tasks).await;
@@ -263,6 +313,7 @@ pub async fn run_fanout(target: &Target, config: FanoutConfig) -> Result<FanoutR
         window,
         active,
         server,
+        postgres,
     } = measured;
     let acknowledged: u64 = answers.acked.values().map(|ids| ids.len() as u64).sum();
 
@@ -296,8 +347,33 @@ pub async fn run_fanout(target: &Target, config: FanoutConfig) -> Result<FanoutR
         fetches,
         fetches_per_delivery,
         server,
+        nodes,
+        postgres,
         config,
     })
+}
+
+/// What is measured of the server: its nodes' processes, and the
+/// PostgreSQL they share.
+struct Servers<'a> {
+    /// The nodes' pids, when every one is known.
+    pids: Option<Vec<u32>>,
+    observer: Option<&'a Observer>,
+}
+
+/// Memory summed over every process of the nodes `pids`.
+fn families_memory(pids: &[u32]) -> Result<Memory> {
+    let all = families(pids)?;
+    proc::memory_of(&all)
+}
+
+/// Every process of the nodes `pids`.
+fn families(pids: &[u32]) -> Result<Vec<u32>> {
+    let mut all = Vec::new();
+    for &pid in pids {
+        all.extend(proc::family(pid)?);
+    }
+    Ok(all)
 }
 
 /// What [`measure`] found, before the deliveries are checked.
@@ -309,6 +385,7 @@ struct Measured {
     /// From the window's first send to its last delivery.
     active: Duration,
     server: Option<ServerUsage>,
+    postgres: Option<PgReport>,
 }
 
 /// Sends the warm-up and the measured window's messages, waits for their
@@ -316,17 +393,21 @@ struct Measured {
 /// every subscriber of `crowd` connected (`size` to a channel). The
 /// server's memory `unconnected` was read before they connected.
 async fn measure(
-    target: &Target,
+    servers: &Servers<'_>,
     config: &FanoutConfig,
     crowd: &Crowd,
     senders: Vec<Sender>,
     size: usize,
     unconnected: Option<Memory>,
 ) -> Result<Measured> {
-    let family = target.pid.map(proc::family).transpose()?;
+    let family = servers.pids.as_deref().map(families).transpose()?;
     let before = family.as_deref().map(proc::memory_of).transpose()?;
     let competitor = Competitor::start(config.compete)?;
-    let meter = Meter::new(target.pid, competitor.pids());
+    let meter = Meter::new(
+        servers.pids.clone(),
+        servers.observer.and_then(Observer::postmaster),
+        competitor.pids(),
+    );
     let warm = (config.rate * config.warmup).round().max(0.0) as u64;
     let sent = warm + (config.rate * config.duration).round().max(0.0) as u64;
     let delivered = || crowd.delivered.load(Ordering::Relaxed);
@@ -337,6 +418,10 @@ async fn measure(
     schedule.send(0..warm).await?;
     schedule.until(warm).await;
     let opened = meter.mark(delivered(), warm)?;
+    let pg_opened = match servers.observer {
+        Some(o) => Some((o.snapshot().await?, o.sample())),
+        None => None,
+    };
     let window_start_us = crowd.clock.now_micros();
     crowd
         .measured_from_us
@@ -361,6 +446,15 @@ async fn measure(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let closed = meter.mark(delivered(), sent)?;
+    let window = Cost::between(&opened, &closed);
+    let postgres = match (servers.observer, pg_opened) {
+        (Some(o), Some((start, sampler))) => {
+            let end = o.snapshot().await?;
+            let sessions = sampler.finish().await?;
+            Some(Observer::report(&start, &end, sessions, window.secs))
+        }
+        _ => None,
+    };
     competitor.stop().await;
     let last_us = crowd
         .last_delivery_us
@@ -379,8 +473,9 @@ async fn measure(
         answers,
         sent,
         send_secs,
-        window: Cost::between(&opened, &closed),
+        window,
         active: Duration::from_micros(last_us - window_start_us),
         server,
+        postgres,
     })
 }

@@ -5,15 +5,23 @@
 //! signs up a few members (a member may hold many streams, and sign-up is
 //! slow), measures the server, opens N streams, waits for every
 //! `CONNECTED`, lets keep-alives run, and measures again.
+//!
+//! One process holds at most its open-file limit of streams, so a cluster
+//! is measured by one bench per node, run at once; `--connected-file` and
+//! `--release-file` let a script wait until every bench holds all its
+//! streams before any of them measures (`bench/cluster.sh`).
 
-use std::time::{Duration, Instant};
+use std::{
+    path::PathBuf,
+    time::{Duration, Instant},
+};
 
 use serde::Serialize;
 
 use super::{collect, Crowd, Subscription};
 use crate::{
     api::{self, Api},
-    error::Result,
+    error::{Error, Result},
     metrics::Clock,
     proc::{self, Memory},
     target::Target,
@@ -32,6 +40,13 @@ pub struct IdleConfig {
     /// baseline, so one is the default.
     #[arg(long, default_value_t = 1)]
     pub members: usize,
+    /// Seconds to wait after signing up before the first measurement. The
+    /// server hashes each password on a thread of its blocking pool, and
+    /// the allocator gives back what the hash used (some 19 MiB) only when
+    /// that thread ends, 10 s after its last job: wait longer than that
+    /// for a baseline without it (bench/cluster.sh waits 12 s).
+    #[arg(long, default_value_t = 0.5)]
+    pub settle_secs: f64,
     /// Seconds to hold the streams open (keep-alives flowing) before
     /// measuring again.
     #[arg(long, default_value_t = 5)]
@@ -42,6 +57,13 @@ pub struct IdleConfig {
     /// Streams being opened at once.
     #[arg(long, default_value_t = 200)]
     pub connect_concurrency: usize,
+    /// Once every stream is connected, create this (empty) file.
+    #[arg(long)]
+    pub connected_file: Option<PathBuf>,
+    /// Once every stream is connected, wait until this file exists (for
+    /// at most ten minutes), then hold and measure.
+    #[arg(long)]
+    pub release_file: Option<PathBuf>,
 }
 
 /// What the `idle` scenario measured.
@@ -82,16 +104,31 @@ pub async fn run_idle(target: &Target, config: IdleConfig) -> Result<IdleReport>
         .await?;
     let sign_up_secs = started.elapsed().as_secs_f64();
     // Let the allocator settle after sign-up's argon2 buffers.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_secs_f64(config.settle_secs.max(0.0))).await;
     let before = target.pid.map(proc::memory).transpose()?;
 
     let started = Instant::now();
-    let subscriptions = (0..config.subscribers)
-        .map(|i| Subscription::Suda(members[i % members.len()].token.clone()));
+    let subscriptions = (0..config.subscribers).map(|i| Subscription::Suda {
+        token: members[i % members.len()].token.clone(),
+        base: target.base.clone(),
+    });
     let tasks = crowd
         .connect_all(subscriptions, Duration::from_secs(120))
         .await?;
     let connect_secs = started.elapsed().as_secs_f64();
+    if let Some(path) = &config.connected_file {
+        std::fs::write(path, b"")?;
+    }
+    if let Some(path) = &config.release_file {
+        let deadline = Instant::now() + Duration::from_secs(600);
+        while !path.exists() {
+            if Instant::now() > deadline {
+                collect(&crowd, tasks).await;
+                return Err(Error::Timeout(format!("{} never appeared", path.display())));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
     tokio::time::sleep(Duration::from_secs(config.hold_secs)).await;
 
     let after = target.pid.map(proc::memory).transpose()?;

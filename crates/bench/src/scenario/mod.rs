@@ -12,6 +12,7 @@
 mod cast;
 pub mod fanout;
 pub mod idle;
+pub mod layout;
 pub mod refetch;
 mod schedule;
 
@@ -41,8 +42,9 @@ use crate::{
 
 /// Where one subscriber listens, on whichever server is under test.
 pub(crate) enum Subscription {
-    /// A Suda member's stream (its bearer token), over the crowd's transport.
-    Suda(String),
+    /// A Suda member's stream (its bearer token) on the node at `base`,
+    /// over the crowd's transport.
+    Suda { token: String, base: String },
     /// An nchan channel's EventSource.
     Nchan(String),
     /// A socket.io member of a room; `outgoing` for a member that also sends.
@@ -73,6 +75,8 @@ impl Feed {
 #[derive(Clone)]
 pub(crate) struct Crowd {
     pub http: reqwest::Client,
+    /// The server of a peer's subscriptions (a Suda subscription names its
+    /// node).
     pub base: String,
     pub transport: Transport,
     /// How Suda subscribers get a message's content.
@@ -177,7 +181,7 @@ impl Crowd {
         let mut attempt = 0;
         loop {
             let opened = match sub {
-                Subscription::Suda(token) => self.open_suda(token, after).await,
+                Subscription::Suda { token, base } => self.open_suda(base, token, after).await,
                 Subscription::Nchan(channel) => {
                     nchan::Subscriber::open(&self.http, &self.base, channel)
                         .await
@@ -201,8 +205,8 @@ impl Crowd {
         }
     }
 
-    async fn open_suda(&self, token: &str, after: Option<i64>) -> Result<(Feed, i64)> {
-        let mut stream = Stream::open(&self.http, &self.base, token, self.transport, after).await?;
+    async fn open_suda(&self, base: &str, token: &str, after: Option<i64>) -> Result<(Feed, i64)> {
+        let mut stream = Stream::open(&self.http, base, token, self.transport, after).await?;
         match stream.next().await? {
             Some(Event::Connected(position)) => Ok((Feed::Suda(stream), position)),
             other => Err(Error::Protocol(format!(
@@ -251,11 +255,11 @@ impl Crowd {
                 })) => {
                     last = last.max(position);
                     match (&sub, self.receive) {
-                        (Subscription::Suda(token), Receive::Refetch) => {
+                        (Subscription::Suda { token, base }, Receive::Refetch) => {
                             tokio::select! {
                                 biased;
                                 _ = self.stop.cancelled() => return received,
-                                () = self.refetch(token, channel, &mut shown, &mut received) => {}
+                                () = self.refetch(base, token, channel, &mut shown, &mut received) => {}
                             }
                         }
                         _ => self.record(&mut received, channel, position, &text),
@@ -270,7 +274,7 @@ impl Crowd {
                     }
                 }
                 Ok(None) | Err(_) => {
-                    let Subscription::Suda(token) = &sub else {
+                    let Subscription::Suda { token, base } = &sub else {
                         received.ended = true;
                         return received;
                     };
@@ -278,7 +282,7 @@ impl Crowd {
                     received.resumes += 1;
                     let reopened = tokio::select! {
                         _ = self.stop.cancelled() => return received,
-                        r = self.open_suda(token, Some(last)) => r,
+                        r = self.open_suda(base, token, Some(last)) => r,
                     };
                     match reopened {
                         Ok((f, _)) => feed = f,
@@ -303,13 +307,14 @@ impl Crowd {
     /// shows them).
     async fn refetch(
         &self,
+        base: &str,
         token: &str,
         channel: i64,
         shown: &mut HashSet<i64>,
         received: &mut Received,
     ) {
         self.fetches.fetch_add(1, Ordering::Relaxed);
-        let api = Api::new(self.http.clone(), &self.base);
+        let api = Api::new(self.http.clone(), base);
         let Ok(page) = refetch::latest_page(&api, token, channel).await else {
             return;
         };
