@@ -25,7 +25,7 @@ use tokio::{
 
 use crate::{
     error::ApiResult,
-    fanout::{Change, Fanout, Frame},
+    fanout::{Change, Fanout, Frame, Published},
     store::{EventRow, Store},
     wire,
 };
@@ -66,6 +66,7 @@ impl Sequencer {
             fanout,
             published: head,
             behind: false,
+            ready: Vec::new(),
         };
         let task = tokio::spawn(runner.run(rx, newest, poll));
         let sequencer = Sequencer {
@@ -104,6 +105,8 @@ struct Runner {
     published: i64,
     /// A read failed: read forward at the next chance.
     behind: bool,
+    /// Frames made and not yet handed to the fan-out ([`Runner::flush`]).
+    ready: Vec<Published>,
 }
 
 impl Runner {
@@ -173,6 +176,7 @@ impl Runner {
         }
         // Otherwise the gap could not be read now: the batch waits in the
         // store and is read, in order, after the gap.
+        self.flush();
         let _ = batch.done.send(());
     }
 
@@ -199,6 +203,7 @@ impl Runner {
                 for event in &page {
                     self.publish(event);
                 }
+                self.flush();
                 page.len() == READ_PAGE as usize
             }
             Err(e) => {
@@ -232,8 +237,20 @@ impl Runner {
         };
         let envelope = SseEnvelope::ChatMessagePublished(wire::chat_event(event));
         let frame = Arc::new(Frame::new(id, &envelope));
-        self.fanout.publish(event.channel_id, frame, change);
+        self.ready.push(Published {
+            channel: event.channel_id,
+            frame,
+            change,
+        });
         self.published = id;
+    }
+
+    /// Hands the frames made so far to the fan-out, in one go.
+    fn flush(&mut self) {
+        if !self.ready.is_empty() {
+            self.fanout.publish_all(&self.ready);
+            self.ready.clear();
+        }
     }
 }
 
