@@ -111,6 +111,11 @@ impl PgStore {
         })
     }
 
+    #[cfg(test)]
+    pub(super) fn pool(&self) -> PgPool {
+        self.pool.clone()
+    }
+
     /// Proves the database can be written: records the start time. A
     /// read-only database (a standby, `default_transaction_read_only`) or
     /// a user without the right is reported here, at start.
