@@ -210,6 +210,9 @@ impl Postgres {
     /// Runs `sql` in the database `database`, as [`Postgres::sql`].
     pub fn sql_in(&self, database: &str, sql: &str) -> String {
         let out = Command::new(self.bin.join("psql"))
+            // The kit's own sessions write even when a test has made the
+            // cluster read-only.
+            .env("PGOPTIONS", "-c default_transaction_read_only=off")
             .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
             .args(["-h", "127.0.0.1", "-U", "postgres"])
             .arg("-p")

@@ -131,6 +131,24 @@ impl PgStore {
     }
 }
 
+/// Whether `e` is the database refusing to write (a read-only transaction,
+/// as on a standby or with `default_transaction_read_only`), also when it
+/// came from a migration.
+pub fn is_read_only(e: &sqlx::Error) -> bool {
+    use sqlx::migrate::MigrateError;
+    let database = match e {
+        sqlx::Error::Database(d) => Some(d),
+        sqlx::Error::Migrate(m) => match &**m {
+            MigrateError::Execute(sqlx::Error::Database(d))
+            | MigrateError::ExecuteMigration(sqlx::Error::Database(d), _) => Some(d),
+            _ => None,
+        },
+        _ => None,
+    };
+    // SQLSTATE 25006: read_only_sql_transaction.
+    database.and_then(|d| d.code()).as_deref() == Some("25006")
+}
+
 /// `url` fit for a log line or an error message: its password (in the
 /// user part or as a `password=` parameter) replaced by `***`.
 pub fn without_password(url: &str) -> String {

@@ -4,3 +4,26 @@
 pub use suda_testkit::{
     code, config as test_config, eventually, graphql, sign_up, SseReader, TestServer,
 };
+
+/// Whether the tests run on PostgreSQL (`SUDA_TEST_STORE=postgres`).
+pub use suda_testkit::postgres::selected as on_postgres;
+
+/// True (after saying why, so the skip shows in the output) when a test
+/// that is about SQLite itself runs in PostgreSQL mode; the test then
+/// returns at once.
+pub fn skipped_on_postgres(why: &str) -> bool {
+    let skip = on_postgres();
+    if skip {
+        eprintln!("skipped on PostgreSQL: {why}");
+    }
+    skip
+}
+
+/// True (after saying why) when a PostgreSQL test runs in SQLite mode.
+pub fn skipped_on_sqlite() -> bool {
+    let skip = !on_postgres();
+    if skip {
+        eprintln!("skipped on SQLite: a PostgreSQL test (scripts/test.sh runs it with SUDA_TEST_STORE=postgres)");
+    }
+    skip
+}
