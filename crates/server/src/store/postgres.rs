@@ -197,7 +197,7 @@ impl Store for PgStore {
     }
 
     async fn member_with_hash(&self, name: &str) -> ApiResult<Option<(MemberRow, String)>> {
-        if !crate::validate::could_be_member_name(name) {
+        if !could_be_stored_name(name) {
             return Ok(None);
         }
         let found: Option<WithHash> = sqlx::query_as(&format!(
@@ -214,7 +214,7 @@ impl Store for PgStore {
     }
 
     async fn member_by_name(&self, name: &str) -> ApiResult<Option<MemberRow>> {
-        if !crate::validate::could_be_member_name(name) {
+        if !could_be_stored_name(name) {
             return Ok(None);
         }
         let found: Option<MemberRecord> = sqlx::query_as(&format!(
@@ -545,6 +545,13 @@ impl Store for PgStore {
         // Waits for the connections in use.
         self.pool.close().await;
     }
+}
+
+/// Whether `name` could be some member's name as typed, as on SQLite; and
+/// not one with a NUL, which no stored name holds and PostgreSQL's text
+/// cannot even be asked for (it would be a storage error, not "no one").
+fn could_be_stored_name(name: &str) -> bool {
+    crate::validate::could_be_member_name(name) && !name.contains('\0')
 }
 
 /// Never reuses a connection after an error: its transaction may still be

@@ -57,6 +57,16 @@ async fn a_look_alike_of_a_taken_name_is_taken_and_every_spelling_finds_the_firs
 }
 
 #[tokio::test]
+async fn a_name_no_member_could_have_finds_no_one_rather_than_failing() {
+    let s = store().await;
+    s.create_member("alice", "h", None).await.unwrap();
+    for odd in ["al\0ice", "\0", "alice\0"] {
+        assert_eq!(s.member_by_name(odd).await.unwrap(), None, "{odd:?}");
+        assert!(s.member_with_hash(odd).await.unwrap().is_none(), "{odd:?}");
+    }
+}
+
+#[tokio::test]
 async fn replay_follows_stretches_of_membership() {
     let s = store().await;
     let a = s.create_member("a", "h", None).await.unwrap();
