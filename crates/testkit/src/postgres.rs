@@ -88,8 +88,6 @@ pub fn database_for(path: &Path) -> String {
 pub struct Options {
     /// Where its directory goes (default: the system's temporary directory).
     pub parent: Option<PathBuf>,
-    /// Where its write-ahead log goes (default: inside the data directory).
-    pub wal_dir: Option<PathBuf>,
     /// `max_connections`.
     pub max_connections: u32,
 }
@@ -98,7 +96,6 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             parent: None,
-            wal_dir: None,
             max_connections: 100,
         }
     }
@@ -138,14 +135,8 @@ impl Postgres {
             .expect("a directory for the cluster");
         std::fs::write(dir.path().join("owner.pid"), std::process::id().to_string()).unwrap();
         std::fs::create_dir(dir.path().join("data")).unwrap();
-        if let Some(wal) = &options.wal_dir {
-            std::fs::create_dir_all(wal).unwrap();
-        }
         if is_root() {
             give_to_postgres(dir.path());
-            if let Some(wal) = &options.wal_dir {
-                give_to_postgres(wal);
-            }
         }
         let data = dir.path().join("data");
         let mut initdb = as_cluster_owner(&bin.join("initdb"));
@@ -154,11 +145,6 @@ impl Postgres {
             .arg(&data)
             .args(["-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"])
             .args(["--locale=C", "--no-instructions"]);
-        if let Some(wal) = &options.wal_dir {
-            // initdb wants the directory its own, empty or absent.
-            let wal = wal.join("pg_wal");
-            initdb.arg("-X").arg(wal);
-        }
         let out = initdb.output().expect("run initdb");
         assert!(
             out.status.success(),

@@ -187,3 +187,40 @@ async fn a_server_on_a_database_it_cannot_write_or_reach_says_so_at_start() {
     );
     assert!(!said.contains("s3cret"), "never shows the password: {said}");
 }
+
+#[tokio::test]
+async fn a_database_that_holds_the_ledger_makes_sends_unavailable_instead_of_hanging() {
+    use sqlx::{Connection, Executor};
+    if skipped_on_sqlite() {
+        return;
+    }
+    let server = TestServer::start().await;
+    let (alice, _) = server.member("alice").await;
+    let channel = server.group(&alice, "g", &[]).await;
+    // Something else holds the head row every event write waits for (a
+    // stuck session, a long migration).
+    let mut holder = sqlx::PgConnection::connect(server.database_url())
+        .await
+        .unwrap();
+    holder
+        .execute("BEGIN; SELECT seq FROM ledger_head FOR UPDATE")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let v = server
+        .gql(
+            Some(&alice),
+            "mutation($c:ID!){sendChatMessage(channelId:$c,message:\"stuck\"){id}}",
+            serde_json::json!({"c": channel}),
+        )
+        .await;
+    assert_eq!(code(&v), "UNAVAILABLE", "{v}");
+    assert!(
+        started.elapsed() < Duration::from_secs(9),
+        "refused by the lock timeout, inside the request's 10 s: {:?}",
+        started.elapsed()
+    );
+    // Once it lets go, sends go through again.
+    holder.execute("ROLLBACK").await.unwrap();
+    server.send(&alice, &channel, "free").await;
+}
