@@ -20,7 +20,7 @@
 //! `fsync=off` (the tests crash processes, never the machine), and
 //! [`fresh_database`] a new database in it for every server a test starts,
 //! so tests stay independent and run in parallel. A test that stops,
-//! restarts or fills its database starts a [`Postgres::start_private`] of
+//! restarts or fills its database starts a [`Postgres::start_private`] (or [`Postgres::start_with`]) of
 //! its own.
 //!
 //! `SUDA_TEST_STORE=postgres` makes every server the kit starts use a fresh
@@ -59,7 +59,7 @@ pub fn shared() -> &'static Postgres {
     static SHARED: OnceLock<Postgres> = OnceLock::new();
     SHARED.get_or_init(|| {
         remove_stale_clusters();
-        Postgres::start(Options {
+        Postgres::start_with(Options {
             max_connections: 400,
             ..Options::default()
         })
@@ -122,11 +122,11 @@ impl Postgres {
     /// A cluster of the caller's own (to stop, restart or fill); the
     /// database to use in it is [`Postgres::create_database`]'s.
     pub fn start_private() -> Postgres {
-        Self::start(Options::default())
+        Self::start_with(Options::default())
     }
 
     /// A cluster of the caller's own, set up by `options`.
-    pub fn start(options: Options) -> Postgres {
+    pub fn start_with(options: Options) -> Postgres {
         let bin = bin_dir();
         let parent = options.parent.clone().unwrap_or_else(std::env::temp_dir);
         let dir = tempfile::Builder::new()
@@ -220,7 +220,7 @@ impl Postgres {
     /// Starts the server again after [`Postgres::stop`] or
     /// [`Postgres::kill`], on the same data and port; returns once it
     /// accepts connections.
-    pub fn start_again(&self) {
+    pub fn start(&self) {
         self.start_server();
     }
 

@@ -469,32 +469,38 @@ impl Store for PgStore {
     }
 
     async fn memberships(&self) -> ApiResult<(i64, Vec<(ChannelId, MemberId)>)> {
-        // One snapshot: the head and the memberships of one moment.
-        let mut conn = self.pool.acquire().await?;
-        let result = async {
-            sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                .execute(&mut *conn)
+        // One snapshot: the head and the memberships of one moment. On a
+        // task of its own, so the connection never goes back to the pool
+        // inside the transaction.
+        let pool = self.pool.clone();
+        whole(async move {
+            let mut conn = pool.acquire().await?;
+            let result = async {
+                sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .execute(&mut *conn)
+                    .await?;
+                let head: i64 = sqlx::query_scalar("SELECT seq FROM ledger_head")
+                    .fetch_one(&mut *conn)
+                    .await?;
+                let found: Vec<(i64, i64)> = sqlx::query_as(
+                    "SELECT channel_id, member_id FROM memberships WHERE left_seq IS NULL",
+                )
+                .fetch_all(&mut *conn)
                 .await?;
-            let head: i64 = sqlx::query_scalar("SELECT seq FROM ledger_head")
-                .fetch_one(&mut *conn)
-                .await?;
-            let found: Vec<(i64, i64)> = sqlx::query_as(
-                "SELECT channel_id, member_id FROM memberships WHERE left_seq IS NULL",
-            )
-            .fetch_all(&mut *conn)
-            .await?;
-            sqlx::query("COMMIT").execute(&mut *conn).await?;
-            Ok((
-                head,
-                found
-                    .into_iter()
-                    .map(|(channel, member)| (ChannelId(channel), MemberId(member)))
-                    .collect(),
-            ))
-        }
-        .await;
-        discard_after_error(conn, &result).await;
-        result
+                sqlx::query("COMMIT").execute(&mut *conn).await?;
+                Ok((
+                    head,
+                    found
+                        .into_iter()
+                        .map(|(channel, member)| (ChannelId(channel), MemberId(member)))
+                        .collect(),
+                ))
+            }
+            .await;
+            discard_after_error(conn, &result).await;
+            result
+        })
+        .await
     }
 
     async fn events_after(&self, after: i64, limit: u32) -> ApiResult<Vec<EventRow>> {

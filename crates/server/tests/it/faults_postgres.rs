@@ -48,7 +48,7 @@ async fn a_database_disk_that_fills_up_refuses_sends_and_recovers_when_room_is_m
     // The whole cluster on the small disk: its data and its write-ahead
     // log, as a default installation has them.
     let disk = Tmpfs::mount("96m");
-    let pg = Postgres::start(Options {
+    let pg = Postgres::start_with(Options {
         parent: Some(disk.path().to_owned()),
         ..Options::default()
     });
@@ -75,7 +75,7 @@ impl Fault for Stopped<'_> {
         self.0.stop();
     }
     fn off(&mut self) {
-        self.0.start_again();
+        self.0.start();
     }
 }
 
