@@ -22,41 +22,44 @@
 //!
 //! This file holds the reads and the member and token writes, `tx` the
 //! primitives the rules build channel events from, `rows` its SQL for
-//! channel rows, `sessions` tokens and addresses.
+//! channel rows, `sessions` tokens, addresses and revocations, `writes`
+//! the multi-statement writes' steps, `bell` the doorbell, `errors` how
+//! failures are told apart and shown.
 
 use std::{str::FromStr, time::Duration};
 
 use async_trait::async_trait;
 use sqlx::{
-    pool::PoolConnection,
     postgres::{PgConnectOptions, PgPoolOptions},
-    ConnectOptions, Connection, PgConnection, PgPool, Postgres,
+    ConnectOptions, Connection, PgPool,
 };
 use suda_protocol::{ChannelId, EventId, MemberId};
 use tokio::sync::mpsc;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 mod bell;
+mod errors;
 mod rows;
 mod sessions;
 #[cfg(test)]
 mod tests;
 mod tx;
+mod writes;
+
+pub use self::errors::{is_read_only, without_password};
 
 use self::{
     rows::{
         ChannelRecord, EventRecord, MemberRecord, WithHash, CHANNEL_SELECT, EVENT_COLS, MEMBER_COLS,
     },
     tx::PgTx,
+    writes::{could_be_stored_name, create_member, discard_after_error, finish},
 };
 use super::{
     now_millis, whole, ChannelKind, ChannelRow, EventPage, EventRow, MemberRow, NewToken,
     SessionRow, Store, Tx,
 };
-use crate::{
-    error::{ApiError, ApiResult},
-    name,
-};
+use crate::{error::ApiResult, name};
 
 /// The channel the doorbell rings on.
 const CHANNEL: &str = "suda_events";
@@ -129,52 +132,6 @@ impl PgStore {
         .await?;
         Ok(())
     }
-}
-
-/// Whether `e` is the database refusing to write (a read-only transaction,
-/// as on a standby or with `default_transaction_read_only`), also when it
-/// came from a migration.
-pub fn is_read_only(e: &sqlx::Error) -> bool {
-    use sqlx::migrate::MigrateError;
-    let database = match e {
-        sqlx::Error::Database(d) => Some(d),
-        sqlx::Error::Migrate(m) => match &**m {
-            MigrateError::Execute(sqlx::Error::Database(d))
-            | MigrateError::ExecuteMigration(sqlx::Error::Database(d), _) => Some(d),
-            _ => None,
-        },
-        _ => None,
-    };
-    // SQLSTATE 25006: read_only_sql_transaction.
-    database.and_then(|d| d.code()).as_deref() == Some("25006")
-}
-
-/// `url` fit for a log line or an error message: its password (in the
-/// user part or as a `password=` parameter) replaced by `***`.
-pub fn without_password(url: &str) -> String {
-    let mut shown = url.to_owned();
-    if let Some(start) = shown.find("://").map(|i| i + 3) {
-        let end = shown[start..]
-            .find(['/', '?'])
-            .map_or(shown.len(), |i| start + i);
-        if let Some(at) = shown[start..end].rfind('@').map(|i| start + i) {
-            if let Some(colon) = shown[start..at].find(':').map(|i| start + i) {
-                shown.replace_range(colon + 1..at, "***");
-            }
-        }
-    }
-    if let Some(query) = shown.find('?') {
-        let (head, params) = shown.split_at(query + 1);
-        let params: Vec<String> = params
-            .split('&')
-            .map(|p| match p.split_once('=') {
-                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
-                _ => p.to_owned(),
-            })
-            .collect();
-        shown = format!("{head}{}", params.join("&"));
-    }
-    shown
 }
 
 #[async_trait]
@@ -551,78 +508,4 @@ impl Store for PgStore {
         // Waits for the connections in use.
         self.pool.close().await;
     }
-}
-
-/// Whether `name` could be some member's name as typed, as on SQLite; and
-/// not one with a NUL, which no stored name holds and PostgreSQL's text
-/// cannot even be asked for (it would be a storage error, not "no one").
-fn could_be_stored_name(name: &str) -> bool {
-    crate::validate::could_be_member_name(name) && !name.contains('\0')
-}
-
-/// Never reuses a connection after an error: its transaction may still be
-/// open (aborted, or waiting for a COMMIT that will not come). Closing it
-/// ends the transaction on the server; the pool opens a fresh one.
-async fn discard_after_error<T>(conn: PoolConnection<Postgres>, result: &ApiResult<T>) {
-    if result.as_ref().is_err_and(ApiError::is_storage) {
-        if let Err(e) = conn.close().await {
-            tracing::warn!(error = %e, "closing a failed connection");
-        }
-    }
-}
-
-/// Ends a transaction begun with `BEGIN`: commits on success, rolls back a
-/// refusal; after a storage error leaves it to `discard_after_error`.
-async fn finish<T>(conn: &mut PgConnection, result: ApiResult<T>) -> ApiResult<T> {
-    match result {
-        Ok(done) => {
-            sqlx::query("COMMIT").execute(&mut *conn).await?;
-            Ok(done)
-        }
-        Err(e) if e.is_storage() => Err(e),
-        Err(e) => {
-            sqlx::query("ROLLBACK").execute(&mut *conn).await?;
-            Err(e)
-        }
-    }
-}
-
-/// A member and their first token, in one transaction (see the SQLite
-/// store's `create_member`).
-async fn create_member(
-    conn: &mut PgConnection,
-    name: &str,
-    password_hash: &str,
-    token: Option<&NewToken>,
-) -> ApiResult<MemberRow> {
-    let now = now_millis();
-    sqlx::query("BEGIN").execute(&mut *conn).await?;
-    let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
-        "INSERT INTO members (name, name_key, password_hash, created_at)
-         VALUES ($1, $2, $3, $4) RETURNING id",
-    )
-    .bind(name)
-    .bind(name::key(name))
-    .bind(password_hash)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await;
-    let id = match inserted {
-        Ok(id) => MemberId(id),
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            sqlx::query("ROLLBACK").execute(&mut *conn).await?;
-            return Err(ApiError::name_taken(name));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    if let Some(token) = token {
-        sessions::insert(conn, id, token).await?;
-    }
-    sqlx::query("COMMIT").execute(&mut *conn).await?;
-    Ok(MemberRow {
-        id,
-        name: name.to_owned(),
-        profile_image: None,
-        created_at: now,
-    })
 }
