@@ -224,3 +224,68 @@ async fn a_database_that_holds_the_ledger_makes_sends_unavailable_instead_of_han
     holder.execute("ROLLBACK").await.unwrap();
     server.send(&alice, &channel, "free").await;
 }
+
+#[tokio::test]
+async fn a_database_that_stops_answering_makes_requests_unavailable_within_their_time() {
+    if skipped_on_sqlite() {
+        return;
+    }
+    let pg = Postgres::start_private();
+    let server = spawn_server_on(&pg.create_database()).await;
+    let http = reqwest::Client::new();
+    let (alice, _, channel) = alice_and_bob(&http, &server.base).await;
+    let send = |text: &'static str| {
+        let (http, base, alice, channel) = (
+            http.clone(),
+            server.base.clone(),
+            alice.clone(),
+            channel.clone(),
+        );
+        async move {
+            let started = std::time::Instant::now();
+            let v = gql(
+                &http,
+                &base,
+                Some(&alice),
+                "mutation($c:ID!,$m:String!){sendChatMessage(channelId:$c,message:$m){id}}",
+                serde_json::json!({"c": channel, "m": text}),
+            )
+            .await
+            .unwrap();
+            (v, started.elapsed())
+        }
+    };
+    // Frozen: connections stay open, nothing answers, no timeout of the
+    // database's own can fire.
+    pg.pause();
+    for text in ["frozen 1", "frozen 2"] {
+        let (v, took) = send(text).await;
+        assert_eq!(any_code(&v), "UNAVAILABLE", "{v}");
+        assert!(
+            took < Duration::from_secs(10),
+            "inside the request's 10 s: {took:?}"
+        );
+    }
+    pg.resume();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (v, _) = send("thawed").await;
+        if v["data"]["sendChatMessage"]["id"].is_string() {
+            break;
+        }
+        assert_eq!(any_code(&v), "UNAVAILABLE", "{v}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "sends work again: {v}"
+        );
+    }
+}
+
+/// The code of a GraphQL error, or of the HTTP error body when the request
+/// failed before GraphQL (signing the token in needs the database too).
+fn any_code(v: &serde_json::Value) -> &str {
+    v["errors"][0]["extensions"]["code"]
+        .as_str()
+        .or(v["error"]["code"].as_str())
+        .unwrap_or_else(|| panic!("expected an error with a code: {v}"))
+}

@@ -313,3 +313,34 @@ async fn a_revocation_on_one_node_is_seen_by_the_other() {
     assert!(!b.delete_token(&[9; 32]).await.unwrap());
     assert_eq!(a.recent_revocations().await.unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn a_database_that_stops_answering_mid_batch_fails_the_batch_within_the_bound() {
+    if !suda_testkit::postgres::selected() {
+        eprintln!("skipped: a PostgreSQL test (run with SUDA_TEST_STORE=postgres)");
+        return;
+    }
+    let pg = suda_testkit::postgres::Postgres::start_private();
+    let s = PgStore::open(&pg.create_database()).await.unwrap();
+    let (alice, g) = member_in_group(&s, "alice").await;
+    let mut tx = s.begin().await.unwrap();
+    pg.pause();
+    let started = std::time::Instant::now();
+    let step = tx.savepoint().await;
+    assert!(
+        matches!(step, Err(crate::error::ApiError::Storage(_))),
+        "{step:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(7),
+        "{:?}",
+        started.elapsed()
+    );
+    tx.abandon().await;
+    pg.resume();
+    // The ledger goes on: the next batch commits.
+    let done = rules::apply_batch(&s, &[say(g, alice, "after".into())])
+        .await
+        .unwrap();
+    assert!(done[0].is_ok());
+}
