@@ -20,11 +20,12 @@
 //! by itself: a connection is checked before each use, and one that failed
 //! is closed rather than returned.
 //!
-//! This file holds the reads and the member and token writes, `tx` the
-//! primitives the rules build channel events from, `rows` its SQL for
-//! channel rows, `sessions` tokens, addresses and revocations, `writes`
-//! the multi-statement writes' steps, `bell` the doorbell, `errors` how
-//! failures are told apart and shown.
+//! This file opens the store and holds its [`Store`] implementation, each
+//! operation bounded in time; `reads` the queries, `tx` the primitives the
+//! rules build channel events from, `rows` its SQL for channel rows,
+//! `sessions` tokens, addresses and revocations, `writes` the
+//! multi-statement writes, `bell` the doorbell, `errors` how failures are
+//! told apart and shown.
 
 use std::{str::FromStr, time::Duration};
 
@@ -39,6 +40,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 mod bell;
 mod errors;
+mod reads;
 mod rows;
 mod sessions;
 #[cfg(test)]
@@ -48,21 +50,12 @@ mod writes;
 
 pub use self::errors::{is_read_only, without_password};
 
-use self::{
-    rows::{
-        ChannelRecord, EventRecord, MemberRecord, WithHash, CHANNEL_SELECT, EVENT_COLS, MEMBER_COLS,
-    },
-    tx::PgTx,
-    writes::{could_be_stored_name, create_member, discard_after_error, finish},
-};
+use self::tx::PgTx;
 use super::{
     now_millis, whole, ChannelKind, ChannelRow, EventPage, EventRow, MemberRow, NewToken,
     SessionRow, Store, Tx,
 };
-use crate::{
-    error::{ApiError, ApiResult},
-    name,
-};
+use crate::error::{ApiError, ApiResult};
 
 /// The channel the doorbell rings on.
 const CHANNEL: &str = "suda_events";
@@ -71,6 +64,10 @@ const CHANNEL: &str = "suda_events";
 /// while the database is away) before it fails with `UNAVAILABLE`: well
 /// inside the GraphQL request's 10 s.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long the first connection at start may take (a database that
+/// accepts but never answers would otherwise hold the start for good).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// What every pooled connection is started with: no lock is waited for
 /// longer than 3 s (the ledger's head row is held for one batch,
@@ -123,7 +120,15 @@ impl PgStore {
         // out. Then the schema is brought up to date without the request
         // timeouts (a migration may take longer than a request). The
         // migrator holds an advisory lock: nodes starting at once wait.
-        options.connect().await?.close().await?;
+        let first = tokio::time::timeout(CONNECT_TIMEOUT, options.connect())
+            .await
+            .map_err(|_| {
+                sqlx::Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("the database did not answer within {CONNECT_TIMEOUT:?}"),
+                ))
+            })??;
+        first.close().await?;
         let setup = PgPoolOptions::new()
             .max_connections(1)
             .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -177,34 +182,17 @@ impl Store for PgStore {
         password_hash: &str,
         token: Option<&NewToken>,
     ) -> ApiResult<MemberRow> {
-        bounded(async move {
-            let (pool, name, hash) = (self.pool.clone(), name.to_owned(), password_hash.to_owned());
-            let token = token.cloned();
-            whole(async move {
-                let mut conn = pool.acquire().await?;
-                let result = create_member(&mut conn, &name, &hash, token.as_ref()).await;
-                discard_after_error(conn, &result).await;
-                result
-            })
-            .await
-        })
+        bounded(writes::create_member_with_token(
+            &self.pool,
+            name,
+            password_hash,
+            token,
+        ))
         .await
     }
 
     async fn member_with_hash(&self, name: &str) -> ApiResult<Option<(MemberRow, String)>> {
-        bounded(async move {
-            if !could_be_stored_name(name) {
-                return Ok(None);
-            }
-            let found: Option<WithHash> = sqlx::query_as(&format!(
-                "SELECT {MEMBER_COLS}, password_hash FROM members WHERE name_key = $1"
-            ))
-            .bind(name::key(name))
-            .fetch_optional(&self.pool)
-            .await?;
-            Ok(found.map(Into::into))
-        })
-        .await
+        bounded(reads::member_with_hash(&self.pool, name)).await
     }
 
     async fn member(&self, id: MemberId) -> ApiResult<Option<MemberRow>> {
@@ -212,54 +200,27 @@ impl Store for PgStore {
     }
 
     async fn member_by_name(&self, name: &str) -> ApiResult<Option<MemberRow>> {
-        bounded(async move {
-            if !could_be_stored_name(name) {
-                return Ok(None);
-            }
-            let found: Option<MemberRecord> = sqlx::query_as(&format!(
-                "SELECT {MEMBER_COLS} FROM members WHERE name_key = $1"
-            ))
-            .bind(name::key(name))
-            .fetch_optional(&self.pool)
-            .await?;
-            Ok(found.map(MemberRow::from))
-        })
-        .await
+        bounded(reads::member_by_name(&self.pool, name)).await
     }
 
     async fn insert_token(&self, member: MemberId, token: &NewToken) -> ApiResult<()> {
-        bounded(async move {
-            let (pool, token) = (self.pool.clone(), token.clone());
-            whole(async move {
-                let mut conn = pool.acquire().await?;
-                let result = async {
-                    sqlx::query("BEGIN").execute(&mut *conn).await?;
-                    let inserted = sessions::insert(&mut conn, member, &token).await;
-                    finish(&mut conn, inserted).await
-                }
-                .await;
-                discard_after_error(conn, &result).await;
-                result
-            })
-            .await
-        })
-        .await
+        bounded(writes::insert_token(&self.pool, member, token)).await
     }
 
     async fn token_session(&self, digest: &[u8]) -> ApiResult<Option<(MemberRow, SessionRow)>> {
-        bounded(async move { sessions::find(&self.pool, digest).await }).await
+        bounded(sessions::find(&self.pool, digest)).await
     }
 
     async fn touch_token(&self, digest: &[u8]) -> ApiResult<()> {
-        bounded(async move { sessions::touch(&self.pool, digest).await }).await
+        bounded(sessions::touch(&self.pool, digest)).await
     }
 
     async fn delete_token(&self, digest: &[u8]) -> ApiResult<bool> {
-        bounded(async move { sessions::delete(&self.pool, digest).await }).await
+        bounded(sessions::delete(&self.pool, digest)).await
     }
 
     async fn sessions_of(&self, member: MemberId) -> ApiResult<Vec<SessionRow>> {
-        bounded(async move { sessions::of_member(&self.pool, member).await }).await
+        bounded(sessions::of_member(&self.pool, member)).await
     }
 
     async fn renew_token(
@@ -269,52 +230,19 @@ impl Store for PgStore {
         new: &NewToken,
         old_until: i64,
     ) -> ApiResult<bool> {
-        bounded(async move {
-            let (pool, old, new) = (self.pool.clone(), old.to_vec(), new.clone());
-            whole(async move {
-                let mut conn = pool.acquire().await?;
-                let result = async {
-                    sqlx::query("BEGIN").execute(&mut *conn).await?;
-                    let renewed = async {
-                        if !sessions::expire_at(&mut conn, &old, old_until).await? {
-                            return Ok(false);
-                        }
-                        sessions::insert(&mut conn, member, &new).await?;
-                        sessions::record_revocation(&mut conn, &old).await?;
-                        Ok(true)
-                    }
-                    .await;
-                    finish(&mut conn, renewed).await
-                }
-                .await;
-                discard_after_error(conn, &result).await;
-                result
-            })
-            .await
-        })
-        .await
+        bounded(writes::renew_token(&self.pool, member, old, new, old_until)).await
     }
 
     async fn known_address(&self, member: MemberId, address: &str) -> ApiResult<bool> {
-        bounded(async move { sessions::known_address(&self.pool, member, address).await }).await
+        bounded(sessions::known_address(&self.pool, member, address)).await
     }
 
     async fn delete_expired_tokens(&self, before: i64) -> ApiResult<u64> {
-        bounded(async move { sessions::delete_expired(&self.pool, before).await }).await
+        bounded(sessions::delete_expired(&self.pool, before)).await
     }
 
     async fn channels_of(&self, member: MemberId) -> ApiResult<Vec<ChannelRow>> {
-        bounded(async move {
-            let found: Vec<ChannelRecord> = sqlx::query_as(&format!(
-                "SELECT * FROM ({CHANNEL_SELECT} WHERE ms.member_id IS NOT NULL) v
-                 ORDER BY COALESCE(v.last_event, 0) DESC, v.id DESC"
-            ))
-            .bind(member.get())
-            .fetch_all(&self.pool)
-            .await?;
-            rows::all(found)
-        })
-        .await
+        bounded(reads::channels_of(&self.pool, member)).await
     }
 
     async fn channel_seen_by(
@@ -322,16 +250,7 @@ impl Store for PgStore {
         viewer: MemberId,
         channel: ChannelId,
     ) -> ApiResult<Option<ChannelRow>> {
-        bounded(async move {
-            let found: Option<ChannelRecord> =
-                sqlx::query_as(&format!("{CHANNEL_SELECT} WHERE c.id = $2"))
-                    .bind(viewer.get())
-                    .bind(channel.get())
-                    .fetch_optional(&self.pool)
-                    .await?;
-            found.map(ChannelRow::try_from).transpose()
-        })
-        .await
+        bounded(reads::channel_seen_by(&self.pool, viewer, channel)).await
     }
 
     async fn channel_kind(&self, channel: ChannelId) -> ApiResult<Option<ChannelKind>> {
@@ -347,21 +266,7 @@ impl Store for PgStore {
     }
 
     async fn channel_members(&self, channel: ChannelId) -> ApiResult<Vec<MemberRow>> {
-        bounded(async move {
-            // In SQLite's order (`COLLATE NOCASE`, see `rows::NOCASE`).
-            let found: Vec<MemberRecord> = sqlx::query_as(&format!(
-                "SELECT m.id, m.name, m.profile_image, m.created_at
-                 FROM memberships ms JOIN members m ON m.id = ms.member_id
-                 WHERE ms.channel_id = $1 AND ms.left_seq IS NULL
-                 ORDER BY {}, m.id",
-                rows::nocase("m.name")
-            ))
-            .bind(channel.get())
-            .fetch_all(&self.pool)
-            .await?;
-            Ok(found.into_iter().map(MemberRow::from).collect())
-        })
-        .await
+        bounded(reads::channel_members(&self.pool, channel)).await
     }
 
     async fn events_page(
@@ -370,22 +275,7 @@ impl Store for PgStore {
         before: Option<EventId>,
         limit: u32,
     ) -> ApiResult<EventPage> {
-        bounded(async move {
-            let found: Vec<EventRecord> = sqlx::query_as(&format!(
-                "{} WHERE e.channel_id = $1 AND e.seq < $2 ORDER BY e.seq DESC LIMIT $3",
-                rows::event_select()
-            ))
-            .bind(channel.get())
-            .bind(before.map_or(i64::MAX, EventId::get))
-            .bind(i64::from(limit) + 1)
-            .fetch_all(&self.pool)
-            .await?;
-            let mut events: Vec<EventRow> = rows::all(found)?;
-            let has_more = events.len() > limit as usize;
-            events.truncate(limit as usize);
-            Ok(EventPage { events, has_more })
-        })
-        .await
+        bounded(reads::events_page(&self.pool, channel, before, limit)).await
     }
 
     async fn mark_read(
@@ -394,172 +284,39 @@ impl Store for PgStore {
         channel: ChannelId,
         up_to: Option<EventId>,
     ) -> ApiResult<()> {
-        bounded(async move {
-            sqlx::query(
-                "UPDATE memberships SET last_read_seq = GREATEST(last_read_seq, LEAST(
-                     COALESCE($3, 9223372036854775807),
-                     (SELECT COALESCE(max(seq), 0) FROM events WHERE channel_id = $2)))
-                 WHERE member_id = $1 AND channel_id = $2 AND left_seq IS NULL",
-            )
-            .bind(member.get())
-            .bind(channel.get())
-            .bind(up_to.map(EventId::get))
-            .execute(&self.pool)
-            .await?;
-            Ok(())
-        })
-        .await
+        bounded(reads::mark_read(&self.pool, member, channel, up_to)).await
     }
 
     async fn begin(&self) -> ApiResult<Box<dyn Tx>> {
-        bounded(async move { PgTx::begin(&self.pool).await }).await
+        bounded(PgTx::begin(&self.pool)).await
     }
 
     async fn head(&self) -> ApiResult<i64> {
-        bounded(async move {
-            // Committed numbers only: a batch holding the row has not changed
-            // it for anyone else until it commits.
-            Ok(sqlx::query_scalar("SELECT seq FROM ledger_head")
-                .fetch_one(&self.pool)
-                .await?)
-        })
-        .await
+        bounded(reads::head(&self.pool)).await
     }
 
     async fn replay(&self, member: MemberId, after: i64, limit: u32) -> ApiResult<Vec<EventRow>> {
-        bounded(async move {
-            let found: Vec<EventRecord> = sqlx::query_as(&format!(
-                "SELECT {EVENT_COLS}
-                 FROM memberships ms
-                 JOIN events e ON e.channel_id = ms.channel_id
-                    AND e.seq > $2 AND e.seq >= ms.joined_seq
-                    AND (ms.left_seq IS NULL OR e.seq <= ms.left_seq)
-                 JOIN members m ON m.id = e.member_id
-                 WHERE ms.member_id = $1 AND (ms.left_seq IS NULL OR ms.left_seq > $2)
-                 ORDER BY e.seq LIMIT $3"
-            ))
-            .bind(member.get())
-            .bind(after)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-            rows::all(found)
-        })
-        .await
+        bounded(reads::replay(&self.pool, member, after, limit)).await
     }
 
     async fn set_blocked(&self, member: MemberId, whom: MemberId, blocked: bool) -> ApiResult<()> {
-        bounded(async move {
-            if blocked {
-                sqlx::query(
-                    "INSERT INTO blocks (member_id, blocked_id, created_at) VALUES ($1, $2, $3)
-                     ON CONFLICT DO NOTHING",
-                )
-                .bind(member.get())
-                .bind(whom.get())
-                .bind(now_millis())
-                .execute(&self.pool)
-                .await?;
-            } else {
-                sqlx::query("DELETE FROM blocks WHERE member_id = $1 AND blocked_id = $2")
-                    .bind(member.get())
-                    .bind(whom.get())
-                    .execute(&self.pool)
-                    .await?;
-            }
-            Ok(())
-        })
-        .await
+        bounded(reads::set_blocked(&self.pool, member, whom, blocked)).await
     }
 
     async fn blocked_by(&self, member: MemberId) -> ApiResult<Vec<MemberRow>> {
-        bounded(async move {
-            let found: Vec<MemberRecord> = sqlx::query_as(&format!(
-                "SELECT m.id, m.name, m.profile_image, m.created_at
-                 FROM blocks b JOIN members m ON m.id = b.blocked_id
-                 WHERE b.member_id = $1 ORDER BY {}, m.id",
-                rows::nocase("m.name")
-            ))
-            .bind(member.get())
-            .fetch_all(&self.pool)
-            .await?;
-            Ok(found.into_iter().map(MemberRow::from).collect())
-        })
-        .await
+        bounded(reads::blocked_by(&self.pool, member)).await
     }
 
     async fn missed(&self, member: MemberId, after: i64, cap: u32) -> ApiResult<u32> {
-        bounded(async move {
-            let n: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM (
-                   SELECT 1 FROM memberships ms
-                   JOIN events e ON e.channel_id = ms.channel_id
-                      AND e.seq > $2 AND e.seq >= ms.joined_seq
-                      AND (ms.left_seq IS NULL OR e.seq <= ms.left_seq)
-                   WHERE ms.member_id = $1 AND (ms.left_seq IS NULL OR ms.left_seq > $2)
-                   LIMIT $3) AS missed",
-            )
-            .bind(member.get())
-            .bind(after)
-            .bind(i64::from(cap))
-            .fetch_one(&self.pool)
-            .await?;
-            Ok(u32::try_from(n).unwrap_or(cap))
-        })
-        .await
+        bounded(reads::missed(&self.pool, member, after, cap)).await
     }
 
     async fn memberships(&self) -> ApiResult<(i64, Vec<(ChannelId, MemberId)>)> {
-        bounded(async move {
-            // One snapshot: the head and the memberships of one moment. On a
-            // task of its own, so the connection never goes back to the pool
-            // inside the transaction.
-            let pool = self.pool.clone();
-            whole(async move {
-                let mut conn = pool.acquire().await?;
-                let result = async {
-                    sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                        .execute(&mut *conn)
-                        .await?;
-                    let head: i64 = sqlx::query_scalar("SELECT seq FROM ledger_head")
-                        .fetch_one(&mut *conn)
-                        .await?;
-                    let found: Vec<(i64, i64)> = sqlx::query_as(
-                        "SELECT channel_id, member_id FROM memberships WHERE left_seq IS NULL",
-                    )
-                    .fetch_all(&mut *conn)
-                    .await?;
-                    sqlx::query("COMMIT").execute(&mut *conn).await?;
-                    Ok((
-                        head,
-                        found
-                            .into_iter()
-                            .map(|(channel, member)| (ChannelId(channel), MemberId(member)))
-                            .collect(),
-                    ))
-                }
-                .await;
-                discard_after_error(conn, &result).await;
-                result
-            })
-            .await
-        })
-        .await
+        bounded(reads::memberships(&self.pool)).await
     }
 
     async fn events_after(&self, after: i64, limit: u32) -> ApiResult<Vec<EventRow>> {
-        bounded(async move {
-            let found: Vec<EventRecord> = sqlx::query_as(&format!(
-                "SELECT {EVENT_COLS} FROM events e JOIN members m ON m.id = e.member_id
-                 WHERE e.seq > $1 ORDER BY e.seq LIMIT $2"
-            ))
-            .bind(after)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-            rows::all(found)
-        })
-        .await
+        bounded(reads::events_after(&self.pool, after, limit)).await
     }
 
     fn shared(&self) -> bool {
@@ -594,7 +351,7 @@ impl Store for PgStore {
     }
 
     async fn recent_revocations(&self) -> ApiResult<Vec<[u8; 32]>> {
-        bounded(async move { sessions::recent_revocations(&self.pool).await }).await
+        bounded(sessions::recent_revocations(&self.pool)).await
     }
 
     async fn close(&self) {

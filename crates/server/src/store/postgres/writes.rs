@@ -3,10 +3,10 @@
 //! transaction ends: committed, rolled back after a refusal, or its
 //! connection closed after a storage error.
 
-use sqlx::{pool::PoolConnection, PgConnection, Postgres};
+use sqlx::{pool::PoolConnection, PgConnection, PgPool, Postgres};
 use suda_protocol::MemberId;
 
-use super::{now_millis, sessions};
+use super::{now_millis, sessions, whole};
 use crate::{
     error::{ApiError, ApiResult},
     name,
@@ -85,4 +85,74 @@ pub(super) async fn create_member(
         profile_image: None,
         created_at: now,
     })
+}
+
+/// See [`Store::insert_token`].
+pub(super) async fn insert_token(
+    pool: &PgPool,
+    member: MemberId,
+    token: &NewToken,
+) -> ApiResult<()> {
+    let (pool, token) = (pool.clone(), token.clone());
+    whole(async move {
+        let mut conn = pool.acquire().await?;
+        let result = async {
+            sqlx::query("BEGIN").execute(&mut *conn).await?;
+            let inserted = sessions::insert(&mut conn, member, &token).await;
+            finish(&mut conn, inserted).await
+        }
+        .await;
+        discard_after_error(conn, &result).await;
+        result
+    })
+    .await
+}
+
+/// See [`Store::create_member`].
+pub(super) async fn create_member_with_token(
+    pool: &PgPool,
+    name: &str,
+    password_hash: &str,
+    token: Option<&NewToken>,
+) -> ApiResult<MemberRow> {
+    let (pool, name, hash) = (pool.clone(), name.to_owned(), password_hash.to_owned());
+    let token = token.cloned();
+    whole(async move {
+        let mut conn = pool.acquire().await?;
+        let result = create_member(&mut conn, &name, &hash, token.as_ref()).await;
+        discard_after_error(conn, &result).await;
+        result
+    })
+    .await
+}
+
+/// See [`Store::renew_token`].
+pub(super) async fn renew_token(
+    pool: &PgPool,
+    member: MemberId,
+    old: &[u8],
+    new: &NewToken,
+    old_until: i64,
+) -> ApiResult<bool> {
+    let (pool, old, new) = (pool.clone(), old.to_vec(), new.clone());
+    whole(async move {
+        let mut conn = pool.acquire().await?;
+        let result = async {
+            sqlx::query("BEGIN").execute(&mut *conn).await?;
+            let renewed = async {
+                if !sessions::expire_at(&mut conn, &old, old_until).await? {
+                    return Ok(false);
+                }
+                sessions::insert(&mut conn, member, &new).await?;
+                sessions::record_revocation(&mut conn, &old).await?;
+                Ok(true)
+            }
+            .await;
+            finish(&mut conn, renewed).await
+        }
+        .await;
+        discard_after_error(conn, &result).await;
+        result
+    })
+    .await
 }
