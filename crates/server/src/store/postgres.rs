@@ -81,10 +81,18 @@ const SESSION_SETTINGS: [(&str, &str); 3] = [
     ("idle_in_transaction_session_timeout", "30s"),
 ];
 
-/// The most one store operation (one read, one step of a transaction)
-/// waits for the database by this side's clock: for a server that does
-/// not answer at all (stopped, or a network that drops everything), which
-/// no setting of its own can bound.
+/// The most a read, or a step of the ledger's transaction, waits for the
+/// database by this side's clock: for a server that does not answer at
+/// all (frozen, or a network that drops everything), which no setting of
+/// its own can bound. Such a failure is `UNAVAILABLE` and true to its
+/// word: a read changed nothing, and a transaction step given up closes
+/// its connection, so the transaction never commits (a `COMMIT` given up
+/// may have happened, as one whose answer was lost). A write outside the
+/// ledger is not bounded so: given up mid-statement it might still be
+/// done once the database answers, so it is left to the request's own
+/// limit, whose answer says a change may have been made. Its wait for a
+/// connection is bounded (`ACQUIRE_TIMEOUT`), which is where a database
+/// that is already away is found.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// `work`, failing with a storage error (`UNAVAILABLE`) when the database
@@ -182,13 +190,7 @@ impl Store for PgStore {
         password_hash: &str,
         token: Option<&NewToken>,
     ) -> ApiResult<MemberRow> {
-        bounded(writes::create_member_with_token(
-            &self.pool,
-            name,
-            password_hash,
-            token,
-        ))
-        .await
+        writes::create_member_with_token(&self.pool, name, password_hash, token).await
     }
 
     async fn member_with_hash(&self, name: &str) -> ApiResult<Option<(MemberRow, String)>> {
@@ -204,7 +206,7 @@ impl Store for PgStore {
     }
 
     async fn insert_token(&self, member: MemberId, token: &NewToken) -> ApiResult<()> {
-        bounded(writes::insert_token(&self.pool, member, token)).await
+        writes::insert_token(&self.pool, member, token).await
     }
 
     async fn token_session(&self, digest: &[u8]) -> ApiResult<Option<(MemberRow, SessionRow)>> {
@@ -216,7 +218,7 @@ impl Store for PgStore {
     }
 
     async fn delete_token(&self, digest: &[u8]) -> ApiResult<bool> {
-        bounded(sessions::delete(&self.pool, digest)).await
+        sessions::delete(&self.pool, digest).await
     }
 
     async fn sessions_of(&self, member: MemberId) -> ApiResult<Vec<SessionRow>> {
@@ -230,7 +232,7 @@ impl Store for PgStore {
         new: &NewToken,
         old_until: i64,
     ) -> ApiResult<bool> {
-        bounded(writes::renew_token(&self.pool, member, old, new, old_until)).await
+        writes::renew_token(&self.pool, member, old, new, old_until).await
     }
 
     async fn known_address(&self, member: MemberId, address: &str) -> ApiResult<bool> {
@@ -238,7 +240,7 @@ impl Store for PgStore {
     }
 
     async fn delete_expired_tokens(&self, before: i64) -> ApiResult<u64> {
-        bounded(sessions::delete_expired(&self.pool, before)).await
+        sessions::delete_expired(&self.pool, before).await
     }
 
     async fn channels_of(&self, member: MemberId) -> ApiResult<Vec<ChannelRow>> {
@@ -284,7 +286,7 @@ impl Store for PgStore {
         channel: ChannelId,
         up_to: Option<EventId>,
     ) -> ApiResult<()> {
-        bounded(reads::mark_read(&self.pool, member, channel, up_to)).await
+        reads::mark_read(&self.pool, member, channel, up_to).await
     }
 
     async fn begin(&self) -> ApiResult<Box<dyn Tx>> {
@@ -300,7 +302,7 @@ impl Store for PgStore {
     }
 
     async fn set_blocked(&self, member: MemberId, whom: MemberId, blocked: bool) -> ApiResult<()> {
-        bounded(reads::set_blocked(&self.pool, member, whom, blocked)).await
+        reads::set_blocked(&self.pool, member, whom, blocked).await
     }
 
     async fn blocked_by(&self, member: MemberId) -> ApiResult<Vec<MemberRow>> {
