@@ -11,17 +11,18 @@
 //!
 //! A cluster never outlives its test process: the server and its backends
 //! are killed when the [`Postgres`] is dropped (also when a test panics),
-//! and `setpriv --pdeathsig` makes the server shut down at once (ending its
-//! backends) when the thread that started it ends: a thread that waits for
-//! it, so that is when the test process ends, however it ends. A directory left behind
-//! by a process that died anyway is removed by the next test process.
+//! and `setpriv --pdeathsig` makes the server shut down at once (ending
+//! its backends) when the thread that started it ends: a thread that
+//! waits for it, so that is when the test process ends, however it ends.
+//! A directory left behind by a process that died anyway (the shared
+//! cluster's, which is never dropped) is removed by the next test process.
 //!
 //! [`shared`] is one cluster per test binary, started on first use with
 //! `fsync=off` (the tests crash processes, never the machine), and
 //! [`fresh_database`] a new database in it for every server a test starts,
 //! so tests stay independent and run in parallel. A test that stops,
-//! restarts or fills its database starts a [`Postgres::start_private`] (or [`Postgres::start_with`]) of
-//! its own.
+//! restarts, freezes or fills its database starts a
+//! [`Postgres::start_private`] (or [`Postgres::start_with`]) of its own.
 //!
 //! `SUDA_TEST_STORE=postgres` makes every server the kit starts use a fresh
 //! PostgreSQL database ([`selected`]).
