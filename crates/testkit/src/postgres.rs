@@ -50,6 +50,26 @@ pub fn selected() -> bool {
     }
 }
 
+/// Says that the running test is skipped, and why, where it shows: on the
+/// test process's stderr itself, past the test harness's capture (which
+/// hides what a passing test prints), so a skip is never silent.
+pub fn say_skipped(why: &str) {
+    use std::io::Write;
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    let _ = writeln!(std::io::stderr(), "skipped: {test}: {why}");
+}
+
+/// Skips a PostgreSQL test in SQLite mode: true (after saying so) when the
+/// tests do not run on PostgreSQL.
+pub fn skipped_unless_selected() -> bool {
+    let skip = !selected();
+    if skip {
+        say_skipped("a PostgreSQL test; scripts/test.sh runs it with SUDA_TEST_STORE=postgres");
+    }
+    skip
+}
+
 /// Whether this process runs as root (then PostgreSQL runs as `postgres`).
 pub fn is_root() -> bool {
     std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)

@@ -366,8 +366,7 @@ mod tests {
     #[tokio::test]
     async fn on_postgres_old_keys_are_rewritten_at_start_and_a_newer_servers_are_refused() {
         use crate::store::postgres::PgStore;
-        if !suda_testkit::postgres::selected() {
-            eprintln!("skipped: a PostgreSQL test (run with SUDA_TEST_STORE=postgres)");
+        if suda_testkit::postgres::skipped_unless_selected() {
             return;
         }
         let url = suda_testkit::postgres::fresh_database();

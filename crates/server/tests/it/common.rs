@@ -14,16 +14,10 @@ pub use suda_testkit::postgres::selected as on_postgres;
 pub fn skipped_on_postgres(why: &str) -> bool {
     let skip = on_postgres();
     if skip {
-        eprintln!("skipped on PostgreSQL: {why}");
+        suda_testkit::postgres::say_skipped(&format!("on PostgreSQL: {why}"));
     }
     skip
 }
 
 /// True (after saying why) when a PostgreSQL test runs in SQLite mode.
-pub fn skipped_on_sqlite() -> bool {
-    let skip = !on_postgres();
-    if skip {
-        eprintln!("skipped on SQLite: a PostgreSQL test (scripts/test.sh runs it with SUDA_TEST_STORE=postgres)");
-    }
-    skip
-}
+pub use suda_testkit::postgres::skipped_unless_selected as skipped_on_sqlite;

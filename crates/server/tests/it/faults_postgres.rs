@@ -42,7 +42,7 @@ async fn a_database_disk_that_fills_up_refuses_sends_and_recovers_when_room_is_m
         return;
     }
     if !is_root() {
-        eprintln!("skipped: mounting a tmpfs for the database's disk needs root");
+        suda_testkit::postgres::say_skipped("mounting a tmpfs for the database's disk needs root");
         return;
     }
     // The whole cluster on the small disk: its data and its write-ahead

@@ -22,8 +22,7 @@ use crate::{
 /// Two stores (two nodes) on one fresh database; `None` (with a note) when
 /// the tests do not run on PostgreSQL.
 async fn two_nodes() -> Option<(Arc<PgStore>, Arc<PgStore>)> {
-    if !suda_testkit::postgres::selected() {
-        eprintln!("skipped: a PostgreSQL test (run with SUDA_TEST_STORE=postgres)");
+    if suda_testkit::postgres::skipped_unless_selected() {
         return None;
     }
     let url = suda_testkit::postgres::fresh_database();
@@ -316,8 +315,7 @@ async fn a_revocation_on_one_node_is_seen_by_the_other() {
 
 #[tokio::test]
 async fn a_database_that_stops_answering_mid_batch_fails_the_batch_within_the_bound() {
-    if !suda_testkit::postgres::selected() {
-        eprintln!("skipped: a PostgreSQL test (run with SUDA_TEST_STORE=postgres)");
+    if suda_testkit::postgres::skipped_unless_selected() {
         return;
     }
     let pg = suda_testkit::postgres::Postgres::start_private();
