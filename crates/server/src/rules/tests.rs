@@ -1,26 +1,26 @@
-//! The rules, run against the SQLite store's primitives on an in-memory
-//! database.
+//! The rules, run against the primitives of the store `SUDA_TEST_STORE`
+//! selects (SQLite in memory, or a fresh PostgreSQL database).
 
 use suda_protocol::{ChannelId, EventType, MemberId};
 
 use super::*;
-use crate::store::sqlite::SqliteStore;
+use crate::store::testing::TestStore;
 
-async fn store() -> SqliteStore {
-    SqliteStore::open("sqlite::memory:").await.unwrap()
+async fn store() -> TestStore {
+    TestStore::new().await
 }
 
-async fn member(s: &SqliteStore, name: &str) -> MemberId {
+async fn member(s: &dyn Store, name: &str) -> MemberId {
     s.create_member(name, "h", None).await.unwrap().id
 }
 
 /// One command in a batch of its own.
-async fn one(s: &SqliteStore, command: Command) -> ApiResult<Applied> {
+async fn one(s: &dyn Store, command: Command) -> ApiResult<Applied> {
     apply_batch(s, &[command]).await.unwrap().remove(0)
 }
 
 async fn send(
-    s: &SqliteStore,
+    s: &dyn Store,
     channel: ChannelId,
     sender: MemberId,
     text: &str,
@@ -39,7 +39,7 @@ async fn send(
 }
 
 async fn say(
-    s: &SqliteStore,
+    s: &dyn Store,
     channel: ChannelId,
     sender: MemberId,
     text: &str,
@@ -57,7 +57,7 @@ async fn say(
 }
 
 async fn group_with(
-    s: &SqliteStore,
+    s: &dyn Store,
     creator: MemberId,
     name: &str,
     members: &[MemberId],
@@ -73,24 +73,24 @@ async fn group_with(
     .await
 }
 
-async fn group(s: &SqliteStore, creator: MemberId, name: &str) -> ChannelId {
+async fn group(s: &dyn Store, creator: MemberId, name: &str) -> ChannelId {
     group_with(s, creator, name, &[]).await.unwrap().channel
 }
 
-async fn direct(s: &SqliteStore, from: MemberId, to: MemberId) -> ApiResult<Applied> {
+async fn direct(s: &dyn Store, from: MemberId, to: MemberId) -> ApiResult<Applied> {
     one(s, Command::OpenDirect { from, to }).await
 }
 
-async fn join(s: &SqliteStore, channel: ChannelId, member: MemberId) -> ApiResult<Applied> {
+async fn join(s: &dyn Store, channel: ChannelId, member: MemberId) -> ApiResult<Applied> {
     one(s, Command::Join { channel, member }).await
 }
 
-async fn leave(s: &SqliteStore, channel: ChannelId, member: MemberId) -> ApiResult<Applied> {
+async fn leave(s: &dyn Store, channel: ChannelId, member: MemberId) -> ApiResult<Applied> {
     one(s, Command::Leave { channel, member }).await
 }
 
 async fn invite(
-    s: &SqliteStore,
+    s: &dyn Store,
     channel: ChannelId,
     inviter: MemberId,
     invitee: MemberId,
@@ -108,7 +108,7 @@ async fn invite(
 
 /// What the channel's history holds, oldest first: texts, or the event
 /// type with the member's name.
-async fn history(s: &SqliteStore, channel: ChannelId) -> Vec<String> {
+async fn history(s: &dyn Store, channel: ChannelId) -> Vec<String> {
     let mut page = s.events_page(channel, None, 100).await.unwrap().events;
     page.reverse();
     page.into_iter()
@@ -122,11 +122,11 @@ async fn history(s: &SqliteStore, channel: ChannelId) -> Vec<String> {
 #[tokio::test]
 async fn a_retried_send_with_the_same_key_channel_and_text_returns_the_first_message() {
     let s = store().await;
-    let a = member(&s, "a").await;
-    let g = group(&s, a, "g").await;
-    let first = send(&s, g, a, "hello", "k1").await.unwrap();
+    let a = member(&*s, "a").await;
+    let g = group(&*s, a, "g").await;
+    let first = send(&*s, g, a, "hello", "k1").await.unwrap();
     assert!(first.fresh);
-    let again = send(&s, g, a, "hello", "k1").await.unwrap();
+    let again = send(&*s, g, a, "hello", "k1").await.unwrap();
     assert!(!again.fresh, "nothing new to publish");
     assert_eq!(again.events, first.events);
     assert_eq!(
@@ -139,20 +139,20 @@ async fn a_retried_send_with_the_same_key_channel_and_text_returns_the_first_mes
 #[tokio::test]
 async fn a_client_key_reused_for_another_channel_or_text_is_a_conflict_and_stores_nothing() {
     let s = store().await;
-    let a = member(&s, "a").await;
-    let g = group(&s, a, "g").await;
-    let h = group(&s, a, "h").await;
-    send(&s, g, a, "hello", "k1").await.unwrap();
+    let a = member(&*s, "a").await;
+    let g = group(&*s, a, "g").await;
+    let h = group(&*s, a, "h").await;
+    send(&*s, g, a, "hello", "k1").await.unwrap();
     // Another text in the same channel, the same text in another
     // channel, or both: each would be dropped if answered with the
     // first message, so each is refused.
     for (channel, text) in [(g, "goodbye"), (h, "hello"), (h, "goodbye"), (g, "hello ")] {
-        let err = send(&s, channel, a, text, "k1").await.unwrap_err();
+        let err = send(&*s, channel, a, text, "k1").await.unwrap_err();
         assert!(matches!(err, ApiError::Conflict(_)), "{text:?}: {err}");
         assert!(err.to_string().contains("already used for another message"));
     }
     let texts = |c| {
-        let s = s.clone();
+        let s = &*s;
         async move {
             let page = s.events_page(c, None, 10).await.unwrap();
             page.events
@@ -164,19 +164,19 @@ async fn a_client_key_reused_for_another_channel_or_text_is_a_conflict_and_store
     assert_eq!(texts(g).await, ["hello"]);
     assert!(texts(h).await.is_empty());
     // Keys are per sender: another member may use the same one.
-    let b = member(&s, "b").await;
-    join(&s, g, b).await.unwrap();
-    assert!(send(&s, g, b, "goodbye", "k1").await.unwrap().fresh);
+    let b = member(&*s, "b").await;
+    join(&*s, g, b).await.unwrap();
+    assert!(send(&*s, g, b, "goodbye", "k1").await.unwrap().fresh);
 }
 
 #[tokio::test]
 async fn a_refused_command_leaves_no_trace_and_the_batch_still_commits() {
     let s = store().await;
-    let a = member(&s, "a").await;
-    let b = member(&s, "b").await;
-    let g = group(&s, a, "g").await;
+    let a = member(&*s, "a").await;
+    let b = member(&*s, "b").await;
+    let g = group(&*s, a, "g").await;
     let results = apply_batch(
-        &s,
+        &*s,
         &[
             Command::Send {
                 channel: g,
@@ -212,45 +212,49 @@ async fn a_refused_command_leaves_no_trace_and_the_batch_still_commits() {
 #[tokio::test]
 async fn a_group_one_is_not_in_can_be_seen_and_joined_but_not_acted_in() {
     let s = store().await;
-    let a = member(&s, "a").await;
-    let b = member(&s, "b").await;
-    let c = member(&s, "c").await;
-    let g = group(&s, a, "g").await;
+    let a = member(&*s, "a").await;
+    let b = member(&*s, "b").await;
+    let c = member(&*s, "c").await;
+    let g = group(&*s, a, "g").await;
     let forbidden = |r: ApiResult<Applied>| {
         let err = r.unwrap_err();
         assert!(matches!(err, ApiError::Forbidden(_)), "{err}");
         assert!(err.to_string().contains("not a member"), "{err}");
     };
-    forbidden(say(&s, g, b, "hi").await);
-    forbidden(invite(&s, g, b, c).await);
-    forbidden(leave(&s, g, b).await);
+    forbidden(say(&*s, g, b, "hi").await);
+    forbidden(invite(&*s, g, b, c).await);
+    forbidden(leave(&*s, g, b).await);
     // The same rule for reads.
-    let read = require_member(&s, b, g).await.unwrap_err();
+    let read = require_member(&*s, b, g).await.unwrap_err();
     assert!(matches!(read, ApiError::Forbidden(_)), "{read}");
-    require_member(&s, a, g).await.unwrap();
+    require_member(&*s, a, g).await.unwrap();
     // It is there for anyone, to be joined.
-    let view = channel_view(&s, b, g).await.unwrap();
+    let view = channel_view(&*s, b, g).await.unwrap();
     assert_eq!((view.kind, view.is_member), (ChannelKind::Group, false));
-    assert_eq!(history(&s, g).await, ["JOIN a"], "nothing refused was kept");
+    assert_eq!(
+        history(&*s, g).await,
+        ["JOIN a"],
+        "nothing refused was kept"
+    );
 }
 
 #[tokio::test]
 async fn a_direct_channel_of_others_reads_as_a_channel_that_does_not_exist() {
     let s = store().await;
-    let a = member(&s, "a").await;
-    let b = member(&s, "b").await;
-    let c = member(&s, "c").await;
-    let dm = direct(&s, a, b).await.unwrap().channel;
+    let a = member(&*s, "a").await;
+    let b = member(&*s, "b").await;
+    let c = member(&*s, "c").await;
+    let dm = direct(&*s, a, b).await.unwrap().channel;
     let nowhere = ChannelId(dm.get() + 1000);
     for channel in [dm, nowhere] {
         let expected = format!("there is no channel {channel}");
         let refusals = [
-            say(&s, channel, c, "hi").await.unwrap_err(),
-            join(&s, channel, c).await.unwrap_err(),
-            invite(&s, channel, c, a).await.unwrap_err(),
-            leave(&s, channel, c).await.unwrap_err(),
-            require_member(&s, c, channel).await.unwrap_err(),
-            channel_view(&s, c, channel).await.unwrap_err(),
+            say(&*s, channel, c, "hi").await.unwrap_err(),
+            join(&*s, channel, c).await.unwrap_err(),
+            invite(&*s, channel, c, a).await.unwrap_err(),
+            leave(&*s, channel, c).await.unwrap_err(),
+            require_member(&*s, c, channel).await.unwrap_err(),
+            channel_view(&*s, c, channel).await.unwrap_err(),
         ];
         for err in refusals {
             assert!(matches!(err, ApiError::NotFound(_)), "{channel}: {err}");
@@ -258,42 +262,42 @@ async fn a_direct_channel_of_others_reads_as_a_channel_that_does_not_exist() {
         }
     }
     // Its members see it, and joining it again changes nothing.
-    assert_eq!(channel_view(&s, a, dm).await.unwrap().name, "b");
-    require_member(&s, b, dm).await.unwrap();
-    assert!(!join(&s, dm, a).await.unwrap().fresh);
-    assert_eq!(history(&s, dm).await, ["JOIN a", "JOIN b"]);
+    assert_eq!(channel_view(&*s, a, dm).await.unwrap().name, "b");
+    require_member(&*s, b, dm).await.unwrap();
+    assert!(!join(&*s, dm, a).await.unwrap().fresh);
+    assert_eq!(history(&*s, dm).await, ["JOIN a", "JOIN b"]);
 }
 
 #[tokio::test]
 async fn a_direct_channel_is_opened_once_for_both_and_never_with_oneself() {
     let s = store().await;
-    let a = member(&s, "a").await;
-    let b = member(&s, "b").await;
-    let opened = direct(&s, a, b).await.unwrap();
+    let a = member(&*s, "a").await;
+    let b = member(&*s, "b").await;
+    let opened = direct(&*s, a, b).await.unwrap();
     assert!(opened.fresh);
     assert_eq!(opened.events.len(), 2, "both join");
-    let again = direct(&s, b, a).await.unwrap();
+    let again = direct(&*s, b, a).await.unwrap();
     assert_eq!((again.channel, again.fresh), (opened.channel, false));
     assert!(again.events.is_empty());
-    let err = direct(&s, a, a).await.unwrap_err();
+    let err = direct(&*s, a, a).await.unwrap_err();
     assert!(matches!(err, ApiError::BadInput(_)), "{err}");
-    let err = direct(&s, a, MemberId(999)).await.unwrap_err();
+    let err = direct(&*s, a, MemberId(999)).await.unwrap_err();
     assert!(matches!(err, ApiError::NotFound(_)), "{err}");
     // Neither can leave it, nor invite a third into it.
-    let c = member(&s, "c").await;
-    let err = leave(&s, opened.channel, a).await.unwrap_err();
+    let c = member(&*s, "c").await;
+    let err = leave(&*s, opened.channel, a).await.unwrap_err();
     assert!(matches!(err, ApiError::BadInput(_)), "{err}");
-    let err = invite(&s, opened.channel, a, c).await.unwrap_err();
+    let err = invite(&*s, opened.channel, a, c).await.unwrap_err();
     assert!(matches!(err, ApiError::BadInput(_)), "{err}");
 }
 
 #[tokio::test]
 async fn a_member_blocked_cannot_message_open_invite_or_add_the_one_who_blocked() {
     let s = store().await;
-    let a = member(&s, "a").await;
-    let b = member(&s, "b").await;
-    let dm = direct(&s, a, b).await.unwrap().channel;
-    let g = group(&s, a, "g").await;
+    let a = member(&*s, "a").await;
+    let b = member(&*s, "b").await;
+    let dm = direct(&*s, a, b).await.unwrap().channel;
+    let g = group(&*s, a, "g").await;
     s.set_blocked(b, a, true).await.unwrap();
     let refused = |r: ApiResult<Applied>| {
         let err = r.unwrap_err();
@@ -304,29 +308,29 @@ async fn a_member_blocked_cannot_message_open_invite_or_add_the_one_who_blocked(
             "{err}"
         );
     };
-    refused(say(&s, dm, a, "hello?").await);
-    refused(direct(&s, a, b).await);
-    refused(invite(&s, g, a, b).await);
-    refused(group_with(&s, a, "h", &[b]).await);
-    assert_eq!(history(&s, dm).await, ["JOIN a", "JOIN b"]);
-    assert_eq!(history(&s, g).await, ["JOIN a"]);
+    refused(say(&*s, dm, a, "hello?").await);
+    refused(direct(&*s, a, b).await);
+    refused(invite(&*s, g, a, b).await);
+    refused(group_with(&*s, a, "h", &[b]).await);
+    assert_eq!(history(&*s, dm).await, ["JOIN a", "JOIN b"]);
+    assert_eq!(history(&*s, g).await, ["JOIN a"]);
     assert_eq!(s.channels_of(a).await.unwrap().len(), 2, "no group h");
     // Blocking goes one way: b still reaches a.
-    say(&s, dm, b, "I can").await.unwrap();
-    group_with(&s, b, "from b", &[a]).await.unwrap();
+    say(&*s, dm, b, "I can").await.unwrap();
+    group_with(&*s, b, "from b", &[a]).await.unwrap();
     // And it ends when b unblocks.
     s.set_blocked(b, a, false).await.unwrap();
-    say(&s, dm, a, "hello").await.unwrap();
-    assert!(invite(&s, g, a, b).await.unwrap().fresh);
+    say(&*s, dm, a, "hello").await.unwrap();
+    assert!(invite(&*s, g, a, b).await.unwrap().fresh);
 }
 
 #[tokio::test]
 async fn a_group_starts_with_its_creator_then_each_member_once_in_the_order_asked() {
     let s = store().await;
-    let a = member(&s, "a").await;
-    let b = member(&s, "b").await;
-    let c = member(&s, "c").await;
-    let created = group_with(&s, a, "g", &[c, b, c, a, b]).await.unwrap();
+    let a = member(&*s, "a").await;
+    let b = member(&*s, "b").await;
+    let c = member(&*s, "c").await;
+    let created = group_with(&*s, a, "g", &[c, b, c, a, b]).await.unwrap();
     let joined: Vec<_> = created.events.iter().map(|e| e.member.id).collect();
     assert_eq!(joined, [a, c, b]);
     assert!(created
@@ -343,23 +347,23 @@ async fn a_group_starts_with_its_creator_then_each_member_once_in_the_order_aske
 #[tokio::test]
 async fn leaving_ends_the_membership_and_joining_again_starts_another() {
     let s = store().await;
-    let a = member(&s, "a").await;
-    let b = member(&s, "b").await;
-    let g = group(&s, a, "g").await;
-    assert!(join(&s, g, b).await.unwrap().fresh);
-    assert!(!join(&s, g, b).await.unwrap().fresh, "already in");
-    let left = leave(&s, g, b).await.unwrap();
+    let a = member(&*s, "a").await;
+    let b = member(&*s, "b").await;
+    let g = group(&*s, a, "g").await;
+    assert!(join(&*s, g, b).await.unwrap().fresh);
+    assert!(!join(&*s, g, b).await.unwrap().fresh, "already in");
+    let left = leave(&*s, g, b).await.unwrap();
     assert_eq!(left.events[0].event_type, EventType::Leave);
     assert!(!s.is_member(b, g).await.unwrap());
     // Out now: sending and leaving again are refused.
-    let err = say(&s, g, b, "still here?").await.unwrap_err();
+    let err = say(&*s, g, b, "still here?").await.unwrap_err();
     assert!(matches!(err, ApiError::Forbidden(_)), "{err}");
-    let err = leave(&s, g, b).await.unwrap_err();
+    let err = leave(&*s, g, b).await.unwrap_err();
     assert!(matches!(err, ApiError::Forbidden(_)), "{err}");
-    join(&s, g, b).await.unwrap();
-    say(&s, g, b, "back").await.unwrap();
+    join(&*s, g, b).await.unwrap();
+    say(&*s, g, b, "back").await.unwrap();
     assert_eq!(
-        history(&s, g).await,
+        history(&*s, g).await,
         ["JOIN a", "JOIN b", "LEAVE b", "JOIN b", "back"]
     );
 }
@@ -367,21 +371,21 @@ async fn leaving_ends_the_membership_and_joining_again_starts_another() {
 #[tokio::test]
 async fn a_member_invites_into_their_group_once_and_only_members_that_exist() {
     let s = store().await;
-    let a = member(&s, "a").await;
-    let b = member(&s, "b").await;
-    let g = group(&s, a, "g").await;
-    let invited = invite(&s, g, a, b).await.unwrap();
+    let a = member(&*s, "a").await;
+    let b = member(&*s, "b").await;
+    let g = group(&*s, a, "g").await;
+    let invited = invite(&*s, g, a, b).await.unwrap();
     assert!(invited.fresh);
     assert_eq!(
         (invited.events[0].event_type, invited.events[0].member.id),
         (EventType::Join, b),
         "the invitee joins"
     );
-    assert!(!invite(&s, g, a, b).await.unwrap().fresh, "already in");
+    assert!(!invite(&*s, g, a, b).await.unwrap().fresh, "already in");
     // The invitee may now invite others.
-    let c = member(&s, "c").await;
-    assert!(invite(&s, g, b, c).await.unwrap().fresh);
-    let err = invite(&s, g, a, MemberId(999)).await.unwrap_err();
+    let c = member(&*s, "c").await;
+    assert!(invite(&*s, g, b, c).await.unwrap().fresh);
+    let err = invite(&*s, g, a, MemberId(999)).await.unwrap_err();
     assert!(matches!(err, ApiError::NotFound(_)), "{err}");
-    assert_eq!(history(&s, g).await, ["JOIN a", "JOIN b", "JOIN c"]);
+    assert_eq!(history(&*s, g).await, ["JOIN a", "JOIN b", "JOIN c"]);
 }

@@ -15,6 +15,10 @@ mod name_keys;
 pub mod postgres;
 mod records;
 pub mod sqlite;
+#[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
+mod tests;
 
 use async_trait::async_trait;
 use suda_protocol::{ChannelId, EventId, EventType, MemberId};

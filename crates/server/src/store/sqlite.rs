@@ -508,6 +508,3 @@ async fn create_member(
         created_at: now,
     })
 }
-
-#[cfg(test)]
-mod tests;

@@ -12,7 +12,9 @@
 //! rollback gives its ids back.
 //!
 //! The transaction is spelled out (`BEGIN`, `SAVEPOINT command`, `COMMIT`)
-//! as on SQLite. After a storage error the transaction is aborted or its
+//! as on SQLite. Every step is bounded by this side's clock too (the
+//! store's `bounded`), so a database that stops answering fails the batch
+//! rather than holding the ledger. After a storage error the transaction is aborted or its
 //! state unknown (the connection may be gone with the server), so the
 //! connection is never reused: closing it ends the transaction on the
 //! server, releases the row, and the pool opens a fresh one.
@@ -22,7 +24,7 @@ use sqlx::{pool::PoolConnection, PgConnection, PgPool, Postgres};
 use suda_protocol::{ChannelId, EventId, EventType, MemberId};
 
 use super::{
-    now_millis,
+    bounded, now_millis,
     rows::{self, EventRecord, MemberRecord, MEMBER_COLS},
 };
 use crate::{
@@ -84,50 +86,60 @@ impl Drop for PgTx {
 #[async_trait]
 impl Tx for PgTx {
     async fn savepoint(&mut self) -> ApiResult<()> {
-        self.execute("SAVEPOINT command").await
+        bounded(async move { self.execute("SAVEPOINT command").await }).await
     }
 
     async fn release_savepoint(&mut self) -> ApiResult<()> {
-        self.execute("RELEASE SAVEPOINT command").await
+        bounded(async move { self.execute("RELEASE SAVEPOINT command").await }).await
     }
 
     async fn rollback_to_savepoint(&mut self) -> ApiResult<()> {
-        self.execute("ROLLBACK TO SAVEPOINT command").await?;
-        self.execute("RELEASE SAVEPOINT command").await
+        bounded(async move {
+            self.execute("ROLLBACK TO SAVEPOINT command").await?;
+            self.execute("RELEASE SAVEPOINT command").await
+        })
+        .await
     }
 
     async fn commit(mut self: Box<Self>) -> ApiResult<()> {
-        match self.execute("COMMIT").await {
-            Ok(()) => {
-                // Done with: back to the pool.
-                drop(self.conn.take());
-                Ok(())
+        bounded(async move {
+            match self.execute("COMMIT").await {
+                Ok(()) => {
+                    // Done with: back to the pool.
+                    drop(self.conn.take());
+                    Ok(())
+                }
+                Err(e) => {
+                    self.abandon().await;
+                    Err(e)
+                }
             }
-            Err(e) => {
-                self.abandon().await;
-                Err(e)
-            }
-        }
+        })
+        .await
     }
 
     async fn abandon(mut self: Box<Self>) {
         if let Some(conn) = self.conn.take() {
-            if let Err(e) = conn.close().await {
-                tracing::debug!(error = %e, "closing a failed connection");
+            // Closing sends one message and shuts the socket; bounded all
+            // the same, for a server that does not take even that.
+            match tokio::time::timeout(std::time::Duration::from_secs(1), conn.close()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::debug!(error = %e, "closing a failed connection"),
+                Err(_) => tracing::debug!("closing a failed connection timed out; dropped"),
             }
         }
     }
 
     async fn channel_kind(&mut self, channel: ChannelId) -> ApiResult<Option<ChannelKind>> {
-        channel_kind(self.conn()?, channel).await
+        bounded(async move { channel_kind(self.conn()?, channel).await }).await
     }
 
     async fn is_member(&mut self, member: MemberId, channel: ChannelId) -> ApiResult<bool> {
-        is_member(self.conn()?, member, channel).await
+        bounded(async move { is_member(self.conn()?, member, channel).await }).await
     }
 
     async fn member(&mut self, id: MemberId) -> ApiResult<Option<MemberRow>> {
-        member(self.conn()?, id).await
+        bounded(async move { member(self.conn()?, id).await }).await
     }
 
     async fn other_member(
@@ -135,25 +147,31 @@ impl Tx for PgTx {
         channel: ChannelId,
         me: MemberId,
     ) -> ApiResult<Option<MemberId>> {
-        let id: Option<i64> = sqlx::query_scalar(
-            "SELECT member_id FROM memberships WHERE channel_id = $1 AND member_id != $2 LIMIT 1",
-        )
-        .bind(channel.get())
-        .bind(me.get())
-        .fetch_optional(self.conn()?)
-        .await?;
-        Ok(id.map(MemberId))
+        bounded(async move {
+            let id: Option<i64> = sqlx::query_scalar(
+                "SELECT member_id FROM memberships WHERE channel_id = $1 AND member_id != $2 LIMIT 1",
+            )
+            .bind(channel.get())
+            .bind(me.get())
+            .fetch_optional(self.conn()?)
+            .await?;
+            Ok(id.map(MemberId))
+        })
+        .await
     }
 
     async fn has_blocked(&mut self, member: MemberId, whom: MemberId) -> ApiResult<bool> {
-        let found: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM blocks WHERE member_id = $1 AND blocked_id = $2)",
-        )
-        .bind(member.get())
-        .bind(whom.get())
-        .fetch_one(self.conn()?)
-        .await?;
-        Ok(found)
+        bounded(async move {
+            let found: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM blocks WHERE member_id = $1 AND blocked_id = $2)",
+            )
+            .bind(member.get())
+            .bind(whom.get())
+            .fetch_one(self.conn()?)
+            .await?;
+            Ok(found)
+        })
+        .await
     }
 
     async fn event_by_client_key(
@@ -161,33 +179,44 @@ impl Tx for PgTx {
         sender: MemberId,
         client_key: &str,
     ) -> ApiResult<Option<EventRow>> {
-        let sql = format!(
-            "{} WHERE e.member_id = $1 AND e.client_key = $2",
-            rows::event_select()
-        );
-        let found: Option<EventRecord> = sqlx::query_as(&sql)
-            .bind(sender.get())
-            .bind(client_key)
-            .fetch_optional(self.conn()?)
-            .await?;
-        found.map(EventRow::try_from).transpose()
+        bounded(async move {
+            let sql = format!(
+                "{} WHERE e.member_id = $1 AND e.client_key = $2",
+                rows::event_select()
+            );
+            let found: Option<EventRecord> = sqlx::query_as(&sql)
+                .bind(sender.get())
+                .bind(client_key)
+                .fetch_optional(self.conn()?)
+                .await?;
+            found.map(EventRow::try_from).transpose()
+        })
+        .await
     }
 
     async fn direct_channel(&mut self, a: MemberId, b: MemberId) -> ApiResult<Option<ChannelId>> {
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM channels WHERE direct_key = $1")
-            .bind(direct_key(a, b))
-            .fetch_optional(self.conn()?)
-            .await?;
-        Ok(id.map(ChannelId))
+        bounded(async move {
+            let id: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM channels WHERE direct_key = $1")
+                    .bind(direct_key(a, b))
+                    .fetch_optional(self.conn()?)
+                    .await?;
+            Ok(id.map(ChannelId))
+        })
+        .await
     }
 
     async fn create_group(&mut self, name: &str) -> ApiResult<ChannelId> {
-        create_channel(self.conn()?, ChannelKind::Group, name, None).await
+        bounded(async move { create_channel(self.conn()?, ChannelKind::Group, name, None).await })
+            .await
     }
 
     async fn create_direct(&mut self, a: MemberId, b: MemberId) -> ApiResult<ChannelId> {
-        let key = direct_key(a, b);
-        create_channel(self.conn()?, ChannelKind::Direct, "", Some(&key)).await
+        bounded(async move {
+            let key = direct_key(a, b);
+            create_channel(self.conn()?, ChannelKind::Direct, "", Some(&key)).await
+        })
+        .await
     }
 
     async fn insert_event(
@@ -198,31 +227,34 @@ impl Tx for PgTx {
         message: Option<&str>,
         client_key: Option<&str>,
     ) -> ApiResult<EventRow> {
-        let now = now_millis();
-        // The next id from the head row this transaction holds.
-        let seq: i64 = sqlx::query_scalar(
-            "WITH next AS (UPDATE ledger_head SET seq = seq + 1 RETURNING seq)
-             INSERT INTO events (seq, channel_id, event_type, member_id, message, client_key, created_at)
-             SELECT seq, $1, $2, $3, $4, $5, $6 FROM next
-             RETURNING seq",
-        )
-        .bind(channel.get())
-        .bind(event_type.as_str())
-        .bind(member.id.get())
-        .bind(message)
-        .bind(client_key)
-        .bind(now)
-        .fetch_one(self.conn()?)
-        .await?;
-        Ok(EventRow {
-            id: EventId(seq),
-            channel_id: channel,
-            event_type,
-            member: member.clone(),
-            message: message.map(str::to_owned),
-            client_key: client_key.map(str::to_owned),
-            created_at: now,
+        bounded(async move {
+            let now = now_millis();
+            // The next id from the head row this transaction holds.
+            let seq: i64 = sqlx::query_scalar(
+                "WITH next AS (UPDATE ledger_head SET seq = seq + 1 RETURNING seq)
+                 INSERT INTO events (seq, channel_id, event_type, member_id, message, client_key, created_at)
+                 SELECT seq, $1, $2, $3, $4, $5, $6 FROM next
+                 RETURNING seq",
+            )
+            .bind(channel.get())
+            .bind(event_type.as_str())
+            .bind(member.id.get())
+            .bind(message)
+            .bind(client_key)
+            .bind(now)
+            .fetch_one(self.conn()?)
+            .await?;
+            Ok(EventRow {
+                id: EventId(seq),
+                channel_id: channel,
+                event_type,
+                member: member.clone(),
+                message: message.map(str::to_owned),
+                client_key: client_key.map(str::to_owned),
+                created_at: now,
+            })
         })
+        .await
     }
 
     async fn insert_membership(
@@ -231,16 +263,19 @@ impl Tx for PgTx {
         member: MemberId,
         joined: EventId,
     ) -> ApiResult<()> {
-        sqlx::query(
-            "INSERT INTO memberships (channel_id, member_id, joined_seq, last_read_seq)
-             VALUES ($1, $2, $3, $3)",
-        )
-        .bind(channel.get())
-        .bind(member.get())
-        .bind(joined.get())
-        .execute(self.conn()?)
-        .await?;
-        Ok(())
+        bounded(async move {
+            sqlx::query(
+                "INSERT INTO memberships (channel_id, member_id, joined_seq, last_read_seq)
+                 VALUES ($1, $2, $3, $3)",
+            )
+            .bind(channel.get())
+            .bind(member.get())
+            .bind(joined.get())
+            .execute(self.conn()?)
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn end_membership(
@@ -249,16 +284,19 @@ impl Tx for PgTx {
         member: MemberId,
         left: EventId,
     ) -> ApiResult<()> {
-        sqlx::query(
-            "UPDATE memberships SET left_seq = $3
-             WHERE channel_id = $1 AND member_id = $2 AND left_seq IS NULL",
-        )
-        .bind(channel.get())
-        .bind(member.get())
-        .bind(left.get())
-        .execute(self.conn()?)
-        .await?;
-        Ok(())
+        bounded(async move {
+            sqlx::query(
+                "UPDATE memberships SET left_seq = $3
+                 WHERE channel_id = $1 AND member_id = $2 AND left_seq IS NULL",
+            )
+            .bind(channel.get())
+            .bind(member.get())
+            .bind(left.get())
+            .execute(self.conn()?)
+            .await?;
+            Ok(())
+        })
+        .await
     }
 }
 
