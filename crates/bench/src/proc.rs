@@ -149,21 +149,40 @@ pub fn family(pid: u32) -> Result<Vec<u32>> {
     Ok(descendants(pid, &parents))
 }
 
-/// Memory summed over `pids`.
+/// Memory summed over `pids` (a root and its family, [`family`]'s order).
+/// A process of the family that exited since it was listed counts for
+/// nothing; the root must be there.
 pub fn memory_of(pids: &[u32]) -> Result<Memory> {
-    pids.iter().try_fold(Memory::default(), |sum, &pid| {
-        let m = memory(pid)?;
-        Ok(Memory {
-            rss_kib: sum.rss_kib + m.rss_kib,
-            pss_kib: sum.pss_kib + m.pss_kib,
-        })
-    })
+    let mut sum = Memory::default();
+    for (i, &pid) in pids.iter().enumerate() {
+        match memory(pid) {
+            Ok(m) => {
+                sum.rss_kib += m.rss_kib;
+                sum.pss_kib += m.pss_kib;
+            }
+            Err(_) if i > 0 && gone(pid) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(sum)
 }
 
-/// File descriptors summed over `pids`.
+/// File descriptors summed over `pids`, as [`memory_of`] counts.
 pub fn open_fds_of(pids: &[u32]) -> Result<u64> {
-    pids.iter()
-        .try_fold(0, |sum, &pid| Ok(sum + open_fds(pid)?))
+    let mut sum = 0;
+    for (i, &pid) in pids.iter().enumerate() {
+        match open_fds(pid) {
+            Ok(n) => sum += n,
+            Err(_) if i > 0 && gone(pid) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(sum)
+}
+
+/// Whether process `pid` has exited (its `/proc` entry is gone).
+fn gone(pid: u32) -> bool {
+    !std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
 /// `root` and every process below it, given `(pid, parent pid)` pairs.
@@ -355,6 +374,21 @@ mod tests {
         );
         // CPU of one thread cannot exceed the time it was alive.
         assert!(read <= wall + TOLERANCE, "{read:?} in {wall:?}");
+    }
+
+    #[test]
+    fn a_family_member_that_exits_after_the_listing_counts_for_nothing() {
+        let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+        let me = std::process::id();
+        let listed = family(me).unwrap();
+        assert!(listed.contains(&child.id()), "{listed:?}");
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let memory = memory_of(&listed).expect("the exited child is skipped");
+        assert!(memory.rss_kib > 0);
+        open_fds_of(&listed).expect("the exited child is skipped");
+        // The root itself must be there.
+        assert!(memory_of(&[child.id()]).is_err());
     }
 
     #[test]
