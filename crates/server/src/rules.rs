@@ -1,6 +1,7 @@
 //! Who may do what: membership, what an outsider may see, sending
-//! (idempotent by `clientKey`), creating, opening, joining, inviting,
-//! leaving, and blocking. Decided here, once, above the store, for every
+//! (idempotent by `clientKey`, replies), editing, deleting, reacting,
+//! moving read markers, creating, opening, joining, inviting, leaving, and
+//! blocking. Decided here, once, above the store, for every
 //! store: the GraphQL reads ask [`require_member`] and [`channel_view`], and
 //! the ledger runs its batches through [`apply_batch`], which runs each
 //! [`Command`] against the primitives of a store transaction ([`Tx`]).
@@ -10,11 +11,16 @@
 //! exist; a group channel one is not in is there (it can be joined) but
 //! acting in it is `FORBIDDEN`.
 
-use suda_protocol::{ChannelId, EventType, MemberId};
+use suda_protocol::{
+    ChannelId, EventId, MemberId, MAX_EMOJI_PER_MESSAGE, MAX_REACTIONS_PER_MEMBER,
+};
 
 use crate::{
     error::{ApiError, ApiResult},
-    store::{ChannelKind, ChannelRow, EventRow, MemberRow, Store, Tx},
+    store::{
+        preview_of, ChannelKind, ChannelRow, EventKind, EventRow, MemberRow, NewEvent, Preview,
+        Store, Tx,
+    },
 };
 
 #[cfg(test)]
@@ -33,6 +39,36 @@ pub enum Command {
         sender: MemberId,
         text: String,
         client_key: Option<String>,
+        /// The message of the same channel it answers.
+        reply_to: Option<EventId>,
+    },
+    /// Replace a message's text; only its sender may. With a client key,
+    /// the same edit again edits once.
+    Edit {
+        message: EventId,
+        editor: MemberId,
+        text: String,
+        client_key: Option<String>,
+    },
+    /// Delete a message: its text and its edits' are emptied for good.
+    /// Only its sender may; deleting it again changes nothing.
+    Delete { message: EventId, member: MemberId },
+    /// Add (`on`) or take back a reaction; one that is already so changes
+    /// nothing. `emoji` is one emoji in its fully-qualified form
+    /// ([`crate::validate::emoji`]).
+    React {
+        message: EventId,
+        member: MemberId,
+        emoji: String,
+        on: bool,
+    },
+    /// Move the member's read marker forward to `up_to` (or the newest
+    /// message, join or leave), never back; one that does not move changes
+    /// nothing.
+    MarkRead {
+        channel: ChannelId,
+        member: MemberId,
+        up_to: Option<EventId>,
     },
     /// Create a group channel with its creator and initial members in it.
     CreateGroup {
@@ -124,7 +160,36 @@ pub async fn apply(tx: &mut dyn Tx, command: &Command) -> ApiResult<Applied> {
             sender,
             text,
             client_key,
-        } => send(tx, *channel, *sender, text, client_key.as_deref()).await,
+            reply_to,
+        } => {
+            send(
+                tx,
+                *channel,
+                *sender,
+                text,
+                client_key.as_deref(),
+                *reply_to,
+            )
+            .await
+        }
+        Command::Edit {
+            message,
+            editor,
+            text,
+            client_key,
+        } => edit(tx, *message, *editor, text, client_key.as_deref()).await,
+        Command::Delete { message, member } => delete(tx, *message, *member).await,
+        Command::React {
+            message,
+            member,
+            emoji,
+            on,
+        } => react(tx, *message, *member, emoji, *on).await,
+        Command::MarkRead {
+            channel,
+            member,
+            up_to,
+        } => mark_read(tx, *channel, *member, *up_to).await,
         Command::CreateGroup {
             creator,
             name,
@@ -153,6 +218,23 @@ pub async fn require_member(
         return Ok(());
     }
     Err(outsider(channel, store.channel_kind(channel).await?))
+}
+
+/// A message `member` may read (in a channel they are in now), as it is
+/// now, deleted or not: `NOT_FOUND` when there is no such message,
+/// otherwise as [`require_member`] for its channel.
+pub async fn readable_message(
+    store: &dyn Store,
+    member: MemberId,
+    message: EventId,
+) -> ApiResult<EventRow> {
+    let row = store
+        .event(message)
+        .await?
+        .filter(|e| e.kind == EventKind::Chat)
+        .ok_or_else(|| no_message(message))?;
+    require_member(store, member, row.channel_id).await?;
+    Ok(row)
 }
 
 /// One channel as `member` sees it: any of theirs, or any group channel (so
@@ -188,6 +270,10 @@ fn outsider(channel: ChannelId, kind: Option<ChannelKind>) -> ApiError {
 
 fn not_found(channel: ChannelId) -> ApiError {
     ApiError::NotFound(format!("there is no channel {channel}"))
+}
+
+fn no_message(message: EventId) -> ApiError {
+    ApiError::NotFound(format!("there is no message {message}"))
 }
 
 /// The channel's kind, if `member` may act in it; the right error otherwise
@@ -229,7 +315,7 @@ async fn member_row(tx: &mut dyn Tx, id: MemberId) -> ApiResult<MemberRow> {
 /// membership starting at it.
 async fn enter(tx: &mut dyn Tx, channel: ChannelId, member: &MemberRow) -> ApiResult<EventRow> {
     let event = tx
-        .insert_event(channel, EventType::Join, member, None, None)
+        .insert_event(NewEvent::new(channel, EventKind::Join, member))
         .await?;
     tx.insert_membership(channel, member.id, event.id).await?;
     Ok(event)
@@ -241,19 +327,23 @@ async fn send(
     sender: MemberId,
     text: &str,
     client_key: Option<&str>,
+    reply_to: Option<EventId>,
 ) -> ApiResult<Applied> {
     if let Some(key) = client_key {
         if let Some(first) = tx.event_by_client_key(sender, key).await? {
             // A retry is the same message again. Anything else under the
             // same key would be lost if answered with the first message, so
-            // it is refused for the client to see.
-            if first.channel_id != channel || first.message.as_deref() != Some(text) {
-                return Err(ApiError::Conflict(
-                    "this clientKey was already used for another message; \
-                     send a new message with a new key"
-                        .to_owned(),
-                ));
+            // it is refused for the client to see. A message deleted since
+            // has no text left to compare: the same channel and reply is
+            // taken for a retry (and gets the deleted message).
+            let same = first.kind == EventKind::Chat
+                && first.channel_id == channel
+                && first.target == reply_to
+                && first.text.as_deref().is_none_or(|t| t == text);
+            if !same {
+                return Err(key_used());
             }
+            let first = event_or_gone(tx, first.id).await?;
             return Ok(unchanged(first.channel_id, vec![first]));
         }
     }
@@ -263,9 +353,224 @@ async fn send(
             refuse_if_blocked(tx, &other, sender).await?;
         }
     }
+    let original = match reply_to {
+        Some(id) => Some(reply_target(tx, channel, id).await?),
+        None => None,
+    };
     let sender = member_row(tx, sender).await?;
+    let mut event = tx
+        .insert_event(NewEvent {
+            message: Some(text),
+            client_key,
+            target: reply_to,
+            ..NewEvent::new(channel, EventKind::Chat, &sender)
+        })
+        .await?;
+    event.reply_to = original.map(|o| {
+        Box::new(Preview {
+            id: o.id,
+            text: preview_of(o.message.as_deref().unwrap_or_default()),
+            sender: o.member,
+            deleted: false,
+        })
+    });
+    Ok(fresh(channel, vec![event]))
+}
+
+fn key_used() -> ApiError {
+    ApiError::Conflict(
+        "this clientKey was already used for another message or edit; \
+         send it with a new key"
+            .to_owned(),
+    )
+}
+
+/// The message a reply in `channel` answers: of the same channel, not
+/// deleted.
+async fn reply_target(tx: &mut dyn Tx, channel: ChannelId, id: EventId) -> ApiResult<EventRow> {
+    let original = tx
+        .event(id)
+        .await?
+        .filter(|e| e.kind == EventKind::Chat)
+        .ok_or_else(|| no_message(id))?;
+    if original.channel_id != channel {
+        return Err(ApiError::BadInput(format!(
+            "message {id} is in another channel; a reply answers a message of its own channel"
+        )));
+    }
+    if original.deleted {
+        return Err(ApiError::BadInput(format!(
+            "message {id} was deleted; there is nothing to reply to"
+        )));
+    }
+    Ok(original)
+}
+
+/// An event that a committed command refers to; it cannot be missing.
+async fn event_or_gone(tx: &mut dyn Tx, id: EventId) -> ApiResult<EventRow> {
+    tx.event(id)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("event {id} is gone")))
+}
+
+/// A message `member` may change: it exists (`NOT_FOUND`), they are in its
+/// channel now (as [`require_member_in`]), and it is theirs (`FORBIDDEN`)
+/// when `own` is asked. A deleted one is returned as such; callers decide.
+async fn changeable(
+    tx: &mut dyn Tx,
+    id: EventId,
+    member: MemberId,
+    own: bool,
+) -> ApiResult<EventRow> {
+    let message = tx
+        .event(id)
+        .await?
+        .filter(|e| e.kind == EventKind::Chat)
+        .ok_or_else(|| no_message(id))?;
+    require_member_in(tx, member, message.channel_id).await?;
+    if own && message.member.id != member {
+        return Err(ApiError::Forbidden(format!(
+            "message {id} is not yours: only its sender may change it"
+        )));
+    }
+    Ok(message)
+}
+
+async fn edit(
+    tx: &mut dyn Tx,
+    id: EventId,
+    editor: MemberId,
+    text: &str,
+    client_key: Option<&str>,
+) -> ApiResult<Applied> {
+    let message = changeable(tx, id, editor, true).await?;
+    if message.deleted {
+        return Err(ApiError::NotFound(format!("message {id} was deleted")));
+    }
+    if let Some(key) = client_key {
+        if let Some(first) = tx.event_by_client_key(editor, key).await? {
+            let same = first.kind == EventKind::Edit
+                && first.target == Some(id)
+                && first.text.as_deref() == Some(text);
+            if !same {
+                return Err(key_used());
+            }
+            return Ok(unchanged(message.channel_id, vec![message]));
+        }
+    }
+    if message.message.as_deref() == Some(text) {
+        // Nothing changes: nothing is written, nobody is told.
+        return Ok(unchanged(message.channel_id, vec![message]));
+    }
+    let editor = member_row(tx, editor).await?;
     let event = tx
-        .insert_event(channel, EventType::Chat, &sender, Some(text), client_key)
+        .insert_event(NewEvent {
+            message: Some(text),
+            client_key,
+            target: Some(id),
+            ..NewEvent::new(message.channel_id, EventKind::Edit, &editor)
+        })
+        .await?;
+    tx.set_edited(id, event.id).await?;
+    Ok(fresh(message.channel_id, vec![event]))
+}
+
+async fn delete(tx: &mut dyn Tx, id: EventId, member: MemberId) -> ApiResult<Applied> {
+    let message = changeable(tx, id, member, true).await?;
+    if message.deleted {
+        // A retried delete is harmless.
+        return Ok(unchanged(message.channel_id, Vec::new()));
+    }
+    let member = member_row(tx, member).await?;
+    let event = tx
+        .insert_event(NewEvent {
+            target: Some(id),
+            ..NewEvent::new(message.channel_id, EventKind::Delete, &member)
+        })
+        .await?;
+    tx.delete_message(id, event.id).await?;
+    Ok(fresh(message.channel_id, vec![event]))
+}
+
+async fn react(
+    tx: &mut dyn Tx,
+    id: EventId,
+    member: MemberId,
+    emoji: &str,
+    on: bool,
+) -> ApiResult<Applied> {
+    let message = changeable(tx, id, member, false).await?;
+    if message.deleted {
+        return Err(ApiError::NotFound(format!("message {id} was deleted")));
+    }
+    let channel = message.channel_id;
+    if tx.has_reaction(id, member, emoji).await? == on {
+        // Already as asked: a retry never undoes itself.
+        return Ok(unchanged(channel, Vec::new()));
+    }
+    let (distinct, count) = tx.emoji_counts(id, emoji).await?;
+    if on {
+        if tx.reactions_by(id, member).await? >= MAX_REACTIONS_PER_MEMBER as i64 {
+            return Err(ApiError::BadInput(format!(
+                "you have {MAX_REACTIONS_PER_MEMBER} different reactions on this message \
+                 already; take one back first"
+            )));
+        }
+        if count == 0 && distinct >= MAX_EMOJI_PER_MESSAGE as i64 {
+            return Err(ApiError::BadInput(format!(
+                "this message carries {MAX_EMOJI_PER_MESSAGE} different emoji already; \
+                 add to one of them"
+            )));
+        }
+    }
+    let tally = if on { count + 1 } else { count - 1 };
+    let kind = if on {
+        EventKind::React
+    } else {
+        EventKind::Unreact
+    };
+    let reactor = member_row(tx, member).await?;
+    let event = tx
+        .insert_event(NewEvent {
+            target: Some(id),
+            emoji: Some(emoji),
+            tally: Some(tally),
+            ..NewEvent::new(channel, kind, &reactor)
+        })
+        .await?;
+    if on {
+        tx.add_reaction(channel, id, member, emoji, event.id)
+            .await?;
+    } else {
+        tx.remove_reaction(id, member, emoji).await?;
+    }
+    Ok(fresh(channel, vec![event]))
+}
+
+async fn mark_read(
+    tx: &mut dyn Tx,
+    channel: ChannelId,
+    member: MemberId,
+    up_to: Option<EventId>,
+) -> ApiResult<Applied> {
+    require_member_in(tx, member, channel).await?;
+    let marker = tx.read_marker(member, channel).await?;
+    // Never past the newest message, join or leave: changes are not read,
+    // and a marker on one would move again at every call.
+    let newest = tx.newest_content(channel).await?;
+    let wanted = up_to.map_or(newest, |id| id.get().min(newest));
+    if wanted <= marker {
+        return Ok(unchanged(channel, Vec::new()));
+    }
+    tx.set_read_marker(member, channel, wanted).await?;
+    let unread = tx.unread(member, channel).await?;
+    let member = member_row(tx, member).await?;
+    let event = tx
+        .insert_event(NewEvent {
+            target: Some(EventId(wanted)),
+            tally: Some(unread),
+            ..NewEvent::new(channel, EventKind::Read, &member)
+        })
         .await?;
     Ok(fresh(channel, vec![event]))
 }
@@ -358,7 +663,7 @@ async fn leave(tx: &mut dyn Tx, channel: ChannelId, member: MemberId) -> ApiResu
     }
     let member = member_row(tx, member).await?;
     let event = tx
-        .insert_event(channel, EventType::Leave, &member, None, None)
+        .insert_event(NewEvent::new(channel, EventKind::Leave, &member))
         .await?;
     tx.end_membership(channel, member.id, event.id).await?;
     Ok(fresh(channel, vec![event]))

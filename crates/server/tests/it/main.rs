@@ -5,9 +5,11 @@
 mod abuse;
 mod accounts;
 mod bad_input;
+mod changes;
 mod common;
 mod connections;
 mod contract;
+mod conversations;
 mod direct;
 mod durability;
 mod expensive;
