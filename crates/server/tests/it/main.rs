@@ -18,6 +18,7 @@ mod faults_postgres;
 mod flags;
 mod names;
 mod process;
+mod reactions;
 mod router;
 mod stream;
 mod transports;
