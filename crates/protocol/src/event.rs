@@ -75,9 +75,10 @@ pub struct ChatEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_key: Option<String>,
     /// For a reply, the message it answers as that message is now; absent
-    /// for anything else.
+    /// for anything else. (Boxed: most events are no reply, and every
+    /// envelope is as large as its largest kind.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reply_to: Option<MessagePreview>,
+    pub reply_to: Option<Box<MessagePreview>>,
 }
 
 /// The message a reply answers, as it is now: enough to show a quote.
@@ -334,12 +335,12 @@ mod tests {
     #[test]
     fn a_reply_carries_a_preview_of_the_original_and_other_messages_none() {
         let mut reply = sample();
-        reply.reply_to = Some(MessagePreview {
+        reply.reply_to = Some(Box::new(MessagePreview {
             id: EventId(40),
             sender: alice(),
             preview: "first line".into(),
             deleted: false,
-        });
+        }));
         let v = serde_json::to_value(SseEnvelope::ChatMessagePublished(reply)).unwrap();
         assert_eq!(v["ssePayload"]["replyTo"]["id"], "40");
         assert_eq!(v["ssePayload"]["replyTo"]["preview"], "first line");

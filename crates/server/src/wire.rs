@@ -54,7 +54,7 @@ pub fn chat_event(row: &EventRow) -> Option<ChatEvent> {
         message,
         sender: member_ref(&row.member),
         client_key: row.client_key.clone(),
-        reply_to: row.reply_to.as_deref().map(preview),
+        reply_to: row.reply_to.as_deref().map(|p| Box::new(preview(p))),
     })
 }
 
