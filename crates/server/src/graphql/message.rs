@@ -70,8 +70,14 @@ impl MessageMutation {
             .next()
             .ok_or_else(|| ApiError::Internal("a send wrote no event".into()))?;
         if !applied.fresh {
-            // A retry: the first message as it is now.
-            return Ok(message_view(app, me.id, event.id).await?);
+            // A retry: the first message as it is now (the ledger read
+            // it), with its reactions. The sender's own message, so no
+            // membership is asked: an outbox may retry after a leave.
+            let reactions = app
+                .store
+                .reactions(me.id, event.channel_id, event.id, event.id)
+                .await?;
+            return Ok(ChatChannelChatEvent::new(event, &reactions));
         }
         Ok(ChatChannelChatEvent::new(event, &[]))
     }

@@ -489,3 +489,39 @@ async fn a_blocked_member_can_no_longer_edit_or_react_in_the_direct_channel_but_
         "reactToMessage",
     );
 }
+
+#[tokio::test]
+async fn a_retried_send_answers_the_message_as_it_is_now_even_after_the_sender_left() {
+    let server = TestServer::start().await;
+    let (alice, _) = server.member("alice").await;
+    let (bob, bob_id) = server.member("bob").await;
+    let channel = server.group(&alice, "g", &[&bob_id]).await;
+    let q = format!(
+        "mutation($c:ID!,$m:String!,$k:String){{sendChatMessage(channelId:$c,message:$m,clientKey:$k){{{MESSAGE}}}}}"
+    );
+    let vars = json!({"c": channel, "m": "once", "k": "outbox-1"});
+    let first = server.ok(&bob, &q, vars.clone()).await;
+    let id: i64 = first["sendChatMessage"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    data(
+        &react(&server, &alice, id, "👍", true).await,
+        "reactToMessage",
+    );
+    server
+        .ok(
+            &bob,
+            "mutation($c:ID!){leaveChannel(channelId:$c)}",
+            json!({"c": channel}),
+        )
+        .await;
+    // Bob's outbox did not hear the first answer and tries again.
+    let again = server.ok(&bob, &q, vars).await;
+    assert_eq!(
+        again["sendChatMessage"]["id"],
+        first["sendChatMessage"]["id"]
+    );
+    assert_eq!(again["sendChatMessage"]["reactions"][0]["count"], 1);
+}
