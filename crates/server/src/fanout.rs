@@ -64,6 +64,9 @@ pub struct Published {
     pub channel: ChannelId,
     pub frame: Arc<Frame>,
     pub change: Option<Change>,
+    /// Only this member of the channel gets it (their read marker moved);
+    /// `None`: every member.
+    pub only: Option<MemberId>,
 }
 
 /// The live events of one subscription. Dropping it unsubscribes.
@@ -104,6 +107,7 @@ pub trait Fanout: Send + Sync + 'static {
             channel,
             frame,
             change,
+            only: None,
         }]);
     }
     /// Delivers several frames, in order, as [`Fanout::publish`] would one
@@ -191,13 +195,15 @@ impl Fanout for LocalFanout {
             channel,
             frame,
             change,
+            only,
         } in frames
         {
             if let Some(Change::Joined(m)) = change {
                 inner.channels.entry(*channel).or_default().insert(*m);
             }
             if let Some(members) = inner.channels.get(channel) {
-                for member in members {
+                let audience = members.iter().filter(|m| only.is_none_or(|o| o == **m));
+                for member in audience {
                     let Some(subs) = inner.subscribers.get(member) else {
                         continue;
                     };
@@ -307,6 +313,7 @@ mod tests {
             channel: ch,
             frame: frame(id),
             change,
+            only: None,
         };
         fanout.publish_all(&[
             published(1, None),
@@ -327,6 +334,29 @@ mod tests {
             "a's leave inside the batch holds"
         );
         assert_eq!(drain(&mut fb), [2, 3, 4], "b's join inside the batch holds");
+    }
+
+    #[tokio::test]
+    async fn a_frame_for_one_member_reaches_only_that_members_streams() {
+        let fanout = LocalFanout::new(8);
+        let (a, b) = (MemberId(1), MemberId(2));
+        let ch = ChannelId(10);
+        fanout.seed(&[(ch, a), (ch, b)]);
+        let (mut fa, mut fa2, mut fb) = (
+            fanout.subscribe(a),
+            fanout.subscribe(a),
+            fanout.subscribe(b),
+        );
+        fanout.publish_all(&[Published {
+            channel: ch,
+            frame: frame(1),
+            change: None,
+            only: Some(a),
+        }]);
+        fanout.publish(ch, frame(2), None);
+        assert_eq!(fa.try_recv().unwrap().id, 1);
+        assert_eq!(fa2.try_recv().unwrap().id, 1, "every stream of a");
+        assert_eq!(fb.try_recv().unwrap().id, 2, "b never sees a's frame");
     }
 
     #[tokio::test]

@@ -17,7 +17,6 @@
 
 use std::{sync::Arc, time::Duration};
 
-use suda_protocol::{EventType, SseEnvelope};
 use tokio::{
     sync::{mpsc, oneshot, watch},
     task::JoinHandle,
@@ -26,7 +25,7 @@ use tokio::{
 use crate::{
     error::ApiResult,
     fanout::{Change, Fanout, Frame, Published},
-    store::{EventRow, Store},
+    store::{EventKind, EventRow, Store},
     wire,
 };
 
@@ -230,17 +229,17 @@ impl Runner {
                 "event ids skipped a number"
             );
         }
-        let change = match event.event_type {
-            EventType::Join => Some(Change::Joined(event.member.id)),
-            EventType::Leave => Some(Change::Left(event.member.id)),
-            EventType::Chat => None,
+        let change = match event.kind {
+            EventKind::Join => Some(Change::Joined(event.member.id)),
+            EventKind::Leave => Some(Change::Left(event.member.id)),
+            _ => None,
         };
-        let envelope = SseEnvelope::ChatMessagePublished(wire::chat_event(event));
-        let frame = Arc::new(Frame::new(id, &envelope));
+        let frame = Arc::new(Frame::new(id, &wire::envelope(event)));
         self.ready.push(Published {
             channel: event.channel_id,
             frame,
             change,
+            only: wire::audience(event),
         });
         self.published = id;
     }

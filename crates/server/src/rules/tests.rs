@@ -1,10 +1,10 @@
 //! The rules, run against the primitives of the store `SUDA_TEST_STORE`
 //! selects (SQLite in memory, or a fresh PostgreSQL database).
 
-use suda_protocol::{ChannelId, EventType, MemberId};
+use suda_protocol::{ChannelId, MemberId};
 
 use super::*;
-use crate::store::testing::TestStore;
+use crate::store::{testing::TestStore, PageAt};
 
 async fn store() -> TestStore {
     TestStore::new().await
@@ -29,6 +29,7 @@ async fn send(
     one(
         s,
         Command::Send {
+            reply_to: None,
             channel,
             sender,
             text: text.into(),
@@ -47,6 +48,7 @@ async fn say(
     one(
         s,
         Command::Send {
+            reply_to: None,
             channel,
             sender,
             text: text.into(),
@@ -109,12 +111,16 @@ async fn invite(
 /// What the channel's history holds, oldest first: texts, or the event
 /// type with the member's name.
 async fn history(s: &dyn Store, channel: ChannelId) -> Vec<String> {
-    let mut page = s.events_page(channel, None, 100).await.unwrap().events;
+    let mut page = s
+        .events_page(channel, PageAt::Before(None), 100)
+        .await
+        .unwrap()
+        .events;
     page.reverse();
     page.into_iter()
         .map(|e| match e.message {
             Some(text) => text,
-            None => format!("{} {}", e.event_type.as_str(), e.member.name),
+            None => format!("{} {}", e.kind.as_str(), e.member.name),
         })
         .collect()
 }
@@ -130,7 +136,11 @@ async fn a_retried_send_with_the_same_key_channel_and_text_returns_the_first_mes
     assert!(!again.fresh, "nothing new to publish");
     assert_eq!(again.events, first.events);
     assert_eq!(
-        s.events_page(g, None, 10).await.unwrap().events.len(),
+        s.events_page(g, PageAt::Before(None), 10)
+            .await
+            .unwrap()
+            .events
+            .len(),
         2,
         "join + hello"
     );
@@ -154,7 +164,7 @@ async fn a_client_key_reused_for_another_channel_or_text_is_a_conflict_and_store
     let texts = |c| {
         let s = &*s;
         async move {
-            let page = s.events_page(c, None, 10).await.unwrap();
+            let page = s.events_page(c, PageAt::Before(None), 10).await.unwrap();
             page.events
                 .into_iter()
                 .filter_map(|e| e.message)
@@ -179,12 +189,14 @@ async fn a_refused_command_leaves_no_trace_and_the_batch_still_commits() {
         &*s,
         &[
             Command::Send {
+                reply_to: None,
                 channel: g,
                 sender: b,
                 text: "not a member".into(),
                 client_key: None,
             },
             Command::Send {
+                reply_to: None,
                 channel: g,
                 sender: a,
                 text: "hello".into(),
@@ -204,7 +216,7 @@ async fn a_refused_command_leaves_no_trace_and_the_batch_still_commits() {
     assert!(matches!(results[0], Err(ApiError::Forbidden(_))));
     assert!(results[1].is_ok());
     assert!(matches!(results[2], Err(ApiError::NotFound(_))));
-    let page = s.events_page(g, None, 10).await.unwrap();
+    let page = s.events_page(g, PageAt::Before(None), 10).await.unwrap();
     assert_eq!(page.events.len(), 2, "join + hello");
     assert_eq!(s.channels_of(a).await.unwrap().len(), 1);
 }
@@ -336,7 +348,7 @@ async fn a_group_starts_with_its_creator_then_each_member_once_in_the_order_aske
     assert!(created
         .events
         .iter()
-        .all(|e| e.event_type == EventType::Join && e.channel_id == created.channel));
+        .all(|e| e.kind == EventKind::Join && e.channel_id == created.channel));
     assert_eq!(
         s.channel_members(created.channel).await.unwrap().len(),
         3,
@@ -353,7 +365,7 @@ async fn leaving_ends_the_membership_and_joining_again_starts_another() {
     assert!(join(&*s, g, b).await.unwrap().fresh);
     assert!(!join(&*s, g, b).await.unwrap().fresh, "already in");
     let left = leave(&*s, g, b).await.unwrap();
-    assert_eq!(left.events[0].event_type, EventType::Leave);
+    assert_eq!(left.events[0].kind, EventKind::Leave);
     assert!(!s.is_member(b, g).await.unwrap());
     // Out now: sending and leaving again are refused.
     let err = say(&*s, g, b, "still here?").await.unwrap_err();
@@ -377,8 +389,8 @@ async fn a_member_invites_into_their_group_once_and_only_members_that_exist() {
     let invited = invite(&*s, g, a, b).await.unwrap();
     assert!(invited.fresh);
     assert_eq!(
-        (invited.events[0].event_type, invited.events[0].member.id),
-        (EventType::Join, b),
+        (invited.events[0].kind, invited.events[0].member.id),
+        (EventKind::Join, b),
         "the invitee joins"
     );
     assert!(!invite(&*s, g, a, b).await.unwrap().fresh, "already in");
@@ -388,4 +400,45 @@ async fn a_member_invites_into_their_group_once_and_only_members_that_exist() {
     let err = invite(&*s, g, a, MemberId(999)).await.unwrap_err();
     assert!(matches!(err, ApiError::NotFound(_)), "{err}");
     assert_eq!(history(&*s, g).await, ["JOIN a", "JOIN b", "JOIN c"]);
+}
+
+#[tokio::test]
+async fn a_message_carries_at_most_fifty_different_emoji_and_more_of_one_always_fits() {
+    let s = store().await;
+    let members = [
+        member(&*s, "a").await,
+        member(&*s, "b").await,
+        member(&*s, "c").await,
+        member(&*s, "d").await,
+    ];
+    let g = group_with(&*s, members[0], "g", &members[1..])
+        .await
+        .unwrap()
+        .channel;
+    let message = say(&*s, g, members[0], "react").await.unwrap().events[0].id;
+    // 50 different emoji from the list, 20 + 20 + 10 by three members.
+    let emoji: Vec<&str> = emojis::iter().map(|e| e.as_str()).take(51).collect();
+    let react = |member, emoji: &str| Command::React {
+        message,
+        member,
+        emoji: emoji.to_owned(),
+        on: true,
+    };
+    for (i, e) in emoji[..50].iter().enumerate() {
+        one(&*s, react(members[i / 20], e)).await.unwrap();
+    }
+    let err = one(&*s, react(members[3], emoji[50])).await.unwrap_err();
+    assert!(err.to_string().contains("50 different emoji"), "{err}");
+    let added = one(&*s, react(members[3], emoji[0])).await.unwrap();
+    assert_eq!(
+        added.events[0].tally,
+        Some(2),
+        "the second of one already there"
+    );
+    let all = s.reactions(members[3], g, message, message).await.unwrap();
+    assert_eq!(all.len(), 50);
+    assert_eq!(
+        (all[0].emoji.as_str(), all[0].count, all[0].mine),
+        (emoji[0], 2, true)
+    );
 }

@@ -53,8 +53,8 @@ pub use self::errors::{is_read_only, without_password};
 
 use self::tx::PgTx;
 use super::{
-    now_millis, whole, ChannelKind, ChannelRow, EventPage, EventRow, MemberRow, NewToken,
-    SessionRow, Store, Tx,
+    now_millis, whole, ChannelKind, ChannelRow, EventPage, EventRow, MemberRow, NewToken, PageAt,
+    ReactionRow, SessionRow, Store, Tx,
 };
 use crate::error::{ApiError, ApiResult};
 
@@ -275,19 +275,24 @@ impl Store for PgStore {
     async fn events_page(
         &self,
         channel: ChannelId,
-        before: Option<EventId>,
+        at: PageAt,
         limit: u32,
     ) -> ApiResult<EventPage> {
-        bounded(reads::events_page(&self.pool, channel, before, limit)).await
+        bounded(reads::events_page(&self.pool, channel, at, limit)).await
     }
 
-    async fn mark_read(
+    async fn event(&self, id: EventId) -> ApiResult<Option<EventRow>> {
+        bounded(async move { tx::event(&mut *self.pool.acquire().await?, id).await }).await
+    }
+
+    async fn reactions(
         &self,
-        member: MemberId,
+        viewer: MemberId,
         channel: ChannelId,
-        up_to: Option<EventId>,
-    ) -> ApiResult<()> {
-        reads::mark_read(&self.pool, member, channel, up_to).await
+        from: EventId,
+        to: EventId,
+    ) -> ApiResult<Vec<ReactionRow>> {
+        bounded(reads::reactions(&self.pool, viewer, channel, from, to)).await
     }
 
     async fn begin(&self) -> ApiResult<Box<dyn Tx>> {

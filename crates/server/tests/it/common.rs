@@ -2,7 +2,7 @@
 //! kit (`suda-testkit`), as every crate's tests do.
 
 pub use suda_testkit::{
-    code, config as test_config, eventually, graphql, sign_up, SseReader, TestServer,
+    code, config as test_config, eventually, graphql, sign_up, SseEvent, SseReader, TestServer,
 };
 
 /// Whether the tests run on PostgreSQL (`SUDA_TEST_STORE=postgres`).

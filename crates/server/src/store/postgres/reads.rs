@@ -1,7 +1,7 @@
 //! The PostgreSQL store's reads (members by name, channels as a member
-//! sees them, history, replay, the fan-out's starting snapshot, events
-//! after a position) and its single-statement writes beside them (read
-//! markers, blocks): the SQLite store's queries, in PostgreSQL's SQL.
+//! sees them, history, reactions, replay, the fan-out's starting snapshot,
+//! events after a position) and its single-statement write beside them
+//! (blocks): the SQLite store's queries, in PostgreSQL's SQL.
 
 use sqlx::PgPool;
 use suda_protocol::{ChannelId, EventId, MemberId};
@@ -9,8 +9,8 @@ use suda_protocol::{ChannelId, EventId, MemberId};
 use super::{
     now_millis,
     rows::{
-        self, ChannelRecord, EventRecord, MemberRecord, WithHash, CHANNEL_SELECT, EVENT_COLS,
-        MEMBER_COLS,
+        self, ChannelRecord, EventRecord, MemberRecord, ReactionRecord, WithHash, CHANNEL_SELECT,
+        CONTENT, EVENT_COLS, EVENT_JOINS, MEMBER_COLS,
     },
     whole,
     writes::{could_be_stored_name, discard_after_error},
@@ -18,7 +18,7 @@ use super::{
 use crate::{
     error::ApiResult,
     name,
-    store::{ChannelRow, EventPage, EventRow, MemberRow},
+    store::{ChannelRow, EventPage, EventRow, MemberRow, PageAt, ReactionRow},
 };
 
 /// See [`Store::member_with_hash`].
@@ -105,7 +105,9 @@ pub(super) async fn replay(
          JOIN events e ON e.channel_id = ms.channel_id
             AND e.seq > $2 AND e.seq >= ms.joined_seq
             AND (ms.left_seq IS NULL OR e.seq <= ms.left_seq)
+            AND (e.event_type != 'READ' OR e.member_id = ms.member_id)
          JOIN members m ON m.id = e.member_id
+         {EVENT_JOINS}
          WHERE ms.member_id = $1 AND (ms.left_seq IS NULL OR ms.left_seq > $2)
          ORDER BY e.seq LIMIT $3"
     ))
@@ -171,6 +173,7 @@ pub(super) async fn missed(
            JOIN events e ON e.channel_id = ms.channel_id
               AND e.seq > $2 AND e.seq >= ms.joined_seq
               AND (ms.left_seq IS NULL OR e.seq <= ms.left_seq)
+              AND (e.event_type != 'READ' OR e.member_id = ms.member_id)
            WHERE ms.member_id = $1 AND (ms.left_seq IS NULL OR ms.left_seq > $2)
            LIMIT $3) AS missed",
     )
@@ -225,8 +228,8 @@ pub(super) async fn events_after(
     limit: u32,
 ) -> ApiResult<Vec<EventRow>> {
     let found: Vec<EventRecord> = sqlx::query_as(&format!(
-        "SELECT {EVENT_COLS} FROM events e JOIN members m ON m.id = e.member_id
-         WHERE e.seq > $1 ORDER BY e.seq LIMIT $2"
+        "{} WHERE e.seq > $1 ORDER BY e.seq LIMIT $2",
+        rows::event_select()
     ))
     .bind(after)
     .bind(i64::from(limit))
@@ -253,41 +256,68 @@ pub(super) async fn channel_seen_by(
 pub(super) async fn events_page(
     pool: &PgPool,
     channel: ChannelId,
-    before: Option<EventId>,
+    at: PageAt,
     limit: u32,
 ) -> ApiResult<EventPage> {
+    let select = rows::event_select();
+    let (newer, before) = match at {
+        PageAt::Before(before) => (Vec::new(), before.map_or(i64::MAX, EventId::get)),
+        PageAt::Around(around) => {
+            // As on SQLite: up to half the page newer, nearest first.
+            let found: Vec<EventRecord> = sqlx::query_as(&format!(
+                "{select} WHERE e.channel_id = $1 AND e.seq > $2 AND e.{CONTENT}
+                 ORDER BY e.seq LIMIT $3"
+            ))
+            .bind(channel.get())
+            .bind(around.get())
+            .bind(i64::from((limit - 1) / 2))
+            .fetch_all(pool)
+            .await?;
+            let mut newer: Vec<EventRow> = rows::all(found)?;
+            newer.reverse();
+            (newer, around.get() + 1)
+        }
+    };
+    let room = limit as usize - newer.len();
     let found: Vec<EventRecord> = sqlx::query_as(&format!(
-        "{} WHERE e.channel_id = $1 AND e.seq < $2 ORDER BY e.seq DESC LIMIT $3",
-        rows::event_select()
+        "{select} WHERE e.channel_id = $1 AND e.seq < $2 AND e.{CONTENT}
+         ORDER BY e.seq DESC LIMIT $3"
     ))
     .bind(channel.get())
-    .bind(before.map_or(i64::MAX, EventId::get))
-    .bind(i64::from(limit) + 1)
+    .bind(before)
+    .bind(room as i64 + 1)
     .fetch_all(pool)
     .await?;
-    let mut events: Vec<EventRow> = rows::all(found)?;
-    let has_more = events.len() > limit as usize;
-    events.truncate(limit as usize);
-    Ok(EventPage { events, has_more })
+    let older: Vec<EventRow> = rows::all(found)?;
+    Ok(crate::store::page(newer, older, room))
 }
 
-/// See [`Store::mark_read`].
-pub(super) async fn mark_read(
+/// See [`Store::reactions`].
+pub(super) async fn reactions(
     pool: &PgPool,
-    member: MemberId,
+    viewer: MemberId,
     channel: ChannelId,
-    up_to: Option<EventId>,
-) -> ApiResult<()> {
-    sqlx::query(
-        "UPDATE memberships SET last_read_seq = GREATEST(last_read_seq, LEAST(
-             COALESCE($3, 9223372036854775807),
-             (SELECT COALESCE(max(seq), 0) FROM events WHERE channel_id = $2)))
-         WHERE member_id = $1 AND channel_id = $2 AND left_seq IS NULL",
+    from: EventId,
+    to: EventId,
+) -> ApiResult<Vec<ReactionRow>> {
+    let found: Vec<ReactionRecord> = sqlx::query_as(
+        "SELECT message_seq, emoji, n, mine, id, name, profile_image, created_at FROM (
+           SELECT r.message_seq, r.emoji, r.seq,
+             count(*) OVER w AS n, bool_or(r.member_id = $1) OVER w AS mine,
+             min(r.seq) OVER w AS first,
+             row_number() OVER (PARTITION BY r.message_seq, r.emoji ORDER BY r.seq) AS rn,
+             m.id, m.name, m.profile_image, m.created_at
+           FROM reactions r JOIN members m ON m.id = r.member_id
+           WHERE r.channel_id = $2 AND r.message_seq BETWEEN $3 AND $4
+           WINDOW w AS (PARTITION BY r.message_seq, r.emoji)) AS listed
+         WHERE rn <= $5 ORDER BY message_seq, n DESC, first, rn",
     )
-    .bind(member.get())
+    .bind(viewer.get())
     .bind(channel.get())
-    .bind(up_to.map(EventId::get))
-    .execute(pool)
+    .bind(from.get())
+    .bind(to.get())
+    .bind(suda_protocol::MAX_REACTION_MEMBERS_LISTED as i64)
+    .fetch_all(pool)
     .await?;
-    Ok(())
+    Ok(rows::reactions(found))
 }

@@ -10,13 +10,13 @@
 
 use std::{collections::BTreeSet, sync::Arc, time::Duration};
 
-use suda_protocol::{ChannelId, EventType, MemberId};
+use suda_protocol::{ChannelId, MemberId};
 use tokio::sync::mpsc;
 
 use super::PgStore;
 use crate::{
     rules::{self, Command},
-    store::{NewToken, Store},
+    store::{EventKind, NewToken, Store},
 };
 
 /// Two stores (two nodes) on one fresh database; `None` (with a note) when
@@ -49,6 +49,7 @@ async fn member_in_group(s: &dyn Store, name: &str) -> (MemberId, ChannelId) {
 
 fn say(channel: ChannelId, sender: MemberId, text: String) -> Command {
     Command::Send {
+        reply_to: None,
         channel,
         sender,
         text,
@@ -225,10 +226,10 @@ async fn memberships_are_read_at_the_head_they_come_with() {
             if e.id.get() > head {
                 break;
             }
-            match e.event_type {
-                EventType::Join => expected.insert((e.channel_id, e.member.id)),
-                EventType::Leave => expected.remove(&(e.channel_id, e.member.id)),
-                EventType::Chat => false,
+            match e.kind {
+                EventKind::Join => expected.insert((e.channel_id, e.member.id)),
+                EventKind::Leave => expected.remove(&(e.channel_id, e.member.id)),
+                _ => false,
             };
         }
         let got: BTreeSet<_> = members.into_iter().collect();
