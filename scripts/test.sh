@@ -34,7 +34,9 @@ echo "== cargo test"
 cargo test --workspace --locked
 
 echo "== cargo test: the server again, on PostgreSQL (SUDA_TEST_STORE=postgres; the test kit starts the cluster)"
-SUDA_TEST_STORE=postgres cargo test -p suda-server --locked
+# Its unit tests and integration suite; the cluster tests (tests/cluster)
+# already ran on PostgreSQL above.
+SUDA_TEST_STORE=postgres cargo test -p suda-server --locked --lib --test it
 
 echo "== ui: lint, typecheck, unit tests, browser tests"
 (
@@ -47,6 +49,9 @@ echo "== ui: lint, typecheck, unit tests, browser tests"
 
 echo "== desktop app: end to end under Xvfb and WebDriver"
 bash tests/e2e/run.sh
+
+echo "== desktop app and CLI: the end-to-end story once more, on three nodes on PostgreSQL behind nginx"
+SUDA_E2E_CLUSTER=1 bash tests/e2e/run.sh -k end_to_end
 
 echo "== installers: build the .deb and .rpm, install the .deb, launch it, remove it"
 bash tests/package/run.sh

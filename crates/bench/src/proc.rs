@@ -155,32 +155,38 @@ pub fn parent(pid: u32) -> Result<u32> {
         .ok_or_else(|| Error::Local(format!("cannot read the parent of {pid}")))
 }
 
-/// Memory summed over `pids`, those that are gone since they were listed
-/// left out (a PostgreSQL backend ends with its connection).
+/// Memory summed over `pids` (a root and its family, [`family`]'s order).
+/// A process of the family that exited since it was listed counts for
+/// nothing; the root must be there.
 pub fn memory_of(pids: &[u32]) -> Result<Memory> {
-    pids.iter().try_fold(Memory::default(), |sum, &pid| {
-        let m = match memory(pid) {
-            Ok(m) => m,
-            Err(_) if gone(pid) => Memory::default(),
+    let mut sum = Memory::default();
+    for (i, &pid) in pids.iter().enumerate() {
+        match memory(pid) {
+            Ok(m) => {
+                sum.rss_kib += m.rss_kib;
+                sum.pss_kib += m.pss_kib;
+            }
+            Err(_) if i > 0 && gone(pid) => {}
             Err(e) => return Err(e),
-        };
-        Ok(Memory {
-            rss_kib: sum.rss_kib + m.rss_kib,
-            pss_kib: sum.pss_kib + m.pss_kib,
-        })
-    })
+        }
+    }
+    Ok(sum)
 }
 
-/// File descriptors summed over `pids`, those gone left out.
+/// File descriptors summed over `pids`, as [`memory_of`] counts.
 pub fn open_fds_of(pids: &[u32]) -> Result<u64> {
-    pids.iter().try_fold(0, |sum, &pid| match open_fds(pid) {
-        Ok(n) => Ok(sum + n),
-        Err(_) if gone(pid) => Ok(sum),
-        Err(e) => Err(e),
-    })
+    let mut sum = 0;
+    for (i, &pid) in pids.iter().enumerate() {
+        match open_fds(pid) {
+            Ok(n) => sum += n,
+            Err(_) if i > 0 && gone(pid) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(sum)
 }
 
-/// Whether process `pid` has ended (its `/proc` entry is gone).
+/// Whether process `pid` has exited (its `/proc` entry is gone).
 fn gone(pid: u32) -> bool {
     !std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
@@ -377,6 +383,21 @@ mod tests {
     }
 
     #[test]
+    fn a_family_member_that_exits_after_the_listing_counts_for_nothing() {
+        let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+        let me = std::process::id();
+        let listed = family(me).unwrap();
+        assert!(listed.contains(&child.id()), "{listed:?}");
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let memory = memory_of(&listed).expect("the exited child is skipped");
+        assert!(memory.rss_kib > 0);
+        open_fds_of(&listed).expect("the exited child is skipped");
+        // The root itself must be there.
+        assert!(memory_of(&[child.id()]).is_err());
+    }
+
+    #[test]
     fn a_trees_cpu_time_counts_its_children_alive_and_after_they_are_reaped() {
         let (child, mut out) = shell(&format!("({BUSY}) & ({BUSY}) & wait"));
         let pid = child.id();
@@ -419,11 +440,5 @@ mod tests {
         let me = std::process::id();
         assert_eq!(family(me).unwrap()[0], me);
         assert_eq!(memory_of(&[]).unwrap(), Memory::default());
-        // A process that ended since it was listed counts for nothing.
-        let mut ended = Command::new("true").spawn().unwrap();
-        let pid = ended.id();
-        ended.wait().unwrap();
-        assert_eq!(memory_of(&[pid]).unwrap(), Memory::default());
-        assert_eq!(open_fds_of(&[pid]).unwrap(), 0);
     }
 }

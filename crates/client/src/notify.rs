@@ -172,6 +172,7 @@ mod tests {
                 profile_image: None,
             },
             client_key: None,
+            reply_to: None,
         }
     }
 

@@ -227,6 +227,7 @@ mod tests {
             message: Some("hi".into()),
             sender: member(sender),
             client_key: None,
+            reply_to: None,
         }
     }
 

@@ -397,6 +397,16 @@ async fn deliver(
             *last = Some(position);
             report.event(event).await;
         }
+        // Changes to messages and read markers (docs/contract.md): not
+        // shown yet, but passed, so a resume does not ask for them again.
+        SseEnvelope::ChatMessageEdited(_)
+        | SseEnvelope::ChatMessageDeleted(_)
+        | SseEnvelope::ChatReactionChanged(_)
+        | SseEnvelope::ChatReadMarkerMoved(_) => {
+            if last.is_none_or(|seen| position > seen) {
+                *last = Some(position);
+            }
+        }
     }
 }
 

@@ -113,6 +113,7 @@ pub(crate) fn sent(m: ops::send::SendSendChatMessage) -> ClientResult<ChatEvent>
         message: Some(m.message),
         sender: member(m.sender)?,
         client_key: m.client_key,
+        reply_to: None,
     })
 }
 
@@ -139,5 +140,6 @@ pub(crate) fn history_event(
         message,
         sender,
         client_key,
+        reply_to: None,
     })
 }

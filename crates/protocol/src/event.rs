@@ -74,6 +74,86 @@ pub struct ChatEvent {
     /// pending message; `None` when it sent none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_key: Option<String>,
+    /// For a reply, the message it answers as that message is now; absent
+    /// for anything else. (Boxed: most events are no reply, and every
+    /// envelope is as large as its largest kind.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<Box<MessagePreview>>,
+}
+
+/// The message a reply answers, as it is now: enough to show a quote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessagePreview {
+    /// The original's id.
+    pub id: EventId,
+    /// Who sent the original.
+    pub sender: MemberRef,
+    /// Its first line, at most [`crate::MAX_PREVIEW_CHARS`] characters;
+    /// empty once it was deleted.
+    pub preview: String,
+    /// Whether the original was deleted.
+    pub deleted: bool,
+}
+
+/// `sseType: CHAT_MESSAGE_EDITED`: the sender edited a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageEdited {
+    /// The message's channel.
+    pub chat_channel_id: ChannelId,
+    /// The message edited.
+    pub message_id: EventId,
+    /// Its text after this edit; empty when the message was deleted since
+    /// (the text is gone everywhere, replay included).
+    pub message: String,
+    /// When the edit was committed (RFC 3339, UTC).
+    pub edited_at: String,
+}
+
+/// `sseType: CHAT_MESSAGE_DELETED`: the sender deleted a message; its
+/// text is gone, and it no longer counts as unread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageDeleted {
+    /// The message's channel.
+    pub chat_channel_id: ChannelId,
+    /// The message deleted.
+    pub message_id: EventId,
+    /// When the deletion was committed (RFC 3339, UTC).
+    pub deleted_at: String,
+}
+
+/// `sseType: CHAT_REACTION_CHANGED`: a member added or took back a
+/// reaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReactionChanged {
+    /// The message's channel.
+    pub chat_channel_id: ChannelId,
+    /// The message reacted to.
+    pub message_id: EventId,
+    /// The emoji, in its fully-qualified form.
+    pub emoji: String,
+    /// Who reacted.
+    pub member: MemberRef,
+    /// `true`: added; `false`: taken back.
+    pub on: bool,
+    /// How many members have this emoji on the message after the change.
+    pub count: u32,
+}
+
+/// `sseType: CHAT_READ_MARKER_MOVED`: the member's own read marker moved
+/// (on this device or another). Only that member's streams carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadMarkerMoved {
+    /// The channel.
+    pub chat_channel_id: ChannelId,
+    /// The newest event read now.
+    pub up_to: EventId,
+    /// The member's unread count in the channel after the move.
+    pub un_read_cnt: u32,
 }
 
 /// Why the server cannot resume from the position a client asked for.
@@ -116,6 +196,14 @@ pub enum SseType {
     ChatMessagePublished,
     /// Resume was impossible; refetch.
     ResyncRequired,
+    /// A message was edited.
+    ChatMessageEdited,
+    /// A message was deleted.
+    ChatMessageDeleted,
+    /// A reaction was added or taken back.
+    ChatReactionChanged,
+    /// The member's read marker moved.
+    ChatReadMarkerMoved,
 }
 
 /// The JSON object in each event's `data:`.
@@ -132,6 +220,14 @@ pub enum SseEnvelope {
     ChatMessagePublished(ChatEvent),
     /// `{"sseType":"RESYNC_REQUIRED","ssePayload":{...}}`
     ResyncRequired(ResyncRequired),
+    /// `{"sseType":"CHAT_MESSAGE_EDITED","ssePayload":{...}}`
+    ChatMessageEdited(MessageEdited),
+    /// `{"sseType":"CHAT_MESSAGE_DELETED","ssePayload":{...}}`
+    ChatMessageDeleted(MessageDeleted),
+    /// `{"sseType":"CHAT_REACTION_CHANGED","ssePayload":{...}}`
+    ChatReactionChanged(ReactionChanged),
+    /// `{"sseType":"CHAT_READ_MARKER_MOVED","ssePayload":{...}}`
+    ChatReadMarkerMoved(ReadMarkerMoved),
 }
 
 impl SseEnvelope {
@@ -141,6 +237,10 @@ impl SseEnvelope {
             SseEnvelope::Connected(_) => SseType::Connected,
             SseEnvelope::ChatMessagePublished(_) => SseType::ChatMessagePublished,
             SseEnvelope::ResyncRequired(_) => SseType::ResyncRequired,
+            SseEnvelope::ChatMessageEdited(_) => SseType::ChatMessageEdited,
+            SseEnvelope::ChatMessageDeleted(_) => SseType::ChatMessageDeleted,
+            SseEnvelope::ChatReactionChanged(_) => SseType::ChatReactionChanged,
+            SseEnvelope::ChatReadMarkerMoved(_) => SseType::ChatReadMarkerMoved,
         }
     }
 }
@@ -164,7 +264,89 @@ mod tests {
                 profile_image: None,
             },
             client_key: None,
+            reply_to: None,
         }
+    }
+
+    fn alice() -> MemberRef {
+        MemberRef {
+            id: MemberId(1),
+            member_name: "alice".into(),
+            profile_image: None,
+        }
+    }
+
+    /// One of each change, as the stream sends them.
+    fn changes() -> [SseEnvelope; 4] {
+        [
+            SseEnvelope::ChatMessageEdited(MessageEdited {
+                chat_channel_id: ChannelId(3),
+                message_id: EventId(42),
+                message: "fixed".into(),
+                edited_at: "2026-01-02T03:04:06.000Z".into(),
+            }),
+            SseEnvelope::ChatMessageDeleted(MessageDeleted {
+                chat_channel_id: ChannelId(3),
+                message_id: EventId(42),
+                deleted_at: "2026-01-02T03:04:07.000Z".into(),
+            }),
+            SseEnvelope::ChatReactionChanged(ReactionChanged {
+                chat_channel_id: ChannelId(3),
+                message_id: EventId(42),
+                emoji: "👍".into(),
+                member: alice(),
+                on: true,
+                count: 2,
+            }),
+            SseEnvelope::ChatReadMarkerMoved(ReadMarkerMoved {
+                chat_channel_id: ChannelId(3),
+                up_to: EventId(42),
+                un_read_cnt: 0,
+            }),
+        ]
+    }
+
+    #[test]
+    fn changes_have_their_own_sse_types_and_the_documented_payloads() {
+        let [edited, deleted, reacted, read] = changes().map(|e| serde_json::to_value(e).unwrap());
+        assert_eq!(
+            edited,
+            json!({"sseType": "CHAT_MESSAGE_EDITED", "ssePayload": {"chatChannelId": "3",
+                "messageId": "42", "message": "fixed", "editedAt": "2026-01-02T03:04:06.000Z"}})
+        );
+        assert_eq!(
+            deleted,
+            json!({"sseType": "CHAT_MESSAGE_DELETED", "ssePayload": {"chatChannelId": "3",
+                "messageId": "42", "deletedAt": "2026-01-02T03:04:07.000Z"}})
+        );
+        assert_eq!(
+            reacted,
+            json!({"sseType": "CHAT_REACTION_CHANGED", "ssePayload": {"chatChannelId": "3",
+                "messageId": "42", "emoji": "👍", "on": true, "count": 2,
+                "member": {"id": "1", "memberName": "alice", "profileImage": null}}})
+        );
+        assert_eq!(
+            read,
+            json!({"sseType": "CHAT_READ_MARKER_MOVED", "ssePayload": {"chatChannelId": "3",
+                "upTo": "42", "unReadCnt": 0}})
+        );
+    }
+
+    #[test]
+    fn a_reply_carries_a_preview_of_the_original_and_other_messages_none() {
+        let mut reply = sample();
+        reply.reply_to = Some(Box::new(MessagePreview {
+            id: EventId(40),
+            sender: alice(),
+            preview: "first line".into(),
+            deleted: false,
+        }));
+        let v = serde_json::to_value(SseEnvelope::ChatMessagePublished(reply)).unwrap();
+        assert_eq!(v["ssePayload"]["replyTo"]["id"], "40");
+        assert_eq!(v["ssePayload"]["replyTo"]["preview"], "first line");
+        assert_eq!(v["ssePayload"]["replyTo"]["deleted"], false);
+        let plain = serde_json::to_value(SseEnvelope::ChatMessagePublished(sample())).unwrap();
+        assert!(plain["ssePayload"].get("replyTo").is_none());
     }
 
     #[test]
@@ -190,7 +372,10 @@ mod tests {
             SseEnvelope::ResyncRequired(ResyncRequired {
                 reason: ResyncReason::TooOld,
             }),
-        ] {
+        ]
+        .into_iter()
+        .chain(changes())
+        {
             let s = serde_json::to_string(&env).unwrap();
             assert_eq!(serde_json::from_str::<SseEnvelope>(&s).unwrap(), env);
         }

@@ -12,7 +12,8 @@ pub mod ids;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use event::{
-    ChatEvent, Connected, EventType, MemberRef, ResyncReason, ResyncRequired, SseEnvelope, SseType,
+    ChatEvent, Connected, EventType, MemberRef, MessageDeleted, MessageEdited, MessagePreview,
+    ReactionChanged, ReadMarkerMoved, ResyncReason, ResyncRequired, SseEnvelope, SseType,
 };
 pub use ids::{ChannelId, Cursor, EventId, IdError, MemberId, Position};
 
@@ -38,6 +39,10 @@ pub const OPERATIONS: &[(&str, &str)] = &[
         "Extensions.graphql",
         include_str!("../operations/Extensions.graphql"),
     ),
+    (
+        "Conversations.graphql",
+        include_str!("../operations/Conversations.graphql"),
+    ),
 ];
 
 /// Path of the per-member event stream over Server-Sent Events.
@@ -51,6 +56,19 @@ pub const GRAPHQL_PATH: &str = "/graphql";
 
 /// The longest message the server accepts, in characters (Unicode scalar values).
 pub const MAX_MESSAGE_CHARS: usize = 4000;
+
+/// The longest preview of a replied-to message, in characters: its first line, cut.
+pub const MAX_PREVIEW_CHARS: usize = 120;
+
+/// The most different reactions one member may have on one message.
+pub const MAX_REACTIONS_PER_MEMBER: usize = 20;
+
+/// The most different emoji one message may carry as reactions.
+pub const MAX_EMOJI_PER_MESSAGE: usize = 50;
+
+/// How many of the members who reacted with one emoji a message lists
+/// (the first to react); `count` says how many there are in all.
+pub const MAX_REACTION_MEMBERS_LISTED: usize = 5;
 
 /// One frame of the long-polling transport: the events after the position the
 /// client asked from, and the position to ask from next.

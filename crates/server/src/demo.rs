@@ -63,6 +63,7 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
         state
             .ledger
             .submit(Command::Send {
+                reply_to: None,
                 channel,
                 sender,
                 text: text.into(),

@@ -423,10 +423,18 @@ async fn write(
     limit: Duration,
     stopped: Pin<&mut WaitForCancellationFuture<'_>>,
 ) -> bool {
+    // Nearly always the socket has room: one syscall, no timer. Only what
+    // does not fit waits, under the time limit.
+    let rest = match tcp.try_write(bytes) {
+        Ok(n) if n == bytes.len() => return true,
+        Ok(n) => &bytes[n..],
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => bytes,
+        Err(_) => return false,
+    };
     tokio::select! {
         biased;
         () = stopped => false,
-        written = timeout(limit, tcp.write_all(bytes)) => matches!(written, Ok(Ok(()))),
+        written = timeout(limit, tcp.write_all(rest)) => matches!(written, Ok(Ok(()))),
     }
 }
 

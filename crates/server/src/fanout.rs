@@ -58,6 +58,17 @@ pub enum Change {
     Left(MemberId),
 }
 
+/// One frame to publish to a channel's members.
+#[derive(Debug, Clone)]
+pub struct Published {
+    pub channel: ChannelId,
+    pub frame: Arc<Frame>,
+    pub change: Option<Change>,
+    /// Only this member of the channel gets it (their read marker moved);
+    /// `None`: every member.
+    pub only: Option<MemberId>,
+}
+
 /// The live events of one subscription. Dropping it unsubscribes.
 pub struct Feed {
     rx: mpsc::Receiver<Arc<Frame>>,
@@ -91,7 +102,18 @@ pub trait Fanout: Send + Sync + 'static {
     fn subscribe(&self, member: MemberId) -> Feed;
     /// Delivers a frame to the channel's members, applying a membership
     /// change first (join) or after (leave). Must be called in id order.
-    fn publish(&self, channel: ChannelId, frame: Arc<Frame>, change: Option<Change>);
+    fn publish(&self, channel: ChannelId, frame: Arc<Frame>, change: Option<Change>) {
+        self.publish_all(&[Published {
+            channel,
+            frame,
+            change,
+            only: None,
+        }]);
+    }
+    /// Delivers several frames, in order, as [`Fanout::publish`] would one
+    /// by one, but in one go: a subscriber woken by the first finds the
+    /// rest queued and writes them together.
+    fn publish_all(&self, frames: &[Published]);
     /// Sets who is in which channel, at start.
     fn seed(&self, memberships: &[(ChannelId, MemberId)]);
     /// How many subscriptions are open.
@@ -165,39 +187,48 @@ impl Fanout for LocalFanout {
         }
     }
 
-    fn publish(&self, channel: ChannelId, frame: Arc<Frame>, change: Option<Change>) {
+    fn publish_all(&self, frames: &[Published]) {
         let mut inner = self.inner.lock().expect("fan-out lock");
         let inner = &mut *inner;
-        if let Some(Change::Joined(m)) = change {
-            inner.channels.entry(channel).or_default().insert(m);
-        }
         let mut slow = Vec::new();
-        if let Some(members) = inner.channels.get(&channel) {
-            for member in members {
-                let Some(subs) = inner.subscribers.get(member) else {
-                    continue;
-                };
-                for (id, tx) in subs {
-                    match tx.try_send(Arc::clone(&frame)) {
-                        Ok(()) => {}
-                        Err(mpsc::error::TrySendError::Full(_)) => slow.push((*member, *id)),
-                        // The feed is being dropped; its guard removes it.
-                        Err(mpsc::error::TrySendError::Closed(_)) => {}
+        for Published {
+            channel,
+            frame,
+            change,
+            only,
+        } in frames
+        {
+            if let Some(Change::Joined(m)) = change {
+                inner.channels.entry(*channel).or_default().insert(*m);
+            }
+            if let Some(members) = inner.channels.get(channel) {
+                let audience = members.iter().filter(|m| only.is_none_or(|o| o == **m));
+                for member in audience {
+                    let Some(subs) = inner.subscribers.get(member) else {
+                        continue;
+                    };
+                    for (id, tx) in subs {
+                        match tx.try_send(Arc::clone(frame)) {
+                            Ok(()) => {}
+                            Err(mpsc::error::TrySendError::Full(_)) => slow.push((*member, *id)),
+                            // The feed is being dropped; its guard removes it.
+                            Err(mpsc::error::TrySendError::Closed(_)) => {}
+                        }
                     }
                 }
             }
-        }
-        for (member, id) in slow {
-            // Dropping the sender ends the stream after what is queued; the
-            // client resumes from the last id it got.
-            inner.remove(member, id);
-            self.dropped_slow.fetch_add(1, Ordering::Relaxed);
-        }
-        if let Some(Change::Left(m)) = change {
-            if let Some(members) = inner.channels.get_mut(&channel) {
-                members.remove(&m);
-                if members.is_empty() {
-                    inner.channels.remove(&channel);
+            for (member, id) in slow.drain(..) {
+                // Dropping the sender ends the stream after what is queued;
+                // the client resumes from the last id it got.
+                inner.remove(member, id);
+                self.dropped_slow.fetch_add(1, Ordering::Relaxed);
+            }
+            if let Some(Change::Left(m)) = change {
+                if let Some(members) = inner.channels.get_mut(channel) {
+                    members.remove(m);
+                    if members.is_empty() {
+                        inner.channels.remove(channel);
+                    }
                 }
             }
         }
@@ -268,6 +299,64 @@ mod tests {
         }
         assert_eq!(got_a, [1, 2, 3], "a gets its own leave, nothing after");
         assert_eq!(got_b, [2, 3, 4], "b gets its own join and what follows");
+    }
+
+    #[tokio::test]
+    async fn a_batch_is_delivered_as_its_frames_one_by_one_would_be() {
+        let fanout = LocalFanout::new(8);
+        let (a, b) = (MemberId(1), MemberId(2));
+        let ch = ChannelId(10);
+        fanout.seed(&[(ch, a)]);
+        let mut fa = fanout.subscribe(a);
+        let mut fb = fanout.subscribe(b);
+        let published = |id, change| Published {
+            channel: ch,
+            frame: frame(id),
+            change,
+            only: None,
+        };
+        fanout.publish_all(&[
+            published(1, None),
+            published(2, Some(Change::Joined(b))),
+            published(3, Some(Change::Left(a))),
+            published(4, None),
+        ]);
+        let drain = |feed: &mut Feed| {
+            let mut got = vec![];
+            while let Some(f) = feed.try_recv() {
+                got.push(f.id);
+            }
+            got
+        };
+        assert_eq!(
+            drain(&mut fa),
+            [1, 2, 3],
+            "a's leave inside the batch holds"
+        );
+        assert_eq!(drain(&mut fb), [2, 3, 4], "b's join inside the batch holds");
+    }
+
+    #[tokio::test]
+    async fn a_frame_for_one_member_reaches_only_that_members_streams() {
+        let fanout = LocalFanout::new(8);
+        let (a, b) = (MemberId(1), MemberId(2));
+        let ch = ChannelId(10);
+        fanout.seed(&[(ch, a), (ch, b)]);
+        let (mut fa, mut fa2, mut fb) = (
+            fanout.subscribe(a),
+            fanout.subscribe(a),
+            fanout.subscribe(b),
+        );
+        fanout.publish_all(&[Published {
+            channel: ch,
+            frame: frame(1),
+            change: None,
+            only: Some(a),
+        }]);
+        fanout.publish(ch, frame(2), None);
+        assert_eq!(fa.try_recv().unwrap().id, 1);
+        assert_eq!(fa2.try_recv().unwrap().id, 1, "every stream of a");
+        assert_eq!(fb.try_recv().unwrap().id, 2, "b never sees a's frame");
     }
 
     #[tokio::test]

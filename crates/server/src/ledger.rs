@@ -1,7 +1,7 @@
 //! The ledger: the one writer of channel events.
 //!
-//! Every command that makes events (send, create, join, leave, invite) is
-//! queued here. One task takes whatever is queued, up to a batch, commits it
+//! Every command that makes events (send, edit, delete, react, mark read,
+//! create, join, leave, invite) is queued here. One task takes whatever is queued, up to a batch, commits it
 //! in one transaction (group commit: one disk sync for many sends), then
 //! hands the new events to the [`Sequencer`], which publishes them in id
 //! order after any that other nodes committed first, and only then answers

@@ -312,12 +312,20 @@ pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, ServerError> {
             })?;
         Ok(Arc::new(sqlite))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let pg = PgStore::open(url)
-            .await
-            .map_err(|source| ServerError::NotOpened {
-                url: shown(),
-                source,
-            })?;
+        let pg = PgStore::open(url).await.map_err(|source| {
+            if store::postgres::is_read_only(&source) {
+                // Found by the migrations, before `check_writable`.
+                ServerError::NotWritable {
+                    url: shown(),
+                    source,
+                }
+            } else {
+                ServerError::NotOpened {
+                    url: shown(),
+                    source,
+                }
+            }
+        })?;
         if let Err(source) = pg.check_writable().await {
             pg.close().await;
             return Err(ServerError::NotWritable {

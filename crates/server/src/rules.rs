@@ -1,6 +1,7 @@
 //! Who may do what: membership, what an outsider may see, sending
-//! (idempotent by `clientKey`), creating, opening, joining, inviting,
-//! leaving, and blocking. Decided here, once, above the store, for every
+//! (idempotent by `clientKey`, replies), editing, deleting, reacting,
+//! moving read markers, creating, opening, joining, inviting, leaving, and
+//! blocking. Decided here, once, above the store, for every
 //! store: the GraphQL reads ask [`require_member`] and [`channel_view`], and
 //! the ledger runs its batches through [`apply_batch`], which runs each
 //! [`Command`] against the primitives of a store transaction ([`Tx`]).
@@ -10,15 +11,18 @@
 //! exist; a group channel one is not in is there (it can be joined) but
 //! acting in it is `FORBIDDEN`.
 
-use suda_protocol::{ChannelId, EventType, MemberId};
+use suda_protocol::{ChannelId, EventId, MemberId};
 
 use crate::{
     error::{ApiError, ApiResult},
-    store::{ChannelKind, ChannelRow, EventRow, MemberRow, Store, Tx},
+    store::{ChannelKind, ChannelRow, EventKind, EventRow, MemberRow, NewEvent, Store, Tx},
 };
 
+mod messages;
 #[cfg(test)]
 mod tests;
+
+use self::messages::{delete, edit, mark_read, react, send};
 
 /// A write that produces channel events; applied by the ledger.
 #[derive(Debug, Clone)]
@@ -33,6 +37,36 @@ pub enum Command {
         sender: MemberId,
         text: String,
         client_key: Option<String>,
+        /// The message of the same channel it answers.
+        reply_to: Option<EventId>,
+    },
+    /// Replace a message's text; only its sender may. With a client key,
+    /// the same edit again edits once.
+    Edit {
+        message: EventId,
+        editor: MemberId,
+        text: String,
+        client_key: Option<String>,
+    },
+    /// Delete a message: its text and its edits' are emptied for good.
+    /// Only its sender may; deleting it again changes nothing.
+    Delete { message: EventId, member: MemberId },
+    /// Add (`on`) or take back a reaction; one that is already so changes
+    /// nothing. `emoji` is one emoji in its fully-qualified form
+    /// ([`crate::validate::emoji`]).
+    React {
+        message: EventId,
+        member: MemberId,
+        emoji: String,
+        on: bool,
+    },
+    /// Move the member's read marker forward to `up_to` (or the newest
+    /// message, join or leave), never back; one that does not move changes
+    /// nothing.
+    MarkRead {
+        channel: ChannelId,
+        member: MemberId,
+        up_to: Option<EventId>,
     },
     /// Create a group channel with its creator and initial members in it.
     CreateGroup {
@@ -124,7 +158,36 @@ pub async fn apply(tx: &mut dyn Tx, command: &Command) -> ApiResult<Applied> {
             sender,
             text,
             client_key,
-        } => send(tx, *channel, *sender, text, client_key.as_deref()).await,
+            reply_to,
+        } => {
+            send(
+                tx,
+                *channel,
+                *sender,
+                text,
+                client_key.as_deref(),
+                *reply_to,
+            )
+            .await
+        }
+        Command::Edit {
+            message,
+            editor,
+            text,
+            client_key,
+        } => edit(tx, *message, *editor, text, client_key.as_deref()).await,
+        Command::Delete { message, member } => delete(tx, *message, *member).await,
+        Command::React {
+            message,
+            member,
+            emoji,
+            on,
+        } => react(tx, *message, *member, emoji, *on).await,
+        Command::MarkRead {
+            channel,
+            member,
+            up_to,
+        } => mark_read(tx, *channel, *member, *up_to).await,
         Command::CreateGroup {
             creator,
             name,
@@ -153,6 +216,23 @@ pub async fn require_member(
         return Ok(());
     }
     Err(outsider(channel, store.channel_kind(channel).await?))
+}
+
+/// A message `member` may read (in a channel they are in now), as it is
+/// now, deleted or not: `NOT_FOUND` when there is no such message,
+/// otherwise as [`require_member`] for its channel.
+pub async fn readable_message(
+    store: &dyn Store,
+    member: MemberId,
+    message: EventId,
+) -> ApiResult<EventRow> {
+    let row = store
+        .event(message)
+        .await?
+        .filter(|e| e.kind == EventKind::Chat)
+        .ok_or_else(|| no_message(message))?;
+    require_member(store, member, row.channel_id).await?;
+    Ok(row)
 }
 
 /// One channel as `member` sees it: any of theirs, or any group channel (so
@@ -188,6 +268,10 @@ fn outsider(channel: ChannelId, kind: Option<ChannelKind>) -> ApiError {
 
 fn not_found(channel: ChannelId) -> ApiError {
     ApiError::NotFound(format!("there is no channel {channel}"))
+}
+
+fn no_message(message: EventId) -> ApiError {
+    ApiError::NotFound(format!("there is no message {message}"))
 }
 
 /// The channel's kind, if `member` may act in it; the right error otherwise
@@ -229,45 +313,10 @@ async fn member_row(tx: &mut dyn Tx, id: MemberId) -> ApiResult<MemberRow> {
 /// membership starting at it.
 async fn enter(tx: &mut dyn Tx, channel: ChannelId, member: &MemberRow) -> ApiResult<EventRow> {
     let event = tx
-        .insert_event(channel, EventType::Join, member, None, None)
+        .insert_event(NewEvent::new(channel, EventKind::Join, member))
         .await?;
     tx.insert_membership(channel, member.id, event.id).await?;
     Ok(event)
-}
-
-async fn send(
-    tx: &mut dyn Tx,
-    channel: ChannelId,
-    sender: MemberId,
-    text: &str,
-    client_key: Option<&str>,
-) -> ApiResult<Applied> {
-    if let Some(key) = client_key {
-        if let Some(first) = tx.event_by_client_key(sender, key).await? {
-            // A retry is the same message again. Anything else under the
-            // same key would be lost if answered with the first message, so
-            // it is refused for the client to see.
-            if first.channel_id != channel || first.message.as_deref() != Some(text) {
-                return Err(ApiError::Conflict(
-                    "this clientKey was already used for another message; \
-                     send a new message with a new key"
-                        .to_owned(),
-                ));
-            }
-            return Ok(unchanged(first.channel_id, vec![first]));
-        }
-    }
-    if require_member_in(tx, sender, channel).await? == ChannelKind::Direct {
-        if let Some(other) = tx.other_member(channel, sender).await? {
-            let other = member_row(tx, other).await?;
-            refuse_if_blocked(tx, &other, sender).await?;
-        }
-    }
-    let sender = member_row(tx, sender).await?;
-    let event = tx
-        .insert_event(channel, EventType::Chat, &sender, Some(text), client_key)
-        .await?;
-    Ok(fresh(channel, vec![event]))
 }
 
 async fn create_group(
@@ -358,7 +407,7 @@ async fn leave(tx: &mut dyn Tx, channel: ChannelId, member: MemberId) -> ApiResu
     }
     let member = member_row(tx, member).await?;
     let event = tx
-        .insert_event(channel, EventType::Leave, &member, None, None)
+        .insert_event(NewEvent::new(channel, EventKind::Leave, &member))
         .await?;
     tx.end_membership(channel, member.id, event.id).await?;
     Ok(fresh(channel, vec![event]))

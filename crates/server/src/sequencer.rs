@@ -17,7 +17,6 @@
 
 use std::{sync::Arc, time::Duration};
 
-use suda_protocol::{EventType, SseEnvelope};
 use tokio::{
     sync::{mpsc, oneshot, watch},
     task::JoinHandle,
@@ -25,8 +24,8 @@ use tokio::{
 
 use crate::{
     error::ApiResult,
-    fanout::{Change, Fanout, Frame},
-    store::{EventRow, Store},
+    fanout::{Change, Fanout, Frame, Published},
+    store::{EventKind, EventRow, Store},
     wire,
 };
 
@@ -66,6 +65,7 @@ impl Sequencer {
             fanout,
             published: head,
             behind: false,
+            ready: Vec::new(),
         };
         let task = tokio::spawn(runner.run(rx, newest, watching));
         let sequencer = Sequencer {
@@ -104,6 +104,8 @@ struct Runner {
     published: i64,
     /// A read failed: read forward at the next chance.
     behind: bool,
+    /// Frames made and not yet handed to the fan-out ([`Runner::flush`]).
+    ready: Vec<Published>,
 }
 
 impl Runner {
@@ -173,6 +175,7 @@ impl Runner {
         }
         // Otherwise the gap could not be read now: the batch waits in the
         // store and is read, in order, after the gap.
+        self.flush();
         let _ = batch.done.send(());
     }
 
@@ -199,6 +202,7 @@ impl Runner {
                 for event in &page {
                     self.publish(event);
                 }
+                self.flush();
                 page.len() == READ_PAGE as usize
             }
             Err(e) => {
@@ -225,15 +229,27 @@ impl Runner {
                 "event ids skipped a number"
             );
         }
-        let change = match event.event_type {
-            EventType::Join => Some(Change::Joined(event.member.id)),
-            EventType::Leave => Some(Change::Left(event.member.id)),
-            EventType::Chat => None,
+        let change = match event.kind {
+            EventKind::Join => Some(Change::Joined(event.member.id)),
+            EventKind::Leave => Some(Change::Left(event.member.id)),
+            _ => None,
         };
-        let envelope = SseEnvelope::ChatMessagePublished(wire::chat_event(event));
-        let frame = Arc::new(Frame::new(id, &envelope));
-        self.fanout.publish(event.channel_id, frame, change);
+        let frame = Arc::new(Frame::new(id, &wire::envelope(event)));
+        self.ready.push(Published {
+            channel: event.channel_id,
+            frame,
+            change,
+            only: wire::audience(event),
+        });
         self.published = id;
+    }
+
+    /// Hands the frames made so far to the fan-out, in one go.
+    fn flush(&mut self) {
+        if !self.ready.is_empty() {
+            self.fanout.publish_all(&self.ready);
+            self.ready.clear();
+        }
     }
 }
 

@@ -146,7 +146,7 @@ impl Subscription {
                     .await?;
                 self.replaying = page.len() == REPLAY_PAGE as usize;
                 for event in &page {
-                    let envelope = SseEnvelope::ChatMessagePublished(wire::chat_event(event));
+                    let envelope = wire::envelope(event);
                     self.pending
                         .push_back(Arc::new(Frame::new(event.id.get(), &envelope)));
                     self.last = event.id.get();

@@ -84,6 +84,26 @@ pub fn message(text: &str) -> ApiResult<&str> {
     Ok(text)
 }
 
+/// The longest emoji, in bytes, with room to spare: the longest on the
+/// list is 35 (a test checks every one). Anything longer is refused
+/// before it is looked up.
+const MAX_EMOJI_BYTES: usize = 64;
+
+/// A reaction: exactly one emoji as Unicode lists it (RGI): a flag, a
+/// keycap, a skin-toned or joined sequence is one. Returned in its
+/// fully-qualified form, so `❤` and `❤️` are the same reaction. Text, two
+/// emoji, an emoji with text, a lone skin tone or joiner are refused.
+pub fn emoji(text: &str) -> ApiResult<&'static str> {
+    let refused = || bad("a reaction is exactly one emoji");
+    if text.is_empty() || text.len() > MAX_EMOJI_BYTES {
+        return Err(refused());
+    }
+    // The list holds whole emoji only (no lone skin tones or joiners), so
+    // a match on the whole text is exactly one emoji.
+    let found = emojis::get(text).ok_or_else(refused)?;
+    Ok(found.as_str())
+}
+
 /// A client idempotency key: 1 to 64 of `A-Z a-z 0-9 - _`.
 pub fn client_key(key: &str) -> ApiResult<&str> {
     if key.is_empty()
@@ -229,6 +249,75 @@ mod tests {
         }
         let err = message(&"a".repeat(4001)).unwrap_err();
         assert!(err.to_string().contains("4001"));
+    }
+
+    #[test]
+    fn one_emoji_is_a_reaction_in_its_fully_qualified_form() {
+        for (sent, stored) in [
+            ("👍", "👍"),
+            ("🇰🇷", "🇰🇷"), // a flag: two regional indicators
+            (
+                "🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}",
+                "🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}",
+            ), // a tag sequence (Scotland)
+            ("👩\u{200D}💻", "👩\u{200D}💻"), // ZWJ
+            (
+                "👨\u{200D}👩\u{200D}👧\u{200D}👦",
+                "👨\u{200D}👩\u{200D}👧\u{200D}👦",
+            ),
+            ("👍🏽", "👍🏽"),                                         // a skin tone
+            ("🧑🏿\u{200D}🤝\u{200D}🧑🏻", "🧑🏿\u{200D}🤝\u{200D}🧑🏻"), // two tones, joined
+            ("1\u{FE0F}\u{20E3}", "1\u{FE0F}\u{20E3}"),           // a keycap
+            ("❤\u{FE0F}", "❤\u{FE0F}"),
+            ("❤", "❤\u{FE0F}"), // unqualified: the same reaction
+        ] {
+            assert_eq!(emoji(sent).unwrap(), stored, "{sent:?}");
+        }
+    }
+
+    #[test]
+    fn every_emoji_of_the_list_in_every_skin_tone_is_a_reaction_of_its_own() {
+        let mut longest = 0;
+        for e in emojis::iter() {
+            let tones: Vec<&emojis::Emoji> = match e.skin_tones() {
+                Some(tones) => tones.collect(),
+                None => vec![e],
+            };
+            for e in tones {
+                longest = longest.max(e.as_str().len());
+                assert_eq!(emoji(e.as_str()).unwrap(), e.as_str(), "{}", e.name());
+            }
+        }
+        assert!(longest <= MAX_EMOJI_BYTES, "{longest}");
+    }
+
+    #[test]
+    fn anything_but_one_emoji_is_refused() {
+        for text in [
+            "",
+            "a",
+            "ok",
+            ":+1:",
+            "1", // a digit is no keycap
+            "#",
+            "👍👍", // two emoji
+            "👍🎉",
+            "👍 ", // an emoji and a space
+            " 👍",
+            "👍ok",      // an emoji and text
+            "\u{1F3FD}", // a lone skin tone
+            "\u{200D}",  // a lone joiner
+            "👍\u{200D}",
+            "🇰",    // half a flag
+            "🇰🇷🇯🇵", // two flags
+            "\u{FE0F}",
+            &"👍".repeat(40),
+        ] {
+            assert!(
+                matches!(emoji(text), Err(ApiError::BadInput(_))),
+                "{text:?} was taken for one emoji"
+            );
+        }
     }
 
     #[test]

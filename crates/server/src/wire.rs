@@ -1,8 +1,11 @@
 //! Stored rows turned into wire types, once, at the edge.
 
-use suda_protocol::{ChatEvent, MemberRef};
+use suda_protocol::{
+    ChatEvent, EventId, MemberId, MemberRef, MessageDeleted, MessageEdited, MessagePreview,
+    ReactionChanged, ReadMarkerMoved, SseEnvelope,
+};
 
-use crate::store::{EventRow, MemberRow};
+use crate::store::{EventKind, EventRow, MemberRow, Preview};
 
 /// Milliseconds since the epoch as RFC 3339 in UTC with milliseconds,
 /// e.g. `2026-11-25T23:29:03.123Z`.
@@ -24,17 +27,79 @@ pub fn member_ref(member: &MemberRow) -> MemberRef {
     }
 }
 
-/// A stored event as the stream carries it.
-pub fn chat_event(row: &EventRow) -> ChatEvent {
-    ChatEvent {
+/// The original of a reply as the stream carries it.
+pub fn preview(p: &Preview) -> MessagePreview {
+    MessagePreview {
+        id: p.id,
+        sender: member_ref(&p.sender),
+        preview: p.text.clone(),
+        deleted: p.deleted,
+    }
+}
+
+/// A stored message, join or leave as `CHAT_MESSAGE_PUBLISHED` carries it
+/// (`None` for a change, which has an envelope of its own: [`envelope`]).
+pub fn chat_event(row: &EventRow) -> Option<ChatEvent> {
+    let event_type = row.kind.content()?;
+    let message = match row.kind {
+        // A deleted message's text is gone: empty, never absent.
+        EventKind::Chat => Some(row.message.clone().unwrap_or_default()),
+        _ => None,
+    };
+    Some(ChatEvent {
         chat_channel_id: row.channel_id,
         id: row.id,
-        event_type: row.event_type,
+        event_type,
         created_at: timestamp(row.created_at),
-        message: row.message.clone(),
+        message,
         sender: member_ref(&row.member),
         client_key: row.client_key.clone(),
+        reply_to: row.reply_to.as_deref().map(|p| Box::new(preview(p))),
+    })
+}
+
+/// A stored event as the stream carries it: messages, joins and leaves as
+/// `CHAT_MESSAGE_PUBLISHED`, each change under its own `sseType`.
+pub fn envelope(row: &EventRow) -> SseEnvelope {
+    let target = row.target.unwrap_or(EventId(0));
+    let tally = |t: Option<i64>| u32::try_from(t.unwrap_or(0)).unwrap_or(u32::MAX);
+    match row.kind {
+        EventKind::Chat | EventKind::Join | EventKind::Leave => SseEnvelope::ChatMessagePublished(
+            chat_event(row).expect("messages, joins and leaves are chat events"),
+        ),
+        EventKind::Edit => SseEnvelope::ChatMessageEdited(MessageEdited {
+            chat_channel_id: row.channel_id,
+            message_id: target,
+            message: row.message.clone().unwrap_or_default(),
+            edited_at: timestamp(row.created_at),
+        }),
+        EventKind::Delete => SseEnvelope::ChatMessageDeleted(MessageDeleted {
+            chat_channel_id: row.channel_id,
+            message_id: target,
+            deleted_at: timestamp(row.created_at),
+        }),
+        EventKind::React | EventKind::Unreact => {
+            SseEnvelope::ChatReactionChanged(ReactionChanged {
+                chat_channel_id: row.channel_id,
+                message_id: target,
+                emoji: row.emoji.clone().unwrap_or_default(),
+                member: member_ref(&row.member),
+                on: row.kind == EventKind::React,
+                count: tally(row.tally),
+            })
+        }
+        EventKind::Read => SseEnvelope::ChatReadMarkerMoved(ReadMarkerMoved {
+            chat_channel_id: row.channel_id,
+            up_to: target,
+            un_read_cnt: tally(row.tally),
+        }),
     }
+}
+
+/// Who of a channel's members gets an event: everyone, or for a read
+/// marker only the member whose marker it is.
+pub fn audience(row: &EventRow) -> Option<MemberId> {
+    (row.kind == EventKind::Read).then_some(row.member.id)
 }
 
 #[cfg(test)]

@@ -9,20 +9,21 @@
 //! under root (as CI runs) both run as the `postgres` user, through
 //! `setpriv`, with the directory given to that user.
 //!
-//! A cluster never outlives its test process: the server is its own
-//! process group, killed with it when the [`Postgres`] is dropped (also
-//! when a test panics), and `setpriv --pdeathsig` makes it shut down at
-//! once when the thread that started it ends, which for the shared cluster
-//! is a thread that lives as long as the process. A directory left behind
-//! by a process that died anyway is removed by the next test process.
+//! A cluster never outlives its test process: the server and its backends
+//! are killed when the [`Postgres`] is dropped (also when a test panics),
+//! and `setpriv --pdeathsig` makes the server shut down at once (ending
+//! its backends) when the thread that started it ends: a thread that
+//! waits for it, so that is when the test process ends, however it ends.
+//! A directory left behind by a process that died anyway (the shared
+//! cluster's, which is never dropped) is removed by the next test process.
 //!
 //! [`shared`] is one cluster per test binary, started on first use with
 //! `fsync=off` (the tests crash processes, never the machine; a benchmark
 //! that measures durable commits asks for [`Options::durable`]), and
 //! [`fresh_database`] a new database in it for every server a test starts,
 //! so tests stay independent and run in parallel. A test that stops,
-//! restarts or fills its database starts a [`Postgres::start_private`] of
-//! its own.
+//! restarts, freezes or fills its database starts a
+//! [`Postgres::start_private`] (or [`Postgres::start_with`]) of its own.
 //!
 //! `SUDA_TEST_STORE=postgres` makes every server the kit starts use a fresh
 //! PostgreSQL database ([`selected`]).
@@ -50,6 +51,26 @@ pub fn selected() -> bool {
     }
 }
 
+/// Says that the running test is skipped, and why, where it shows: on the
+/// test process's stderr itself, past the test harness's capture (which
+/// hides what a passing test prints), so a skip is never silent.
+pub fn say_skipped(why: &str) {
+    use std::io::Write;
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    let _ = writeln!(std::io::stderr(), "skipped: {test}: {why}");
+}
+
+/// Skips a PostgreSQL test in SQLite mode: true (after saying so) when the
+/// tests do not run on PostgreSQL.
+pub fn skipped_unless_selected() -> bool {
+    let skip = !selected();
+    if skip {
+        say_skipped("a PostgreSQL test; scripts/test.sh runs it with SUDA_TEST_STORE=postgres");
+    }
+    skip
+}
+
 /// Whether this process runs as root (then PostgreSQL runs as `postgres`).
 pub fn is_root() -> bool {
     std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
@@ -60,7 +81,7 @@ pub fn shared() -> &'static Postgres {
     static SHARED: OnceLock<Postgres> = OnceLock::new();
     SHARED.get_or_init(|| {
         remove_stale_clusters();
-        Postgres::start(Options {
+        Postgres::start_with(Options {
             max_connections: 400,
             ..Options::default()
         })
@@ -89,8 +110,6 @@ pub fn database_for(path: &Path) -> String {
 pub struct Options {
     /// Where its directory goes (default: the system's temporary directory).
     pub parent: Option<PathBuf>,
-    /// Where its write-ahead log goes (default: inside the data directory).
-    pub wal_dir: Option<PathBuf>,
     /// `max_connections`.
     pub max_connections: u32,
     /// Commits on disk, as in production: `fsync`, `full_page_writes`
@@ -106,7 +125,6 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             parent: None,
-            wal_dir: None,
             max_connections: 100,
             durable: false,
             settings: Vec::new(),
@@ -137,11 +155,11 @@ impl Postgres {
     /// A cluster of the caller's own (to stop, restart or fill); the
     /// database to use in it is [`Postgres::create_database`]'s.
     pub fn start_private() -> Postgres {
-        Self::start(Options::default())
+        Self::start_with(Options::default())
     }
 
     /// A cluster of the caller's own, set up by `options`.
-    pub fn start(options: Options) -> Postgres {
+    pub fn start_with(options: Options) -> Postgres {
         let bin = bin_dir();
         let parent = options.parent.clone().unwrap_or_else(std::env::temp_dir);
         let dir = tempfile::Builder::new()
@@ -150,14 +168,8 @@ impl Postgres {
             .expect("a directory for the cluster");
         std::fs::write(dir.path().join("owner.pid"), std::process::id().to_string()).unwrap();
         std::fs::create_dir(dir.path().join("data")).unwrap();
-        if let Some(wal) = &options.wal_dir {
-            std::fs::create_dir_all(wal).unwrap();
-        }
         if is_root() {
             give_to_postgres(dir.path());
-            if let Some(wal) = &options.wal_dir {
-                give_to_postgres(wal);
-            }
         }
         let data = dir.path().join("data");
         let mut initdb = as_cluster_owner(&bin.join("initdb"));
@@ -168,11 +180,6 @@ impl Postgres {
             .args(["--locale=C", "--no-instructions"]);
         if !options.durable {
             initdb.arg("--no-sync");
-        }
-        if let Some(wal) = &options.wal_dir {
-            // initdb wants the directory its own, empty or absent.
-            let wal = wal.join("pg_wal");
-            initdb.arg("-X").arg(wal);
         }
         let out = initdb.output().expect("run initdb");
         assert!(
@@ -233,6 +240,9 @@ impl Postgres {
     /// Runs `sql` in the database `database`, as [`Postgres::sql`].
     pub fn sql_in(&self, database: &str, sql: &str) -> String {
         let out = Command::new(self.bin.join("psql"))
+            // The kit's own sessions write even when a test has made the
+            // cluster read-only.
+            .env("PGOPTIONS", "-c default_transaction_read_only=off")
             .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
             .args(["-h", "127.0.0.1", "-U", "postgres"])
             .arg("-p")
@@ -254,43 +264,60 @@ impl Postgres {
     /// Starts the server again after [`Postgres::stop`] or
     /// [`Postgres::kill`], on the same data and port; returns once it
     /// accepts connections.
-    pub fn start_again(&self) {
+    pub fn start(&self) {
         self.start_server();
     }
 
     /// Stops the server at once, as `pg_ctl stop -m immediate` does
-    /// (SIGQUIT: no checkpoint, crash recovery at the next start), and
-    /// waits for it to exit.
+    /// (SIGQUIT: its backends are ended, no checkpoint, crash recovery at
+    /// the next start), and waits for it to exit.
     pub fn stop(&self) {
-        self.signal_and_wait("QUIT", false);
+        self.end("QUIT");
     }
 
-    /// Kills the server and every process of it with SIGKILL, and waits.
+    /// Kills the server and its backends with SIGKILL, and waits.
     pub fn kill(&self) {
-        self.signal_and_wait("KILL", true);
+        self.end("KILL");
     }
 
-    fn signal_and_wait(&self, signal: &str, group: bool) {
+    /// Freezes the server and its backends (SIGSTOP): connections stay
+    /// open and nothing answers, as when the database's machine hangs.
+    /// [`Postgres::resume`] thaws it.
+    pub fn pause(&self) {
+        if let Some(running) = self.server.lock().unwrap().as_ref() {
+            signal("STOP", &cluster_pids(running.pid));
+        }
+    }
+
+    /// Thaws a server [`Postgres::pause`] froze (SIGCONT).
+    pub fn resume(&self) {
+        if let Some(running) = self.server.lock().unwrap().as_ref() {
+            signal("CONT", &cluster_pids(running.pid));
+        }
+    }
+
+    fn end(&self, how: &str) {
         let Some(running) = self.server.lock().unwrap().take() else {
             return;
         };
-        let target = if group {
-            format!("-{}", running.pid)
+        // The postmaster and its backends (each is a session of its own,
+        // so not in the postmaster's process group).
+        let pids = cluster_pids(running.pid);
+        if how == "KILL" {
+            signal("KILL", &pids);
         } else {
-            running.pid.to_string()
-        };
-        let _ = Command::new("kill")
-            .args([&format!("-{signal}"), "--", &target])
-            .status();
+            signal(how, &pids[..1]);
+            // A paused server takes no signal but SIGKILL until thawed.
+            signal("CONT", &pids);
+        }
         let _ = running.exited.recv_timeout(Duration::from_secs(30));
-        // Its backends leave with it (they watch the postmaster); wait so
-        // that a start finds the shared memory free.
+        // Its backends go with it (immediate shutdown ends them; a killed
+        // one's notice the postmaster is gone): wait, so that a start
+        // finds its shared memory free.
         let deadline = Instant::now() + Duration::from_secs(10);
-        while group_alive(running.pid) {
+        while pids.iter().any(|&pid| alive(pid)) {
             if Instant::now() > deadline {
-                let _ = Command::new("kill")
-                    .args(["-KILL", "--", &format!("-{}", running.pid)])
-                    .status();
+                signal("KILL", &pids);
                 break;
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -329,8 +356,8 @@ impl Postgres {
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log);
-        // Its own process group, so that it and its backends can be
-        // killed together.
+        // Its own process group: signals meant for the test's terminal
+        // (Ctrl+C) reach it only through the test's end.
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         *server = Some(supervise(command));
         let pid = server.as_ref().unwrap().pid;
@@ -350,9 +377,7 @@ impl Postgres {
             }
             let exited = {
                 let server = self.server.lock().unwrap();
-                server
-                    .as_ref()
-                    .is_none_or(|r| r.pid != pid || !group_alive(pid))
+                server.as_ref().is_none_or(|r| r.pid != pid || !alive(pid))
             };
             assert!(
                 !exited && Instant::now() < deadline,
@@ -423,22 +448,50 @@ fn as_cluster_owner(program: &Path) -> Command {
     command
 }
 
-/// Whether any live process (not a zombie) is in the process group `pgid`.
-fn group_alive(pgid: u32) -> bool {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return false;
-    };
-    entries.flatten().any(|entry| {
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            return false;
-        };
-        // `pid (comm) state ppid pgrp ...`; comm may hold spaces.
-        let Some(after) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
-            return false;
-        };
-        let fields: Vec<&str> = after.split_whitespace().collect();
-        fields.len() > 2 && fields[0] != "Z" && fields[0] != "X" && fields[2] == pgid.to_string()
-    })
+/// The processes of the cluster whose postmaster is `postmaster`: it
+/// first, then its children (backends and helpers).
+fn cluster_pids(postmaster: u32) -> Vec<u32> {
+    let mut pids = vec![postmaster];
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
+                continue;
+            };
+            if stat(pid).is_some_and(|(_, ppid)| ppid == postmaster) {
+                pids.push(pid);
+            }
+        }
+    }
+    pids
+}
+
+/// A process's state letter and parent, from `/proc/PID/stat`.
+fn stat(pid: u32) -> Option<(char, u32)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // `pid (comm) state ppid ...`; comm may hold spaces.
+    let after = &stat[stat.rfind(')')? + 1..];
+    let mut fields = after.split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let ppid = fields.next()?.parse().ok()?;
+    Some((state, ppid))
+}
+
+/// Whether `pid` is a live process (not a zombie).
+fn alive(pid: u32) -> bool {
+    stat(pid).is_some_and(|(state, _)| state != 'Z' && state != 'X')
+}
+
+/// Sends `signal` to each of `pids`.
+fn signal(signal: &str, pids: &[u32]) {
+    if pids.is_empty() {
+        return;
+    }
+    let _ = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg("--")
+        .args(pids.iter().map(u32::to_string))
+        .stderr(Stdio::null())
+        .status();
 }
 
 /// Gives `dir` (and what is in it) to the `postgres` user.

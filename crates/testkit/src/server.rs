@@ -30,6 +30,20 @@ impl TestServer {
     /// replaced).
     pub async fn start_with(config: Config) -> Self {
         let (server, dir) = crate::open_in_temp_dir(config).await;
+        Self::serve(server, Some(dir)).await
+    }
+
+    /// A server with `config` on the database at `database_url` as given:
+    /// the nodes of one cluster share one PostgreSQL database.
+    pub async fn start_on(mut config: Config, database_url: &str) -> Self {
+        config.database_url = database_url.to_owned();
+        let server = suda_server::Server::open(config)
+            .await
+            .expect("the server opens its database");
+        Self::serve(server, None).await
+    }
+
+    async fn serve(server: suda_server::Server, dir: Option<tempfile::TempDir>) -> Self {
         let state = server.state().clone();
         let database_url = state.config.database_url.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -45,7 +59,7 @@ impl TestServer {
             database_url,
             stop: Some(stop),
             task: Some(task),
-            dir: Some(dir),
+            dir,
         };
         wait_ready(&server.base()).await;
         server
@@ -78,7 +92,8 @@ impl TestServer {
     }
 
     /// Stops the server gracefully and waits for it; hands back the
-    /// directory that holds its database.
+    /// directory that holds its database (an empty one for a server started
+    /// on a database of the caller's, [`TestServer::start_on`]).
     pub async fn stop(mut self) -> tempfile::TempDir {
         let _ = self.stop.take().unwrap().send(());
         tokio::time::timeout(Duration::from_secs(10), self.task.take().unwrap())
@@ -86,7 +101,9 @@ impl TestServer {
             .expect("the server stops within 10 s")
             .unwrap()
             .unwrap();
-        self.dir.take().unwrap()
+        self.dir
+            .take()
+            .unwrap_or_else(|| tempfile::tempdir().unwrap())
     }
 
     /// Posts a GraphQL request; returns the whole JSON answer.

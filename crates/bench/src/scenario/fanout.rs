@@ -363,17 +363,31 @@ struct Servers<'a> {
 
 /// Memory summed over every process of the nodes `pids`.
 fn families_memory(pids: &[u32]) -> Result<Memory> {
-    let all = families(pids)?;
-    proc::memory_of(&all)
+    memory_of_families(&families(pids)?)
 }
 
-/// Every process of the nodes `pids`.
-fn families(pids: &[u32]) -> Result<Vec<u32>> {
-    let mut all = Vec::new();
-    for &pid in pids {
-        all.extend(proc::family(pid)?);
-    }
-    Ok(all)
+/// Each node's processes, its own pid first, for each of the nodes `pids`.
+fn families(pids: &[u32]) -> Result<Vec<Vec<u32>>> {
+    pids.iter().map(|&pid| proc::family(pid)).collect()
+}
+
+/// Memory summed over `families`; a node itself gone is an error, not a
+/// smaller figure.
+fn memory_of_families(families: &[Vec<u32>]) -> Result<Memory> {
+    families.iter().try_fold(Memory::default(), |sum, family| {
+        let m = proc::memory_of(family)?;
+        Ok(Memory {
+            rss_kib: sum.rss_kib + m.rss_kib,
+            pss_kib: sum.pss_kib + m.pss_kib,
+        })
+    })
+}
+
+/// Open files summed over `families`, as [`memory_of_families`] counts.
+fn open_fds_of_families(families: &[Vec<u32>]) -> Result<u64> {
+    families
+        .iter()
+        .try_fold(0, |sum, family| Ok(sum + proc::open_fds_of(family)?))
 }
 
 /// What [`measure`] found, before the deliveries are checked.
@@ -401,7 +415,7 @@ async fn measure(
     unconnected: Option<Memory>,
 ) -> Result<Measured> {
     let family = servers.pids.as_deref().map(families).transpose()?;
-    let before = family.as_deref().map(proc::memory_of).transpose()?;
+    let before = family.as_deref().map(memory_of_families).transpose()?;
     let competitor = Competitor::start(config.compete)?;
     let meter = Meter::new(
         servers.pids.clone(),
@@ -464,8 +478,8 @@ async fn measure(
         (Some(family), Some(unconnected), Some(before)) => Some(ServerUsage {
             unconnected,
             before,
-            after: proc::memory_of(&family)?,
-            fds: proc::open_fds_of(&family)?,
+            after: memory_of_families(&family)?,
+            fds: open_fds_of_families(&family)?,
         }),
         _ => None,
     };

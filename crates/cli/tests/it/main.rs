@@ -4,6 +4,8 @@
 use std::{path::Path, time::Duration};
 
 use suda_testkit::TestServer;
+
+mod cluster;
 use tokio::process::Command;
 
 /// The test kit's server, with its address as the CLI takes it.

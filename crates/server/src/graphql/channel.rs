@@ -2,13 +2,13 @@
 //! leaving and inviting.
 
 use async_graphql::{Context, Object, Result, ID};
-use suda_protocol::{ChannelId, Cursor, MemberId};
+use suda_protocol::{ChannelId, Cursor, EventId, MemberId};
 
-use super::{caller_member, parse_id, state, types::*};
+use super::{caller_member, message::message_view, parse_id, state, types::*};
 use crate::{
     error::{ApiError, ApiResult},
     rules::{self, Command},
-    store::{ChannelRow, MemberRow},
+    store::{ChannelRow, EventKind, MemberRow, PageAt},
     validate, AppState,
 };
 
@@ -36,7 +36,11 @@ impl ChannelQuery {
 
     /// A channel's history, newest first, `limit` (1 to 200, default 50) at
     /// a time, strictly older than `before` (a `nextCursor` from the
-    /// previous page).
+    /// previous page); or with `around` (a message of the channel), that
+    /// message with up to half the page of newer events and older ones
+    /// filling the rest, to jump to a message older than what is loaded
+    /// (`nextCursor` goes on from its oldest). Messages are as they are
+    /// now: edited, deleted, with their reactions.
     #[graphql(complexity = "limit.clamp(1, MAX_PAGE) as usize * child_complexity + 1")]
     async fn chat_channel_events(
         &self,
@@ -44,6 +48,7 @@ impl ChannelQuery {
         channel_id: ID,
         before: Option<String>,
         #[graphql(default = 50)] limit: i32,
+        around: Option<ID>,
     ) -> Result<ChatChannelEventPage> {
         let app = state(ctx);
         let me = caller_member(ctx)?;
@@ -51,24 +56,64 @@ impl ChannelQuery {
         let before = before
             .map(|c| c.parse::<Cursor>().map_err(ApiError::from))
             .transpose()?;
+        let around: Option<EventId> = around.map(|id| parse_id(&id)).transpose()?;
         if !(1..=MAX_PAGE).contains(&limit) {
             return Err(ApiError::BadInput(format!("limit must be 1 to {MAX_PAGE}")).into());
         }
+        let at = match (before, around) {
+            (Some(_), Some(_)) => {
+                return Err(ApiError::BadInput("give `before` or `around`, not both".into()).into())
+            }
+            (before, None) => PageAt::Before(before.map(|c| c.0)),
+            (None, Some(around)) => PageAt::Around(around),
+        };
         rules::require_member(app.store.as_ref(), me.id, channel).await?;
-        let page = app
-            .store
-            .events_page(channel, before.map(|c| c.0), limit as u32)
-            .await?;
+        if let PageAt::Around(around) = at {
+            let found = app.store.event(around).await?;
+            if !found.is_some_and(|e| e.channel_id == channel && e.kind.content().is_some()) {
+                return Err(ApiError::NotFound(format!(
+                    "there is no message {around} in channel {channel}"
+                ))
+                .into());
+            }
+        }
+        let page = app.store.events_page(channel, at, limit as u32).await?;
+        let messages = page.events.iter().filter(|e| e.kind == EventKind::Chat);
+        let reactions = match (
+            messages.clone().map(|e| e.id).min(),
+            messages.map(|e| e.id).max(),
+        ) {
+            (Some(from), Some(to)) => app.store.reactions(me.id, channel, from, to).await?,
+            _ => Vec::new(),
+        };
         let next_cursor = if page.has_more {
             page.events.last().map(|e| Cursor(e.id).to_string())
         } else {
             None
         };
+        let contents = page
+            .events
+            .into_iter()
+            .map(|row| ChatChannelEvent::of(row, &reactions))
+            .collect::<ApiResult<Vec<_>>>()?;
         Ok(ChatChannelEventPage {
-            contents: page.events.into_iter().map(Into::into).collect(),
+            contents,
             has_more: page.has_more,
             next_cursor,
         })
+    }
+
+    /// One message as it is now (to jump to a reply's original): edited,
+    /// deleted, with its reactions. `FORBIDDEN` or `NOT_FOUND` as for
+    /// `chatChannelEvents` of its channel; `NOT_FOUND` for an unknown one.
+    async fn chat_message(
+        &self,
+        ctx: &Context<'_>,
+        message_id: ID,
+    ) -> Result<ChatChannelChatEvent> {
+        let me = caller_member(ctx)?;
+        let id: EventId = parse_id(&message_id)?;
+        Ok(message_view(state(ctx), me.id, id).await?)
     }
 
     /// The members of a channel the caller is in.

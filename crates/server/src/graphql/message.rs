@@ -1,14 +1,30 @@
-//! Sending messages and marking channels read.
+//! Sending, replying, editing, deleting and reacting to messages, and
+//! marking channels read: each a command of the ledger, each change an
+//! event of its own on the members' streams.
 
 use async_graphql::{Context, Object, Result, ID};
-use suda_protocol::{ChannelId, EventId};
+use suda_protocol::{ChannelId, EventId, MemberId};
 
 use super::{caller_member, parse_id, state, types::*};
 use crate::{
-    error::ApiError,
+    error::{ApiError, ApiResult},
     rules::{self, Command},
-    validate,
+    validate, AppState,
 };
+
+/// A message as `member` may read it now, with its reactions.
+pub(super) async fn message_view(
+    app: &AppState,
+    member: MemberId,
+    id: EventId,
+) -> ApiResult<ChatChannelChatEvent> {
+    let row = rules::readable_message(app.store.as_ref(), member, id).await?;
+    let reactions = app
+        .store
+        .reactions(member, row.channel_id, row.id, row.id)
+        .await?;
+    Ok(ChatChannelChatEvent::new(row, &reactions))
+}
 
 #[derive(Default)]
 pub struct MessageMutation;
@@ -18,17 +34,21 @@ impl MessageMutation {
     /// Posts a message. Acknowledged once committed. With a `clientKey`, a
     /// retried send (same channel, same text) returns the first message and
     /// writes nothing new; a key already used for another message is
-    /// `CONFLICT`.
+    /// `CONFLICT`. With `replyTo`, it answers that message, which must be
+    /// of the same channel and not deleted (`BAD_USER_INPUT`; an unknown
+    /// one is `NOT_FOUND`).
     async fn send_chat_message(
         &self,
         ctx: &Context<'_>,
         channel_id: ID,
         message: String,
         client_key: Option<String>,
+        reply_to: Option<ID>,
     ) -> Result<ChatChannelChatEvent> {
         let app = state(ctx);
         let me = caller_member(ctx)?;
         let channel: ChannelId = parse_id(&channel_id)?;
+        let reply_to: Option<EventId> = reply_to.map(|id| parse_id(&id)).transpose()?;
         validate::message(&message)?;
         if let Some(key) = &client_key {
             validate::client_key(key)?;
@@ -41,6 +61,7 @@ impl MessageMutation {
                 sender: me.id,
                 text: message,
                 client_key,
+                reply_to,
             })
             .await?;
         let event = applied
@@ -48,11 +69,104 @@ impl MessageMutation {
             .into_iter()
             .next()
             .ok_or_else(|| ApiError::Internal("a send wrote no event".into()))?;
-        Ok(ChatChannelChatEvent(event))
+        if !applied.fresh {
+            // A retry: the first message as it is now (the ledger read
+            // it), with its reactions. The sender's own message, so no
+            // membership is asked: an outbox may retry after a leave.
+            let reactions = app
+                .store
+                .reactions(me.id, event.channel_id, event.id, event.id)
+                .await?;
+            return Ok(ChatChannelChatEvent::new(event, &reactions));
+        }
+        Ok(ChatChannelChatEvent::new(event, &[]))
+    }
+
+    /// Replaces the text of one of the caller's messages; answers the
+    /// message as it is now. Only its sender may (`FORBIDDEN`); an unknown
+    /// or deleted message is `NOT_FOUND`; the text is checked as for a
+    /// send. With a `clientKey`, the same edit sent again edits once.
+    /// Members see `CHAT_MESSAGE_EDITED` on their streams.
+    async fn edit_chat_message(
+        &self,
+        ctx: &Context<'_>,
+        message_id: ID,
+        message: String,
+        client_key: Option<String>,
+    ) -> Result<ChatChannelChatEvent> {
+        let app = state(ctx);
+        let me = caller_member(ctx)?;
+        let id: EventId = parse_id(&message_id)?;
+        validate::message(&message)?;
+        if let Some(key) = &client_key {
+            validate::client_key(key)?;
+        }
+        app.limits.send(me.id).await?;
+        app.ledger
+            .submit(Command::Edit {
+                message: id,
+                editor: me.id,
+                text: message,
+                client_key,
+            })
+            .await?;
+        Ok(message_view(app, me.id, id).await?)
+    }
+
+    /// Deletes one of the caller's messages: its text, and the text of
+    /// every earlier edit, is removed for good. Only its sender may
+    /// (`FORBIDDEN`); an unknown message is `NOT_FOUND`; deleting a deleted
+    /// one is `true` and changes nothing. Members see
+    /// `CHAT_MESSAGE_DELETED` on their streams.
+    async fn delete_chat_message(&self, ctx: &Context<'_>, message_id: ID) -> Result<bool> {
+        let app = state(ctx);
+        let me = caller_member(ctx)?;
+        let id: EventId = parse_id(&message_id)?;
+        app.limits.send(me.id).await?;
+        app.ledger
+            .submit(Command::Delete {
+                message: id,
+                member: me.id,
+            })
+            .await?;
+        Ok(true)
+    }
+
+    /// Adds (`on: true`) or takes back (`on: false`) the caller's
+    /// reaction: the state wanted, so a retry never undoes itself, and a
+    /// request that changes nothing writes nothing. `emoji` is exactly one
+    /// emoji (a flag, a skin-toned or joined sequence is one), else
+    /// `BAD_USER_INPUT`. A member has at most 20 different reactions on a
+    /// message, and a message at most 50 different emoji
+    /// (`BAD_USER_INPUT`). A deleted message is `NOT_FOUND`. Members see
+    /// `CHAT_REACTION_CHANGED` on their streams.
+    async fn react_to_message(
+        &self,
+        ctx: &Context<'_>,
+        message_id: ID,
+        emoji: String,
+        on: bool,
+    ) -> Result<ChatChannelChatEvent> {
+        let app = state(ctx);
+        let me = caller_member(ctx)?;
+        let id: EventId = parse_id(&message_id)?;
+        let emoji = validate::emoji(&emoji)?;
+        app.limits.send(me.id).await?;
+        app.ledger
+            .submit(Command::React {
+                message: id,
+                member: me.id,
+                emoji: emoji.to_owned(),
+                on,
+            })
+            .await?;
+        Ok(message_view(app, me.id, id).await?)
     }
 
     /// Moves the caller's read marker forward to `upTo` (default: the
-    /// newest event); it never moves back. `unReadCnt` follows it.
+    /// newest message, join or leave); it never moves back. `unReadCnt`
+    /// follows it, and the caller's streams (their other devices) get
+    /// `CHAT_READ_MARKER_MOVED` when it moved.
     async fn mark_channel_read(
         &self,
         ctx: &Context<'_>,
@@ -64,8 +178,13 @@ impl MessageMutation {
         let channel: ChannelId = parse_id(&channel_id)?;
         let up_to: Option<EventId> = up_to.map(|id| parse_id(&id)).transpose()?;
         app.limits.mark(me.id).await?;
-        rules::require_member(app.store.as_ref(), me.id, channel).await?;
-        app.store.mark_read(me.id, channel, up_to).await?;
+        app.ledger
+            .submit(Command::MarkRead {
+                channel,
+                member: me.id,
+                up_to,
+            })
+            .await?;
         let view = rules::channel_view(app.store.as_ref(), me.id, channel).await?;
         Ok(ChatChannel(view))
     }

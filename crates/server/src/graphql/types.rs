@@ -3,7 +3,8 @@
 use async_graphql::{Enum, Interface, Object, SimpleObject, ID};
 
 use crate::{
-    store::{ChannelKind, ChannelRow, EventRow, MemberRow},
+    error::{ApiError, ApiResult},
+    store::{ChannelKind, ChannelRow, EventKind, EventRow, MemberRow, Preview, ReactionRow},
     wire::timestamp,
 };
 
@@ -52,7 +53,8 @@ impl ChatChannel {
             ChannelKind::Group => ChannelType::Group,
         }
     }
-    /// Chat messages from others after the caller's read marker.
+    /// Chat messages from others after the caller's read marker (not
+    /// deleted ones; edits, reactions and read markers never count).
     #[graphql(name = "unReadCnt")]
     async fn unread(&self) -> i32 {
         i32::try_from(self.0.unread).unwrap_or(i32::MAX)
@@ -64,7 +66,8 @@ impl ChatChannel {
     async fn created_at(&self) -> String {
         timestamp(self.0.created_at)
     }
-    /// The newest event's id: sort channels by it for "latest activity".
+    /// The newest message, join or leave's id: sort channels by it for
+    /// "latest activity" (edits, reactions and read markers do not move it).
     async fn last_event_id(&self) -> Option<ID> {
         self.0.last_event.map(|e| ID(e.to_string()))
     }
@@ -100,24 +103,28 @@ impl From<suda_protocol::EventType> for ChatEventType {
 }
 
 macro_rules! channel_event {
-    ($(#[$doc:meta])* $name:ident { $($extra:tt)* }) => {
+    ($(#[$doc:meta])* $name:ident { $($field:ident: $ty:ty),* } { $($extra:tt)* }) => {
         $(#[$doc])*
-        pub struct $name(pub EventRow);
+        pub struct $name {
+            pub row: EventRow,
+            $(pub $field: $ty,)*
+        }
 
         #[Object]
         impl $name {
             /// The event's id, which is also its position in the stream.
             async fn id(&self) -> ID {
-                ID(self.0.id.to_string())
+                ID(self.row.id.to_string())
             }
             async fn event_type(&self) -> ChatEventType {
-                self.0.event_type.into()
+                // Only messages, joins and leaves are shown as events.
+                self.row.kind.content().map_or(ChatEventType::Chat, Into::into)
             }
             async fn created_at(&self) -> String {
-                timestamp(self.0.created_at)
+                timestamp(self.row.created_at)
             }
             async fn chat_channel_id(&self) -> ID {
-                ID(self.0.channel_id.to_string())
+                ID(self.row.channel_id.to_string())
             }
             $($extra)*
         }
@@ -125,43 +132,124 @@ macro_rules! channel_event {
 }
 
 channel_event!(
-    /// A chat message.
-    ChatChannelChatEvent {
-        /// The text, exactly as sent.
+    /// A chat message, as it is now.
+    ChatChannelChatEvent { reactions: Vec<ReactionRow> } {
+        /// The text, exactly as sent or as last edited; empty once deleted.
         // Up to 4,000 characters (12 KB): it costs as much as 25 fields.
         #[graphql(complexity = 25)]
         async fn message(&self) -> &str {
-            self.0.message.as_deref().unwrap_or_default()
+            self.row.message.as_deref().unwrap_or_default()
         }
         async fn sender(&self) -> Member {
-            Member(self.0.member.clone())
+            Member(self.row.member.clone())
         }
         /// The idempotency key the sender sent it with, if any.
         async fn client_key(&self) -> Option<&str> {
-            self.0.client_key.as_deref()
+            self.row.client_key.as_deref()
+        }
+        /// When it was last edited (RFC 3339); null until it is.
+        async fn edited_at(&self) -> Option<String> {
+            self.row.edited_at.map(timestamp)
+        }
+        /// Whether its sender deleted it; then `message` is empty.
+        async fn deleted(&self) -> bool {
+            self.row.deleted
+        }
+        /// For a reply, the message it answers, as that message is now.
+        async fn reply_to(&self) -> Option<ChatMessagePreview> {
+            self.row.reply_to.as_deref().cloned().map(ChatMessagePreview)
+        }
+        /// The reactions on it, most reacted first (then the first
+        /// reacted). A message carries at most 50 different emoji, and
+        /// each lists its first five members, so this is costed as one.
+        async fn reactions(&self) -> Vec<ChatReaction> {
+            self.reactions.iter().cloned().map(ChatReaction).collect()
         }
     }
 );
 
+impl ChatChannelChatEvent {
+    /// A message and its reactions (`reactions` may hold other messages'
+    /// too: only this one's are kept).
+    pub fn new(row: EventRow, reactions: &[ReactionRow]) -> Self {
+        let reactions = reactions
+            .iter()
+            .filter(|r| r.message == row.id)
+            .cloned()
+            .collect();
+        ChatChannelChatEvent { row, reactions }
+    }
+}
+
 channel_event!(
     /// A member joined.
-    ChatChannelJoinEvent {
+    ChatChannelJoinEvent {} {
         /// Who joined.
         async fn member(&self) -> Member {
-            Member(self.0.member.clone())
+            Member(self.row.member.clone())
         }
     }
 );
 
 channel_event!(
     /// A member left.
-    ChatChannelLeaveEvent {
+    ChatChannelLeaveEvent {} {
         /// Who left.
         async fn member(&self) -> Member {
-            Member(self.0.member.clone())
+            Member(self.row.member.clone())
         }
     }
 );
+
+/// The message a reply answers, as it is now.
+pub struct ChatMessagePreview(pub Preview);
+
+/// The message a reply answers, as it is now: enough to show a quote.
+#[Object]
+impl ChatMessagePreview {
+    /// The original's id (`chatMessage`, or `chatChannelEvents` with
+    /// `around`, to jump to it).
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Who sent the original.
+    async fn sender(&self) -> Member {
+        Member(self.0.sender.clone())
+    }
+    /// Its first line, at most 120 characters; empty once it was deleted.
+    async fn preview(&self) -> &str {
+        &self.0.text
+    }
+    /// Whether the original was deleted.
+    async fn deleted(&self) -> bool {
+        self.0.deleted
+    }
+}
+
+/// The members who reacted to a message with one emoji.
+pub struct ChatReaction(pub ReactionRow);
+
+/// The members who reacted to a message with one emoji.
+#[Object]
+impl ChatReaction {
+    /// The emoji, in its fully-qualified form.
+    async fn emoji(&self) -> &str {
+        &self.0.emoji
+    }
+    /// How many members reacted with it.
+    async fn count(&self) -> i32 {
+        i32::try_from(self.0.count).unwrap_or(i32::MAX)
+    }
+    /// Whether the caller is one of them.
+    async fn mine(&self) -> bool {
+        self.0.mine
+    }
+    /// The first five who reacted with it, in the order they did
+    /// (`count` says how many in all).
+    async fn members(&self) -> Vec<Member> {
+        self.0.members.iter().cloned().map(Member).collect()
+    }
+}
 
 /// Any channel event.
 // The derive's repeated `field(..)` entries trip this lint; they are distinct.
@@ -179,13 +267,22 @@ pub enum ChatChannelEvent {
     Leave(ChatChannelLeaveEvent),
 }
 
-impl From<EventRow> for ChatChannelEvent {
-    fn from(row: EventRow) -> Self {
-        match row.event_type {
-            suda_protocol::EventType::Chat => ChatChannelEvent::Chat(ChatChannelChatEvent(row)),
-            suda_protocol::EventType::Join => ChatChannelEvent::Join(ChatChannelJoinEvent(row)),
-            suda_protocol::EventType::Leave => ChatChannelEvent::Leave(ChatChannelLeaveEvent(row)),
-        }
+impl ChatChannelEvent {
+    /// A history item: a message (with its reactions, from `reactions`),
+    /// a join or a leave. A change is never one: it is folded into its
+    /// message.
+    pub fn of(row: EventRow, reactions: &[ReactionRow]) -> ApiResult<Self> {
+        Ok(match row.kind {
+            EventKind::Chat => ChatChannelEvent::Chat(ChatChannelChatEvent::new(row, reactions)),
+            EventKind::Join => ChatChannelEvent::Join(ChatChannelJoinEvent { row }),
+            EventKind::Leave => ChatChannelEvent::Leave(ChatChannelLeaveEvent { row }),
+            other => {
+                return Err(ApiError::Internal(format!(
+                    "a {} event in history",
+                    other.as_str()
+                )))
+            }
+        })
     }
 }
 

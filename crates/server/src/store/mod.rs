@@ -15,9 +15,15 @@ mod name_keys;
 pub mod postgres;
 mod records;
 pub mod sqlite;
+#[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
+mod tests;
 
 use async_trait::async_trait;
 use suda_protocol::{ChannelId, EventId, EventType, MemberId};
+
+pub use self::records::preview_of;
 
 use crate::error::ApiResult;
 
@@ -46,6 +52,83 @@ impl ChannelKind {
             "DIRECT" => Some(ChannelKind::Direct),
             "GROUP" => Some(ChannelKind::Group),
             _ => None,
+        }
+    }
+}
+
+/// What a stored event is: a message, a join or a leave (what history
+/// shows), or a change to a message or to a read marker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    /// A chat message (a reply too).
+    Chat,
+    /// A member joined.
+    Join,
+    /// A member left.
+    Leave,
+    /// The sender edited a message (`target`); `message` is the new text.
+    Edit,
+    /// The sender deleted a message (`target`).
+    Delete,
+    /// A member added a reaction (`emoji`) to a message (`target`).
+    React,
+    /// A member took a reaction back.
+    Unreact,
+    /// A member's read marker moved to `target`.
+    Read,
+}
+
+impl EventKind {
+    /// Every kind.
+    pub const ALL: [EventKind; 8] = [
+        EventKind::Chat,
+        EventKind::Join,
+        EventKind::Leave,
+        EventKind::Edit,
+        EventKind::Delete,
+        EventKind::React,
+        EventKind::Unreact,
+        EventKind::Read,
+    ];
+
+    /// The kind as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Chat => "CHAT",
+            EventKind::Join => "JOIN",
+            EventKind::Leave => "LEAVE",
+            EventKind::Edit => "EDIT",
+            EventKind::Delete => "DELETE",
+            EventKind::React => "REACT",
+            EventKind::Unreact => "UNREACT",
+            EventKind::Read => "READ",
+        }
+    }
+
+    /// The kind stored as `s`; `None` for anything else (a store reports
+    /// that as an error, never a default).
+    pub fn parse(s: &str) -> Option<Self> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// What history shows it as: messages, joins and leaves; `None` for a
+    /// change, which history shows folded into its message.
+    pub fn content(self) -> Option<EventType> {
+        match self {
+            EventKind::Chat => Some(EventType::Chat),
+            EventKind::Join => Some(EventType::Join),
+            EventKind::Leave => Some(EventType::Leave),
+            _ => None,
+        }
+    }
+}
+
+impl From<EventType> for EventKind {
+    fn from(t: EventType) -> Self {
+        match t {
+            EventType::Chat => EventKind::Chat,
+            EventType::Join => EventKind::Join,
+            EventType::Leave => EventKind::Leave,
         }
     }
 }
@@ -112,16 +195,130 @@ pub struct ChannelRow {
     pub is_member: bool,
 }
 
-/// A channel event as stored.
+/// A channel event as stored, a message as it is now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventRow {
     pub id: EventId,
     pub channel_id: ChannelId,
-    pub event_type: EventType,
+    pub kind: EventKind,
+    /// The sender, who joined or left, edited, deleted, reacted or read.
     pub member: MemberRow,
+    /// A message's text as it is now (its latest edit), an edit's text;
+    /// empty once the message was deleted. `None` for other kinds.
     pub message: Option<String>,
     pub client_key: Option<String>,
     pub created_at: i64,
+    /// The message a reply answers, an edit, deletion or reaction changes;
+    /// the new read marker of a read.
+    pub target: Option<EventId>,
+    /// A reaction's emoji.
+    pub emoji: Option<String>,
+    /// A reaction's count for its emoji after it; a read's unread count
+    /// after it.
+    pub tally: Option<i64>,
+    /// A message's last edit, if it was edited.
+    pub edited_at: Option<i64>,
+    /// Whether a message was deleted.
+    pub deleted: bool,
+    /// For a reply, the message it answers, as that message is now.
+    pub reply_to: Option<Box<Preview>>,
+}
+
+/// The message a reply answers, as it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    pub id: EventId,
+    pub sender: MemberRow,
+    /// Its first line, cut to [`suda_protocol::MAX_PREVIEW_CHARS`]; empty
+    /// once deleted.
+    pub text: String,
+    pub deleted: bool,
+}
+
+/// An event to append (see [`Tx::insert_event`]).
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent<'a> {
+    pub channel: ChannelId,
+    pub kind: EventKind,
+    pub member: &'a MemberRow,
+    pub message: Option<&'a str>,
+    pub client_key: Option<&'a str>,
+    pub target: Option<EventId>,
+    pub emoji: Option<&'a str>,
+    pub tally: Option<i64>,
+}
+
+impl<'a> NewEvent<'a> {
+    /// The row of this event once inserted with `id` at `created_at`.
+    pub fn inserted(&self, id: EventId, created_at: i64) -> EventRow {
+        EventRow {
+            id,
+            channel_id: self.channel,
+            kind: self.kind,
+            member: self.member.clone(),
+            message: self.message.map(str::to_owned),
+            client_key: self.client_key.map(str::to_owned),
+            created_at,
+            target: self.target,
+            emoji: self.emoji.map(str::to_owned),
+            tally: self.tally,
+            edited_at: None,
+            deleted: false,
+            reply_to: None,
+        }
+    }
+
+    /// An event of `kind` by `member` in `channel`, with nothing else.
+    pub fn new(channel: ChannelId, kind: EventKind, member: &'a MemberRow) -> Self {
+        NewEvent {
+            channel,
+            kind,
+            member,
+            message: None,
+            client_key: None,
+            target: None,
+            emoji: None,
+            tally: None,
+        }
+    }
+}
+
+/// The event a member wrote with a client key, as first written (what a
+/// retry is compared with).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyedEvent {
+    pub id: EventId,
+    pub channel_id: ChannelId,
+    pub kind: EventKind,
+    /// The text as sent (a message's original, an edit's); `None` once
+    /// deleted.
+    pub text: Option<String>,
+    /// What it replied to or edited.
+    pub target: Option<EventId>,
+}
+
+/// The reactions with one emoji on one message, for one viewer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReactionRow {
+    pub message: EventId,
+    pub emoji: String,
+    /// How many members reacted so.
+    pub count: i64,
+    /// Whether the viewer is one of them.
+    pub mine: bool,
+    /// The first [`suda_protocol::MAX_REACTION_MEMBERS_LISTED`] to react,
+    /// in the order they did.
+    pub members: Vec<MemberRow>,
+}
+
+/// Which part of a channel's history a page is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageAt {
+    /// The newest events strictly before this one (or the newest of all).
+    Before(Option<EventId>),
+    /// This event and those around it: up to half the page newer, the
+    /// rest older.
+    Around(EventId),
 }
 
 /// A page of a channel's history, newest first.
@@ -195,21 +392,23 @@ pub trait Store: Send + Sync + 'static {
     async fn is_member(&self, member: MemberId, channel: ChannelId) -> ApiResult<bool>;
     /// The members of a channel now.
     async fn channel_members(&self, channel: ChannelId) -> ApiResult<Vec<MemberRow>>;
-    /// A page of history, newest first, strictly before `before`.
-    async fn events_page(
+    /// A page of history (messages, joins and leaves, messages as they
+    /// are now), newest first, at most `limit`. `has_more` says whether
+    /// older events come after its last.
+    async fn events_page(&self, channel: ChannelId, at: PageAt, limit: u32)
+        -> ApiResult<EventPage>;
+    /// One event as it is now (a message with its latest text); `None` if
+    /// there is none with that id.
+    async fn event(&self, id: EventId) -> ApiResult<Option<EventRow>>;
+    /// The reactions on `channel`'s messages `from..=to`, as `viewer` sees
+    /// them: per message, most reacted first (then the first reacted).
+    async fn reactions(
         &self,
+        viewer: MemberId,
         channel: ChannelId,
-        before: Option<EventId>,
-        limit: u32,
-    ) -> ApiResult<EventPage>;
-    /// Moves the member's read marker forward to `up_to` (or the newest
-    /// event), never backward.
-    async fn mark_read(
-        &self,
-        member: MemberId,
-        channel: ChannelId,
-        up_to: Option<EventId>,
-    ) -> ApiResult<()>;
+        from: EventId,
+        to: EventId,
+    ) -> ApiResult<Vec<ReactionRow>>;
 
     /// Begins the write transaction a batch of commands runs in. It holds
     /// the store's write lock until it is committed or abandoned; dropped
@@ -219,7 +418,8 @@ pub trait Store: Send + Sync + 'static {
     /// The id of the newest event (0 when there is none).
     async fn head(&self) -> ApiResult<i64>;
     /// Events after `after` that the member saw or would have seen live
-    /// (those inside their stretches of membership), oldest first, at most `limit`.
+    /// (those inside their stretches of membership, and of read markers
+    /// only their own), oldest first, at most `limit`.
     async fn replay(&self, member: MemberId, after: i64, limit: u32) -> ApiResult<Vec<EventRow>>;
     /// Blocks (or unblocks) `whom` for `member`: a blocked member cannot
     /// add `member` to channels, invite them or message them directly.
@@ -316,12 +516,15 @@ pub trait Tx: Send {
     ) -> ApiResult<Option<MemberId>>;
     /// Whether `member` has blocked `whom`.
     async fn has_blocked(&mut self, member: MemberId, whom: MemberId) -> ApiResult<bool>;
-    /// The chat event `sender` sent with `client_key`, if any.
+    /// The event `sender` wrote with `client_key` (a message or an edit),
+    /// if any, as first written.
     async fn event_by_client_key(
         &mut self,
         sender: MemberId,
         client_key: &str,
-    ) -> ApiResult<Option<EventRow>>;
+    ) -> ApiResult<Option<KeyedEvent>>;
+    /// One event as it is now (as [`Store::event`]).
+    async fn event(&mut self, id: EventId) -> ApiResult<Option<EventRow>>;
     /// The direct channel between `a` and `b` (in either order), if any.
     async fn direct_channel(&mut self, a: MemberId, b: MemberId) -> ApiResult<Option<ChannelId>>;
     /// A new group channel, with nobody in it.
@@ -329,14 +532,54 @@ pub trait Tx: Send {
     /// A new direct channel between `a` and `b`, with nobody in it yet.
     async fn create_direct(&mut self, a: MemberId, b: MemberId) -> ApiResult<ChannelId>;
     /// Appends an event to a channel, with the next id of the one sequence.
-    async fn insert_event(
+    async fn insert_event(&mut self, event: NewEvent<'_>) -> ApiResult<EventRow>;
+    /// Records `edit` as the latest edit of `message`.
+    async fn set_edited(&mut self, message: EventId, edit: EventId) -> ApiResult<()>;
+    /// Marks `message` deleted by `deletion`, empties its text and the
+    /// text of every edit of it, and removes its reactions.
+    async fn delete_message(&mut self, message: EventId, deletion: EventId) -> ApiResult<()>;
+    /// Whether `member` has reacted to `message` with `emoji`.
+    async fn has_reaction(
+        &mut self,
+        message: EventId,
+        member: MemberId,
+        emoji: &str,
+    ) -> ApiResult<bool>;
+    /// How many different reactions `member` has on `message`.
+    async fn reactions_by(&mut self, message: EventId, member: MemberId) -> ApiResult<i64>;
+    /// How many different emoji `message` carries, and how many members
+    /// reacted with `emoji`.
+    async fn emoji_counts(&mut self, message: EventId, emoji: &str) -> ApiResult<(i64, i64)>;
+    /// Adds `member`'s reaction (made by the event `seq`).
+    async fn add_reaction(
         &mut self,
         channel: ChannelId,
-        event_type: EventType,
-        member: &MemberRow,
-        message: Option<&str>,
-        client_key: Option<&str>,
-    ) -> ApiResult<EventRow>;
+        message: EventId,
+        member: MemberId,
+        emoji: &str,
+        seq: EventId,
+    ) -> ApiResult<()>;
+    /// Removes `member`'s reaction.
+    async fn remove_reaction(
+        &mut self,
+        message: EventId,
+        member: MemberId,
+        emoji: &str,
+    ) -> ApiResult<()>;
+    /// The member's read marker in the channel (their current stretch).
+    async fn read_marker(&mut self, member: MemberId, channel: ChannelId) -> ApiResult<i64>;
+    /// The newest message, join or leave of the channel (0 if none).
+    async fn newest_content(&mut self, channel: ChannelId) -> ApiResult<i64>;
+    /// Sets the member's read marker.
+    async fn set_read_marker(
+        &mut self,
+        member: MemberId,
+        channel: ChannelId,
+        up_to: i64,
+    ) -> ApiResult<()>;
+    /// The member's unread count in the channel: messages from others
+    /// after their marker, not deleted.
+    async fn unread(&mut self, member: MemberId, channel: ChannelId) -> ApiResult<i64>;
     /// Starts a stretch of membership at the member's join event (which is
     /// also where their read marker starts).
     async fn insert_membership(
@@ -352,6 +595,15 @@ pub trait Tx: Send {
         member: MemberId,
         left: EventId,
     ) -> ApiResult<()>;
+}
+
+/// A history page from `newer` (newest first, all of them) and `older`
+/// (newest first, one more than `room` if there are more).
+fn page(mut events: Vec<EventRow>, mut older: Vec<EventRow>, room: usize) -> EventPage {
+    let has_more = older.len() > room;
+    older.truncate(room);
+    events.append(&mut older);
+    EventPage { events, has_more }
 }
 
 /// Now, in unix milliseconds.

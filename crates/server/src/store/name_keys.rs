@@ -362,4 +362,67 @@ mod tests {
         let err = SqliteStore::open(&url).await.err().expect("refused");
         assert!(err.to_string().contains("newer server"), "{err}");
     }
+
+    #[tokio::test]
+    async fn on_postgres_old_keys_are_rewritten_at_start_and_a_newer_servers_are_refused() {
+        use crate::store::postgres::PgStore;
+        if suda_testkit::postgres::skipped_unless_selected() {
+            return;
+        }
+        let url = suda_testkit::postgres::fresh_database();
+        let store = PgStore::open(&url).await.unwrap();
+        let pool = store.pool();
+        for name in ["alice", "\u{430}lice", "Bob", "ｂｏｂ", "carol", "\u{3164}"] {
+            sqlx::query(
+                "INSERT INTO members (name, name_key, password_hash, created_at)
+                 VALUES ($1, $2, 'h', 0)",
+            )
+            .bind(name)
+            .bind(name.to_lowercase())
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        let set_version = |v: i64| {
+            let pool = pool.clone();
+            async move {
+                sqlx::query("UPDATE server_meta SET value = $1 WHERE key = 'name_key_version'")
+                    .bind(v)
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+        };
+        set_version(1).await;
+        let store = PgStore::open(&url).await.unwrap();
+        let found = |name: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .member_by_name(name)
+                    .await
+                    .unwrap()
+                    .map(|m| m.id.get())
+            }
+        };
+        for spelling in ["alice", "ALICE", "\u{430}lice", "ａｌｉｃｅ"] {
+            assert_eq!(found(spelling).await, Some(1), "{spelling:?}");
+        }
+        assert_eq!(found("bob").await, Some(3));
+        assert_eq!(found("\u{3164}").await, None, "the filler name is retired");
+        let keys: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, name_key FROM members ORDER BY id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(keys[0].1, name::key("alice"));
+        assert_eq!(keys[1].1, retired_key(2));
+        assert_eq!(keys[5].1, retired_key(6));
+        let err = store.create_member("АLICE", "h", None).await.unwrap_err();
+        assert!(matches!(err, ApiError::Conflict(_)), "{err}");
+
+        set_version(name::KEY_VERSION + 1).await;
+        let err = PgStore::open(&url).await.err().expect("refused");
+        assert!(err.to_string().contains("newer server"), "{err}");
+    }
 }

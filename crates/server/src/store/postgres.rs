@@ -20,44 +20,43 @@
 //! by itself: a connection is checked before each use, and one that failed
 //! is closed rather than returned.
 //!
-//! This file holds the reads and the member and token writes, `tx` the
-//! primitives the rules build channel events from, `rows` its SQL for
-//! channel rows, `sessions` tokens and addresses.
+//! This file opens the store and holds its [`Store`] implementation, each
+//! operation bounded in time; `reads` the queries, `tx` the primitives the
+//! rules build channel events from, `rows` its SQL for channel rows,
+//! `sessions` tokens, addresses and revocations, `writes` the
+//! multi-statement writes, `bell` the doorbell, `errors` how failures are
+//! told apart and shown.
 
 use std::{str::FromStr, time::Duration};
 
 use async_trait::async_trait;
 use sqlx::{
-    pool::PoolConnection,
     postgres::{PgConnectOptions, PgPoolOptions},
-    ConnectOptions, Connection, PgConnection, PgPool, Postgres,
+    ConnectOptions, Connection, PgPool,
 };
 use suda_protocol::{ChannelId, EventId, MemberId};
 use tokio::sync::mpsc;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 mod bell;
+mod errors;
 mod rates;
+mod reads;
 mod rows;
 mod sessions;
 #[cfg(test)]
 mod tests;
 mod tx;
+mod writes;
 
-use self::{
-    rows::{
-        ChannelRecord, EventRecord, MemberRecord, WithHash, CHANNEL_SELECT, EVENT_COLS, MEMBER_COLS,
-    },
-    tx::PgTx,
-};
+pub use self::errors::{is_read_only, without_password};
+
+use self::tx::PgTx;
 use super::{
-    now_millis, whole, ChannelKind, ChannelRow, EventPage, EventRow, MemberRow, NewToken,
-    SessionRow, Store, Tx,
+    now_millis, whole, ChannelKind, ChannelRow, EventPage, EventRow, MemberRow, NewToken, PageAt,
+    ReactionRow, SessionRow, Store, Tx,
 };
-use crate::{
-    error::{ApiError, ApiResult},
-    name,
-};
+use crate::error::{ApiError, ApiResult};
 
 /// The channel the doorbell rings on.
 const CHANNEL: &str = "suda_events";
@@ -67,15 +66,49 @@ const CHANNEL: &str = "suda_events";
 /// inside the GraphQL request's 10 s.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// What every connection is started with: no statement runs longer than
-/// 8 s, no lock is waited for longer than 5 s (the ledger's head row is
-/// held for one batch, milliseconds), and a transaction a vanished client
-/// left open is ended by the server after 30 s.
+/// How long the first connection at start may take (a database that
+/// accepts but never answers would otherwise hold the start for good).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// What every pooled connection is started with: no lock is waited for
+/// longer than 3 s (the ledger's head row is held for one batch,
+/// milliseconds), no statement runs longer than 4 s, and a transaction a
+/// vanished client left open is ended by the server after 30 s. So a
+/// request that meets a stuck database (a lock someone holds, a statement
+/// that does not finish) fails with `UNAVAILABLE` inside its 10 s.
 const SESSION_SETTINGS: [(&str, &str); 3] = [
-    ("statement_timeout", "8s"),
-    ("lock_timeout", "5s"),
+    ("lock_timeout", "3s"),
+    ("statement_timeout", "4s"),
     ("idle_in_transaction_session_timeout", "30s"),
 ];
+
+/// The most a read, or a step of the ledger's transaction, waits for the
+/// database by this side's clock: for a server that does not answer at
+/// all (frozen, or a network that drops everything), which no setting of
+/// its own can bound. Such a failure is `UNAVAILABLE` and true to its
+/// word: a read changed nothing, and a transaction step given up closes
+/// its connection, so the transaction never commits (a `COMMIT` given up
+/// may have happened, as one whose answer was lost). A write outside the
+/// ledger is not bounded so: given up mid-statement it might still be
+/// done once the database answers, so it is left to the request's own
+/// limit, whose answer says a change may have been made. Its wait for a
+/// connection is bounded (`ACQUIRE_TIMEOUT`), which is where a database
+/// that is already away is found.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// `work`, failing with a storage error (`UNAVAILABLE`) when the database
+/// has not answered within [`ANSWER_TIMEOUT`]. What it was doing is
+/// dropped: a transaction's connection with it (it closes, see `tx`), a
+/// pooled read's connection is checked before it is used again.
+async fn bounded<T>(work: impl std::future::Future<Output = ApiResult<T>>) -> ApiResult<T> {
+    match tokio::time::timeout(ANSWER_TIMEOUT, work).await {
+        Ok(done) => done,
+        Err(_) => Err(ApiError::Storage(sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!("the database did not answer within {ANSWER_TIMEOUT:?}"),
+        )))),
+    }
+}
 
 /// A [`Store`] on a PostgreSQL database.
 #[derive(Clone)]
@@ -90,26 +123,49 @@ impl PgStore {
     /// Connects to the database at `url` (`postgres://` or
     /// `postgresql://`) and brings its schema up to date.
     pub async fn open(url: &str) -> Result<Self, sqlx::Error> {
-        let options = PgConnectOptions::from_str(url)?
-            .application_name("suda-server")
-            .options(SESSION_SETTINGS);
+        let options = PgConnectOptions::from_str(url)?.application_name("suda-server");
         // One connection first, straight: the pool would retry a refused
-        // connection until its timeout and then say only that it timed out.
-        options.connect().await?.close().await?;
+        // connection until its timeout and then say only that it timed
+        // out. Then the schema is brought up to date without the request
+        // timeouts (a migration may take longer than a request). The
+        // migrator holds an advisory lock: nodes starting at once wait.
+        let first = tokio::time::timeout(CONNECT_TIMEOUT, options.connect())
+            .await
+            .map_err(|_| {
+                sqlx::Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("the database did not answer within {CONNECT_TIMEOUT:?}"),
+                ))
+            })??;
+        first.close().await?;
+        let setup = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options.clone())
+            .await?;
+        let ready = async {
+            sqlx::migrate!("./migrations/postgres").run(&setup).await?;
+            super::name_keys::bring_up_to_date_pg(&setup).await
+        }
+        .await;
+        setup.close().await;
+        ready?;
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .test_before_acquire(true)
-            .connect_with(options)
+            .connect_with(options.options(SESSION_SETTINGS))
             .await?;
-        // The migrator holds an advisory lock: nodes starting at once wait.
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        super::name_keys::bring_up_to_date_pg(&pool).await?;
         Ok(PgStore {
             pool,
             bells: TaskTracker::new(),
             closing: CancellationToken::new(),
         })
+    }
+
+    #[cfg(test)]
+    pub(super) fn pool(&self) -> PgPool {
+        self.pool.clone()
     }
 
     /// Proves the database can be written: records the start time. A
@@ -127,34 +183,6 @@ impl PgStore {
     }
 }
 
-/// `url` fit for a log line or an error message: its password (in the
-/// user part or as a `password=` parameter) replaced by `***`.
-pub fn without_password(url: &str) -> String {
-    let mut shown = url.to_owned();
-    if let Some(start) = shown.find("://").map(|i| i + 3) {
-        let end = shown[start..]
-            .find(['/', '?'])
-            .map_or(shown.len(), |i| start + i);
-        if let Some(at) = shown[start..end].rfind('@').map(|i| start + i) {
-            if let Some(colon) = shown[start..at].find(':').map(|i| start + i) {
-                shown.replace_range(colon + 1..at, "***");
-            }
-        }
-    }
-    if let Some(query) = shown.find('?') {
-        let (head, params) = shown.split_at(query + 1);
-        let params: Vec<String> = params
-            .split('&')
-            .map(|p| match p.split_once('=') {
-                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
-                _ => p.to_owned(),
-            })
-            .collect();
-        shown = format!("{head}{}", params.join("&"));
-    }
-    shown
-}
-
 #[async_trait]
 impl Store for PgStore {
     async fn create_member(
@@ -163,69 +191,31 @@ impl Store for PgStore {
         password_hash: &str,
         token: Option<&NewToken>,
     ) -> ApiResult<MemberRow> {
-        let (pool, name, hash) = (self.pool.clone(), name.to_owned(), password_hash.to_owned());
-        let token = token.cloned();
-        whole(async move {
-            let mut conn = pool.acquire().await?;
-            let result = create_member(&mut conn, &name, &hash, token.as_ref()).await;
-            discard_after_error(conn, &result).await;
-            result
-        })
-        .await
+        writes::create_member_with_token(&self.pool, name, password_hash, token).await
     }
 
     async fn member_with_hash(&self, name: &str) -> ApiResult<Option<(MemberRow, String)>> {
-        if !crate::validate::could_be_member_name(name) {
-            return Ok(None);
-        }
-        let found: Option<WithHash> = sqlx::query_as(&format!(
-            "SELECT {MEMBER_COLS}, password_hash FROM members WHERE name_key = $1"
-        ))
-        .bind(name::key(name))
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(found.map(Into::into))
+        bounded(reads::member_with_hash(&self.pool, name)).await
     }
 
     async fn member(&self, id: MemberId) -> ApiResult<Option<MemberRow>> {
-        tx::member(&mut *self.pool.acquire().await?, id).await
+        bounded(async move { tx::member(&mut *self.pool.acquire().await?, id).await }).await
     }
 
     async fn member_by_name(&self, name: &str) -> ApiResult<Option<MemberRow>> {
-        if !crate::validate::could_be_member_name(name) {
-            return Ok(None);
-        }
-        let found: Option<MemberRecord> = sqlx::query_as(&format!(
-            "SELECT {MEMBER_COLS} FROM members WHERE name_key = $1"
-        ))
-        .bind(name::key(name))
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(found.map(MemberRow::from))
+        bounded(reads::member_by_name(&self.pool, name)).await
     }
 
     async fn insert_token(&self, member: MemberId, token: &NewToken) -> ApiResult<()> {
-        let (pool, token) = (self.pool.clone(), token.clone());
-        whole(async move {
-            let mut conn = pool.acquire().await?;
-            let result = async {
-                sqlx::query("BEGIN").execute(&mut *conn).await?;
-                let inserted = sessions::insert(&mut conn, member, &token).await;
-                finish(&mut conn, inserted).await
-            }
-            .await;
-            discard_after_error(conn, &result).await;
-            result
-        })
-        .await
+        writes::insert_token(&self.pool, member, token).await
     }
 
     async fn token_session(&self, digest: &[u8]) -> ApiResult<Option<(MemberRow, SessionRow)>> {
-        sessions::find(&self.pool, digest).await
+        bounded(sessions::find(&self.pool, digest)).await
     }
 
     async fn touch_token(&self, digest: &[u8]) -> ApiResult<()> {
-        sessions::touch(&self.pool, digest).await
+        bounded(sessions::touch(&self.pool, digest)).await
     }
 
     async fn delete_token(&self, digest: &[u8]) -> ApiResult<bool> {
@@ -233,7 +223,7 @@ impl Store for PgStore {
     }
 
     async fn sessions_of(&self, member: MemberId) -> ApiResult<Vec<SessionRow>> {
-        sessions::of_member(&self.pool, member).await
+        bounded(sessions::of_member(&self.pool, member)).await
     }
 
     async fn renew_token(
@@ -243,31 +233,11 @@ impl Store for PgStore {
         new: &NewToken,
         old_until: i64,
     ) -> ApiResult<bool> {
-        let (pool, old, new) = (self.pool.clone(), old.to_vec(), new.clone());
-        whole(async move {
-            let mut conn = pool.acquire().await?;
-            let result = async {
-                sqlx::query("BEGIN").execute(&mut *conn).await?;
-                let renewed = async {
-                    if !sessions::expire_at(&mut conn, &old, old_until).await? {
-                        return Ok(false);
-                    }
-                    sessions::insert(&mut conn, member, &new).await?;
-                    sessions::record_revocation(&mut conn, &old).await?;
-                    Ok(true)
-                }
-                .await;
-                finish(&mut conn, renewed).await
-            }
-            .await;
-            discard_after_error(conn, &result).await;
-            result
-        })
-        .await
+        writes::renew_token(&self.pool, member, old, new, old_until).await
     }
 
     async fn known_address(&self, member: MemberId, address: &str) -> ApiResult<bool> {
-        sessions::known_address(&self.pool, member, address).await
+        bounded(sessions::known_address(&self.pool, member, address)).await
     }
 
     async fn delete_expired_tokens(&self, before: i64) -> ApiResult<u64> {
@@ -275,14 +245,7 @@ impl Store for PgStore {
     }
 
     async fn channels_of(&self, member: MemberId) -> ApiResult<Vec<ChannelRow>> {
-        let found: Vec<ChannelRecord> = sqlx::query_as(&format!(
-            "SELECT * FROM ({CHANNEL_SELECT} WHERE ms.member_id IS NOT NULL) v
-             ORDER BY COALESCE(v.last_event, 0) DESC, v.id DESC"
-        ))
-        .bind(member.get())
-        .fetch_all(&self.pool)
-        .await?;
-        rows::all(found)
+        bounded(reads::channels_of(&self.pool, member)).await
     }
 
     async fn channel_seen_by(
@@ -290,201 +253,78 @@ impl Store for PgStore {
         viewer: MemberId,
         channel: ChannelId,
     ) -> ApiResult<Option<ChannelRow>> {
-        let found: Option<ChannelRecord> =
-            sqlx::query_as(&format!("{CHANNEL_SELECT} WHERE c.id = $2"))
-                .bind(viewer.get())
-                .bind(channel.get())
-                .fetch_optional(&self.pool)
-                .await?;
-        found.map(ChannelRow::try_from).transpose()
+        bounded(reads::channel_seen_by(&self.pool, viewer, channel)).await
     }
 
     async fn channel_kind(&self, channel: ChannelId) -> ApiResult<Option<ChannelKind>> {
-        tx::channel_kind(&mut *self.pool.acquire().await?, channel).await
+        bounded(async move { tx::channel_kind(&mut *self.pool.acquire().await?, channel).await })
+            .await
     }
 
     async fn is_member(&self, member: MemberId, channel: ChannelId) -> ApiResult<bool> {
-        tx::is_member(&mut *self.pool.acquire().await?, member, channel).await
+        bounded(
+            async move { tx::is_member(&mut *self.pool.acquire().await?, member, channel).await },
+        )
+        .await
     }
 
     async fn channel_members(&self, channel: ChannelId) -> ApiResult<Vec<MemberRow>> {
-        // In SQLite's order (`COLLATE NOCASE`, see `rows::NOCASE`).
-        let found: Vec<MemberRecord> = sqlx::query_as(&format!(
-            "SELECT m.id, m.name, m.profile_image, m.created_at
-             FROM memberships ms JOIN members m ON m.id = ms.member_id
-             WHERE ms.channel_id = $1 AND ms.left_seq IS NULL
-             ORDER BY {}, m.id",
-            rows::nocase("m.name")
-        ))
-        .bind(channel.get())
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(found.into_iter().map(MemberRow::from).collect())
+        bounded(reads::channel_members(&self.pool, channel)).await
     }
 
     async fn events_page(
         &self,
         channel: ChannelId,
-        before: Option<EventId>,
+        at: PageAt,
         limit: u32,
     ) -> ApiResult<EventPage> {
-        let found: Vec<EventRecord> = sqlx::query_as(&format!(
-            "{} WHERE e.channel_id = $1 AND e.seq < $2 ORDER BY e.seq DESC LIMIT $3",
-            rows::event_select()
-        ))
-        .bind(channel.get())
-        .bind(before.map_or(i64::MAX, EventId::get))
-        .bind(i64::from(limit) + 1)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut events: Vec<EventRow> = rows::all(found)?;
-        let has_more = events.len() > limit as usize;
-        events.truncate(limit as usize);
-        Ok(EventPage { events, has_more })
+        bounded(reads::events_page(&self.pool, channel, at, limit)).await
     }
 
-    async fn mark_read(
+    async fn event(&self, id: EventId) -> ApiResult<Option<EventRow>> {
+        bounded(async move { tx::event(&mut *self.pool.acquire().await?, id).await }).await
+    }
+
+    async fn reactions(
         &self,
-        member: MemberId,
+        viewer: MemberId,
         channel: ChannelId,
-        up_to: Option<EventId>,
-    ) -> ApiResult<()> {
-        sqlx::query(
-            "UPDATE memberships SET last_read_seq = GREATEST(last_read_seq, LEAST(
-                 COALESCE($3, 9223372036854775807),
-                 (SELECT COALESCE(max(seq), 0) FROM events WHERE channel_id = $2)))
-             WHERE member_id = $1 AND channel_id = $2 AND left_seq IS NULL",
-        )
-        .bind(member.get())
-        .bind(channel.get())
-        .bind(up_to.map(EventId::get))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        from: EventId,
+        to: EventId,
+    ) -> ApiResult<Vec<ReactionRow>> {
+        bounded(reads::reactions(&self.pool, viewer, channel, from, to)).await
     }
 
     async fn begin(&self) -> ApiResult<Box<dyn Tx>> {
-        PgTx::begin(&self.pool).await
+        bounded(PgTx::begin(&self.pool)).await
     }
 
     async fn head(&self) -> ApiResult<i64> {
-        // Committed numbers only: a batch holding the row has not changed
-        // it for anyone else until it commits.
-        Ok(sqlx::query_scalar("SELECT seq FROM ledger_head")
-            .fetch_one(&self.pool)
-            .await?)
+        bounded(reads::head(&self.pool)).await
     }
 
     async fn replay(&self, member: MemberId, after: i64, limit: u32) -> ApiResult<Vec<EventRow>> {
-        let found: Vec<EventRecord> = sqlx::query_as(&format!(
-            "SELECT {EVENT_COLS}
-             FROM memberships ms
-             JOIN events e ON e.channel_id = ms.channel_id
-                AND e.seq > $2 AND e.seq >= ms.joined_seq
-                AND (ms.left_seq IS NULL OR e.seq <= ms.left_seq)
-             JOIN members m ON m.id = e.member_id
-             WHERE ms.member_id = $1 AND (ms.left_seq IS NULL OR ms.left_seq > $2)
-             ORDER BY e.seq LIMIT $3"
-        ))
-        .bind(member.get())
-        .bind(after)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows::all(found)
+        bounded(reads::replay(&self.pool, member, after, limit)).await
     }
 
     async fn set_blocked(&self, member: MemberId, whom: MemberId, blocked: bool) -> ApiResult<()> {
-        if blocked {
-            sqlx::query(
-                "INSERT INTO blocks (member_id, blocked_id, created_at) VALUES ($1, $2, $3)
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(member.get())
-            .bind(whom.get())
-            .bind(now_millis())
-            .execute(&self.pool)
-            .await?;
-        } else {
-            sqlx::query("DELETE FROM blocks WHERE member_id = $1 AND blocked_id = $2")
-                .bind(member.get())
-                .bind(whom.get())
-                .execute(&self.pool)
-                .await?;
-        }
-        Ok(())
+        reads::set_blocked(&self.pool, member, whom, blocked).await
     }
 
     async fn blocked_by(&self, member: MemberId) -> ApiResult<Vec<MemberRow>> {
-        let found: Vec<MemberRecord> = sqlx::query_as(&format!(
-            "SELECT m.id, m.name, m.profile_image, m.created_at
-             FROM blocks b JOIN members m ON m.id = b.blocked_id
-             WHERE b.member_id = $1 ORDER BY {}, m.id",
-            rows::nocase("m.name")
-        ))
-        .bind(member.get())
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(found.into_iter().map(MemberRow::from).collect())
+        bounded(reads::blocked_by(&self.pool, member)).await
     }
 
     async fn missed(&self, member: MemberId, after: i64, cap: u32) -> ApiResult<u32> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM (
-               SELECT 1 FROM memberships ms
-               JOIN events e ON e.channel_id = ms.channel_id
-                  AND e.seq > $2 AND e.seq >= ms.joined_seq
-                  AND (ms.left_seq IS NULL OR e.seq <= ms.left_seq)
-               WHERE ms.member_id = $1 AND (ms.left_seq IS NULL OR ms.left_seq > $2)
-               LIMIT $3) AS missed",
-        )
-        .bind(member.get())
-        .bind(after)
-        .bind(i64::from(cap))
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(u32::try_from(n).unwrap_or(cap))
+        bounded(reads::missed(&self.pool, member, after, cap)).await
     }
 
     async fn memberships(&self) -> ApiResult<(i64, Vec<(ChannelId, MemberId)>)> {
-        // One snapshot: the head and the memberships of one moment.
-        let mut conn = self.pool.acquire().await?;
-        let result = async {
-            sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                .execute(&mut *conn)
-                .await?;
-            let head: i64 = sqlx::query_scalar("SELECT seq FROM ledger_head")
-                .fetch_one(&mut *conn)
-                .await?;
-            let found: Vec<(i64, i64)> = sqlx::query_as(
-                "SELECT channel_id, member_id FROM memberships WHERE left_seq IS NULL",
-            )
-            .fetch_all(&mut *conn)
-            .await?;
-            sqlx::query("COMMIT").execute(&mut *conn).await?;
-            Ok((
-                head,
-                found
-                    .into_iter()
-                    .map(|(channel, member)| (ChannelId(channel), MemberId(member)))
-                    .collect(),
-            ))
-        }
-        .await;
-        discard_after_error(conn, &result).await;
-        result
+        bounded(reads::memberships(&self.pool)).await
     }
 
     async fn events_after(&self, after: i64, limit: u32) -> ApiResult<Vec<EventRow>> {
-        let found: Vec<EventRecord> = sqlx::query_as(&format!(
-            "SELECT {EVENT_COLS} FROM events e JOIN members m ON m.id = e.member_id
-             WHERE e.seq > $1 ORDER BY e.seq LIMIT $2"
-        ))
-        .bind(after)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows::all(found)
+        bounded(reads::events_after(&self.pool, after, limit)).await
     }
 
     fn shared(&self) -> bool {
@@ -496,28 +336,34 @@ impl Store for PgStore {
     }
 
     async fn ring(&self, head: i64) -> ApiResult<()> {
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(head.to_string())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        bounded(async move {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(head.to_string())
+                .execute(&self.pool)
+                .await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn doorbell(&self) -> ApiResult<Option<mpsc::Receiver<()>>> {
-        let listener = bell::listen(&self.pool).await?;
-        let (rings, doorbell) = mpsc::channel(bell::QUEUE);
-        self.bells.spawn(bell::run(
-            listener,
-            self.pool.clone(),
-            rings,
-            self.closing.clone(),
-        ));
-        Ok(Some(doorbell))
+        bounded(async move {
+            let listener = bell::listen(&self.pool).await?;
+            let (rings, doorbell) = mpsc::channel(bell::QUEUE);
+            self.bells.spawn(bell::run(
+                listener,
+                self.pool.clone(),
+                rings,
+                self.closing.clone(),
+            ));
+            Ok(Some(doorbell))
+        })
+        .await
     }
 
     async fn recent_revocations(&self) -> ApiResult<Vec<[u8; 32]>> {
-        sessions::recent_revocations(&self.pool).await
+        bounded(sessions::recent_revocations(&self.pool)).await
     }
 
     async fn close(&self) {
@@ -527,71 +373,4 @@ impl Store for PgStore {
         // Waits for the connections in use.
         self.pool.close().await;
     }
-}
-
-/// Never reuses a connection after an error: its transaction may still be
-/// open (aborted, or waiting for a COMMIT that will not come). Closing it
-/// ends the transaction on the server; the pool opens a fresh one.
-async fn discard_after_error<T>(conn: PoolConnection<Postgres>, result: &ApiResult<T>) {
-    if result.as_ref().is_err_and(ApiError::is_storage) {
-        if let Err(e) = conn.close().await {
-            tracing::warn!(error = %e, "closing a failed connection");
-        }
-    }
-}
-
-/// Ends a transaction begun with `BEGIN`: commits on success, rolls back a
-/// refusal; after a storage error leaves it to `discard_after_error`.
-async fn finish<T>(conn: &mut PgConnection, result: ApiResult<T>) -> ApiResult<T> {
-    match result {
-        Ok(done) => {
-            sqlx::query("COMMIT").execute(&mut *conn).await?;
-            Ok(done)
-        }
-        Err(e) if e.is_storage() => Err(e),
-        Err(e) => {
-            sqlx::query("ROLLBACK").execute(&mut *conn).await?;
-            Err(e)
-        }
-    }
-}
-
-/// A member and their first token, in one transaction (see the SQLite
-/// store's `create_member`).
-async fn create_member(
-    conn: &mut PgConnection,
-    name: &str,
-    password_hash: &str,
-    token: Option<&NewToken>,
-) -> ApiResult<MemberRow> {
-    let now = now_millis();
-    sqlx::query("BEGIN").execute(&mut *conn).await?;
-    let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
-        "INSERT INTO members (name, name_key, password_hash, created_at)
-         VALUES ($1, $2, $3, $4) RETURNING id",
-    )
-    .bind(name)
-    .bind(name::key(name))
-    .bind(password_hash)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await;
-    let id = match inserted {
-        Ok(id) => MemberId(id),
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            sqlx::query("ROLLBACK").execute(&mut *conn).await?;
-            return Err(ApiError::name_taken(name));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    if let Some(token) = token {
-        sessions::insert(conn, id, token).await?;
-    }
-    sqlx::query("COMMIT").execute(&mut *conn).await?;
-    Ok(MemberRow {
-        id,
-        name: name.to_owned(),
-        profile_image: None,
-        created_at: now,
-    })
 }

@@ -8,24 +8,60 @@
 //! know is an internal error with a log line, never a default. An unknown
 //! channel kind read as a group would let strangers into a direct channel.
 
-use suda_protocol::{ChannelId, EventId, EventType, MemberId};
+use suda_protocol::{ChannelId, EventId, MemberId, MAX_PREVIEW_CHARS};
 
 use crate::{
     error::{ApiError, ApiResult},
-    store::{ChannelKind, ChannelRow, EventRow, MemberRow, SessionRow},
+    store::{
+        ChannelKind, ChannelRow, EventKind, EventRow, KeyedEvent, MemberRow, Preview, ReactionRow,
+        SessionRow,
+    },
 };
 
 /// The columns of [`MemberRecord`], for `SELECT {MEMBER_COLS} FROM members`.
 pub(super) const MEMBER_COLS: &str = "id, name, profile_image, created_at";
 
-/// The columns of [`EventRecord`] (events `e`, their members `m`).
+/// The columns of [`EventRecord`]: events `e`, their members `m`, and
+/// [`EVENT_JOINS`]. A message reads as it is now: the text of its latest
+/// edit (`ed`), and for a reply the original (`o`, its sender `om`, its
+/// latest edit `oed`).
 pub(super) const EVENT_COLS: &str = "
   e.seq, e.channel_id, e.event_type, e.member_id, m.name, m.profile_image,
-  m.created_at AS member_created_at, e.message, e.client_key, e.created_at";
+  m.created_at AS member_created_at, COALESCE(ed.message, e.message) AS message,
+  e.client_key, e.created_at, e.target_seq, e.emoji, e.tally,
+  ed.created_at AS edited_at, e.deleted_seq IS NOT NULL AS deleted,
+  o.seq AS reply_seq, o.member_id AS reply_member_id, om.name AS reply_name,
+  om.profile_image AS reply_profile_image, om.created_at AS reply_member_created_at,
+  COALESCE(oed.message, o.message) AS reply_message, o.deleted_seq IS NOT NULL AS reply_deleted";
+
+/// What [`EVENT_COLS`] needs beside `events e JOIN members m`.
+pub(super) const EVENT_JOINS: &str = "
+  LEFT JOIN events ed ON ed.seq = e.edited_seq
+  LEFT JOIN events o ON e.event_type = 'CHAT' AND o.seq = e.target_seq
+  LEFT JOIN members om ON om.id = o.member_id
+  LEFT JOIN events oed ON oed.seq = o.edited_seq";
 
 /// Events with their members; callers add WHERE and ORDER BY.
 pub(super) fn event_select() -> String {
-    format!("SELECT {EVENT_COLS} FROM events e JOIN members m ON m.id = e.member_id")
+    format!("SELECT {EVENT_COLS} FROM events e JOIN members m ON m.id = e.member_id {EVENT_JOINS}")
+}
+
+/// The columns of [`KeyedRecord`] (events `e`).
+pub(super) const KEYED_COLS: &str =
+    "e.seq, e.channel_id, e.event_type, e.message, e.target_seq, e.deleted_seq IS NOT NULL AS deleted";
+
+/// Messages, joins and leaves: what history and last activity go by.
+pub(super) const CONTENT: &str = "event_type IN ('CHAT', 'JOIN', 'LEAVE')";
+
+/// A message's preview: its first line with something on it, at most
+/// [`MAX_PREVIEW_CHARS`] characters.
+pub fn preview_of(text: &str) -> String {
+    let line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default()
+        .trim();
+    line.chars().take(MAX_PREVIEW_CHARS).collect()
 }
 
 /// The columns of [`SessionRecord`] (tokens `t`).
@@ -47,8 +83,8 @@ pub(super) fn channel_kind(stored: &str) -> ApiResult<ChannelKind> {
     ChannelKind::parse(stored).ok_or_else(|| unknown("channels.ctype", stored))
 }
 
-fn event_type(stored: &str) -> ApiResult<EventType> {
-    EventType::parse(stored).ok_or_else(|| unknown("events.event_type", stored))
+fn event_kind(stored: &str) -> ApiResult<EventKind> {
+    EventKind::parse(stored).ok_or_else(|| unknown("events.event_type", stored))
 }
 
 #[derive(sqlx::FromRow)]
@@ -113,16 +149,46 @@ pub(super) struct EventRecord {
     message: Option<String>,
     client_key: Option<String>,
     created_at: i64,
+    target_seq: Option<i64>,
+    emoji: Option<String>,
+    tally: Option<i64>,
+    edited_at: Option<i64>,
+    deleted: bool,
+    reply_seq: Option<i64>,
+    reply_member_id: Option<i64>,
+    reply_name: Option<String>,
+    reply_profile_image: Option<String>,
+    reply_member_created_at: Option<i64>,
+    reply_message: Option<String>,
+    reply_deleted: bool,
 }
 
 impl TryFrom<EventRecord> for EventRow {
     type Error = ApiError;
 
     fn try_from(r: EventRecord) -> ApiResult<Self> {
+        let reply_to = match (r.reply_seq, r.reply_member_id, r.reply_name) {
+            (Some(seq), Some(member), Some(name)) => Some(Box::new(Preview {
+                id: EventId(seq),
+                sender: MemberRow {
+                    id: MemberId(member),
+                    name,
+                    profile_image: r.reply_profile_image,
+                    created_at: r.reply_member_created_at.unwrap_or_default(),
+                },
+                text: if r.reply_deleted {
+                    String::new()
+                } else {
+                    preview_of(r.reply_message.as_deref().unwrap_or_default())
+                },
+                deleted: r.reply_deleted,
+            })),
+            _ => None,
+        };
         Ok(EventRow {
             id: EventId(r.seq),
             channel_id: ChannelId(r.channel_id),
-            event_type: event_type(&r.event_type)?,
+            kind: event_kind(&r.event_type)?,
             member: MemberRow {
                 id: MemberId(r.member_id),
                 name: r.name,
@@ -132,8 +198,74 @@ impl TryFrom<EventRecord> for EventRow {
             message: r.message,
             client_key: r.client_key,
             created_at: r.created_at,
+            target: r.target_seq.map(EventId),
+            emoji: r.emoji,
+            tally: r.tally,
+            edited_at: r.edited_at,
+            deleted: r.deleted,
+            reply_to,
         })
     }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct KeyedRecord {
+    seq: i64,
+    channel_id: i64,
+    event_type: String,
+    message: Option<String>,
+    target_seq: Option<i64>,
+    deleted: bool,
+}
+
+impl TryFrom<KeyedRecord> for KeyedEvent {
+    type Error = ApiError;
+
+    fn try_from(r: KeyedRecord) -> ApiResult<Self> {
+        Ok(KeyedEvent {
+            id: EventId(r.seq),
+            channel_id: ChannelId(r.channel_id),
+            kind: event_kind(&r.event_type)?,
+            // A deleted message's text (and its edits') is gone: nothing
+            // to compare a retry with.
+            text: r.message.filter(|_| !r.deleted),
+            target: r.target_seq.map(EventId),
+        })
+    }
+}
+
+/// One of the first members to react with one emoji, with that emoji's
+/// totals (see the stores' reaction queries).
+#[derive(sqlx::FromRow)]
+pub(super) struct ReactionRecord {
+    message_seq: i64,
+    emoji: String,
+    n: i64,
+    mine: bool,
+    #[sqlx(flatten)]
+    member: MemberRecord,
+}
+
+/// Folds reaction records, ordered by message, then most reacted, then
+/// first reacted, then member, into one row per message and emoji.
+pub(super) fn reactions(records: Vec<ReactionRecord>) -> Vec<ReactionRow> {
+    let mut rows: Vec<ReactionRow> = Vec::new();
+    for r in records {
+        let message = EventId(r.message_seq);
+        match rows.last_mut() {
+            Some(last) if last.message == message && last.emoji == r.emoji => {
+                last.members.push(r.member.into());
+            }
+            _ => rows.push(ReactionRow {
+                message,
+                emoji: r.emoji,
+                count: r.n,
+                mine: r.mine,
+                members: vec![r.member.into()],
+            }),
+        }
+    }
+    rows
 }
 
 /// A session's public id: the first 8 bytes of its token's digest, in hex.
@@ -221,6 +353,27 @@ where
 #[cfg(test)]
 mod tests {
     use crate::{error::ApiError, store::ChannelKind};
+
+    #[test]
+    fn event_kinds_parse_only_from_what_is_stored() {
+        for kind in crate::store::EventKind::ALL {
+            assert_eq!(super::event_kind(kind.as_str()).unwrap(), kind);
+        }
+        for stored in ["", "chat", "REACTION", "EDIT "] {
+            assert!(super::event_kind(stored).is_err(), "{stored:?}");
+        }
+    }
+
+    #[test]
+    fn a_preview_is_the_first_line_with_something_on_it_cut_to_120() {
+        assert_eq!(super::preview_of("hello\nworld"), "hello");
+        assert_eq!(
+            super::preview_of("\n  \n  second line  \nthird"),
+            "second line"
+        );
+        assert_eq!(super::preview_of(&"가".repeat(500)).chars().count(), 120);
+        assert_eq!(super::preview_of(""), "");
+    }
 
     #[test]
     fn kinds_parse_only_from_what_is_stored() {

@@ -24,12 +24,14 @@ mod tx;
 
 use self::{
     rows::{
-        ChannelRecord, EventRecord, MemberRecord, WithHash, CHANNEL_SELECT, EVENT_COLS, MEMBER_COLS,
+        ChannelRecord, EventRecord, MemberRecord, ReactionRecord, WithHash, CHANNEL_SELECT,
+        CONTENT, EVENT_COLS, EVENT_JOINS, MEMBER_COLS,
     },
     tx::SqliteTx,
 };
 use super::{
-    whole, ChannelKind, ChannelRow, EventPage, EventRow, MemberRow, NewToken, SessionRow, Store, Tx,
+    whole, ChannelKind, ChannelRow, EventPage, EventRow, MemberRow, NewToken, PageAt, ReactionRow,
+    SessionRow, Store, Tx,
 };
 use crate::{
     error::{ApiError, ApiResult},
@@ -55,7 +57,10 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // A deleted message's text is overwritten in the file, not
+            // just unlinked from its row (docs/security.md).
+            .pragma("secure_delete", "ON");
         // An in-memory database exists once per connection: keep one.
         let max = if url.contains(":memory:") { 1 } else { 8 };
         let pool = SqlitePoolOptions::new()
@@ -282,42 +287,74 @@ impl Store for SqliteStore {
     async fn events_page(
         &self,
         channel: ChannelId,
-        before: Option<EventId>,
+        at: PageAt,
         limit: u32,
     ) -> ApiResult<EventPage> {
+        let select = rows::event_select();
+        let (newer, before) = match at {
+            PageAt::Before(before) => (Vec::new(), before.map_or(i64::MAX, EventId::get)),
+            PageAt::Around(around) => {
+                // Up to half the page newer than it (oldest first, so the
+                // nearest), then it and older ones fill the rest.
+                let found: Vec<EventRecord> = sqlx::query_as(&format!(
+                    "{select} WHERE e.channel_id = ?1 AND e.seq > ?2 AND e.{CONTENT}
+                     ORDER BY e.seq LIMIT ?3"
+                ))
+                .bind(channel.get())
+                .bind(around.get())
+                .bind(i64::from((limit - 1) / 2))
+                .fetch_all(&self.pool)
+                .await?;
+                let mut newer: Vec<EventRow> = rows::all(found)?;
+                newer.reverse();
+                (newer, around.get() + 1)
+            }
+        };
+        let room = limit as usize - newer.len();
         let found: Vec<EventRecord> = sqlx::query_as(&format!(
-            "{} WHERE e.channel_id = ?1 AND e.seq < ?2 ORDER BY e.seq DESC LIMIT ?3",
-            rows::event_select()
+            "{select} WHERE e.channel_id = ?1 AND e.seq < ?2 AND e.{CONTENT}
+             ORDER BY e.seq DESC LIMIT ?3"
         ))
         .bind(channel.get())
-        .bind(before.map_or(i64::MAX, EventId::get))
-        .bind(i64::from(limit) + 1)
+        .bind(before)
+        .bind(room as i64 + 1)
         .fetch_all(&self.pool)
         .await?;
-        let mut events: Vec<EventRow> = rows::all(found)?;
-        let has_more = events.len() > limit as usize;
-        events.truncate(limit as usize);
-        Ok(EventPage { events, has_more })
+        let older: Vec<EventRow> = rows::all(found)?;
+        Ok(super::page(newer, older, room))
     }
 
-    async fn mark_read(
+    async fn event(&self, id: EventId) -> ApiResult<Option<EventRow>> {
+        tx::event(&mut *self.pool.acquire().await?, id).await
+    }
+
+    async fn reactions(
         &self,
-        member: MemberId,
+        viewer: MemberId,
         channel: ChannelId,
-        up_to: Option<EventId>,
-    ) -> ApiResult<()> {
-        sqlx::query(
-            "UPDATE memberships SET last_read_seq = max(last_read_seq, min(
-                 COALESCE(?3, 9223372036854775807),
-                 (SELECT COALESCE(max(seq), 0) FROM events WHERE channel_id = ?2)))
-             WHERE member_id = ?1 AND channel_id = ?2 AND left_seq IS NULL",
+        from: EventId,
+        to: EventId,
+    ) -> ApiResult<Vec<ReactionRow>> {
+        let found: Vec<ReactionRecord> = sqlx::query_as(
+            "SELECT message_seq, emoji, n, mine, id, name, profile_image, created_at FROM (
+               SELECT r.message_seq, r.emoji, r.seq,
+                 count(*) OVER w AS n, max(r.member_id = ?1) OVER w AS mine,
+                 min(r.seq) OVER w AS first,
+                 row_number() OVER (PARTITION BY r.message_seq, r.emoji ORDER BY r.seq) AS rn,
+                 m.id, m.name, m.profile_image, m.created_at
+               FROM reactions r JOIN members m ON m.id = r.member_id
+               WHERE r.channel_id = ?2 AND r.message_seq BETWEEN ?3 AND ?4
+               WINDOW w AS (PARTITION BY r.message_seq, r.emoji))
+             WHERE rn <= ?5 ORDER BY message_seq, n DESC, first, rn",
         )
-        .bind(member.get())
+        .bind(viewer.get())
         .bind(channel.get())
-        .bind(up_to.map(EventId::get))
-        .execute(&self.pool)
+        .bind(from.get())
+        .bind(to.get())
+        .bind(suda_protocol::MAX_REACTION_MEMBERS_LISTED as i64)
+        .fetch_all(&self.pool)
         .await?;
-        Ok(())
+        Ok(rows::reactions(found))
     }
 
     async fn begin(&self) -> ApiResult<Box<dyn Tx>> {
@@ -332,13 +369,17 @@ impl Store for SqliteStore {
     }
 
     async fn replay(&self, member: MemberId, after: i64, limit: u32) -> ApiResult<Vec<EventRow>> {
+        // Within the member's stretches, as live delivery; read markers
+        // only their own, as live delivery.
         let found: Vec<EventRecord> = sqlx::query_as(&format!(
             "SELECT {EVENT_COLS}
              FROM memberships ms
              JOIN events e ON e.channel_id = ms.channel_id
                 AND e.seq > ?2 AND e.seq >= ms.joined_seq
                 AND (ms.left_seq IS NULL OR e.seq <= ms.left_seq)
+                AND (e.event_type != 'READ' OR e.member_id = ms.member_id)
              JOIN members m ON m.id = e.member_id
+             {EVENT_JOINS}
              WHERE ms.member_id = ?1 AND (ms.left_seq IS NULL OR ms.left_seq > ?2)
              ORDER BY e.seq LIMIT ?3"
         ))
@@ -390,6 +431,7 @@ impl Store for SqliteStore {
                JOIN events e ON e.channel_id = ms.channel_id
                   AND e.seq > ?2 AND e.seq >= ms.joined_seq
                   AND (ms.left_seq IS NULL OR e.seq <= ms.left_seq)
+                  AND (e.event_type != 'READ' OR e.member_id = ms.member_id)
                WHERE ms.member_id = ?1 AND (ms.left_seq IS NULL OR ms.left_seq > ?2)
                LIMIT ?3)",
         )
@@ -423,8 +465,8 @@ impl Store for SqliteStore {
 
     async fn events_after(&self, after: i64, limit: u32) -> ApiResult<Vec<EventRow>> {
         let found: Vec<EventRecord> = sqlx::query_as(&format!(
-            "SELECT {EVENT_COLS} FROM events e JOIN members m ON m.id = e.member_id
-             WHERE e.seq > ?1 ORDER BY e.seq LIMIT ?2"
+            "{} WHERE e.seq > ?1 ORDER BY e.seq LIMIT ?2",
+            rows::event_select()
         ))
         .bind(after)
         .bind(i64::from(limit))
@@ -508,6 +550,3 @@ async fn create_member(
         created_at: now,
     })
 }
-
-#[cfg(test)]
-mod tests;

@@ -49,7 +49,7 @@ impl Database {
     /// Starts it again on the same directory and port.
     pub async fn start(&self) {
         let own = Arc::clone(self.own.as_ref().expect("a private database"));
-        tokio::task::spawn_blocking(move || own.start_again())
+        tokio::task::spawn_blocking(move || own.start())
             .await
             .unwrap();
     }

@@ -123,6 +123,66 @@ async fn members_on_different_nodes_talk_and_a_member_moving_between_nodes_resum
 }
 
 #[tokio::test]
+async fn an_edit_a_reaction_and_a_deletion_made_on_one_node_reach_a_member_on_another() {
+    let (cluster, _db) = three_nodes().await;
+    let http = reqwest::Client::new();
+    let (alice, _) = sign_up(&http, &cluster.node(0), "alice").await;
+    let (bob, bob_id) = sign_up(&http, &cluster.node(1), "bob").await;
+    let channel = group(&http, &cluster.node(0), &alice, &[&bob_id]).await;
+    let id = send(&http, &cluster.node(0), &alice, &channel, "tpyo").await;
+    let mut on_one = stream(&http, &cluster.node(1), &bob, Some(id)).await;
+    let change = |query: &'static str, vars: serde_json::Value, node: usize| {
+        let (http, base, alice) = (http.clone(), cluster.node(node), alice.clone());
+        async move {
+            let v = graphql(&http, &base, Some(&alice), query, vars).await;
+            assert!(v.get("errors").is_none(), "{v}");
+        }
+    };
+    let message = json!(id.to_string());
+    change(
+        "mutation($i:ID!){editChatMessage(messageId:$i,message:\"typo\"){id}}",
+        json!({"i": message}),
+        0,
+    )
+    .await;
+    let edited = on_one.next().await.unwrap();
+    assert_eq!(edited.sse_type(), "CHAT_MESSAGE_EDITED");
+    assert_eq!(edited.data["ssePayload"]["messageId"], message);
+    assert_eq!(edited.data["ssePayload"]["message"], "typo");
+    change(
+        "mutation($i:ID!){reactToMessage(messageId:$i,emoji:\"👍\",on:true){id}}",
+        json!({"i": message}),
+        2,
+    )
+    .await;
+    let reacted = on_one.next().await.unwrap();
+    assert_eq!(reacted.sse_type(), "CHAT_REACTION_CHANGED");
+    assert_eq!(reacted.data["ssePayload"]["count"], 1);
+    change(
+        "mutation($i:ID!){deleteChatMessage(messageId:$i)}",
+        json!({"i": message}),
+        0,
+    )
+    .await;
+    let deleted = on_one.next().await.unwrap();
+    assert_eq!(deleted.sse_type(), "CHAT_MESSAGE_DELETED");
+    assert!(edited.id < reacted.id && reacted.id < deleted.id);
+    // Read through a third node, the message is as the last change left it.
+    let v = graphql(
+        &http,
+        &cluster.node(2),
+        Some(&bob),
+        "query($i:ID!){chatMessage(messageId:$i){message deleted reactions{emoji}}}",
+        json!({"i": message}),
+    )
+    .await;
+    assert_eq!(
+        v["data"]["chatMessage"],
+        json!({"message": "", "deleted": true, "reactions": []})
+    );
+}
+
+#[tokio::test]
 async fn a_node_started_late_serves_everything_written_before_it_and_after() {
     let db = database::Database::fresh().await;
     let mut cluster = Cluster::start(SERVER.as_ref(), db.url(), 2, &[]).await;

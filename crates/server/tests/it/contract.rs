@@ -54,7 +54,8 @@ async fn every_committed_operation_validates_against_the_schema() {
                     &json!({"query": document, "operationName": name, "variables": {
                         "channelId": "1", "message": "x", "memberName": "nobody",
                         "password": "password-1", "memberId": "1", "name": "n",
-                        "memberIds": [], "before": null, "limit": 10, "upTo": null, "clientKey": "k"
+                        "memberIds": [], "before": null, "limit": 10, "upTo": null, "clientKey": "k",
+                        "messageId": "1", "emoji": "👍", "on": true, "around": null, "replyTo": null
                     }}),
                 )
                 .send()

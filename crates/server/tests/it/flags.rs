@@ -42,7 +42,7 @@ async fn no_limits_turns_the_send_limit_off_and_only_then() {
             "--listen",
             &format!("127.0.0.1:{port}"),
             "--database-url",
-            &format!("sqlite:{}", db.display()),
+            &suda_testkit::database_url_for(&db),
         ]);
         if no_limits {
             command.arg("--no-limits");
@@ -80,6 +80,35 @@ async fn no_limits_turns_the_send_limit_off_and_only_then() {
             assert!(refused > 0, "the default burst of 30 holds without it");
         }
     }
+}
+
+#[test]
+fn a_database_url_of_another_kind_is_refused_at_start_saying_which_kinds_there_are() {
+    let out = Command::new(env!("CARGO_BIN_EXE_suda-server"))
+        .args(["--listen", "127.0.0.1:0", "--database-url"])
+        .arg("mysql://suda:s3cret@127.0.0.1/suda")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "refuses to start: {stderr}");
+    assert!(stderr.contains("sqlite:PATH"), "{stderr}");
+    assert!(stderr.contains("postgres://"), "{stderr}");
+    assert!(
+        !stderr.contains("s3cret"),
+        "never shows the password: {stderr}"
+    );
+}
+
+#[test]
+fn help_names_both_kinds_of_database() {
+    let help = Command::new(env!("CARGO_BIN_EXE_suda-server"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("sqlite:PATH"), "{help}");
+    assert!(help.contains("postgres://"), "{help}");
+    assert!(help.contains("postgresql://"), "{help}");
 }
 
 #[test]

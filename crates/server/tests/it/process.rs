@@ -26,9 +26,22 @@ pub async fn spawn_server_with(db: &Path, env: &[(&str, &str)]) -> Process {
     ServerProcess::spawn(command, port).await
 }
 
-/// The server binary's command line for `db` on `port`.
+/// Starts the server binary on the database `url` and waits until it
+/// answers.
+pub async fn spawn_server_on(url: &str) -> Process {
+    let port = free_port();
+    let command = ServerProcess::command_for_url(binary(), url, port);
+    ServerProcess::spawn(command, port).await
+}
+
+fn binary() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_suda-server"))
+}
+
+/// The server binary's command line for `db` on `port` (in PostgreSQL
+/// mode, on the database that stands for `db`).
 pub fn server_command(db: &Path, port: u16) -> Command {
-    ServerProcess::command(Path::new(env!("CARGO_BIN_EXE_suda-server")), db, port)
+    ServerProcess::command(binary(), db, port)
 }
 
 /// Posts a GraphQL request; a network failure is an `Err` (the server may

@@ -420,13 +420,12 @@ async fn graceful_shutdown_ends_open_streams_and_keeps_acknowledged_messages() {
     stream.next().await.unwrap();
     let id = server.send(&alice, &channel, "before shutdown").await;
     assert_eq!(stream.next_published().await.id, Some(id));
+    let url = server.database_url().to_owned();
     let dir = server.stop().await;
     assert!(stream.next().await.is_none(), "the stream ended");
     // Open the same database again: the message is there.
-    let db = dir.path().join("suda.db");
-    let store = suda_server::store::sqlite::SqliteStore::open(&format!("sqlite:{}", db.display()))
-        .await
-        .unwrap();
-    use suda_server::store::Store;
+    let store = suda_server::open_store(&url).await.unwrap();
     assert_eq!(store.head().await.unwrap(), id);
+    store.close().await;
+    drop(dir);
 }

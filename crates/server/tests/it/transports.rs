@@ -6,7 +6,7 @@ use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
 
 use crate::common::*;
 
-async fn ws_connect(
+pub(crate) async fn ws_connect(
     server: &TestServer,
     token: &str,
     last: Option<i64>,
@@ -23,7 +23,7 @@ async fn ws_connect(
     socket
 }
 
-async fn ws_next(
+pub(crate) async fn ws_next(
     socket: &mut tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
     >,
@@ -88,7 +88,7 @@ async fn websocket_refuses_a_missing_token_before_upgrading() {
     assert_eq!(body["error"]["code"], "BAD_USER_INPUT");
 }
 
-async fn poll(server: &TestServer, token: &str, query: &str) -> Value {
+pub(crate) async fn poll(server: &TestServer, token: &str, query: &str) -> Value {
     let r = server
         .http
         .get(server.url(&format!("/v1/chats/subscriptions/poll{query}")))

@@ -69,7 +69,7 @@ async fn main() {
         }
     }
     let Some(server) = server else { usage() };
-    let postgres = tokio::task::spawn_blocking(move || Postgres::start(pg))
+    let postgres = tokio::task::spawn_blocking(move || Postgres::start_with(pg))
         .await
         .expect("PostgreSQL starts");
     let url = postgres.create_database();

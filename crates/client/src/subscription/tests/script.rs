@@ -119,6 +119,7 @@ pub(super) fn chat(id: i64) -> Incoming {
                 profile_image: None,
             },
             client_key: None,
+            reply_to: None,
         }),
     )
 }

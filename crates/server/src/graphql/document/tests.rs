@@ -34,6 +34,7 @@ fn the_contract_operations_pass() {
         include_str!("../../../../protocol/operations/SendChatMessage.graphql"),
         // What Suda's own clients send, all operations of it at once.
         include_str!("../../../../protocol/operations/Extensions.graphql"),
+        include_str!("../../../../protocol/operations/Conversations.graphql"),
     ] {
         check(q, None, &limits()).unwrap_or_else(|e| panic!("{q}: {e}"));
     }

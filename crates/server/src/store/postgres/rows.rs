@@ -15,9 +15,10 @@ SELECT c.id, c.ctype, c.created_at,
     ELSE c.name END AS name,
   CASE WHEN ms.member_id IS NULL THEN 0 ELSE
     (SELECT count(*) FROM events e WHERE e.channel_id = c.id AND e.seq > ms.last_read_seq
-       AND e.event_type = 'CHAT' AND e.member_id != $1) END AS unread,
+       AND e.event_type = 'CHAT' AND e.member_id != $1 AND e.deleted_seq IS NULL) END AS unread,
   COALESCE(ms.last_read_seq, 0) AS last_read,
-  (SELECT max(seq) FROM events e WHERE e.channel_id = c.id) AS last_event,
+  (SELECT max(seq) FROM events e WHERE e.channel_id = c.id
+     AND event_type IN ('CHAT', 'JOIN', 'LEAVE')) AS last_event,
   (SELECT count(*) FROM memberships x WHERE x.channel_id = c.id AND x.left_seq IS NULL) AS member_count,
   ms.member_id IS NOT NULL AS is_member
 FROM channels c

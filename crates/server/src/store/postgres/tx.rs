@@ -12,22 +12,24 @@
 //! rollback gives its ids back.
 //!
 //! The transaction is spelled out (`BEGIN`, `SAVEPOINT command`, `COMMIT`)
-//! as on SQLite. After a storage error the transaction is aborted or its
+//! as on SQLite. Every step is bounded by this side's clock too (the
+//! store's `bounded`), so a database that stops answering fails the batch
+//! rather than holding the ledger. After a storage error the transaction is aborted or its
 //! state unknown (the connection may be gone with the server), so the
 //! connection is never reused: closing it ends the transaction on the
 //! server, releases the row, and the pool opens a fresh one.
 
 use async_trait::async_trait;
 use sqlx::{pool::PoolConnection, PgConnection, PgPool, Postgres};
-use suda_protocol::{ChannelId, EventId, EventType, MemberId};
+use suda_protocol::{ChannelId, EventId, MemberId};
 
 use super::{
-    now_millis,
-    rows::{self, EventRecord, MemberRecord, MEMBER_COLS},
+    bounded, now_millis,
+    rows::{self, EventRecord, KeyedRecord, MemberRecord, CONTENT, KEYED_COLS, MEMBER_COLS},
 };
 use crate::{
     error::{ApiError, ApiResult},
-    store::{ChannelKind, EventRow, MemberRow, Tx},
+    store::{ChannelKind, EventRow, KeyedEvent, MemberRow, NewEvent, Tx},
 };
 
 /// A [`Tx`] on a connection of the pool. It owns the connection until it
@@ -84,50 +86,60 @@ impl Drop for PgTx {
 #[async_trait]
 impl Tx for PgTx {
     async fn savepoint(&mut self) -> ApiResult<()> {
-        self.execute("SAVEPOINT command").await
+        bounded(async move { self.execute("SAVEPOINT command").await }).await
     }
 
     async fn release_savepoint(&mut self) -> ApiResult<()> {
-        self.execute("RELEASE SAVEPOINT command").await
+        bounded(async move { self.execute("RELEASE SAVEPOINT command").await }).await
     }
 
     async fn rollback_to_savepoint(&mut self) -> ApiResult<()> {
-        self.execute("ROLLBACK TO SAVEPOINT command").await?;
-        self.execute("RELEASE SAVEPOINT command").await
+        bounded(async move {
+            self.execute("ROLLBACK TO SAVEPOINT command").await?;
+            self.execute("RELEASE SAVEPOINT command").await
+        })
+        .await
     }
 
     async fn commit(mut self: Box<Self>) -> ApiResult<()> {
-        match self.execute("COMMIT").await {
-            Ok(()) => {
-                // Done with: back to the pool.
-                drop(self.conn.take());
-                Ok(())
+        bounded(async move {
+            match self.execute("COMMIT").await {
+                Ok(()) => {
+                    // Done with: back to the pool.
+                    drop(self.conn.take());
+                    Ok(())
+                }
+                Err(e) => {
+                    self.abandon().await;
+                    Err(e)
+                }
             }
-            Err(e) => {
-                self.abandon().await;
-                Err(e)
-            }
-        }
+        })
+        .await
     }
 
     async fn abandon(mut self: Box<Self>) {
         if let Some(conn) = self.conn.take() {
-            if let Err(e) = conn.close().await {
-                tracing::debug!(error = %e, "closing a failed connection");
+            // Closing sends one message and shuts the socket; bounded all
+            // the same, for a server that does not take even that.
+            match tokio::time::timeout(std::time::Duration::from_secs(1), conn.close()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::debug!(error = %e, "closing a failed connection"),
+                Err(_) => tracing::debug!("closing a failed connection timed out; dropped"),
             }
         }
     }
 
     async fn channel_kind(&mut self, channel: ChannelId) -> ApiResult<Option<ChannelKind>> {
-        channel_kind(self.conn()?, channel).await
+        bounded(async move { channel_kind(self.conn()?, channel).await }).await
     }
 
     async fn is_member(&mut self, member: MemberId, channel: ChannelId) -> ApiResult<bool> {
-        is_member(self.conn()?, member, channel).await
+        bounded(async move { is_member(self.conn()?, member, channel).await }).await
     }
 
     async fn member(&mut self, id: MemberId) -> ApiResult<Option<MemberRow>> {
-        member(self.conn()?, id).await
+        bounded(async move { member(self.conn()?, id).await }).await
     }
 
     async fn other_member(
@@ -135,94 +147,297 @@ impl Tx for PgTx {
         channel: ChannelId,
         me: MemberId,
     ) -> ApiResult<Option<MemberId>> {
-        let id: Option<i64> = sqlx::query_scalar(
-            "SELECT member_id FROM memberships WHERE channel_id = $1 AND member_id != $2 LIMIT 1",
-        )
-        .bind(channel.get())
-        .bind(me.get())
-        .fetch_optional(self.conn()?)
-        .await?;
-        Ok(id.map(MemberId))
+        bounded(async move {
+            let id: Option<i64> = sqlx::query_scalar(
+                "SELECT member_id FROM memberships WHERE channel_id = $1 AND member_id != $2 LIMIT 1",
+            )
+            .bind(channel.get())
+            .bind(me.get())
+            .fetch_optional(self.conn()?)
+            .await?;
+            Ok(id.map(MemberId))
+        })
+        .await
     }
 
     async fn has_blocked(&mut self, member: MemberId, whom: MemberId) -> ApiResult<bool> {
-        let found: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM blocks WHERE member_id = $1 AND blocked_id = $2)",
-        )
-        .bind(member.get())
-        .bind(whom.get())
-        .fetch_one(self.conn()?)
-        .await?;
-        Ok(found)
+        bounded(async move {
+            let found: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM blocks WHERE member_id = $1 AND blocked_id = $2)",
+            )
+            .bind(member.get())
+            .bind(whom.get())
+            .fetch_one(self.conn()?)
+            .await?;
+            Ok(found)
+        })
+        .await
     }
 
     async fn event_by_client_key(
         &mut self,
         sender: MemberId,
         client_key: &str,
-    ) -> ApiResult<Option<EventRow>> {
-        let sql = format!(
-            "{} WHERE e.member_id = $1 AND e.client_key = $2",
-            rows::event_select()
-        );
-        let found: Option<EventRecord> = sqlx::query_as(&sql)
+    ) -> ApiResult<Option<KeyedEvent>> {
+        bounded(async move {
+            let found: Option<KeyedRecord> = sqlx::query_as(&format!(
+                "SELECT {KEYED_COLS} FROM events e WHERE e.member_id = $1 AND e.client_key = $2"
+            ))
             .bind(sender.get())
             .bind(client_key)
             .fetch_optional(self.conn()?)
             .await?;
-        found.map(EventRow::try_from).transpose()
+            found.map(KeyedEvent::try_from).transpose()
+        })
+        .await
+    }
+
+    async fn event(&mut self, id: EventId) -> ApiResult<Option<EventRow>> {
+        bounded(async move { event(self.conn()?, id).await }).await
     }
 
     async fn direct_channel(&mut self, a: MemberId, b: MemberId) -> ApiResult<Option<ChannelId>> {
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM channels WHERE direct_key = $1")
-            .bind(direct_key(a, b))
-            .fetch_optional(self.conn()?)
-            .await?;
-        Ok(id.map(ChannelId))
+        bounded(async move {
+            let id: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM channels WHERE direct_key = $1")
+                    .bind(direct_key(a, b))
+                    .fetch_optional(self.conn()?)
+                    .await?;
+            Ok(id.map(ChannelId))
+        })
+        .await
     }
 
     async fn create_group(&mut self, name: &str) -> ApiResult<ChannelId> {
-        create_channel(self.conn()?, ChannelKind::Group, name, None).await
+        bounded(async move { create_channel(self.conn()?, ChannelKind::Group, name, None).await })
+            .await
     }
 
     async fn create_direct(&mut self, a: MemberId, b: MemberId) -> ApiResult<ChannelId> {
-        let key = direct_key(a, b);
-        create_channel(self.conn()?, ChannelKind::Direct, "", Some(&key)).await
+        bounded(async move {
+            let key = direct_key(a, b);
+            create_channel(self.conn()?, ChannelKind::Direct, "", Some(&key)).await
+        })
+        .await
     }
 
-    async fn insert_event(
+    async fn insert_event(&mut self, event: NewEvent<'_>) -> ApiResult<EventRow> {
+        bounded(async move {
+            let now = now_millis();
+            // The next id from the head row this transaction holds.
+            let seq: i64 = sqlx::query_scalar(
+                "WITH next AS (UPDATE ledger_head SET seq = seq + 1 RETURNING seq)
+                 INSERT INTO events (seq, channel_id, event_type, member_id, message, client_key,
+                                     created_at, target_seq, emoji, tally)
+                 SELECT seq, $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM next
+                 RETURNING seq",
+            )
+            .bind(event.channel.get())
+            .bind(event.kind.as_str())
+            .bind(event.member.id.get())
+            .bind(event.message)
+            .bind(event.client_key)
+            .bind(now)
+            .bind(event.target.map(EventId::get))
+            .bind(event.emoji)
+            .bind(event.tally)
+            .fetch_one(self.conn()?)
+            .await?;
+            Ok(event.inserted(EventId(seq), now))
+        })
+        .await
+    }
+
+    async fn set_edited(&mut self, message: EventId, edit: EventId) -> ApiResult<()> {
+        bounded(async move {
+            sqlx::query("UPDATE events SET edited_seq = $2 WHERE seq = $1")
+                .bind(message.get())
+                .bind(edit.get())
+                .execute(self.conn()?)
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_message(&mut self, message: EventId, deletion: EventId) -> ApiResult<()> {
+        bounded(async move {
+            let conn = self.conn()?;
+            sqlx::query("UPDATE events SET message = '', deleted_seq = $2 WHERE seq = $1")
+                .bind(message.get())
+                .bind(deletion.get())
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query(
+                "UPDATE events SET message = '' WHERE target_seq = $1 AND event_type = 'EDIT'",
+            )
+            .bind(message.get())
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query("DELETE FROM reactions WHERE message_seq = $1")
+                .bind(message.get())
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn has_reaction(
+        &mut self,
+        message: EventId,
+        member: MemberId,
+        emoji: &str,
+    ) -> ApiResult<bool> {
+        bounded(async move {
+            Ok(sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM reactions
+                   WHERE message_seq = $1 AND emoji = $2 AND member_id = $3)",
+            )
+            .bind(message.get())
+            .bind(emoji)
+            .bind(member.get())
+            .fetch_one(self.conn()?)
+            .await?)
+        })
+        .await
+    }
+
+    async fn reactions_by(&mut self, message: EventId, member: MemberId) -> ApiResult<i64> {
+        bounded(async move {
+            Ok(sqlx::query_scalar(
+                "SELECT count(*) FROM reactions WHERE message_seq = $1 AND member_id = $2",
+            )
+            .bind(message.get())
+            .bind(member.get())
+            .fetch_one(self.conn()?)
+            .await?)
+        })
+        .await
+    }
+
+    async fn emoji_counts(&mut self, message: EventId, emoji: &str) -> ApiResult<(i64, i64)> {
+        bounded(async move {
+            Ok(sqlx::query_as(
+                "SELECT count(DISTINCT emoji), count(*) FILTER (WHERE emoji = $2)
+                 FROM reactions WHERE message_seq = $1",
+            )
+            .bind(message.get())
+            .bind(emoji)
+            .fetch_one(self.conn()?)
+            .await?)
+        })
+        .await
+    }
+
+    async fn add_reaction(
         &mut self,
         channel: ChannelId,
-        event_type: EventType,
-        member: &MemberRow,
-        message: Option<&str>,
-        client_key: Option<&str>,
-    ) -> ApiResult<EventRow> {
-        let now = now_millis();
-        // The next id from the head row this transaction holds.
-        let seq: i64 = sqlx::query_scalar(
-            "WITH next AS (UPDATE ledger_head SET seq = seq + 1 RETURNING seq)
-             INSERT INTO events (seq, channel_id, event_type, member_id, message, client_key, created_at)
-             SELECT seq, $1, $2, $3, $4, $5, $6 FROM next
-             RETURNING seq",
-        )
-        .bind(channel.get())
-        .bind(event_type.as_str())
-        .bind(member.id.get())
-        .bind(message)
-        .bind(client_key)
-        .bind(now)
-        .fetch_one(self.conn()?)
-        .await?;
-        Ok(EventRow {
-            id: EventId(seq),
-            channel_id: channel,
-            event_type,
-            member: member.clone(),
-            message: message.map(str::to_owned),
-            client_key: client_key.map(str::to_owned),
-            created_at: now,
+        message: EventId,
+        member: MemberId,
+        emoji: &str,
+        seq: EventId,
+    ) -> ApiResult<()> {
+        bounded(async move {
+            sqlx::query(
+                "INSERT INTO reactions (message_seq, emoji, member_id, channel_id, seq)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(message.get())
+            .bind(emoji)
+            .bind(member.get())
+            .bind(channel.get())
+            .bind(seq.get())
+            .execute(self.conn()?)
+            .await?;
+            Ok(())
         })
+        .await
+    }
+
+    async fn remove_reaction(
+        &mut self,
+        message: EventId,
+        member: MemberId,
+        emoji: &str,
+    ) -> ApiResult<()> {
+        bounded(async move {
+            sqlx::query(
+                "DELETE FROM reactions WHERE message_seq = $1 AND emoji = $2 AND member_id = $3",
+            )
+            .bind(message.get())
+            .bind(emoji)
+            .bind(member.get())
+            .execute(self.conn()?)
+            .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn read_marker(&mut self, member: MemberId, channel: ChannelId) -> ApiResult<i64> {
+        bounded(async move {
+            let marker: Option<i64> = sqlx::query_scalar(
+                "SELECT last_read_seq FROM memberships
+                 WHERE member_id = $1 AND channel_id = $2 AND left_seq IS NULL",
+            )
+            .bind(member.get())
+            .bind(channel.get())
+            .fetch_optional(self.conn()?)
+            .await?;
+            Ok(marker.unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn newest_content(&mut self, channel: ChannelId) -> ApiResult<i64> {
+        bounded(async move {
+            let newest: Option<i64> = sqlx::query_scalar(&format!(
+                "SELECT max(seq) FROM events WHERE channel_id = $1 AND {CONTENT}"
+            ))
+            .bind(channel.get())
+            .fetch_one(self.conn()?)
+            .await?;
+            Ok(newest.unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn set_read_marker(
+        &mut self,
+        member: MemberId,
+        channel: ChannelId,
+        up_to: i64,
+    ) -> ApiResult<()> {
+        bounded(async move {
+            sqlx::query(
+                "UPDATE memberships SET last_read_seq = $3
+                 WHERE member_id = $1 AND channel_id = $2 AND left_seq IS NULL",
+            )
+            .bind(member.get())
+            .bind(channel.get())
+            .bind(up_to)
+            .execute(self.conn()?)
+            .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn unread(&mut self, member: MemberId, channel: ChannelId) -> ApiResult<i64> {
+        bounded(async move {
+            Ok(sqlx::query_scalar(
+                "SELECT count(*) FROM memberships ms
+                 JOIN events e ON e.channel_id = ms.channel_id AND e.seq > ms.last_read_seq
+                 WHERE ms.member_id = $1 AND ms.channel_id = $2 AND ms.left_seq IS NULL
+                   AND e.event_type = 'CHAT' AND e.member_id != $1 AND e.deleted_seq IS NULL",
+            )
+            .bind(member.get())
+            .bind(channel.get())
+            .fetch_one(self.conn()?)
+            .await?)
+        })
+        .await
     }
 
     async fn insert_membership(
@@ -231,16 +446,19 @@ impl Tx for PgTx {
         member: MemberId,
         joined: EventId,
     ) -> ApiResult<()> {
-        sqlx::query(
-            "INSERT INTO memberships (channel_id, member_id, joined_seq, last_read_seq)
-             VALUES ($1, $2, $3, $3)",
-        )
-        .bind(channel.get())
-        .bind(member.get())
-        .bind(joined.get())
-        .execute(self.conn()?)
-        .await?;
-        Ok(())
+        bounded(async move {
+            sqlx::query(
+                "INSERT INTO memberships (channel_id, member_id, joined_seq, last_read_seq)
+                 VALUES ($1, $2, $3, $3)",
+            )
+            .bind(channel.get())
+            .bind(member.get())
+            .bind(joined.get())
+            .execute(self.conn()?)
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn end_membership(
@@ -249,16 +467,19 @@ impl Tx for PgTx {
         member: MemberId,
         left: EventId,
     ) -> ApiResult<()> {
-        sqlx::query(
-            "UPDATE memberships SET left_seq = $3
-             WHERE channel_id = $1 AND member_id = $2 AND left_seq IS NULL",
-        )
-        .bind(channel.get())
-        .bind(member.get())
-        .bind(left.get())
-        .execute(self.conn()?)
-        .await?;
-        Ok(())
+        bounded(async move {
+            sqlx::query(
+                "UPDATE memberships SET left_seq = $3
+                 WHERE channel_id = $1 AND member_id = $2 AND left_seq IS NULL",
+            )
+            .bind(channel.get())
+            .bind(member.get())
+            .bind(left.get())
+            .execute(self.conn()?)
+            .await?;
+            Ok(())
+        })
+        .await
     }
 }
 
@@ -296,6 +517,16 @@ pub(super) async fn channel_kind(
         .fetch_optional(conn)
         .await?;
     kind.as_deref().map(rows::channel_kind).transpose()
+}
+
+/// One event as it is now (also for the store's reads).
+pub(super) async fn event(conn: &mut PgConnection, id: EventId) -> ApiResult<Option<EventRow>> {
+    let found: Option<EventRecord> =
+        sqlx::query_as(&format!("{} WHERE e.seq = $1", rows::event_select()))
+            .bind(id.get())
+            .fetch_optional(conn)
+            .await?;
+    found.map(EventRow::try_from).transpose()
 }
 
 /// A member by id (also for the store's reads).

@@ -12,15 +12,15 @@
 
 use async_trait::async_trait;
 use sqlx::{pool::PoolConnection, Sqlite, SqliteConnection, SqlitePool};
-use suda_protocol::{ChannelId, EventId, EventType, MemberId};
+use suda_protocol::{ChannelId, EventId, MemberId};
 
 use super::{
     now_millis,
-    rows::{self, EventRecord, MemberRecord, MEMBER_COLS},
+    rows::{self, EventRecord, KeyedRecord, MemberRecord, CONTENT, KEYED_COLS, MEMBER_COLS},
 };
 use crate::{
     error::{ApiError, ApiResult},
-    store::{ChannelKind, EventRow, MemberRow, Tx},
+    store::{ChannelKind, EventRow, KeyedEvent, MemberRow, NewEvent, Tx},
 };
 
 /// A [`Tx`] on a connection of the pool. It owns the connection until it
@@ -143,17 +143,19 @@ impl Tx for SqliteTx {
         &mut self,
         sender: MemberId,
         client_key: &str,
-    ) -> ApiResult<Option<EventRow>> {
-        let sql = format!(
-            "{} WHERE e.member_id = ?1 AND e.client_key = ?2",
-            rows::event_select()
-        );
-        let found: Option<EventRecord> = sqlx::query_as(&sql)
-            .bind(sender.get())
-            .bind(client_key)
-            .fetch_optional(self.conn()?)
-            .await?;
-        found.map(EventRow::try_from).transpose()
+    ) -> ApiResult<Option<KeyedEvent>> {
+        let found: Option<KeyedRecord> = sqlx::query_as(&format!(
+            "SELECT {KEYED_COLS} FROM events e WHERE e.member_id = ?1 AND e.client_key = ?2"
+        ))
+        .bind(sender.get())
+        .bind(client_key)
+        .fetch_optional(self.conn()?)
+        .await?;
+        found.map(KeyedEvent::try_from).transpose()
+    }
+
+    async fn event(&mut self, id: EventId) -> ApiResult<Option<EventRow>> {
+        event(self.conn()?, id).await
     }
 
     async fn direct_channel(&mut self, a: MemberId, b: MemberId) -> ApiResult<Option<ChannelId>> {
@@ -173,36 +175,182 @@ impl Tx for SqliteTx {
         create_channel(self.conn()?, ChannelKind::Direct, "", Some(&key)).await
     }
 
-    async fn insert_event(
-        &mut self,
-        channel: ChannelId,
-        event_type: EventType,
-        member: &MemberRow,
-        message: Option<&str>,
-        client_key: Option<&str>,
-    ) -> ApiResult<EventRow> {
+    async fn insert_event(&mut self, event: NewEvent<'_>) -> ApiResult<EventRow> {
         let now = now_millis();
         let done = sqlx::query(
-            "INSERT INTO events (channel_id, event_type, member_id, message, client_key, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO events (channel_id, event_type, member_id, message, client_key, created_at,
+                                 target_seq, emoji, tally)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )
-        .bind(channel.get())
-        .bind(event_type.as_str())
-        .bind(member.id.get())
-        .bind(message)
-        .bind(client_key)
+        .bind(event.channel.get())
+        .bind(event.kind.as_str())
+        .bind(event.member.id.get())
+        .bind(event.message)
+        .bind(event.client_key)
         .bind(now)
+        .bind(event.target.map(EventId::get))
+        .bind(event.emoji)
+        .bind(event.tally)
         .execute(self.conn()?)
         .await?;
-        Ok(EventRow {
-            id: EventId(done.last_insert_rowid()),
-            channel_id: channel,
-            event_type,
-            member: member.clone(),
-            message: message.map(str::to_owned),
-            client_key: client_key.map(str::to_owned),
-            created_at: now,
-        })
+        Ok(event.inserted(EventId(done.last_insert_rowid()), now))
+    }
+
+    async fn set_edited(&mut self, message: EventId, edit: EventId) -> ApiResult<()> {
+        sqlx::query("UPDATE events SET edited_seq = ?2 WHERE seq = ?1")
+            .bind(message.get())
+            .bind(edit.get())
+            .execute(self.conn()?)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_message(&mut self, message: EventId, deletion: EventId) -> ApiResult<()> {
+        let conn = self.conn()?;
+        sqlx::query("UPDATE events SET message = '', deleted_seq = ?2 WHERE seq = ?1")
+            .bind(message.get())
+            .bind(deletion.get())
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("UPDATE events SET message = '' WHERE target_seq = ?1 AND event_type = 'EDIT'")
+            .bind(message.get())
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("DELETE FROM reactions WHERE message_seq = ?1")
+            .bind(message.get())
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn has_reaction(
+        &mut self,
+        message: EventId,
+        member: MemberId,
+        emoji: &str,
+    ) -> ApiResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM reactions WHERE message_seq = ?1 AND emoji = ?2 AND member_id = ?3",
+        )
+        .bind(message.get())
+        .bind(emoji)
+        .bind(member.get())
+        .fetch_optional(self.conn()?)
+        .await?;
+        Ok(found.is_some())
+    }
+
+    async fn reactions_by(&mut self, message: EventId, member: MemberId) -> ApiResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT count(*) FROM reactions WHERE message_seq = ?1 AND member_id = ?2",
+        )
+        .bind(message.get())
+        .bind(member.get())
+        .fetch_one(self.conn()?)
+        .await?)
+    }
+
+    async fn emoji_counts(&mut self, message: EventId, emoji: &str) -> ApiResult<(i64, i64)> {
+        Ok(sqlx::query_as(
+            "SELECT count(DISTINCT emoji), count(*) FILTER (WHERE emoji = ?2)
+             FROM reactions WHERE message_seq = ?1",
+        )
+        .bind(message.get())
+        .bind(emoji)
+        .fetch_one(self.conn()?)
+        .await?)
+    }
+
+    async fn add_reaction(
+        &mut self,
+        channel: ChannelId,
+        message: EventId,
+        member: MemberId,
+        emoji: &str,
+        seq: EventId,
+    ) -> ApiResult<()> {
+        sqlx::query(
+            "INSERT INTO reactions (message_seq, emoji, member_id, channel_id, seq)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .bind(message.get())
+        .bind(emoji)
+        .bind(member.get())
+        .bind(channel.get())
+        .bind(seq.get())
+        .execute(self.conn()?)
+        .await?;
+        Ok(())
+    }
+
+    async fn remove_reaction(
+        &mut self,
+        message: EventId,
+        member: MemberId,
+        emoji: &str,
+    ) -> ApiResult<()> {
+        sqlx::query(
+            "DELETE FROM reactions WHERE message_seq = ?1 AND emoji = ?2 AND member_id = ?3",
+        )
+        .bind(message.get())
+        .bind(emoji)
+        .bind(member.get())
+        .execute(self.conn()?)
+        .await?;
+        Ok(())
+    }
+
+    async fn read_marker(&mut self, member: MemberId, channel: ChannelId) -> ApiResult<i64> {
+        let marker: Option<i64> = sqlx::query_scalar(
+            "SELECT last_read_seq FROM memberships
+             WHERE member_id = ?1 AND channel_id = ?2 AND left_seq IS NULL",
+        )
+        .bind(member.get())
+        .bind(channel.get())
+        .fetch_optional(self.conn()?)
+        .await?;
+        Ok(marker.unwrap_or(0))
+    }
+
+    async fn newest_content(&mut self, channel: ChannelId) -> ApiResult<i64> {
+        let newest: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT max(seq) FROM events WHERE channel_id = ?1 AND {CONTENT}"
+        ))
+        .bind(channel.get())
+        .fetch_one(self.conn()?)
+        .await?;
+        Ok(newest.unwrap_or(0))
+    }
+
+    async fn set_read_marker(
+        &mut self,
+        member: MemberId,
+        channel: ChannelId,
+        up_to: i64,
+    ) -> ApiResult<()> {
+        sqlx::query(
+            "UPDATE memberships SET last_read_seq = ?3
+             WHERE member_id = ?1 AND channel_id = ?2 AND left_seq IS NULL",
+        )
+        .bind(member.get())
+        .bind(channel.get())
+        .bind(up_to)
+        .execute(self.conn()?)
+        .await?;
+        Ok(())
+    }
+
+    async fn unread(&mut self, member: MemberId, channel: ChannelId) -> ApiResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT count(*) FROM memberships ms
+             JOIN events e ON e.channel_id = ms.channel_id AND e.seq > ms.last_read_seq
+             WHERE ms.member_id = ?1 AND ms.channel_id = ?2 AND ms.left_seq IS NULL
+               AND e.event_type = 'CHAT' AND e.member_id != ?1 AND e.deleted_seq IS NULL",
+        )
+        .bind(member.get())
+        .bind(channel.get())
+        .fetch_one(self.conn()?)
+        .await?)
     }
 
     async fn insert_membership(
@@ -276,6 +424,16 @@ pub(super) async fn channel_kind(
         .fetch_optional(conn)
         .await?;
     kind.as_deref().map(rows::channel_kind).transpose()
+}
+
+/// One event as it is now (also for the store's reads).
+pub(super) async fn event(conn: &mut SqliteConnection, id: EventId) -> ApiResult<Option<EventRow>> {
+    let found: Option<EventRecord> =
+        sqlx::query_as(&format!("{} WHERE e.seq = ?1", rows::event_select()))
+            .bind(id.get())
+            .fetch_optional(conn)
+            .await?;
+    found.map(EventRow::try_from).transpose()
 }
 
 /// A member by id (also for the store's reads).

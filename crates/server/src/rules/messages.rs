@@ -1,0 +1,289 @@
+//! The rules for messages: sending (idempotent by `clientKey`, replies),
+//! editing, deleting, reacting, and moving read markers. Each change is an
+//! event of its own kind naming its message, so it is delivered and
+//! replayed like the message.
+
+use suda_protocol::{
+    ChannelId, EventId, MemberId, MAX_EMOJI_PER_MESSAGE, MAX_REACTIONS_PER_MEMBER,
+};
+
+use super::{
+    fresh, member_row, no_message, refuse_if_blocked, require_member_in, unchanged, Applied,
+};
+use crate::{
+    error::{ApiError, ApiResult},
+    store::{preview_of, ChannelKind, EventKind, EventRow, NewEvent, Preview, Tx},
+};
+
+pub(super) async fn send(
+    tx: &mut dyn Tx,
+    channel: ChannelId,
+    sender: MemberId,
+    text: &str,
+    client_key: Option<&str>,
+    reply_to: Option<EventId>,
+) -> ApiResult<Applied> {
+    if let Some(key) = client_key {
+        if let Some(first) = tx.event_by_client_key(sender, key).await? {
+            // A retry is the same message again. Anything else under the
+            // same key would be lost if answered with the first message, so
+            // it is refused for the client to see. A message deleted since
+            // has no text left to compare: the same channel and reply is
+            // taken for a retry (and gets the deleted message).
+            let same = first.kind == EventKind::Chat
+                && first.channel_id == channel
+                && first.target == reply_to
+                && first.text.as_deref().is_none_or(|t| t == text);
+            if !same {
+                return Err(key_used());
+            }
+            let first = event_or_gone(tx, first.id).await?;
+            return Ok(unchanged(first.channel_id, vec![first]));
+        }
+    }
+    if require_member_in(tx, sender, channel).await? == ChannelKind::Direct {
+        if let Some(other) = tx.other_member(channel, sender).await? {
+            let other = member_row(tx, other).await?;
+            refuse_if_blocked(tx, &other, sender).await?;
+        }
+    }
+    let original = match reply_to {
+        Some(id) => Some(reply_target(tx, channel, id).await?),
+        None => None,
+    };
+    let sender = member_row(tx, sender).await?;
+    let mut event = tx
+        .insert_event(NewEvent {
+            message: Some(text),
+            client_key,
+            target: reply_to,
+            ..NewEvent::new(channel, EventKind::Chat, &sender)
+        })
+        .await?;
+    event.reply_to = original.map(|o| {
+        Box::new(Preview {
+            id: o.id,
+            text: preview_of(o.message.as_deref().unwrap_or_default()),
+            sender: o.member,
+            deleted: false,
+        })
+    });
+    Ok(fresh(channel, vec![event]))
+}
+
+fn key_used() -> ApiError {
+    ApiError::Conflict(
+        "this clientKey was already used for another message or edit; \
+         send it with a new key"
+            .to_owned(),
+    )
+}
+
+/// The message a reply in `channel` answers: of the same channel, not
+/// deleted.
+async fn reply_target(tx: &mut dyn Tx, channel: ChannelId, id: EventId) -> ApiResult<EventRow> {
+    let original = tx
+        .event(id)
+        .await?
+        .filter(|e| e.kind == EventKind::Chat)
+        .ok_or_else(|| no_message(id))?;
+    if original.channel_id != channel {
+        return Err(ApiError::BadInput(format!(
+            "message {id} is in another channel; a reply answers a message of its own channel"
+        )));
+    }
+    if original.deleted {
+        return Err(ApiError::BadInput(format!(
+            "message {id} was deleted; there is nothing to reply to"
+        )));
+    }
+    Ok(original)
+}
+
+/// An event that a committed command refers to; it cannot be missing.
+async fn event_or_gone(tx: &mut dyn Tx, id: EventId) -> ApiResult<EventRow> {
+    tx.event(id)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("event {id} is gone")))
+}
+
+/// What a change to a message adds to its channel.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Change {
+    /// New text or a reaction: in a direct channel, refused when the other
+    /// member blocked the one who changes it, as a send is.
+    Adds,
+    /// Takes the text away: always the sender's to do.
+    Removes,
+}
+
+/// A message `member` may change: it exists (`NOT_FOUND`), they are in its
+/// channel now (as [`require_member_in`]), it is theirs when `own` is
+/// asked (`FORBIDDEN`), and a change that adds something to a direct
+/// channel is not from someone the other member blocked (`FORBIDDEN`). A
+/// deleted one is returned as such; callers decide.
+async fn changeable(
+    tx: &mut dyn Tx,
+    id: EventId,
+    member: MemberId,
+    own: bool,
+    change: Change,
+) -> ApiResult<EventRow> {
+    let message = tx
+        .event(id)
+        .await?
+        .filter(|e| e.kind == EventKind::Chat)
+        .ok_or_else(|| no_message(id))?;
+    let kind = require_member_in(tx, member, message.channel_id).await?;
+    if own && message.member.id != member {
+        return Err(ApiError::Forbidden(format!(
+            "message {id} is not yours: only its sender may change it"
+        )));
+    }
+    if kind == ChannelKind::Direct && change == Change::Adds {
+        if let Some(other) = tx.other_member(message.channel_id, member).await? {
+            let other = member_row(tx, other).await?;
+            refuse_if_blocked(tx, &other, member).await?;
+        }
+    }
+    Ok(message)
+}
+
+pub(super) async fn edit(
+    tx: &mut dyn Tx,
+    id: EventId,
+    editor: MemberId,
+    text: &str,
+    client_key: Option<&str>,
+) -> ApiResult<Applied> {
+    let message = changeable(tx, id, editor, true, Change::Adds).await?;
+    if message.deleted {
+        return Err(ApiError::NotFound(format!("message {id} was deleted")));
+    }
+    if let Some(key) = client_key {
+        if let Some(first) = tx.event_by_client_key(editor, key).await? {
+            let same = first.kind == EventKind::Edit
+                && first.target == Some(id)
+                && first.text.as_deref() == Some(text);
+            if !same {
+                return Err(key_used());
+            }
+            return Ok(unchanged(message.channel_id, vec![message]));
+        }
+    }
+    if message.message.as_deref() == Some(text) {
+        // Nothing changes: nothing is written, nobody is told.
+        return Ok(unchanged(message.channel_id, vec![message]));
+    }
+    let editor = member_row(tx, editor).await?;
+    let event = tx
+        .insert_event(NewEvent {
+            message: Some(text),
+            client_key,
+            target: Some(id),
+            ..NewEvent::new(message.channel_id, EventKind::Edit, &editor)
+        })
+        .await?;
+    tx.set_edited(id, event.id).await?;
+    Ok(fresh(message.channel_id, vec![event]))
+}
+
+pub(super) async fn delete(tx: &mut dyn Tx, id: EventId, member: MemberId) -> ApiResult<Applied> {
+    let message = changeable(tx, id, member, true, Change::Removes).await?;
+    if message.deleted {
+        // A retried delete is harmless.
+        return Ok(unchanged(message.channel_id, Vec::new()));
+    }
+    let member = member_row(tx, member).await?;
+    let event = tx
+        .insert_event(NewEvent {
+            target: Some(id),
+            ..NewEvent::new(message.channel_id, EventKind::Delete, &member)
+        })
+        .await?;
+    tx.delete_message(id, event.id).await?;
+    Ok(fresh(message.channel_id, vec![event]))
+}
+
+pub(super) async fn react(
+    tx: &mut dyn Tx,
+    id: EventId,
+    member: MemberId,
+    emoji: &str,
+    on: bool,
+) -> ApiResult<Applied> {
+    let message = changeable(tx, id, member, false, Change::Adds).await?;
+    if message.deleted {
+        return Err(ApiError::NotFound(format!("message {id} was deleted")));
+    }
+    let channel = message.channel_id;
+    if tx.has_reaction(id, member, emoji).await? == on {
+        // Already as asked: a retry never undoes itself.
+        return Ok(unchanged(channel, Vec::new()));
+    }
+    let (distinct, count) = tx.emoji_counts(id, emoji).await?;
+    if on {
+        if tx.reactions_by(id, member).await? >= MAX_REACTIONS_PER_MEMBER as i64 {
+            return Err(ApiError::BadInput(format!(
+                "you have {MAX_REACTIONS_PER_MEMBER} different reactions on this message \
+                 already; take one back first"
+            )));
+        }
+        if count == 0 && distinct >= MAX_EMOJI_PER_MESSAGE as i64 {
+            return Err(ApiError::BadInput(format!(
+                "this message carries {MAX_EMOJI_PER_MESSAGE} different emoji already; \
+                 add to one of them"
+            )));
+        }
+    }
+    let tally = if on { count + 1 } else { count - 1 };
+    let kind = if on {
+        EventKind::React
+    } else {
+        EventKind::Unreact
+    };
+    let reactor = member_row(tx, member).await?;
+    let event = tx
+        .insert_event(NewEvent {
+            target: Some(id),
+            emoji: Some(emoji),
+            tally: Some(tally),
+            ..NewEvent::new(channel, kind, &reactor)
+        })
+        .await?;
+    if on {
+        tx.add_reaction(channel, id, member, emoji, event.id)
+            .await?;
+    } else {
+        tx.remove_reaction(id, member, emoji).await?;
+    }
+    Ok(fresh(channel, vec![event]))
+}
+
+pub(super) async fn mark_read(
+    tx: &mut dyn Tx,
+    channel: ChannelId,
+    member: MemberId,
+    up_to: Option<EventId>,
+) -> ApiResult<Applied> {
+    require_member_in(tx, member, channel).await?;
+    let marker = tx.read_marker(member, channel).await?;
+    // Never past the newest message, join or leave: changes are not read,
+    // and a marker on one would move again at every call.
+    let newest = tx.newest_content(channel).await?;
+    let wanted = up_to.map_or(newest, |id| id.get().min(newest));
+    if wanted <= marker {
+        return Ok(unchanged(channel, Vec::new()));
+    }
+    tx.set_read_marker(member, channel, wanted).await?;
+    let unread = tx.unread(member, channel).await?;
+    let member = member_row(tx, member).await?;
+    let event = tx
+        .insert_event(NewEvent {
+            target: Some(EventId(wanted)),
+            tally: Some(unread),
+            ..NewEvent::new(channel, EventKind::Read, &member)
+        })
+        .await?;
+    Ok(fresh(channel, vec![event]))
+}
