@@ -5,40 +5,49 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Each step says when it started, so a slow or stalled CI run shows where
+# its time went.
+started=$SECONDS
+step() {
+  local t=$((SECONDS - started))
+  printf '== %s  [at %dm%02ds]\n' "$*" $((t / 60)) $((t % 60))
+}
+
+step "setup"
 scripts/setup.sh
 
 # The desktop app embeds the built UI, so it is built before any cargo step.
-echo "== ui: build"
+step "ui: build"
 (cd ui && npm run --silent build)
 
-echo "== layout: no symbolic links (a Windows checkout writes them as text files)"
+step "layout: no symbolic links (a Windows checkout writes them as text files)"
 links=$(git ls-files -s | awk '$1 == "120000" { print $4 }')
 if [ -n "$links" ]; then
   echo "symbolic links in the repository: $links" >&2
   exit 1
 fi
-echo "== unused dependencies (cargo machete)"
+step "unused dependencies (cargo machete)"
 cargo machete
 
-echo "== cargo fmt --check"
+step "cargo fmt --check"
 cargo fmt --all -- --check
-echo "== cargo clippy"
+step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-echo "== cargo clippy: the desktop app's Windows code (cfg(windows), notifications)"
+step "cargo clippy: the desktop app's Windows code (cfg(windows), notifications)"
 if rustup target list --installed 2>/dev/null | grep -qx x86_64-pc-windows-gnu; then
   cargo clippy -p suda-desktop --target x86_64-pc-windows-gnu --locked -- -D warnings
 else
   echo "NOT CHECKED: the x86_64-pc-windows-gnu target is not installed (scripts/setup.sh could not add it)"
 fi
-echo "== cargo test"
+step "cargo test"
 cargo test --workspace --locked
 
-echo "== cargo test: the server again, on PostgreSQL (SUDA_TEST_STORE=postgres; the test kit starts the cluster)"
+step "cargo test: the server again, on PostgreSQL (SUDA_TEST_STORE=postgres; the test kit starts the cluster)"
 # Its unit tests and integration suite; the cluster tests (tests/cluster)
 # already ran on PostgreSQL above.
 SUDA_TEST_STORE=postgres cargo test -p suda-server --locked --lib --test it
 
-echo "== ui: lint, typecheck, unit tests, browser tests"
+step "ui: lint, typecheck, unit tests, browser tests"
 (
   cd ui
   npm run --silent lint
@@ -47,11 +56,12 @@ echo "== ui: lint, typecheck, unit tests, browser tests"
   npm run --silent e2e
 )
 
-echo "== desktop app: end to end under Xvfb and WebDriver"
+step "desktop app: end to end under Xvfb and WebDriver"
 bash tests/e2e/run.sh
 
-echo "== desktop app and CLI: the end-to-end story once more, on three nodes on PostgreSQL behind nginx"
+step "desktop app and CLI: the end-to-end story once more, on three nodes on PostgreSQL behind nginx"
 SUDA_E2E_CLUSTER=1 bash tests/e2e/run.sh -k end_to_end
 
-echo "== installers: build the .deb and .rpm, install the .deb, launch it, remove it"
+step "installers: build the .deb and .rpm, install the .deb, launch it, remove it"
 bash tests/package/run.sh
+step "done"

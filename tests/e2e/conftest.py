@@ -10,9 +10,10 @@ import time
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.client_config import ClientConfig
 from Xlib import X, display
 
-from helpers import APP, ARTIFACTS, BIN, WEBDRIVER, WORK, Cli, app_pids, app_window, free_port, wait_until
+from helpers import APP, ARTIFACTS, BIN, WEBDRIVER, WEBDRIVER_TIMEOUT, WORK, Cli, app_pids, app_window, free_port, wait_until
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -118,7 +119,11 @@ def launch_app():
     options = ArgOptions()
     options.set_capability("browserName", "wry")
     options.set_capability("tauri:options", {"application": str(APP)})
-    return webdriver.Remote(command_executor=WEBDRIVER, options=options)
+    # Selenium waits for an answer forever by default: a WebDriver command
+    # to a web process that hangs would stall the run until CI kills it,
+    # saying nothing. Bounded, the test fails there with a traceback.
+    config = ClientConfig(remote_server_addr=WEBDRIVER, timeout=WEBDRIVER_TIMEOUT)
+    return webdriver.Remote(command_executor=WEBDRIVER, options=options, client_config=config)
 
 
 def focus_app() -> None:

@@ -25,6 +25,8 @@ WORK = Path(os.environ.get("SUDA_E2E_WORK") or tempfile.mkdtemp(prefix="suda-e2e
 
 PASSWORD = "suda-demo"
 TIMEOUT = 20
+# The longest one WebDriver command may take (a launch starts the app).
+WEBDRIVER_TIMEOUT = 90
 
 
 def free_port() -> int:

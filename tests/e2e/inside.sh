@@ -77,7 +77,10 @@ wait_for 15 tauri-driver bash -c "exec 3<>/dev/tcp/127.0.0.1/$driver_port"
 
 export SUDA_E2E_WORK="$work"
 status=0
-"$SUDA_E2E_VENV/bin/pytest" -p no:cacheprovider -v tests/e2e "$@" || status=$?
+# Every test is bounded (pytest-timeout): a hang fails that test with every
+# thread's stack instead of stalling the run until CI gives up on it.
+"$SUDA_E2E_VENV/bin/pytest" -p no:cacheprovider -v --timeout="${SUDA_E2E_TEST_TIMEOUT:-300}" \
+  --timeout-method=thread tests/e2e "$@" || status=$?
 if [ "$status" -ne 0 ]; then
   for log in tauri-driver recorder tray xvfb; do
     echo "---- $log.log (tail)" >&2

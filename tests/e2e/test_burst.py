@@ -28,6 +28,8 @@ BURST = int(os.environ.get("SUDA_E2E_BURST_MESSAGES", "100000"))
 pytestmark = [
     pytest.mark.skipif(RUNS == 0, reason="a measurement: set SUDA_E2E_BURSTS to run it"),
     pytest.mark.filterwarnings("ignore:setting remote_server_addr:DeprecationWarning"),
+    # A measurement of several bursts, not a test under inside.sh's bound.
+    pytest.mark.timeout(3600),
 ]
 
 spec = importlib.util.spec_from_file_location("footprint", Path(__file__).parents[2] / "bench" / "footprint.py")
