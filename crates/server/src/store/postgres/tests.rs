@@ -1,6 +1,7 @@
 //! What only a shared database has to get right: ids gapless and in
 //! commit order with several writers (two stores on one database stand for
-//! two nodes), a rollback giving its ids back, the fan-out's starting
+//! two nodes), a rollback (of a batch, or of one command to its savepoint)
+//! giving its ids back, the fan-out's starting
 //! snapshot, the doorbell between nodes and after a reconnect, and
 //! revocations seen by the other node.
 //!
@@ -178,6 +179,57 @@ async fn a_batch_rolled_back_or_dropped_gives_its_ids_back_and_the_head_row_free
         .filter_map(|e| e.message)
         .collect();
     assert_eq!(texts, ["kept"]);
+}
+
+#[tokio::test]
+async fn a_command_rolled_back_to_its_savepoint_gives_its_id_to_the_next_one() {
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    let (alice, g) = member_in_group(&*a, "alice").await;
+    let head = a.head().await.unwrap();
+    let mut tx = a.begin().await.unwrap();
+    tx.savepoint().await.unwrap();
+    let first = rules::apply(tx.as_mut(), &say(g, alice, "first".into()))
+        .await
+        .unwrap();
+    tx.release_savepoint().await.unwrap();
+    tx.savepoint().await.unwrap();
+    let undone = rules::apply(tx.as_mut(), &say(g, alice, "undone".into()))
+        .await
+        .unwrap();
+    tx.rollback_to_savepoint().await.unwrap();
+    tx.savepoint().await.unwrap();
+    let last = rules::apply(tx.as_mut(), &say(g, alice, "last".into()))
+        .await
+        .unwrap();
+    tx.release_savepoint().await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(first.events[0].id.get(), head + 1);
+    assert_eq!(undone.events[0].id.get(), head + 2);
+    assert_eq!(
+        last.events[0].id.get(),
+        head + 2,
+        "the undone id is taken again"
+    );
+    // The head row moved with the transaction, as the other node sees it.
+    assert_eq!(b.head().await.unwrap(), head + 2);
+    let texts: Vec<_> = b
+        .events_after(head, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| e.message)
+        .collect();
+    assert_eq!(texts, ["first", "last"]);
+    // A transaction that wrote no event leaves the head where it was.
+    let tx = b.begin().await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(a.head().await.unwrap(), head + 2);
+    let next = rules::apply_batch(&*b, &[say(g, alice, "next".into())])
+        .await
+        .unwrap();
+    assert_eq!(next[0].as_ref().unwrap().events[0].id.get(), head + 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
