@@ -20,7 +20,11 @@
 //! batch, measured by bench/cluster.sh; see docs/benchmarks.md).
 //!
 //! The transaction is spelled out (`BEGIN`, `SAVEPOINT command`, `COMMIT`)
-//! as on SQLite. Every step is bounded by this side's clock too (the
+//! as on SQLite. Every round trip happens with the head row held, so the
+//! fixed steps share them: `BEGIN` goes with the lock, a command's
+//! `RELEASE` with the next command's `SAVEPOINT` (or the `COMMIT`, which
+//! releases it anyway), and the head's write-back with the `COMMIT`; a
+//! send is then its own statements and one more. Every step is bounded by this side's clock too (the
 //! store's `bounded`), so a database that stops answering fails the batch
 //! rather than holding the ledger. After a storage error the transaction is aborted or its
 //! state unknown (the connection may be gone with the server), so the
@@ -28,7 +32,7 @@
 //! server, releases the row, and the pool opens a fresh one.
 
 use async_trait::async_trait;
-use sqlx::{pool::PoolConnection, PgConnection, PgPool, Postgres};
+use sqlx::{pool::PoolConnection, Executor, PgConnection, PgPool, Postgres, Row};
 use suda_protocol::{ChannelId, EventId, MemberId};
 
 use super::{
@@ -54,6 +58,9 @@ pub(super) struct PgTx {
     /// The head as read under the lock; `commit` writes `head` back only if
     /// it moved.
     begun_head: i64,
+    /// The last command's savepoint is released in effect; the `RELEASE`
+    /// goes out with the next statement of the transaction's own.
+    release_pending: bool,
 }
 
 impl PgTx {
@@ -65,13 +72,16 @@ impl PgTx {
             head: 0,
             saved_head: 0,
             begun_head: 0,
+            release_pending: false,
         });
         let begun = async {
-            tx.execute("BEGIN").await?;
-            let head: i64 = sqlx::query_scalar("SELECT seq FROM ledger_head FOR UPDATE")
-                .fetch_one(tx.conn()?)
+            // A query without arguments goes as one simple query, several
+            // statements in one message.
+            let row = tx
+                .conn()?
+                .fetch_one("BEGIN; SELECT seq FROM ledger_head FOR UPDATE")
                 .await?;
-            ApiResult::Ok(head)
+            ApiResult::Ok(row.try_get::<i64, _>(0)?)
         }
         .await;
         match begun {
@@ -95,8 +105,9 @@ impl PgTx {
         }
     }
 
+    /// Runs `sql`, one statement or several, in one round trip.
     async fn execute(&mut self, sql: &str) -> ApiResult<()> {
-        sqlx::query(sql).execute(self.conn()?).await?;
+        self.conn()?.execute(sql).await?;
         Ok(())
     }
 }
@@ -112,19 +123,26 @@ impl Drop for PgTx {
 #[async_trait]
 impl Tx for PgTx {
     async fn savepoint(&mut self) -> ApiResult<()> {
-        bounded(async { self.execute("SAVEPOINT command").await }).await?;
+        let sql = if std::mem::take(&mut self.release_pending) {
+            "RELEASE SAVEPOINT command; SAVEPOINT command"
+        } else {
+            "SAVEPOINT command"
+        };
+        bounded(async { self.execute(sql).await }).await?;
         self.saved_head = self.head;
         Ok(())
     }
 
     async fn release_savepoint(&mut self) -> ApiResult<()> {
-        bounded(async move { self.execute("RELEASE SAVEPOINT command").await }).await
+        // Sent with the next savepoint; a COMMIT releases it by itself.
+        self.release_pending = true;
+        Ok(())
     }
 
     async fn rollback_to_savepoint(&mut self) -> ApiResult<()> {
         bounded(async {
-            self.execute("ROLLBACK TO SAVEPOINT command").await?;
-            self.execute("RELEASE SAVEPOINT command").await
+            self.execute("ROLLBACK TO SAVEPOINT command; RELEASE SAVEPOINT command")
+                .await
         })
         .await?;
         // The command's events are gone, and their ids with them.
@@ -134,16 +152,15 @@ impl Tx for PgTx {
 
     async fn commit(mut self: Box<Self>) -> ApiResult<()> {
         bounded(async move {
-            let committed = async {
-                if self.head != self.begun_head {
-                    sqlx::query("UPDATE ledger_head SET seq = $1")
-                        .bind(self.head)
-                        .execute(self.conn()?)
-                        .await?;
-                }
-                self.execute("COMMIT").await
+            // One round trip: a failed UPDATE aborts the transaction, and
+            // the COMMIT after it in the same message is then not run.
+            // (`head` is this side's own integer, not input.)
+            let sql = if self.head != self.begun_head {
+                format!("UPDATE ledger_head SET seq = {}; COMMIT", self.head)
+            } else {
+                "COMMIT".to_owned()
             };
-            match committed.await {
+            match self.execute(&sql).await {
                 Ok(()) => {
                     // Done with: back to the pool.
                     drop(self.conn.take());
