@@ -7,10 +7,10 @@ use std::io::{BufRead, Write};
 
 use anyhow::{anyhow, bail, Context, Result};
 use suda_client::{
-    credentials::CredentialMode, normalize_server_url, outbox::OutboxState, ClientError,
-    ClientEvent, ConnectionState, OfflineReason, Session, SessionOptions,
+    credentials::CredentialMode, normalize_server_url, outbox::OutboxState, Change, ClientError,
+    ClientEvent, ConnectionState, OfflineReason, Session, SessionOptions, TransportKind,
 };
-use suda_protocol::{ChannelId, ErrorCode};
+use suda_protocol::{ChannelId, ErrorCode, EventId};
 
 use crate::{
     config::{Kept, DEFAULT_SERVER},
@@ -56,6 +56,52 @@ async fn channel(session: &Session, server: &str, given: &str) -> Result<Channel
         .find(|c| c.name.eq_ignore_ascii_case(wanted))
         .map(|c| c.id)
         .ok_or_else(|| anyhow!("unknown channel {given:?}: `suda channels` lists yours"))
+}
+
+/// A message id as given on the command line.
+fn message_id(given: &str) -> Result<EventId> {
+    given
+        .parse()
+        .map_err(|_| anyhow!("{given:?} is not a message id: `suda history CHANNEL` shows them"))
+}
+
+/// What the server says of a message the member named, in words.
+fn about_message(
+    e: ClientError,
+    given: &str,
+    fail: impl Fn(ClientError) -> anyhow::Error,
+) -> anyhow::Error {
+    match e.code() {
+        Some(ErrorCode::NotFound) => anyhow!("there is no message {given} (or it was deleted)"),
+        Some(ErrorCode::Forbidden) => {
+            anyhow!("message {given} is not yours: only its sender may change it")
+        }
+        _ => fail(e),
+    }
+}
+
+/// A connection state in words, for the terminal.
+fn connection_words(state: &ConnectionState) -> String {
+    match state {
+        ConnectionState::Connecting => "connecting...".into(),
+        ConnectionState::Live { transport } => {
+            let over = match transport {
+                TransportKind::Sse => "server-sent events",
+                TransportKind::WebSocket => "WebSocket",
+                TransportKind::LongPoll => "long polling",
+            };
+            format!("live (over {over})")
+        }
+        ConnectionState::Reconnecting { in_secs } => {
+            format!("connection lost; trying again in {in_secs} s")
+        }
+        ConnectionState::Offline {
+            reason: OfflineReason::SignedOut,
+        } => "signed out".into(),
+        ConnectionState::Offline {
+            reason: OfflineReason::SignInAgain,
+        } => "the server refused the token".into(),
+    }
 }
 
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
@@ -151,11 +197,16 @@ pub async fn run(cli: Cli, credentials: CredentialMode) -> Result<()> {
             if cli.json {
                 return print_json(&page);
             }
+            // The id first: `suda edit`, `delete` and `react` take it.
             for e in page.events.iter().rev() {
                 match &e.message {
-                    Some(text) => println!("{}  {}: {text}", e.created_at, e.sender.member_name),
+                    Some(text) => println!(
+                        "{:>6}  {}  {}: {text}",
+                        e.id, e.created_at, e.sender.member_name
+                    ),
                     None => println!(
-                        "{}  {} {}",
+                        "{:>6}  {}  {} {}",
+                        e.id,
                         e.created_at,
                         e.sender.member_name,
                         e.event_type.as_str().to_lowercase()
@@ -206,6 +257,40 @@ pub async fn run(cli: Cli, credentials: CredentialMode) -> Result<()> {
             let id = channel(&session, &server, &given).await?;
             session.leave(id).await.map_err(fail)?;
             eprintln!("left {given}");
+        }
+        Command::Edit {
+            message: given,
+            text,
+        } => {
+            let id = message_id(&given)?;
+            session
+                .edit(id, &text)
+                .await
+                .map_err(|e| about_message(e, &given, fail))?;
+            eprintln!("edited message {id}");
+        }
+        Command::Delete { message: given } => {
+            let id = message_id(&given)?;
+            session
+                .delete(id)
+                .await
+                .map_err(|e| about_message(e, &given, fail))?;
+            eprintln!("deleted message {id}");
+        }
+        Command::React {
+            message: given,
+            emoji,
+            off,
+        } => {
+            let id = message_id(&given)?;
+            let count = session
+                .react(id, &emoji, !off)
+                .await
+                .map_err(|e| about_message(e, &given, fail))?;
+            if cli.json {
+                return print_json(&serde_json::json!({ "emoji": emoji, "count": count }));
+            }
+            println!("{emoji} {count}");
         }
         Command::Read { channel: given } => {
             let id = channel(&session, &server, &given).await?;
@@ -296,6 +381,38 @@ async fn tail(
             ClientEvent::ChannelsChanged(channels) => {
                 names = channels.into_iter().map(|c| (c.id, c.name)).collect();
             }
+            ClientEvent::Changed(change) if !json => {
+                let place =
+                    |id: &ChannelId| names.get(id).cloned().unwrap_or_else(|| id.to_string());
+                match change {
+                    Change::Edited(e) => println!(
+                        "[{}] message {} edited: {}",
+                        place(&e.chat_channel_id),
+                        e.message_id,
+                        e.message
+                    ),
+                    Change::Deleted(d) => {
+                        println!(
+                            "[{}] message {} deleted",
+                            place(&d.chat_channel_id),
+                            d.message_id
+                        )
+                    }
+                    Change::Reaction(r) => {
+                        let did = if r.on { "reacted" } else { "took back" };
+                        println!(
+                            "[{}] {} {did} {} on message {} ({})",
+                            place(&r.chat_channel_id),
+                            r.member.member_name,
+                            r.emoji,
+                            r.message_id,
+                            r.count
+                        );
+                    }
+                    // Bookkeeping: the counts `suda channels` shows.
+                    Change::ReadMarker(_) => {}
+                }
+            }
             ClientEvent::Message(m) if !json => {
                 let channel = names
                     .get(&m.chat_channel_id)
@@ -313,7 +430,7 @@ async fn tail(
             ClientEvent::Connection(ConnectionState::Offline {
                 reason: OfflineReason::SignInAgain,
             }) => bail!("the server refused the token: run `suda login NAME`"),
-            ClientEvent::Connection(state) if !json => eprintln!("({state:?})"),
+            ClientEvent::Connection(state) if !json => eprintln!("({})", connection_words(&state)),
             ClientEvent::TokenRenewed => {
                 if let (Some(kept), Some(token)) = (renewed_into, session.token()) {
                     kept.keep(server, &token)?;

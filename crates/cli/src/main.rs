@@ -81,6 +81,29 @@ pub enum Command {
         /// Channel id or name.
         channel: String,
     },
+    /// Replace the text of one of your messages (its id from `suda
+    /// history`).
+    Edit {
+        /// The message's id.
+        message: String,
+        /// The new text.
+        text: String,
+    },
+    /// Delete one of your messages: its text is gone for good.
+    Delete {
+        /// The message's id.
+        message: String,
+    },
+    /// React to a message with one emoji, or take the reaction back.
+    React {
+        /// The message's id.
+        message: String,
+        /// One emoji.
+        emoji: String,
+        /// Take the reaction back instead.
+        #[arg(long)]
+        off: bool,
+    },
     /// Mark a channel read.
     Read {
         /// Channel id or name.

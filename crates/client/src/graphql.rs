@@ -74,6 +74,14 @@ pub mod ops {
     operation!(Join, "../protocol/operations/Extensions.graphql");
     operation!(Leave, "../protocol/operations/Extensions.graphql");
     operation!(Invite, "../protocol/operations/Extensions.graphql");
+
+    // Conversations (docs/contract.md): edits, deletions, reactions.
+    operation!(EditMessage, "../protocol/operations/Conversations.graphql");
+    operation!(
+        DeleteMessage,
+        "../protocol/operations/Conversations.graphql"
+    );
+    operation!(React, "../protocol/operations/Conversations.graphql");
 }
 
 /// Posts operations to one server with the current token.

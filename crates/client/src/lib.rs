@@ -25,5 +25,5 @@ pub use session::{
     ClientEvent, Session, SessionOptions, Snapshot,
 };
 pub use state::{Channel, ChannelKind};
-pub use subscription::{ConnectionState, OfflineReason, SubscriptionConfig};
+pub use subscription::{Change, ConnectionState, OfflineReason, SubscriptionConfig};
 pub use transport::TransportKind;

@@ -27,7 +27,7 @@ use crate::{
     notify::{Attention, Notification, Notifier, NotifySettings},
     outbox::{Outbox, OutboxEntry, OutboxState},
     state::{Channel, ChatState},
-    subscription::{ConnectionState, OfflineReason, SubscriptionConfig},
+    subscription::{Change, ConnectionState, OfflineReason, SubscriptionConfig},
     wire,
 };
 
@@ -37,6 +37,9 @@ use crate::{
 pub enum ClientEvent {
     /// A channel event from the stream, once, in order.
     Message(ChatEvent),
+    /// A change to a message already delivered (edited, deleted, a
+    /// reaction) or to the member's read marker, once, in the same order.
+    Changed(Change),
     /// The channel list, unread counts or order changed.
     ChannelsChanged(Vec<Channel>),
     /// The subscription's state changed.
@@ -197,6 +200,39 @@ impl Shared {
 
     /// Applies one stream event, decides on a notification, settles the
     /// matching send, then tells the front end.
+    /// Applies a change from the stream, then hands it on. A read marker
+    /// moved on another device clears the count here too; a deletion may
+    /// take an unread message with it (a deleted message is not unread),
+    /// so the counts are read again when the channel had any.
+    async fn on_change(&self, change: Change) {
+        let (channels_changed, refetch) = {
+            let mut state = lock(&self.state);
+            match &change {
+                Change::ReadMarker(moved) => {
+                    let moved_here =
+                        state.read_elsewhere(moved.chat_channel_id, moved.un_read_cnt, moved.up_to);
+                    if moved_here {
+                        lock(&self.notifier).seen(moved.chat_channel_id);
+                    }
+                    (moved_here, false)
+                }
+                Change::Deleted(deleted) => {
+                    let had_unread = state
+                        .channel(deleted.chat_channel_id)
+                        .is_some_and(|c| c.unread > 0);
+                    (false, had_unread)
+                }
+                Change::Edited(_) | Change::Reaction(_) => (false, false),
+            }
+        };
+        self.emit(ClientEvent::Changed(change));
+        if refetch {
+            self.refresh_quietly().await;
+        } else if channels_changed {
+            self.channels_changed();
+        }
+    }
+
     async fn on_event(&self, event: ChatEvent) {
         let (applied, notification) = {
             let mut state = lock(&self.state);

@@ -142,6 +142,24 @@ impl ChatState {
         }
     }
 
+    /// Applies a read marker that moved to `marker` on another device (or
+    /// this one, echoed by the stream), with the server's unread count
+    /// after it. A marker behind the one held changes nothing: the stream
+    /// is in order, so the one held came later. Returns whether it moved.
+    pub fn read_elsewhere(&mut self, id: ChannelId, unread: u32, marker: EventId) -> bool {
+        let Some(c) = self.channels.iter_mut().find(|c| c.id == id) else {
+            return false;
+        };
+        if c.last_read_event_id.is_some_and(|held| held > marker)
+            || (c.last_read_event_id == Some(marker) && c.unread == unread)
+        {
+            return false;
+        }
+        c.unread = unread;
+        c.last_read_event_id = Some(marker);
+        true
+    }
+
     /// Applies one stream event. A chat message from someone else in a
     /// channel that is not on screen counts as unread.
     pub fn apply(&mut self, event: &ChatEvent) -> Applied {
@@ -256,6 +274,25 @@ mod tests {
         let mut s = state();
         assert_eq!(s.apply(&chat(20, 2, 2)), Applied::default());
         assert_eq!(s.channel(ChannelId(20)).unwrap().unread, 0);
+    }
+
+    #[test]
+    fn a_read_marker_moved_elsewhere_clears_the_count_but_never_goes_back() {
+        let mut s = state();
+        for id in 5..8 {
+            s.apply(&chat(10, id, 2));
+        }
+        assert_eq!(s.channel(ChannelId(10)).unwrap().unread, 3);
+        // Another device read up to 6: one left.
+        assert!(s.read_elsewhere(ChannelId(10), 1, EventId(6)));
+        let c = s.channel(ChannelId(10)).unwrap();
+        assert_eq!((c.unread, c.last_read_event_id), (1, Some(EventId(6))));
+        // The same move again, or an older one, changes nothing.
+        assert!(!s.read_elsewhere(ChannelId(10), 1, EventId(6)));
+        assert!(!s.read_elsewhere(ChannelId(10), 2, EventId(5)));
+        assert_eq!(s.channel(ChannelId(10)).unwrap().unread, 1);
+        // A channel this client does not hold is left alone.
+        assert!(!s.read_elsewhere(ChannelId(99), 0, EventId(9)));
     }
 
     #[test]

@@ -27,7 +27,10 @@ use std::{
 
 use futures::StreamExt;
 use serde::Serialize;
-use suda_protocol::{ChatEvent, Position, ResyncReason, SseEnvelope};
+use suda_protocol::{
+    ChatEvent, MessageDeleted, MessageEdited, Position, ReactionChanged, ReadMarkerMoved,
+    ResyncReason, SseEnvelope,
+};
 use tokio::{sync::Notify, time::Instant};
 use tokio_util::sync::CancellationToken;
 
@@ -160,11 +163,29 @@ pub(crate) trait Report: Send + Sync + 'static {
     fn connection(&self, state: ConnectionState);
     /// One channel event, at most once per id, in stream order.
     fn event(&self, event: ChatEvent) -> impl Future<Output = ()> + Send;
+    /// A change to a message or to the member's read marker, at most once
+    /// per id, in the same order as the events.
+    fn change(&self, change: Change) -> impl Future<Output = ()> + Send;
     /// What the client holds may be stale; refetch before the next event.
     fn resync(&self, why: Resync) -> impl Future<Output = ()> + Send;
     /// The server refused the token: the subscription has stopped, and
     /// only a new sign-in helps.
     fn unauthorized(&self);
+}
+
+/// A change the stream carries to something already delivered
+/// (`docs/contract.md`, "Conversations").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "change", rename_all = "camelCase")]
+pub enum Change {
+    /// The sender edited a message.
+    Edited(MessageEdited),
+    /// The sender deleted a message.
+    Deleted(MessageDeleted),
+    /// A member added or took back a reaction.
+    Reaction(ReactionChanged),
+    /// The member's own read marker moved, on this device or another.
+    ReadMarker(ReadMarkerMoved),
 }
 
 /// Reads the member's current token; `None` when signed out.
@@ -397,17 +418,33 @@ async fn deliver(
             *last = Some(position);
             report.event(event).await;
         }
-        // Changes to messages and read markers (docs/contract.md): not
-        // shown yet, but passed, so a resume does not ask for them again.
-        SseEnvelope::ChatMessageEdited(_)
-        | SseEnvelope::ChatMessageDeleted(_)
-        | SseEnvelope::ChatReactionChanged(_)
-        | SseEnvelope::ChatReadMarkerMoved(_) => {
-            if last.is_none_or(|seen| position > seen) {
-                *last = Some(position);
-            }
+        SseEnvelope::ChatMessageEdited(c) => {
+            change(report, last, position, Change::Edited(c)).await
+        }
+        SseEnvelope::ChatMessageDeleted(c) => {
+            change(report, last, position, Change::Deleted(c)).await
+        }
+        SseEnvelope::ChatReactionChanged(c) => {
+            change(report, last, position, Change::Reaction(c)).await
+        }
+        SseEnvelope::ChatReadMarkerMoved(c) => {
+            change(report, last, position, Change::ReadMarker(c)).await
         }
     }
+}
+
+/// Hands one change on, at most once per id, as [`deliver`] does events.
+async fn change(
+    report: &impl Report,
+    last: &mut Option<Position>,
+    position: Position,
+    change: Change,
+) {
+    if last.is_some_and(|seen| position <= seen) {
+        return;
+    }
+    *last = Some(position);
+    report.change(change).await;
 }
 
 #[cfg(test)]

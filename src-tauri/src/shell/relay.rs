@@ -230,6 +230,10 @@ async fn run(relay: Relay, mut events: tokio::sync::broadcast::Receiver<ClientEv
                 }
             }
             ClientEvent::ChannelsChanged(list) => out.channels(list),
+            // A read marker moved elsewhere arrives as ChannelsChanged too;
+            // the conversation view does not show edits, deletions and
+            // reactions yet (issue 15).
+            ClientEvent::Changed(_) => {}
             ClientEvent::Connection(state) => {
                 let attempt = match state {
                     ConnectionState::Reconnecting { .. } => {

@@ -62,7 +62,7 @@ async fn members_on_a_cluster_behind_nginx_talk_and_tail_follows_across_a_stoppe
     let mut status = BufReader::new(tail.stderr.take().unwrap()).lines();
     tokio::time::timeout(Duration::from_secs(20), async {
         while let Some(line) = status.next_line().await.unwrap() {
-            if line.contains("Live") {
+            if line.starts_with("(live") {
                 return;
             }
         }

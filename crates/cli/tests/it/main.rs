@@ -266,3 +266,122 @@ async fn a_blocked_member_cannot_add_you_and_unblocking_lets_them() {
     let unknown = suda(&s.url, &ida, &["block", "nobody"]).await;
     assert!(!unknown.ok);
 }
+
+/// `suda tail` for `config`'s member, live: its stdout lines, and its
+/// status lines (stderr) drained so it never blocks.
+async fn live_tail(
+    server: &str,
+    config: &Path,
+) -> (
+    tokio::process::Child,
+    tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+) {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut tail = Command::new(env!("CARGO_BIN_EXE_suda"))
+        .arg("tail")
+        .env("SUDA_SERVER", server)
+        .env("SUDA_CONFIG", config)
+        .env("SUDA_NO_KEYCHAIN", "1")
+        .env_remove("SUDA_TOKEN")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let lines = BufReader::new(tail.stdout.take().unwrap()).lines();
+    let mut status = BufReader::new(tail.stderr.take().unwrap()).lines();
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(line) = status.next_line().await.unwrap() {
+            // In words, not as a debug dump of the state.
+            assert!(!line.contains('{'), "a status line in words: {line}");
+            if line == "(live (over server-sent events))" {
+                return;
+            }
+        }
+        panic!("tail ended before it was live");
+    })
+    .await
+    .expect("tail is live within 20 s");
+    tokio::spawn(async move { while let Ok(Some(_)) = status.next_line().await {} });
+    (tail, lines)
+}
+
+#[tokio::test]
+async fn edits_deletions_and_reactions_from_the_command_line_and_in_tail() {
+    let s = server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (alice, bob) = (dir.path().join("alice.json"), dir.path().join("bob.json"));
+    let pw = ["--password", "password-123"];
+    for (name, config) in [("alice", &alice), ("bob", &bob)] {
+        let done = suda(&s.url, config, &[&["signup", name][..], &pw].concat()).await;
+        assert!(done.ok, "{}", done.stderr);
+    }
+    assert!(
+        suda(&s.url, &alice, &["create", "lobby", "--member", "bob"])
+            .await
+            .ok
+    );
+    let (_tail, mut lines) = live_tail(&s.url, &bob).await;
+    let sent = suda(&s.url, &alice, &["send", "lobby", "first try"]).await;
+    assert!(sent.ok, "{}", sent.stderr);
+    // The id, as `suda history` shows it first on each line.
+    let history = suda(&s.url, &alice, &["history", "lobby"]).await;
+    let line = history
+        .stdout
+        .lines()
+        .find(|l| l.ends_with("alice: first try"))
+        .unwrap_or_else(|| panic!("{}", history.stdout));
+    let id = line.split_whitespace().next().unwrap().to_owned();
+    assert!(id.parse::<i64>().is_ok(), "{line}");
+
+    let edited = suda(&s.url, &alice, &["edit", &id, "second try"]).await;
+    assert!(edited.ok, "{}", edited.stderr);
+    let reacted = suda(&s.url, &bob, &["react", &id, "👍"]).await;
+    assert!(reacted.ok, "{}", reacted.stderr);
+    assert_eq!(reacted.stdout.trim(), "👍 1");
+    let taken_back = suda(&s.url, &bob, &["react", &id, "👍", "--off"]).await;
+    assert_eq!(taken_back.stdout.trim(), "👍 0", "{}", taken_back.stderr);
+
+    // Only the sender may change a message, and each refusal says why.
+    let not_hers = suda(&s.url, &bob, &["edit", &id, "bob's words"]).await;
+    assert!(!not_hers.ok);
+    assert!(not_hers.stderr.contains("not yours"), "{}", not_hers.stderr);
+    let not_emoji = suda(&s.url, &bob, &["react", &id, "ok"]).await;
+    assert!(!not_emoji.ok);
+    assert!(not_emoji.stderr.contains("emoji"), "{}", not_emoji.stderr);
+    let not_an_id = suda(&s.url, &alice, &["delete", "lobby"]).await;
+    assert!(!not_an_id.ok);
+    assert!(
+        not_an_id.stderr.contains("not a message id"),
+        "{}",
+        not_an_id.stderr
+    );
+    let empty = suda(&s.url, &alice, &["edit", &id, "  "]).await;
+    assert!(!empty.ok);
+    assert!(empty.stderr.contains("1 to"), "{}", empty.stderr);
+
+    let deleted = suda(&s.url, &alice, &["delete", &id]).await;
+    assert!(deleted.ok, "{}", deleted.stderr);
+    let gone = suda(&s.url, &alice, &["edit", &id, "third try"]).await;
+    assert!(!gone.ok);
+    assert!(gone.stderr.contains("no message"), "{}", gone.stderr);
+
+    // Bob's tail printed each change once, in order, in words.
+    let expected = [
+        "[lobby] alice: first try".to_owned(),
+        format!("[lobby] message {id} edited: second try"),
+        format!("[lobby] bob reacted 👍 on message {id} (1)"),
+        format!("[lobby] bob took back 👍 on message {id} (0)"),
+        format!("[lobby] message {id} deleted"),
+    ];
+    let mut seen = Vec::new();
+    while seen.len() < expected.len() {
+        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            .await
+            .unwrap_or_else(|_| panic!("tail printed only {seen:?}"))
+            .unwrap()
+            .expect("tail still runs");
+        seen.push(line);
+    }
+    assert_eq!(seen, expected);
+}

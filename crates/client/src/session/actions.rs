@@ -151,21 +151,57 @@ impl Session {
     /// whether it went out; a pending one is retried on every reconnect
     /// (and after a restart, with a `data_dir`), a failed one is kept.
     pub async fn send(&self, channel: ChannelId, text: &str) -> ClientResult<OutboxEntry> {
-        if text.trim().is_empty() || text.chars().count() > suda_protocol::MAX_MESSAGE_CHARS {
-            return Err(ClientError::Api {
-                code: ErrorCode::BadUserInput,
-                message: format!(
-                    "a message must have 1 to {} characters",
-                    suda_protocol::MAX_MESSAGE_CHARS
-                ),
-            });
-        }
+        check_text(text)?;
         let me = self.me().await?;
         let entry = lock(&self.shared.outbox).enqueue(me.id, channel, text.to_owned())?;
         self.shared.outbox_changed();
         self.shared.flush().await;
         let now = lock(&self.shared.outbox).get(&entry.key).cloned();
         Ok(now.unwrap_or(entry))
+    }
+
+    /// Replaces the text of one of the member's messages. The stream
+    /// carries the edit to every member, this one's other devices too.
+    pub async fn edit(&self, message: EventId, text: &str) -> ClientResult<()> {
+        check_text(text)?;
+        let vars = ops::edit_message::Variables {
+            message_id: message.to_string(),
+            message: text.to_owned(),
+            client_key: None,
+        };
+        self.shared.api.run::<ops::EditMessage>(vars).await?;
+        Ok(())
+    }
+
+    /// Deletes one of the member's messages, its text and every earlier
+    /// edit's, for good.
+    pub async fn delete(&self, message: EventId) -> ClientResult<()> {
+        let vars = ops::delete_message::Variables {
+            message_id: message.to_string(),
+        };
+        self.shared.api.run::<ops::DeleteMessage>(vars).await?;
+        Ok(())
+    }
+
+    /// Adds (`on`) or takes back the member's `emoji` on a message; answers
+    /// how many members have that emoji on it now.
+    pub async fn react(&self, message: EventId, emoji: &str, on: bool) -> ClientResult<u32> {
+        let vars = ops::react::Variables {
+            message_id: message.to_string(),
+            emoji: emoji.to_owned(),
+            on,
+        };
+        let reacted = self
+            .shared
+            .api
+            .run::<ops::React>(vars)
+            .await?
+            .react_to_message;
+        Ok(reacted
+            .reactions
+            .iter()
+            .find(|r| r.emoji == emoji)
+            .map_or(0, |r| u32::try_from(r.count).unwrap_or(0)))
     }
 
     /// Retries every pending send now.
@@ -382,4 +418,18 @@ impl Session {
         self.shared.api.run::<ops::EndSession>(vars).await?;
         Ok(())
     }
+}
+
+/// Refuses, before asking the server, a text no message may have.
+fn check_text(text: &str) -> ClientResult<()> {
+    if text.trim().is_empty() || text.chars().count() > suda_protocol::MAX_MESSAGE_CHARS {
+        return Err(ClientError::Api {
+            code: ErrorCode::BadUserInput,
+            message: format!(
+                "a message must have 1 to {} characters",
+                suda_protocol::MAX_MESSAGE_CHARS
+            ),
+        });
+    }
+    Ok(())
 }

@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{ClientEvent, Shared};
 use crate::{
-    subscription::{ConnectionState, OfflineReason, Report, Resync, Subscription},
+    subscription::{Change, ConnectionState, OfflineReason, Report, Resync, Subscription},
     transport::Network,
 };
 
@@ -61,6 +61,10 @@ impl Report for ToSession {
 
     fn event(&self, event: ChatEvent) -> impl Future<Output = ()> + Send {
         self.0.on_event(event)
+    }
+
+    fn change(&self, change: Change) -> impl Future<Output = ()> + Send {
+        self.0.on_change(change)
     }
 
     async fn resync(&self, why: Resync) {

@@ -2,7 +2,8 @@
 //! resync, a refused token, and the state and notifications it drives.
 
 use suda_client::{
-    outbox::OutboxState, ClientEvent, ConnectionState, OfflineReason, Session, TransportKind,
+    outbox::OutboxState, Change, ClientEvent, ConnectionState, OfflineReason, Session,
+    TransportKind,
 };
 use suda_protocol::ChannelId;
 
@@ -283,4 +284,81 @@ async fn retry_now_cuts_a_long_reconnect_wait_short() {
         return;
     }
     panic!("never drew a wait of 10 s or more in 20 tries");
+}
+
+#[tokio::test]
+async fn reading_on_one_device_clears_the_count_on_the_other_and_changes_arrive_as_changes() {
+    let server = TestServer::start().await;
+    let (alice, _, bob, bob_events, channel) = pair(&server, None).await;
+    // Bob's second device, signed in as him, live.
+    let laptop = server.session(None);
+    laptop.sign_in("bob", suda_testkit::PASSWORD).await.unwrap();
+    let laptop_events = Recorder::start(&laptop);
+    laptop.start();
+    wait_live(&laptop).await;
+    laptop.resume().await.unwrap();
+
+    say(&alice, channel, "one").await;
+    say(&alice, channel, "two").await;
+    laptop_events.wait_text("two").await;
+    bob_events.wait_text("two").await;
+    let unread = |s: &Session| {
+        s.snapshot()
+            .channels
+            .iter()
+            .find(|c| c.id == channel)
+            .map(|c| c.unread)
+    };
+    assert_eq!(unread(&laptop), Some(2));
+    // Read on the phone: the laptop's count goes with it, from the stream.
+    bob.mark_read(channel, None).await.unwrap();
+    laptop_events
+        .wait("the read marker on the laptop", |events| {
+            events
+                .iter()
+                .any(|e| matches!(e, ClientEvent::Changed(Change::ReadMarker(m)) if m.chat_channel_id == channel && m.un_read_cnt == 0))
+        })
+        .await;
+    assert_eq!(unread(&laptop), Some(0));
+
+    // An edit and a deletion reach the other member once each, in order.
+    let sent = alice.send(channel, "three").await.unwrap();
+    let OutboxState::Sent { event_id } = sent.state else {
+        panic!("{sent:?}");
+    };
+    bob_events.wait_text("three").await;
+    assert_eq!(unread(&bob), Some(1));
+    alice.edit(event_id, "three, edited").await.unwrap();
+    alice.delete(event_id).await.unwrap();
+    bob_events
+        .wait("the deletion", |events| {
+            events
+                .iter()
+                .any(|e| matches!(e, ClientEvent::Changed(Change::Deleted(_))))
+        })
+        .await;
+    let changes: Vec<String> = bob_events
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            ClientEvent::Changed(Change::Edited(e)) => {
+                Some(format!("edited {}: {}", e.message_id, e.message))
+            }
+            ClientEvent::Changed(Change::Deleted(d)) => Some(format!("deleted {}", d.message_id)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            format!("edited {event_id}: three, edited"),
+            format!("deleted {event_id}")
+        ]
+    );
+    // The deleted message was bob's one unread: it no longer counts.
+    suda_testkit::eventually("the unread count without the deleted message", || {
+        let now = unread(&bob);
+        async move { now == Some(0) }
+    })
+    .await;
 }

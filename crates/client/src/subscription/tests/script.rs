@@ -12,8 +12,8 @@ use std::{
 
 use futures::StreamExt;
 use suda_protocol::{
-    ChannelId, ChatEvent, Connected, EventId, EventType, MemberId, MemberRef, Position,
-    ResyncReason, ResyncRequired, SseEnvelope,
+    ChannelId, ChatEvent, Connected, EventId, EventType, MemberId, MemberRef, MessageEdited,
+    Position, ResyncReason, ResyncRequired, SseEnvelope,
 };
 use tokio::{
     sync::{watch, Notify},
@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     subscription::{
-        ConnectionState, Report, Resync, Subscription, SubscriptionConfig, TokenSource,
+        Change, ConnectionState, Report, Resync, Subscription, SubscriptionConfig, TokenSource,
     },
     transport::{Dial, Frames, Incoming, StreamError, Transport, TransportKind},
 };
@@ -42,6 +42,7 @@ pub(super) enum Entry {
     ScriptEnded,
     Connection(ConnectionState),
     Event(i64),
+    Change(Change),
     Resync(Resync),
     Unauthorized,
 }
@@ -104,6 +105,21 @@ pub(super) fn resync(at: i64, reason: ResyncReason) -> Incoming {
 }
 
 /// A chat message with id (and position) `id`.
+/// `CHAT_MESSAGE_EDITED` at `at`, of message `of`.
+pub(super) fn edited(at: i64, of: i64) -> Incoming {
+    Incoming::Frame(Position(at), SseEnvelope::ChatMessageEdited(edit(at, of)))
+}
+
+/// The change [`edited`] carries.
+pub(super) fn edit(at: i64, of: i64) -> MessageEdited {
+    MessageEdited {
+        chat_channel_id: ChannelId(1),
+        message_id: EventId(of),
+        message: format!("m{of}, edited at {at}"),
+        edited_at: "2026-01-01T00:00:01Z".into(),
+    }
+}
+
 pub(super) fn chat(id: i64) -> Incoming {
     Incoming::Frame(
         Position(id),
@@ -174,6 +190,11 @@ impl Report for Recorder {
 
     fn event(&self, event: ChatEvent) -> impl Future<Output = ()> + Send {
         self.0.push(Entry::Event(event.id.0));
+        std::future::ready(())
+    }
+
+    fn change(&self, change: Change) -> impl Future<Output = ()> + Send {
+        self.0.push(Entry::Change(change));
         std::future::ready(())
     }
 

@@ -104,6 +104,40 @@ async fn events_replayed_twice_are_handed_on_once() {
     assert_eq!(afters(&log), [None, Some(12), Some(13)]);
 }
 
+#[tokio::test(start_paused = true)]
+async fn changes_are_handed_on_once_in_order_with_the_events() {
+    let log = Rig::new(sse_only())
+        .script([
+            opens([connected(10, false), chat(11), edited(12, 11)]),
+            // The resume replays both; only what is new goes on.
+            opens([
+                connected(12, true),
+                chat(11),
+                edited(12, 11),
+                edited(13, 11),
+                chat(14),
+            ]),
+        ])
+        .start()
+        .finish()
+        .await;
+    let handed: Vec<_> = reports(&log)
+        .into_iter()
+        .filter(|e| matches!(e, Entry::Event(_) | Entry::Change(_)))
+        .collect();
+    assert_eq!(
+        handed,
+        [
+            Entry::Event(11),
+            Entry::Change(Change::Edited(edit(12, 11))),
+            Entry::Change(Change::Edited(edit(13, 11))),
+            Entry::Event(14),
+        ]
+    );
+    // A change moves the resume position as an event does.
+    assert_eq!(afters(&log), [None, Some(12), Some(14)]);
+}
+
 // Sleep.
 
 #[tokio::test(start_paused = true)]
