@@ -183,7 +183,8 @@ def tray() -> dict | None:
     if not TRAY_LOG.exists() or not TRAY_LOG.read_text("utf-8").strip():
         return None
     last = json.loads(TRAY_LOG.read_text("utf-8").splitlines()[-1])
-    return asyncio.run(_read_tray(last["bus_name"], last["path"]))
+    # Bounded: an app whose main loop hangs would never answer.
+    return asyncio.run(asyncio.wait_for(_read_tray(last["bus_name"], last["path"]), 10))
 
 
 async def _read_tray(bus_name: str, path: str) -> dict:

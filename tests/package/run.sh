@@ -64,8 +64,12 @@ check "the installed app signs in, chats, notifies and shows unread in the tray"
   sh -c "env SUDA_E2E_APP=/usr/bin/suda-desktop SUDA_E2E_ARTIFACTS='$PWD/artifacts/package' \
     bash tests/e2e/run.sh tests/e2e/test_desktop.py::test_desktop_app_end_to_end >'$story_log' 2>&1"
 if ! grep -q " passed" "$story_log"; then
-  echo "---- the installed app's e2e (tail)"
+  echo "---- the installed app's e2e: what failed"
   grep -E "^E  |Error|passed|failed" "$story_log" | tail -n 30
+  # inside.sh's logs (tauri-driver's holds the app's own output) and the
+  # rest, unfiltered: a failure seen once in CI must say why.
+  echo "---- the installed app's e2e (last 120 lines)"
+  tail -n 120 "$story_log"
 fi
 rm -f "$story_log"
 
