@@ -3,12 +3,11 @@
 //! another reads with `history` and follows with `tail`, whichever nodes
 //! their requests land on; `tail` keeps following when its node stops.
 
-use std::{process::Stdio, time::Duration};
+use std::time::Duration;
 
 use suda_testkit::{nginx::Nginx, postgres, TestServer};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::suda;
+use crate::{live_tail, suda};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_on_a_cluster_behind_nginx_talk_and_tail_follows_across_a_stopped_node() {
@@ -44,34 +43,9 @@ async fn members_on_a_cluster_behind_nginx_talk_and_tail_follows_across_a_stoppe
     let created = suda(&url, &alice, &["create", "lobby", "--member", "bob"]).await;
     assert!(created.ok, "{}", created.stderr);
 
-    // Bob follows; nginx puts his stream on one of the nodes.
-    let mut tail = tokio::process::Command::new(env!("CARGO_BIN_EXE_suda"))
-        .arg("tail")
-        .env("SUDA_SERVER", &url)
-        .env("SUDA_CONFIG", &bob)
-        .env("SUDA_NO_KEYCHAIN", "1")
-        .env_remove("SUDA_TOKEN")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(tail.stdout.take().unwrap()).lines();
-    // It says on stderr when its stream is live: only then is it sure to
-    // print what is sent (before, it is history).
-    let mut status = BufReader::new(tail.stderr.take().unwrap()).lines();
-    tokio::time::timeout(Duration::from_secs(20), async {
-        while let Some(line) = status.next_line().await.unwrap() {
-            if line.starts_with("(live") {
-                return;
-            }
-        }
-        panic!("tail ended before it was live");
-    })
-    .await
-    .expect("tail is live within 20 s");
-    // Keep draining its stderr so it never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = status.next_line().await {} });
+    // Bob follows; nginx puts his stream on one of the nodes. Only once
+    // it is live is it sure to print what is sent (before, it is history).
+    let (_tail, mut lines) = live_tail(&url, &bob).await;
     let mut seen: Vec<String> = Vec::new();
     let mut sent = Vec::new();
     for round in 0..3 {
