@@ -145,6 +145,26 @@ export const en = {
     placeholder: "Jump to…",
     none: "No matching conversations",
   },
+  emoji: {
+    label: "Pick an emoji",
+    search: "Search emoji",
+    recent: "Recent",
+    results: "Search results",
+    none: "No emoji found",
+    loading: "Loading…",
+    failed: "The emoji could not be loaded.",
+    groups: {
+      smileys: "Smileys & emotion",
+      people: "People & body",
+      animals: "Animals & nature",
+      food: "Food & drink",
+      activities: "Activities",
+      travel: "Travel & places",
+      objects: "Objects",
+      symbols: "Symbols",
+      flags: "Flags",
+    },
+  },
   notices: { dismiss: "Dismiss" },
 };
 
