@@ -23,6 +23,10 @@ fn channel_id(given: &str) -> ShellResult<ChannelId> {
     given.parse().map_err(|_| bad_id("channel", given))
 }
 
+fn message_id(given: &str) -> ShellResult<EventId> {
+    given.parse().map_err(|_| bad_id("message", given))
+}
+
 fn member_id(given: &str) -> ShellResult<MemberId> {
     given.parse().map_err(|_| bad_id("member", given))
 }
@@ -67,11 +71,15 @@ pub async fn history(args: HistoryArgs, shell: State<'_, Shell>) -> ShellResult<
     let session = shell.active()?;
     let channel = channel_id(&args.channel_id)?;
     shell.conversation_loaded(channel);
-    let page = client(session.history(channel, args.before, 50).await)?;
+    let page = match args.around.as_deref() {
+        Some(id) => session.history_around(channel, message_id(id)?, 50).await,
+        None => session.history(channel, args.before, 50).await,
+    };
+    let page = client(page)?;
     Ok(HistoryPage {
         channel_id: args.channel_id,
         // The server sends newest first; the UI shows oldest first.
-        events: page.events.iter().rev().map(view::event).collect(),
+        events: page.events.iter().rev().map(view::item).collect(),
         has_more: page.has_more,
         next_cursor: page.next_cursor,
     })
@@ -81,8 +89,38 @@ pub async fn history(args: HistoryArgs, shell: State<'_, Shell>) -> ShellResult<
 pub async fn send(args: SendArgs, shell: State<'_, Shell>) -> ShellResult<OutboxItem> {
     let session = shell.active()?;
     let channel = channel_id(&args.channel_id)?;
-    let entry = client(session.send(channel, &args.text).await)?;
+    let reply_to = args.reply_to.as_deref().map(message_id).transpose()?;
+    let entry = client(session.send_reply(channel, &args.text, reply_to).await)?;
     Ok(view::outbox(&entry))
+}
+
+#[tauri::command]
+pub async fn edit_message(args: EditArgs, shell: State<'_, Shell>) -> ShellResult<()> {
+    let session = shell.active()?;
+    client(
+        session
+            .edit(message_id(&args.message_id)?, &args.text)
+            .await,
+    )
+}
+
+#[tauri::command]
+pub async fn delete_message(args: MessageArgs, shell: State<'_, Shell>) -> ShellResult<()> {
+    let session = shell.active()?;
+    client(session.delete(message_id(&args.message_id)?).await)
+}
+
+/// Adds or takes back a reaction; an emoji added goes first in the
+/// picker's recent list.
+#[tauri::command]
+pub async fn react(args: ReactArgs, shell: State<'_, Shell>) -> ShellResult<()> {
+    let session = shell.active()?;
+    let message = message_id(&args.message_id)?;
+    client(session.react(message, &args.emoji, args.on).await)?;
+    if args.on {
+        shell.used_emoji(&args.emoji);
+    }
+    Ok(())
 }
 
 #[tauri::command]
@@ -105,7 +143,7 @@ pub async fn mark_read(args: MarkReadArgs, shell: State<'_, Shell>) -> ShellResu
     let channel = channel_id(&args.channel_id)?;
     let up_to = match args.up_to.as_deref() {
         None => None,
-        Some(id) => Some(id.parse::<EventId>().map_err(|_| bad_id("event", id))?),
+        Some(id) => Some(message_id(id)?),
     };
     if !shell.window_seen() {
         return Ok(false);

@@ -7,6 +7,11 @@
 //! on Linux notifications go through `notify-rust` with a default action
 //! whose invocation reports the channel back; elsewhere the plugin raises
 //! them and the OS's activation brings the app forward.
+//!
+//! A message deleted after it notified takes its notification back: on
+//! Linux the notification is closed on the notification server. The
+//! notification plugin has no way to remove a desktop notification on
+//! Windows and macOS, so there it stays until the member dismisses it.
 
 use std::sync::{Arc, Mutex};
 
@@ -15,6 +20,8 @@ use std::sync::{Arc, Mutex};
 pub struct Toast {
     /// The channel to open when it is clicked.
     pub channel_id: String,
+    /// The message that raised it (to withdraw it if that is deleted).
+    pub message_id: String,
     pub title: String,
     pub body: String,
 }
@@ -23,7 +30,17 @@ pub struct Toast {
 pub trait Notifier: Send + Sync + 'static {
     /// Shows the notification; an error says why it could not be shown.
     fn show(&self, toast: &Toast) -> Result<(), String>;
+
+    /// Takes back the notification `message_id` raised, if it is still
+    /// shown (its message was deleted).
+    fn withdraw(&self, message_id: &str);
 }
+
+/// How many notifications are remembered to be withdrawn: a deletion
+/// arrives within moments of its message, and a notification server keeps
+/// few on screen.
+#[cfg(target_os = "linux")]
+const WITHDRAWABLE: usize = 64;
 
 /// Called with the channel id when a notification is clicked.
 pub type OnClick = Arc<dyn Fn(String) + Send + Sync>;
@@ -32,13 +49,18 @@ pub type OnClick = Arc<dyn Fn(String) + Send + Sync>;
 #[cfg(target_os = "linux")]
 pub struct DesktopNotifier {
     on_click: OnClick,
+    /// The latest notifications, oldest first, by the message that raised them.
+    shown: Mutex<std::collections::VecDeque<(String, notify_rust::NotificationHandle)>>,
 }
 
 #[cfg(target_os = "linux")]
 impl DesktopNotifier {
     /// Notifications whose clicks call `on_click`.
     pub fn new(on_click: OnClick) -> Self {
-        DesktopNotifier { on_click }
+        DesktopNotifier {
+            on_click,
+            shown: Mutex::default(),
+        }
     }
 }
 
@@ -56,16 +78,35 @@ impl Notifier for DesktopNotifier {
             .map_err(|e| format!("the notification could not be shown: {e}"))?;
         let on_click = Arc::clone(&self.on_click);
         let channel = toast.channel_id.clone();
+        let id = handle.id();
         // Waiting for the action blocks until the notification is clicked
-        // or closed (the server's timeout), so it gets its own thread.
+        // or closed (the server's timeout, or a withdrawal), so it gets its
+        // own thread; the handle stays here, to close it.
         std::thread::spawn(move || {
-            handle.wait_for_action(|action| {
-                if action == "default" {
+            let _ = notify_rust::handle_action(id, |action| {
+                if matches!(action, notify_rust::ActionResponse::Custom("default")) {
                     on_click(channel);
                 }
             });
         });
+        let mut shown = self.shown.lock().expect("notifications");
+        if shown.len() == WITHDRAWABLE {
+            shown.pop_front();
+        }
+        shown.push_back((toast.message_id.clone(), handle));
         Ok(())
+    }
+
+    fn withdraw(&self, message_id: &str) {
+        let handle = {
+            let mut shown = self.shown.lock().expect("notifications");
+            let at = shown.iter().position(|(m, _)| m == message_id);
+            at.and_then(|i| shown.remove(i))
+        };
+        // Closing one the member already dismissed is harmless.
+        if let Some((_, handle)) = handle {
+            handle.close();
+        }
     }
 }
 
@@ -135,18 +176,27 @@ impl<R: tauri::Runtime> Notifier for DesktopNotifier<R> {
             .show()
             .map_err(|e| format!("the notification could not be shown: {e}"))
     }
+
+    /// The plugin removes only mobile notifications: this one stays.
+    fn withdraw(&self, _message_id: &str) {}
 }
 
 /// A notifier that records instead of showing: for tests.
 #[derive(Default, Clone)]
 pub struct Recording {
     shown: Arc<Mutex<Vec<Toast>>>,
+    withdrawn: Arc<Mutex<Vec<String>>>,
 }
 
 impl Recording {
     /// Everything shown so far.
     pub fn shown(&self) -> Vec<Toast> {
         self.shown.lock().expect("recording lock").clone()
+    }
+
+    /// The messages whose notifications were withdrawn, in order.
+    pub fn withdrawn(&self) -> Vec<String> {
+        self.withdrawn.lock().expect("recording lock").clone()
     }
 }
 
@@ -157,6 +207,13 @@ impl Notifier for Recording {
             .expect("recording lock")
             .push(toast.clone());
         Ok(())
+    }
+
+    fn withdraw(&self, message_id: &str) {
+        self.withdrawn
+            .lock()
+            .expect("recording lock")
+            .push(message_id.to_owned());
     }
 }
 

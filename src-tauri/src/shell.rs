@@ -39,6 +39,9 @@ use crate::{
     view,
 };
 
+/// How many recent emoji the picker offers.
+const RECENT_EMOJI: usize = 24;
+
 /// Sends an event to the webview.
 pub type Emit = Arc<dyn Fn(AppEvent) + Send + Sync>;
 /// Shows a tray model.
@@ -323,8 +326,10 @@ impl Shell {
         let before = self.shared.settings.get();
         // The server URL is remembered by signing in, not by the settings
         // form: a form opened before a sign-in must not forget it.
+        // Nor do recent emoji come from the form: reacting keeps them.
         let next = Settings {
             last_server_url: before.last_server_url.clone(),
+            recent_emoji: before.recent_emoji.clone(),
             ..next
         };
         if before.start_at_login != next.start_at_login {
@@ -350,6 +355,19 @@ impl Shell {
             settings: saved.clone(),
         });
         Ok(saved)
+    }
+
+    /// Puts `emoji` first among the recent ones the picker offers (kept with
+    /// the settings, so they survive a restart).
+    pub fn used_emoji(&self, emoji: &str) {
+        let mut next = self.shared.settings.get();
+        next.recent_emoji.retain(|e| e != emoji);
+        next.recent_emoji.insert(0, emoji.to_owned());
+        next.recent_emoji.truncate(RECENT_EMOJI);
+        match self.shared.settings.set(next) {
+            Ok(saved) => (self.parts.emit)(AppEvent::Settings { settings: saved }),
+            Err(e) => tracing::warn!(error = %e, "recent emoji not kept"),
+        }
     }
 
     /// Tells the UI to open a channel (a notification or the tray was clicked).

@@ -7,13 +7,13 @@ use suda_client::{
     state::{Channel, ChannelKind as ClientKind},
     subscription::{ConnectionState, OfflineReason},
     transport::TransportKind,
-    ClientError,
+    Change, ClientError, HistoryItem,
 };
 use suda_ipc::{
-    AppError, ChannelKind, ChannelView, ConnectionView, DeviceView, ErrorKind, EventKind,
-    EventView, MemberView, OutboxItem, OutboxState,
+    AppError, ChangeView, ChannelKind, ChannelView, ConnectionView, DeviceView, ErrorKind,
+    EventKind, EventView, MemberView, OutboxItem, OutboxState, ReactionView, ReplyView,
 };
-use suda_protocol::{ChatEvent, ErrorCode, EventType, MemberRef};
+use suda_protocol::{ChatEvent, ErrorCode, EventType, MemberId, MemberRef};
 
 pub fn device(s: &suda_client::SessionInfo) -> DeviceView {
     DeviceView {
@@ -56,6 +56,7 @@ pub fn channels(list: &[Channel], muted: &[String]) -> Vec<ChannelView> {
     list.iter().map(|c| channel(c, &muted)).collect()
 }
 
+/// A message as it arrived on the stream: new, so unchanged.
 pub fn event(e: &ChatEvent) -> EventView {
     EventView {
         id: e.id.to_string(),
@@ -69,7 +70,62 @@ pub fn event(e: &ChatEvent) -> EventView {
         member: member(&e.sender),
         text: e.message.clone(),
         client_key: e.client_key.clone(),
+        edited_at: None,
+        deleted: false,
+        reply_to: e.reply_to.as_deref().map(|r| ReplyView {
+            id: r.id.to_string(),
+            member: member(&r.sender),
+            preview: r.preview.clone(),
+            deleted: r.deleted,
+        }),
+        reactions: Vec::new(),
     }
+}
+
+/// A history item: the event with its changes folded in.
+pub fn item(h: &HistoryItem) -> EventView {
+    EventView {
+        edited_at: h.edited_at.clone(),
+        deleted: h.deleted,
+        reactions: h
+            .reactions
+            .iter()
+            .map(|r| ReactionView {
+                emoji: r.emoji.clone(),
+                count: r.count,
+                mine: r.mine,
+                members: r.members.iter().map(member).collect(),
+            })
+            .collect(),
+        ..event(&h.event)
+    }
+}
+
+/// A change the conversation shows; `None` for a read marker (the channel
+/// list tells that). `me` is the signed-in member.
+pub fn change(c: &Change, me: Option<MemberId>) -> Option<ChangeView> {
+    Some(match c {
+        Change::Edited(e) => ChangeView::Edited {
+            channel_id: e.chat_channel_id.to_string(),
+            message_id: e.message_id.to_string(),
+            text: e.message.clone(),
+            edited_at: e.edited_at.clone(),
+        },
+        Change::Deleted(d) => ChangeView::Deleted {
+            channel_id: d.chat_channel_id.to_string(),
+            message_id: d.message_id.to_string(),
+        },
+        Change::Reaction(r) => ChangeView::Reaction {
+            channel_id: r.chat_channel_id.to_string(),
+            message_id: r.message_id.to_string(),
+            emoji: r.emoji.clone(),
+            member: member(&r.member),
+            on: r.on,
+            count: r.count,
+            by_me: Some(r.member.id) == me,
+        },
+        Change::ReadMarker(_) => return None,
+    })
 }
 
 /// The connection as the UI shows it; `attempt` counts the reconnections
@@ -113,6 +169,7 @@ pub fn outbox(e: &OutboxEntry) -> OutboxItem {
         state,
         error,
         event_id,
+        reply_to: e.reply_to.map(|r| r.to_string()),
     }
 }
 

@@ -770,3 +770,106 @@ fn a_reloaded_ui_starts_where_the_dead_one_was_and_is_told_why() {
     // Told once: the next snapshot has no notice.
     assert!(app.invoke("snapshot", None).unwrap()["notice"].is_null());
 }
+
+#[test]
+fn changes_reach_the_conversation_a_deletion_withdraws_its_notification_and_reacting_keeps_recent_emoji(
+) {
+    let server = Server::start();
+    let dirs = tempfile::tempdir().unwrap();
+    let app = Desktop::start(dirs.path());
+    app.sign_in(&server, "alice");
+    app.wait_event("live", |e| {
+        e["type"] == "connection" && e["connection"]["state"] == "live"
+    });
+    let general = app.channel_id("general");
+    let random = app.channel_id("random");
+    app.invoke("focus_channel", Some(json!({"channelId": general})))
+        .unwrap();
+    app.invoke(
+        "history",
+        Some(json!({"channelId": general, "before": null})),
+    )
+    .unwrap();
+    let bob = server.member("bob");
+    let sent = |channel: &str, text: &str| -> String {
+        let entry = server
+            .block_on(bob.send(channel.parse().unwrap(), text))
+            .unwrap();
+        match entry.state {
+            suda_client::outbox::OutboxState::Sent { event_id } => event_id.to_string(),
+            other => panic!("{other:?}"),
+        }
+    };
+    // In the conversation the UI holds: the message, then its changes.
+    let shown = sent(&general, "typo");
+    server
+        .block_on(bob.edit(shown.parse().unwrap(), "fixed"))
+        .unwrap();
+    let edited = app.wait_event("the edit", |e| {
+        e["type"] == "changed" && e["change"]["kind"] == "edited"
+    });
+    assert_eq!(edited["change"]["messageId"], shown.as_str());
+    assert_eq!(edited["change"]["text"], "fixed");
+    app.invoke(
+        "react",
+        Some(json!({"messageId": shown, "emoji": "🎉", "on": true})),
+    )
+    .unwrap();
+    let reaction = app.wait_event("alice's own reaction", |e| {
+        e["type"] == "changed" && e["change"]["kind"] == "reaction"
+    });
+    assert_eq!(reaction["change"]["byMe"], true);
+    assert_eq!(reaction["change"]["count"], 1);
+    let settings = app.invoke("settings", None).unwrap();
+    assert_eq!(settings["recentEmoji"], json!(["🎉"]));
+
+    // Elsewhere: it notifies, and its deletion takes the notification back
+    // without sending the web view a change for a conversation it lacks.
+    let notified = sent(&random, "oops, wrong channel");
+    wait("the notification", || {
+        app.notified
+            .shown()
+            .iter()
+            .any(|t| t.message_id == notified)
+    });
+    server
+        .block_on(bob.delete(notified.parse().unwrap()))
+        .unwrap();
+    wait("the withdrawal", || {
+        app.notified.withdrawn() == [notified.clone()]
+    });
+    assert!(
+        !app.events
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "changed" && e["change"]["channelId"] == random.as_str()),
+        "a change of a conversation the UI does not hold stays out of it"
+    );
+
+    // Bad input is refused with a coded error and changes nothing.
+    let not_hers = app
+        .invoke(
+            "edit_message",
+            Some(json!({"messageId": shown, "text": "mine now"})),
+        )
+        .unwrap_err();
+    assert_eq!(not_hers["kind"], "forbidden", "{not_hers}");
+    let bad_id = app
+        .invoke("delete_message", Some(json!({"messageId": "general"})))
+        .unwrap_err();
+    assert_eq!(bad_id["kind"], "badInput", "{bad_id}");
+    let not_emoji = app
+        .invoke(
+            "react",
+            Some(json!({"messageId": shown, "emoji": "ok", "on": true})),
+        )
+        .unwrap_err();
+    assert_eq!(not_emoji["kind"], "badInput", "{not_emoji}");
+    let settings = app.invoke("settings", None).unwrap();
+    assert_eq!(
+        settings["recentEmoji"],
+        json!(["🎉"]),
+        "a refused reaction is not recent"
+    );
+}

@@ -126,6 +126,10 @@ function chat(
     member,
     text,
     clientKey: null,
+    editedAt: null,
+    deleted: false,
+    replyTo: null,
+    reactions: [],
     ...over,
   };
   (events[channelId] ??= []).push(e);
@@ -144,6 +148,10 @@ function seed(): void {
     member: people.yusuf,
     text: null,
     clientKey: null,
+    editedAt: null,
+    deleted: false,
+    replyTo: null,
+    reactions: [],
   });
   chat("c-general", people.yusuf, "Hi everyone 👋", day + 59 * minute);
   chat("c-general", me, "Welcome Yusuf!", 50 * minute);
@@ -239,6 +247,7 @@ let settings: Settings = {
   language: null,
   mutedChannels: ["c-random"],
   lastServerUrl: "https://chat.example.com",
+  recentEmoji: [],
   ...config.settings,
 };
 let session: SessionView | null = config.signedIn
@@ -277,8 +286,30 @@ const fail = (kind: AppError["kind"], message: string): Promise<never> =>
   Promise.reject({ kind, message } satisfies AppError);
 const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 
+/** A loaded message by id, with its channel's list. */
+function find(messageId: string): EventView | undefined {
+  return Object.values(events)
+    .flat()
+    .find((e) => e.id === messageId);
+}
+
+function replyView(messageId: string | null | undefined): EventView["replyTo"] {
+  const original = messageId ? find(messageId) : undefined;
+  if (!original) return null;
+  const line = (original.text ?? "").split("\n").find((l) => l.trim() !== "") ?? "";
+  return {
+    id: original.id,
+    member: original.member,
+    preview: original.deleted ? "" : line.trim().slice(0, 120),
+    deleted: original.deleted,
+  };
+}
+
 function deliver(item: OutboxItem): void {
-  const e = chat(item.channelId, me, item.text, 0, { clientKey: item.clientKey });
+  const e = chat(item.channelId, me, item.text, 0, {
+    clientKey: item.clientKey,
+    replyTo: replyView(item.replyTo),
+  });
   e.createdAt = new Date().toISOString();
   const sent: OutboxItem = { ...item, state: "sent", eventId: e.id };
   delete outbox[item.clientKey];
@@ -338,6 +369,7 @@ const handlers: Handlers = {
       state: "pending",
       error: null,
       eventId: null,
+      replyTo: args.replyTo ?? null,
     };
     outbox[item.clientKey] = item;
     const after = fake.autoDeliverMs;
@@ -354,6 +386,56 @@ const handlers: Handlers = {
   },
   discard_send: (args) => {
     delete outbox[args.clientKey];
+    return null;
+  },
+  edit_message: (args) => {
+    const e = find(args.messageId);
+    if (!e || e.deleted) return fail("notFound", "That message was deleted.");
+    if (e.member.id !== me.id) return fail("forbidden", "Only its sender may change a message.");
+    e.text = args.text;
+    e.editedAt = new Date().toISOString();
+    const { channelId, editedAt } = e;
+    emit({
+      type: "changed",
+      change: { kind: "edited", channelId, messageId: e.id, text: args.text, editedAt },
+    });
+    return null;
+  },
+  delete_message: (args) => {
+    const e = find(args.messageId);
+    if (!e) return fail("notFound", "There is no such message.");
+    if (e.member.id !== me.id) return fail("forbidden", "Only its sender may delete a message.");
+    Object.assign(e, { deleted: true, text: "", reactions: [] });
+    emit({ type: "changed", change: { kind: "deleted", channelId: e.channelId, messageId: e.id } });
+    return null;
+  },
+  react: (args) => {
+    const e = find(args.messageId);
+    if (!e || e.deleted) return fail("notFound", "That message was deleted.");
+    const r = e.reactions.find((x) => x.emoji === args.emoji);
+    const had = r?.mine ?? false;
+    if (had === args.on) return null;
+    const count = (r?.count ?? 0) + (args.on ? 1 : -1);
+    e.reactions = e.reactions.filter((x) => x.emoji !== args.emoji);
+    if (count > 0) e.reactions.push({ emoji: args.emoji, count, mine: args.on, members: [me] });
+    if (args.on) {
+      const recent = [args.emoji, ...settings.recentEmoji.filter((x) => x !== args.emoji)];
+      settings = { ...settings, recentEmoji: recent.slice(0, 24) };
+      emit({ type: "settings", settings });
+    }
+    emit({
+      type: "changed",
+      change: {
+        kind: "reaction",
+        channelId: e.channelId,
+        messageId: e.id,
+        emoji: args.emoji,
+        member: me,
+        on: args.on,
+        count,
+        byMe: true,
+      },
+    });
     return null;
   },
   mark_read: () => {

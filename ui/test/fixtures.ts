@@ -34,6 +34,10 @@ export function chat(id: string, channelId: string, over: Partial<EventView> = {
     member: bo,
     text: `message ${id}`,
     clientKey: null,
+    editedAt: null,
+    deleted: false,
+    replyTo: null,
+    reactions: [],
     ...over,
   };
 }
@@ -59,6 +63,7 @@ export function outbox(clientKey: string, channelId: string, over: Partial<Outbo
     state: "pending",
     error: null,
     eventId: null,
+    replyTo: null,
     ...over,
   } satisfies OutboxItem;
 }

@@ -7,14 +7,16 @@ use std::io::{BufRead, Write};
 
 use anyhow::{anyhow, bail, Context, Result};
 use suda_client::{
-    credentials::CredentialMode, normalize_server_url, outbox::OutboxState, Change, ClientError,
-    ClientEvent, ConnectionState, OfflineReason, Session, SessionOptions, TransportKind,
+    credentials::CredentialMode,
+    normalize_server_url,
+    outbox::{OutboxEntry, OutboxState},
+    ClientError, ClientEvent, ConnectionState, OfflineReason, Session, SessionOptions,
 };
 use suda_protocol::{ChannelId, ErrorCode, EventId};
 
 use crate::{
     config::{Kept, DEFAULT_SERVER},
-    Cli, Command,
+    show, Cli, Command,
 };
 
 /// Turns a client error into advice.
@@ -80,27 +82,20 @@ fn about_message(
     }
 }
 
-/// A connection state in words, for the terminal.
-fn connection_words(state: &ConnectionState) -> String {
-    match state {
-        ConnectionState::Connecting => "connecting...".into(),
-        ConnectionState::Live { transport } => {
-            let over = match transport {
-                TransportKind::Sse => "server-sent events",
-                TransportKind::WebSocket => "WebSocket",
-                TransportKind::LongPoll => "long polling",
-            };
-            format!("live (over {over})")
+/// Says how a send went: sent, or why not.
+fn sent(entry: &OutboxEntry, server: &str, json: bool) -> Result<()> {
+    match &entry.state {
+        OutboxState::Sent { event_id } => {
+            if json {
+                return print_json(entry);
+            }
+            eprintln!("sent (event {event_id})");
+            Ok(())
         }
-        ConnectionState::Reconnecting { in_secs } => {
-            format!("connection lost; trying again in {in_secs} s")
+        OutboxState::Pending => {
+            bail!("not sent: the server at {server} could not be reached; try again")
         }
-        ConnectionState::Offline {
-            reason: OfflineReason::SignedOut,
-        } => "signed out".into(),
-        ConnectionState::Offline {
-            reason: OfflineReason::SignInAgain,
-        } => "the server refused the token".into(),
+        OutboxState::Failed { reason } => bail!("not sent: {reason}"),
     }
 }
 
@@ -185,7 +180,7 @@ pub async fn run(cli: Cli, credentials: CredentialMode) -> Result<()> {
                 } else {
                     String::new()
                 };
-                println!("{:>6}  {:?}  {}{unread}", c.id, c.kind, c.name);
+                println!("{:>6}  {:<6}  {}{unread}", c.id, show::kind(c.kind), c.name);
             }
         }
         Command::History {
@@ -197,21 +192,8 @@ pub async fn run(cli: Cli, credentials: CredentialMode) -> Result<()> {
             if cli.json {
                 return print_json(&page);
             }
-            // The id first: `suda edit`, `delete` and `react` take it.
-            for e in page.events.iter().rev() {
-                match &e.message {
-                    Some(text) => println!(
-                        "{:>6}  {}  {}: {text}",
-                        e.id, e.created_at, e.sender.member_name
-                    ),
-                    None => println!(
-                        "{:>6}  {}  {} {}",
-                        e.id,
-                        e.created_at,
-                        e.sender.member_name,
-                        e.event_type.as_str().to_lowercase()
-                    ),
-                }
+            for item in page.events.iter().rev() {
+                println!("{}", show::history(item));
             }
         }
         Command::Send {
@@ -220,18 +202,7 @@ pub async fn run(cli: Cli, credentials: CredentialMode) -> Result<()> {
         } => {
             let id = channel(&session, &server, &given).await?;
             let entry = session.send(id, &text).await.map_err(fail)?;
-            match entry.state {
-                OutboxState::Sent { event_id } => {
-                    if cli.json {
-                        return print_json(&entry);
-                    }
-                    eprintln!("sent (event {event_id})");
-                }
-                OutboxState::Pending => {
-                    bail!("not sent: the server at {server} could not be reached; try again")
-                }
-                OutboxState::Failed { reason } => bail!("not sent: {reason}"),
-            }
+            sent(&entry, &server, cli.json)?;
         }
         Command::Create { name, members } => {
             let c = session
@@ -257,6 +228,17 @@ pub async fn run(cli: Cli, credentials: CredentialMode) -> Result<()> {
             let id = channel(&session, &server, &given).await?;
             session.leave(id).await.map_err(fail)?;
             eprintln!("left {given}");
+        }
+        Command::Reply {
+            message: given,
+            text,
+        } => {
+            let id = message_id(&given)?;
+            let entry = session
+                .reply(id, &text)
+                .await
+                .map_err(|e| about_message(e, &given, fail))?;
+            sent(&entry, &server, cli.json)?;
         }
         Command::Edit {
             message: given,
@@ -382,35 +364,13 @@ async fn tail(
                 names = channels.into_iter().map(|c| (c.id, c.name)).collect();
             }
             ClientEvent::Changed(change) if !json => {
-                let place =
-                    |id: &ChannelId| names.get(id).cloned().unwrap_or_else(|| id.to_string());
-                match change {
-                    Change::Edited(e) => println!(
-                        "[{}] message {} edited: {}",
-                        place(&e.chat_channel_id),
-                        e.message_id,
-                        e.message
-                    ),
-                    Change::Deleted(d) => {
-                        println!(
-                            "[{}] message {} deleted",
-                            place(&d.chat_channel_id),
-                            d.message_id
-                        )
-                    }
-                    Change::Reaction(r) => {
-                        let did = if r.on { "reacted" } else { "took back" };
-                        println!(
-                            "[{}] {} {did} {} on message {} ({})",
-                            place(&r.chat_channel_id),
-                            r.member.member_name,
-                            r.emoji,
-                            r.message_id,
-                            r.count
-                        );
-                    }
-                    // Bookkeeping: the counts `suda channels` shows.
-                    Change::ReadMarker(_) => {}
+                let channel = change.channel();
+                let place = names
+                    .get(&channel)
+                    .cloned()
+                    .unwrap_or_else(|| channel.to_string());
+                if let Some(line) = show::change(&change, &place) {
+                    println!("{line}");
                 }
             }
             ClientEvent::Message(m) if !json => {
@@ -418,19 +378,12 @@ async fn tail(
                     .get(&m.chat_channel_id)
                     .cloned()
                     .unwrap_or_else(|| m.chat_channel_id.to_string());
-                match m.message {
-                    Some(text) => println!("[{channel}] {}: {text}", m.sender.member_name),
-                    None => println!(
-                        "[{channel}] {} {}",
-                        m.sender.member_name,
-                        m.event_type.as_str().to_lowercase()
-                    ),
-                }
+                println!("[{channel}] {}", show::event(&m));
             }
             ClientEvent::Connection(ConnectionState::Offline {
                 reason: OfflineReason::SignInAgain,
             }) => bail!("the server refused the token: run `suda login NAME`"),
-            ClientEvent::Connection(state) if !json => eprintln!("({})", connection_words(&state)),
+            ClientEvent::Connection(state) if !json => eprintln!("({})", show::connection(&state)),
             ClientEvent::TokenRenewed => {
                 if let (Some(kept), Some(token)) = (renewed_into, session.token()) {
                     kept.keep(server, &token)?;

@@ -6,6 +6,7 @@
 
 mod commands;
 mod config;
+mod show;
 
 use clap::{Parser, Subcommand};
 
@@ -80,6 +81,13 @@ pub enum Command {
     Leave {
         /// Channel id or name.
         channel: String,
+    },
+    /// Reply to a message (its id from `suda history`), in its channel.
+    Reply {
+        /// The message's id.
+        message: String,
+        /// The reply's text.
+        text: String,
     },
     /// Replace the text of one of your messages (its id from `suda
     /// history`).

@@ -40,7 +40,7 @@ pub mod ops {
 
     // The compatibility core, verbatim from the contract. (The contract's
     // `ChatChannelEvents` selects an interface without `__typename`, which
-    // graphql_client cannot generate code for; `ChannelPage` reads the same
+    // graphql_client cannot generate code for; `ConversationPage` reads the same
     // field with paging.)
     operation!(
         MyChatChannels,
@@ -65,7 +65,6 @@ pub mod ops {
     operation!(BlockedMembers, "../protocol/operations/Extensions.graphql");
     operation!(FindMember, "../protocol/operations/Extensions.graphql");
     operation!(Channels, "../protocol/operations/Extensions.graphql");
-    operation!(ChannelPage, "../protocol/operations/Extensions.graphql");
     operation!(ChannelMembers, "../protocol/operations/Extensions.graphql");
     operation!(Send, "../protocol/operations/Extensions.graphql");
     operation!(MarkRead, "../protocol/operations/Extensions.graphql");
@@ -82,6 +81,11 @@ pub mod ops {
         "../protocol/operations/Conversations.graphql"
     );
     operation!(React, "../protocol/operations/Conversations.graphql");
+    operation!(Message, "../protocol/operations/Conversations.graphql");
+    operation!(
+        ConversationPage,
+        "../protocol/operations/Conversations.graphql"
+    );
 }
 
 /// Posts operations to one server with the current token.
@@ -152,7 +156,8 @@ impl Api {
 
 /// Turns an HTTP answer into data or the one error that explains it.
 fn decode<T: serde::de::DeserializeOwned>(status: u16, bytes: &[u8]) -> ClientResult<T> {
-    if let Ok(resp) = serde_json::from_slice::<Response<T>>(bytes) {
+    let parsed = serde_json::from_slice::<Response<T>>(bytes);
+    if let Ok(resp) = parsed.as_ref() {
         if let Some(err) = resp.errors.as_ref().and_then(|errors| errors.first()) {
             let code = err
                 .extensions
@@ -166,10 +171,14 @@ fn decode<T: serde::de::DeserializeOwned>(status: u16, bytes: &[u8]) -> ClientRe
                 message: err.message.clone(),
             });
         }
-        if let Some(data) = resp.data {
-            return Ok(data);
-        }
     }
+    let unreadable = match parsed {
+        Ok(Response {
+            data: Some(data), ..
+        }) => return Ok(data),
+        Ok(_) => None,
+        Err(e) => Some(e),
+    };
     if let Ok(body) = serde_json::from_slice::<ErrorBody>(bytes) {
         return Err(ClientError::Api {
             code: body.error.code,
@@ -183,13 +192,12 @@ fn decode<T: serde::de::DeserializeOwned>(status: u16, bytes: &[u8]) -> ClientRe
             message: text.chars().take(200).collect(),
         });
     }
-    Err(ClientError::Protocol(format!(
-        "a GraphQL answer with neither data nor errors: {}",
-        String::from_utf8_lossy(bytes)
-            .chars()
-            .take(200)
-            .collect::<String>()
-    )))
+    let start: String = String::from_utf8_lossy(bytes).chars().take(200).collect();
+    Err(ClientError::Protocol(match unreadable {
+        // Data of another shape than the operation's: say where it broke.
+        Some(e) => format!("a GraphQL answer this client cannot read ({e}): {start}"),
+        None => format!("a GraphQL answer with neither data nor errors: {start}"),
+    }))
 }
 
 #[cfg(test)]
@@ -203,6 +211,22 @@ mod tests {
             Err(ClientError::Api { code, message }) => {
                 assert_eq!(code, ErrorCode::NotFound);
                 assert_eq!(message, "no such channel");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn data_of_another_shape_says_what_could_not_be_read() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Wanted {
+            id: String,
+        }
+        let body = br#"{"data":{"name":"x"}}"#;
+        match decode::<Wanted>(200, body) {
+            Err(ClientError::Protocol(m)) => {
+                assert!(m.contains("cannot read") && m.contains("`id`"), "{m}");
             }
             other => panic!("{other:?}"),
         }
@@ -227,6 +251,7 @@ mod tests {
             channel_id: "1".into(),
             message: "hi".into(),
             client_key: Some("k".into()),
+            reply_to: None,
         });
         assert_eq!(q.operation_name, "Send");
         assert!(q.query.contains("clientKey"));

@@ -10,6 +10,7 @@
 pub mod credentials;
 pub mod error;
 pub mod graphql;
+pub mod history;
 pub mod notify;
 pub mod outbox;
 pub mod session;
@@ -19,8 +20,9 @@ pub mod transport;
 mod wire;
 
 pub use error::{ClientError, ClientResult};
+pub use history::{HistoryItem, HistoryPage, Reaction};
 pub use session::{
-    actions::{HistoryPage, SessionInfo},
+    actions::SessionInfo,
     server_url::{normalize_server_url, BadServerUrl},
     ClientEvent, Session, SessionOptions, Snapshot,
 };

@@ -47,6 +47,10 @@ pub struct OutboxEntry {
     pub channel: ChannelId,
     /// The text.
     pub text: String,
+    /// The message it replies to, if it is a reply. (Absent in outboxes
+    /// written before replies, which read as no reply.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<EventId>,
     /// Where it stands.
     #[serde(flatten)]
     pub state: OutboxState,
@@ -123,12 +127,14 @@ impl Outbox {
         member: MemberId,
         channel: ChannelId,
         text: String,
+        reply_to: Option<EventId>,
     ) -> std::io::Result<OutboxEntry> {
         let entry = OutboxEntry {
             key: new_key(),
             member,
             channel,
             text,
+            reply_to,
             state: OutboxState::Pending,
         };
         self.append(&entry)?;
@@ -193,13 +199,13 @@ mod tests {
         let (a, b, c) = {
             let mut outbox = Outbox::open(dir.path()).unwrap();
             let a = outbox
-                .enqueue(MemberId(1), ChannelId(2), "a".into())
+                .enqueue(MemberId(1), ChannelId(2), "a".into(), None)
                 .unwrap();
             let b = outbox
-                .enqueue(MemberId(1), ChannelId(2), "b".into())
+                .enqueue(MemberId(1), ChannelId(2), "b".into(), None)
                 .unwrap();
             let c = outbox
-                .enqueue(MemberId(1), ChannelId(2), "c".into())
+                .enqueue(MemberId(1), ChannelId(2), "c".into(), None)
                 .unwrap();
             let sent = OutboxState::Sent {
                 event_id: EventId(9),
@@ -220,6 +226,34 @@ mod tests {
             OutboxState::Failed { .. }
         ));
         assert!(outbox.pending(MemberId(5)).is_empty());
+    }
+
+    #[test]
+    fn a_reply_keeps_its_original_across_a_restart_and_older_records_read_as_no_reply() {
+        let dir = tempfile::tempdir().unwrap();
+        // A pending send as the outbox wrote it before replies existed.
+        std::fs::write(
+            dir.path().join("outbox.jsonl"),
+            r#"{"key":"old","member":"1","channel":"2","text":"before","state":"pending"}"#
+                .to_owned()
+                + "\n",
+        )
+        .unwrap();
+        let reply = {
+            let mut outbox = Outbox::open(dir.path()).unwrap();
+            outbox
+                .enqueue(MemberId(1), ChannelId(2), "yes".into(), Some(EventId(7)))
+                .unwrap()
+        };
+        let outbox = Outbox::open(dir.path()).unwrap();
+        let pending = outbox.pending(MemberId(1));
+        assert_eq!(pending.len(), 2, "{pending:?}");
+        assert_eq!(
+            (pending[0].key.as_str(), pending[0].reply_to),
+            ("old", None)
+        );
+        assert_eq!(pending[1], reply);
+        assert_eq!(pending[1].reply_to, Some(EventId(7)));
     }
 
     #[test]

@@ -292,6 +292,7 @@ impl Shared {
                 channel_id: entry.channel.to_string(),
                 message: entry.text.clone(),
                 client_key: Some(entry.key.clone()),
+                reply_to: entry.reply_to.map(|r| r.to_string()),
             };
             let state = match self.api.run::<ops::Send>(vars).await {
                 Ok(data) => match wire::sent(data.send_chat_message) {

@@ -28,8 +28,8 @@ use std::{
 use futures::StreamExt;
 use serde::Serialize;
 use suda_protocol::{
-    ChatEvent, MessageDeleted, MessageEdited, Position, ReactionChanged, ReadMarkerMoved,
-    ResyncReason, SseEnvelope,
+    ChannelId, ChatEvent, MessageDeleted, MessageEdited, Position, ReactionChanged,
+    ReadMarkerMoved, ResyncReason, SseEnvelope,
 };
 use tokio::{sync::Notify, time::Instant};
 use tokio_util::sync::CancellationToken;
@@ -186,6 +186,18 @@ pub enum Change {
     Reaction(ReactionChanged),
     /// The member's own read marker moved, on this device or another.
     ReadMarker(ReadMarkerMoved),
+}
+
+impl Change {
+    /// The channel it happened in.
+    pub fn channel(&self) -> ChannelId {
+        match self {
+            Change::Edited(e) => e.chat_channel_id,
+            Change::Deleted(d) => d.chat_channel_id,
+            Change::Reaction(r) => r.chat_channel_id,
+            Change::ReadMarker(m) => m.chat_channel_id,
+        }
+    }
 }
 
 /// Reads the member's current token; `None` when signed out.

@@ -7,11 +7,12 @@
 
 use std::str::FromStr;
 
-use suda_protocol::{ChatEvent, EventType, MemberRef};
+use suda_protocol::{ChatEvent, EventType, MemberRef, MessagePreview};
 
 use crate::{
     error::{ClientError, ClientResult},
     graphql::ops,
+    history::{HistoryItem, Reaction},
     state::{Channel, ChannelKind},
 };
 
@@ -91,9 +92,14 @@ member_from!(
     ops::find_member::FindMemberMember,
     ops::channel_members::ChannelMembersChatChannelMembers,
     ops::send::SendSendChatMessageSender,
-    ops::channel_page::ChannelPageChatChannelEventsContentsOnChatChannelChatEventSender,
-    ops::channel_page::ChannelPageChatChannelEventsContentsOnChatChannelJoinEventMember,
-    ops::channel_page::ChannelPageChatChannelEventsContentsOnChatChannelLeaveEventMember,
+    ops::conversation_page::ChatMessageSender,
+    ops::conversation_page::ChatMessageReplyToSender,
+    ops::conversation_page::ChatMessageReactionsMembers,
+    ops::message::ChatMessageSender,
+    ops::message::ChatMessageReplyToSender,
+    ops::message::ChatMessageReactionsMembers,
+    ops::conversation_page::ConversationPageChatChannelEventsContentsOnChatChannelJoinEventMember,
+    ops::conversation_page::ConversationPageChatChannelEventsContentsOnChatChannelLeaveEventMember,
     ops::blocked_members::BlockedMembersBlockedMembers,
 );
 
@@ -117,29 +123,76 @@ pub(crate) fn sent(m: ops::send::SendSendChatMessage) -> ClientResult<ChatEvent>
     })
 }
 
-/// One history item.
-pub(crate) fn history_event(
-    e: ops::channel_page::ChannelPageChatChannelEventsContents,
-) -> ClientResult<ChatEvent> {
-    use ops::channel_page::ChannelPageChatChannelEventsContentsOn as On;
-    let (event_type, message, sender, client_key) = match e.on {
-        On::ChatChannelChatEvent(c) => (
-            EventType::Chat,
-            Some(c.message),
-            member(c.sender)?,
-            c.client_key,
-        ),
-        On::ChatChannelJoinEvent(j) => (EventType::Join, None, member(j.member)?, None),
-        On::ChatChannelLeaveEvent(l) => (EventType::Leave, None, member(l.member)?, None),
-    };
-    Ok(ChatEvent {
-        chat_channel_id: id(&e.chat_channel_id)?,
-        id: id(&e.id)?,
-        event_type,
-        created_at: e.created_at,
-        message,
-        sender,
-        client_key,
-        reply_to: None,
-    })
+/// One history item, as it is now.
+pub(crate) fn history_item(
+    e: ops::conversation_page::ConversationPageChatChannelEventsContents,
+) -> ClientResult<HistoryItem> {
+    use ops::conversation_page::ConversationPageChatChannelEventsContents as On;
+    macro_rules! plain {
+        ($e:expr, $kind:expr) => {
+            Ok(HistoryItem::plain(ChatEvent {
+                chat_channel_id: id(&$e.chat_channel_id)?,
+                id: id(&$e.id)?,
+                event_type: $kind,
+                created_at: $e.created_at,
+                message: None,
+                sender: member($e.member)?,
+                client_key: None,
+                reply_to: None,
+            }))
+        };
+    }
+    match e {
+        On::ChatChannelJoinEvent(j) => plain!(j, EventType::Join),
+        On::ChatChannelLeaveEvent(l) => plain!(l, EventType::Leave),
+        On::ChatChannelChatEvent(c) => message(c),
+    }
 }
+
+/// A message as the `ChatMessage` fragment tells it. The fragment comes
+/// back as one type per operation, so the conversion is written once for
+/// each of them.
+macro_rules! message_from {
+    ($($name:ident: $module:ident),* $(,)?) => {$(
+        pub(crate) fn $name(m: ops::$module::ChatMessage) -> ClientResult<HistoryItem> {
+            let reply_to = match m.reply_to {
+                None => None,
+                Some(r) => Some(Box::new(MessagePreview {
+                    id: id(&r.id)?,
+                    sender: member(r.sender)?,
+                    preview: r.preview,
+                    deleted: r.deleted,
+                })),
+            };
+            let reactions = m
+                .reactions
+                .into_iter()
+                .map(|r| {
+                    Ok(Reaction {
+                        emoji: r.emoji,
+                        count: count(r.count),
+                        mine: r.mine,
+                        members: r.members.into_iter().map(member).collect::<ClientResult<_>>()?,
+                    })
+                })
+                .collect::<ClientResult<_>>()?;
+            Ok(HistoryItem {
+                event: ChatEvent {
+                    chat_channel_id: id(&m.chat_channel_id)?,
+                    id: id(&m.id)?,
+                    event_type: EventType::Chat,
+                    created_at: m.created_at,
+                    message: Some(m.message),
+                    sender: member(m.sender)?,
+                    client_key: m.client_key,
+                    reply_to,
+                },
+                edited_at: m.edited_at,
+                deleted: m.deleted,
+                reactions,
+            })
+        }
+    )*};
+}
+
+message_from!(message: conversation_page, one_message: message);

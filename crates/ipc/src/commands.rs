@@ -51,6 +51,9 @@ commands! {
     send(SendArgs) -> OutboxItem;
     retry_send(OutboxArgs) -> OutboxItem;
     discard_send(OutboxArgs) -> ();
+    edit_message(EditArgs) -> ();
+    delete_message(MessageArgs) -> ();
+    react(ReactArgs) -> ();
     mark_read(MarkReadArgs) -> bool;
     create_group(CreateGroupArgs) -> ChannelView;
     open_direct(MemberArgs) -> ChannelView;

@@ -63,6 +63,70 @@ pub struct EventView {
     pub text: Option<String>,
     /// The idempotency key the sender used, if any.
     pub client_key: Option<String>,
+    /// When the sender last edited the message (RFC 3339); `null` if never.
+    pub edited_at: Option<String>,
+    /// The sender deleted it: show "message deleted" (`text` is `""`).
+    pub deleted: bool,
+    /// The message this one replies to, as it was when loaded.
+    pub reply_to: Option<ReplyView>,
+    /// Its reactions, most reacted first.
+    pub reactions: Vec<ReactionView>,
+}
+
+/// The message a reply answers: enough for a quote to click.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplyView {
+    pub id: String,
+    pub member: MemberView,
+    /// Its first line, cut short; `""` once deleted.
+    pub preview: String,
+    pub deleted: bool,
+}
+
+/// One emoji on a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReactionView {
+    pub emoji: String,
+    pub count: u32,
+    /// The signed-in member is one of those who reacted.
+    pub mine: bool,
+    /// The first few who reacted (`count` says how many in all).
+    pub members: Vec<MemberView>,
+}
+
+/// A change to a message already shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "kind"
+)]
+pub enum ChangeView {
+    /// The sender edited it: its text is now `text`.
+    Edited {
+        channel_id: String,
+        message_id: String,
+        text: String,
+        edited_at: String,
+    },
+    /// The sender deleted it.
+    Deleted {
+        channel_id: String,
+        message_id: String,
+    },
+    /// `member` added (`on`) or took back `emoji`; `count` is its total now.
+    Reaction {
+        channel_id: String,
+        message_id: String,
+        emoji: String,
+        member: MemberView,
+        on: bool,
+        count: u32,
+        /// `member` is the signed-in member (on this device or another).
+        by_me: bool,
+    },
 }
 
 /// A page of history, oldest first (ready to display).
@@ -100,6 +164,8 @@ pub struct OutboxItem {
     pub error: Option<String>,
     /// The event id once sent.
     pub event_id: Option<String>,
+    /// The message it replies to, if it is a reply.
+    pub reply_to: Option<String>,
 }
 
 /// The connection to the server, always visible in the UI.
@@ -165,6 +231,8 @@ pub struct Settings {
     pub muted_channels: Vec<String>,
     /// The server URL last signed in to, to prefill the sign-in screen.
     pub last_server_url: Option<String>,
+    /// The emoji last reacted with, newest first (the picker shows them first).
+    pub recent_emoji: Vec<String>,
 }
 
 impl Default for Settings {
@@ -178,6 +246,7 @@ impl Default for Settings {
             language: None,
             muted_channels: Vec::new(),
             last_server_url: None,
+            recent_emoji: Vec::new(),
         }
     }
 }
@@ -228,6 +297,9 @@ pub struct HistoryArgs {
     pub channel_id: String,
     /// A `nextCursor` from the previous page; `null` for the newest page.
     pub before: Option<String>,
+    /// Instead of `before`: the page around this message (to jump to it).
+    #[serde(default)]
+    pub around: Option<String>,
 }
 
 /// Send a message.
@@ -236,6 +308,33 @@ pub struct HistoryArgs {
 pub struct SendArgs {
     pub channel_id: String,
     pub text: String,
+    /// The message of the same channel this one replies to.
+    #[serde(default)]
+    pub reply_to: Option<String>,
+}
+
+/// Replace the text of one of the member's messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct EditArgs {
+    pub message_id: String,
+    pub text: String,
+}
+
+/// A message by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageArgs {
+    pub message_id: String,
+}
+
+/// Add (`on`) or take back the member's reaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReactArgs {
+    pub message_id: String,
+    pub emoji: String,
+    pub on: bool,
 }
 
 /// A channel by id.
@@ -350,11 +449,15 @@ pub struct Snapshot {
     tag = "type"
 )]
 pub enum AppEvent {
-    /// A new channel event (each id at most once).
-    Event { event: EventView },
+    /// A new channel event (each id at most once). (Boxed: the other
+    /// variants are small, and every event is as large as its largest.)
+    Event { event: Box<EventView> },
     /// Several new channel events, oldest first: what arrived in a burst
     /// within about a frame, sent at once.
     Events { events: Vec<EventView> },
+    /// A message was edited, deleted or reacted to (after the events
+    /// before it).
+    Changed { change: ChangeView },
     /// The channel list or unread counts changed.
     Channels { channels: Vec<ChannelView> },
     /// The connection changed.
@@ -398,6 +501,9 @@ declarations!(
     ChannelView,
     EventKind,
     EventView,
+    ReplyView,
+    ReactionView,
+    ChangeView,
     HistoryPage,
     OutboxState,
     OutboxItem,
@@ -411,6 +517,9 @@ declarations!(
     SignInArgs,
     HistoryArgs,
     SendArgs,
+    EditArgs,
+    MessageArgs,
+    ReactArgs,
     ChannelArgs,
     MarkReadArgs,
     CreateGroupArgs,

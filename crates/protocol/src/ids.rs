@@ -46,7 +46,7 @@ macro_rules! id_type {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}", self.0)
+                fmt::Display::fmt(&self.0, f)
             }
         }
 
@@ -97,7 +97,7 @@ pub struct Cursor(pub EventId);
 
 impl fmt::Display for Cursor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+        fmt::Display::fmt(&self.0, f)
     }
 }
 
@@ -116,7 +116,7 @@ pub struct Position(pub i64);
 
 impl fmt::Display for Position {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+        fmt::Display::fmt(&self.0, f)
     }
 }
 
@@ -153,6 +153,16 @@ pub fn parse_position(s: &str) -> Result<i64, IdError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_print_like_their_numbers_widths_included() {
+        // Terminal columns (`suda history`) line up on them.
+        assert_eq!(
+            format!("{:>4}|{:<3}|", EventId(7), ChannelId(12)),
+            "   7|12 |"
+        );
+        assert_eq!(format!("{:>3}", Position(5)), "  5");
+    }
 
     #[test]
     fn ids_parse_positive_decimal_only() {

@@ -16,7 +16,7 @@ use std::{
     time::Duration,
 };
 
-use suda_client::{ClientEvent, ConnectionState, Session};
+use suda_client::{Change, ClientEvent, ConnectionState, Session};
 use suda_ipc::{AppEvent, EventView};
 use tokio::{sync::broadcast::error::RecvError, task::JoinHandle};
 
@@ -116,7 +116,7 @@ impl Outgoing {
         match events.len() {
             0 => {}
             1 => (self.emit)(AppEvent::Event {
-                event: events.remove(0),
+                event: Box::new(events.remove(0)),
             }),
             _ => (self.emit)(AppEvent::Events { events }),
         }
@@ -230,10 +230,18 @@ async fn run(relay: Relay, mut events: tokio::sync::broadcast::Receiver<ClientEv
                 }
             }
             ClientEvent::ChannelsChanged(list) => out.channels(list),
-            // A read marker moved elsewhere arrives as ChannelsChanged too;
-            // the conversation view does not show edits, deletions and
-            // reactions yet (issue 15).
-            ClientEvent::Changed(_) => {}
+            ClientEvent::Changed(change) => {
+                if let Change::Deleted(d) = &change {
+                    notifier.withdraw(&d.message_id.to_string());
+                }
+                // A read marker moved elsewhere arrives as ChannelsChanged
+                // too; the other changes are for a conversation the UI holds.
+                if shared.wants(change.channel(), false) {
+                    if let Some(change) = view::change(&change, me) {
+                        out.now(AppEvent::Changed { change });
+                    }
+                }
+            }
             ClientEvent::Connection(state) => {
                 let attempt = match state {
                     ConnectionState::Reconnecting { .. } => {
@@ -264,6 +272,7 @@ async fn run(relay: Relay, mut events: tokio::sync::broadcast::Receiver<ClientEv
             ClientEvent::Notify(n) => {
                 let toast = Toast {
                     channel_id: n.channel_id.to_string(),
+                    message_id: n.event_id.to_string(),
                     title: n.title,
                     body: n.body,
                 };

@@ -2,7 +2,7 @@
 // Do not edit by hand.
 
 import { invoke } from "@tauri-apps/api/core";
-import type { ChannelArgs, ChannelView, CreateGroupArgs, DeviceArgs, DeviceView, FocusArgs, HistoryArgs, HistoryPage, InviteArgs, MarkReadArgs, MemberArgs, MemberIdArgs, MemberView, OutboxArgs, OutboxItem, SendArgs, SessionView, Settings, SignInArgs, Snapshot } from "./ipc";
+import type { ChannelArgs, ChannelView, CreateGroupArgs, DeviceArgs, DeviceView, EditArgs, FocusArgs, HistoryArgs, HistoryPage, InviteArgs, MarkReadArgs, MemberArgs, MemberIdArgs, MemberView, MessageArgs, OutboxArgs, OutboxItem, ReactArgs, SendArgs, SessionView, Settings, SignInArgs, Snapshot } from "./ipc";
 
 /** Every command of the desktop shell, typed. Rejects with an `AppError`. */
 export const commands = {
@@ -15,6 +15,9 @@ export const commands = {
   send: (args: SendArgs) => invoke<OutboxItem>("send", { args }),
   retrySend: (args: OutboxArgs) => invoke<OutboxItem>("retry_send", { args }),
   discardSend: (args: OutboxArgs) => invoke<void>("discard_send", { args }),
+  editMessage: (args: EditArgs) => invoke<void>("edit_message", { args }),
+  deleteMessage: (args: MessageArgs) => invoke<void>("delete_message", { args }),
+  react: (args: ReactArgs) => invoke<void>("react", { args }),
   markRead: (args: MarkReadArgs) => invoke<boolean>("mark_read", { args }),
   createGroup: (args: CreateGroupArgs) => invoke<ChannelView>("create_group", { args }),
   openDirect: (args: MemberArgs) => invoke<ChannelView>("open_direct", { args }),
@@ -47,6 +50,9 @@ export type Commands = {
   send: { args: SendArgs; returns: OutboxItem };
   retry_send: { args: OutboxArgs; returns: OutboxItem };
   discard_send: { args: OutboxArgs; returns: null };
+  edit_message: { args: EditArgs; returns: null };
+  delete_message: { args: MessageArgs; returns: null };
+  react: { args: ReactArgs; returns: null };
   mark_read: { args: MarkReadArgs; returns: boolean };
   create_group: { args: CreateGroupArgs; returns: ChannelView };
   open_direct: { args: MemberArgs; returns: ChannelView };

@@ -45,7 +45,45 @@ text: string | null,
 /**
  * The idempotency key the sender used, if any.
  */
-clientKey: string | null, };
+clientKey: string | null, 
+/**
+ * When the sender last edited the message (RFC 3339); `null` if never.
+ */
+editedAt: string | null, 
+/**
+ * The sender deleted it: show "message deleted" (`text` is `""`).
+ */
+deleted: boolean, 
+/**
+ * The message this one replies to, as it was when loaded.
+ */
+replyTo: ReplyView | null, 
+/**
+ * Its reactions, most reacted first.
+ */
+reactions: Array<ReactionView>, };
+
+export type ReplyView = { id: string, member: MemberView, 
+/**
+ * Its first line, cut short; `""` once deleted.
+ */
+preview: string, deleted: boolean, };
+
+export type ReactionView = { emoji: string, count: number, 
+/**
+ * The signed-in member is one of those who reacted.
+ */
+mine: boolean, 
+/**
+ * The first few who reacted (`count` says how many in all).
+ */
+members: Array<MemberView>, };
+
+export type ChangeView = { "kind": "edited", channelId: string, messageId: string, text: string, editedAt: string, } | { "kind": "deleted", channelId: string, messageId: string, } | { "kind": "reaction", channelId: string, messageId: string, emoji: string, member: MemberView, on: boolean, count: number, 
+/**
+ * `member` is the signed-in member (on this device or another).
+ */
+byMe: boolean, };
 
 export type HistoryPage = { channelId: string, events: Array<EventView>, 
 /**
@@ -63,7 +101,11 @@ error: string | null,
 /**
  * The event id once sent.
  */
-eventId: string | null, };
+eventId: string | null, 
+/**
+ * The message it replies to, if it is a reply.
+ */
+replyTo: string | null, };
 
 export type ConnectionView = { "state": "connecting" } | { "state": "live", transport: string, } | { "state": "reconnecting", inSecs: number, attempt: number, } | { "state": "signedOut" } | { "state": "signInAgain" };
 
@@ -81,7 +123,11 @@ language: string | null, mutedChannels: Array<string>,
 /**
  * The server URL last signed in to, to prefill the sign-in screen.
  */
-lastServerUrl: string | null, };
+lastServerUrl: string | null, 
+/**
+ * The emoji last reacted with, newest first (the picker shows them first).
+ */
+recentEmoji: Array<string>, };
 
 export type ErrorKind = "unauthenticated" | "forbidden" | "notFound" | "badInput" | "rateLimited" | "conflict" | "unreachable" | "notASudaServer" | "storage" | "internal";
 
@@ -93,9 +139,23 @@ export type HistoryArgs = { channelId: string,
 /**
  * A `nextCursor` from the previous page; `null` for the newest page.
  */
-before: string | null, };
+before: string | null, 
+/**
+ * Instead of `before`: the page around this message (to jump to it).
+ */
+around: string | null, };
 
-export type SendArgs = { channelId: string, text: string, };
+export type SendArgs = { channelId: string, text: string, 
+/**
+ * The message of the same channel this one replies to.
+ */
+replyTo: string | null, };
+
+export type EditArgs = { messageId: string, text: string, };
+
+export type MessageArgs = { messageId: string, };
+
+export type ReactArgs = { messageId: string, emoji: string, on: boolean, };
 
 export type ChannelArgs = { channelId: string, };
 
@@ -156,4 +216,4 @@ notice: string | null,
  */
 openChannel: string | null, };
 
-export type AppEvent = { "type": "event", event: EventView, } | { "type": "events", events: Array<EventView>, } | { "type": "channels", channels: Array<ChannelView>, } | { "type": "connection", connection: ConnectionView, } | { "type": "outbox", item: OutboxItem, } | { "type": "resynced" } | { "type": "session", session: SessionView | null, } | { "type": "settings", settings: Settings, } | { "type": "openChannel", channelId: string, } | { "type": "notice", message: string, };
+export type AppEvent = { "type": "event", event: EventView, } | { "type": "events", events: Array<EventView>, } | { "type": "changed", change: ChangeView, } | { "type": "channels", channels: Array<ChannelView>, } | { "type": "connection", connection: ConnectionView, } | { "type": "outbox", item: OutboxItem, } | { "type": "resynced" } | { "type": "session", session: SessionView | null, } | { "type": "settings", settings: Settings, } | { "type": "openChannel", channelId: string, } | { "type": "notice", message: string, };

@@ -1,6 +1,8 @@
 import { type KeyboardEvent, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
+import type { EventView } from "../bindings/ipc";
 import { charCount } from "../format";
+import { previewOf } from "../store/changes";
 
 export const MAX_CHARS = 4000;
 /** The counter shows from here on, before the limit is hit. */
@@ -9,17 +11,26 @@ export const COUNTER_FROM = 3500;
 /**
  * The message box: Enter sends, Shift+Enter is a new line (and Enter while
  * an IME is composing, e.g. Korean, finishes the syllable instead of sending).
+ * Replying, it shows what it replies to; Esc stops replying. Up in an empty
+ * box edits the member's last message.
  */
 export function Composer({
   channelName,
   onSend,
   draft,
   onDraftChange,
+  replyTo = null,
+  onCancelReply,
+  onEditLast,
 }: {
   channelName: string;
   onSend: (text: string) => Promise<void>;
   draft: string;
   onDraftChange: (text: string) => void;
+  replyTo?: EventView | null;
+  onCancelReply?: () => void;
+  /** `false` when there is no message of the member's to edit. */
+  onEditLast?: () => boolean;
 }) {
   const { t } = useTranslation();
   const ref = useRef<HTMLTextAreaElement>(null);
@@ -58,6 +69,15 @@ export function Composer({
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === "Escape" && replyTo && onCancelReply) {
+      e.preventDefault();
+      onCancelReply();
+      return;
+    }
+    if (e.key === "ArrowUp" && draft === "" && !e.altKey && onEditLast?.()) {
+      e.preventDefault();
+      return;
+    }
     if (e.key !== "Enter" || e.shiftKey || e.nativeEvent.isComposing || e.keyCode === 229) return;
     e.preventDefault();
     void submit();
@@ -75,6 +95,25 @@ export function Composer({
         <p className="form-error" role="alert">
           {error}
         </p>
+      )}
+      {replyTo && (
+        <div className="replying">
+          <span className="replying-to" dir="auto">
+            {t("composer.replyingTo", { name: replyTo.member.name })}
+          </span>
+          <span className="replying-text" dir="auto">
+            {previewOf(replyTo.text ?? "")}
+          </span>
+          <button
+            type="button"
+            className="icon-button"
+            aria-label={t("composer.cancelReply")}
+            title={t("composer.cancelReply")}
+            onClick={onCancelReply}
+          >
+            ×
+          </button>
+        </div>
       )}
       <div className={`composer-box${over > 0 ? " over" : ""}`}>
         <textarea

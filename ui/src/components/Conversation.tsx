@@ -5,8 +5,24 @@ import { isNewer } from "../store/ids";
 import { firstUnreadIndex } from "../store/channels";
 import { pendingFor } from "../store/delivery";
 import { emptyTimeline } from "../store/timeline";
-import { discardSend, loadOlder, markRead, retrySend, send, useAppState } from "../store/store";
+import type { EventView } from "../bindings/ipc";
+import { errorText } from "../ipc";
+import {
+  deleteMessage,
+  discardSend,
+  editMessage,
+  jumpTo,
+  loadOlder,
+  markRead,
+  react,
+  retrySend,
+  send,
+  useAppState,
+} from "../store/store";
 import { Composer } from "./Composer";
+import { Dialog } from "./Dialog";
+import { EmojiPicker } from "./EmojiPicker";
+import { type MessageActions, MessageActionsContext } from "./messageActions";
 import { MessageList } from "./MessageList";
 import { buildRows } from "./rows";
 
@@ -29,6 +45,20 @@ function useWindowAttention(): boolean {
 }
 
 const drafts = new Map<string, string>();
+/** The message each conversation's composer replies to, kept while switching. */
+const replies = new Map<string, EventView>();
+
+/** The picker's size (styles.css), to keep it inside the window. */
+const PICKER_W = 320;
+const PICKER_H = 360;
+
+/** Where the picker goes: above the button that opened it if it fits, else below. */
+function pickerPlace(anchor: HTMLElement): { top: number; left: number } {
+  const r = anchor.getBoundingClientRect();
+  const top = r.top - PICKER_H - 6 >= 0 ? r.top - PICKER_H - 6 : r.bottom + 6;
+  const left = Math.max(8, Math.min(r.right - PICKER_W, window.innerWidth - PICKER_W - 8));
+  return { top: Math.max(8, Math.min(top, window.innerHeight - PICKER_H - 8)), left };
+}
 
 /**
  * A refused mark-read is asked again after 250 ms, then twice as long each
@@ -62,8 +92,69 @@ export function Conversation({
     drafts.set(channel.id, text);
     setDraftState(text);
   };
+  const [replyTo, setReplyState] = useState<EventView | null>(
+    () => replies.get(channel.id) ?? null,
+  );
+  const setReplyTo = useCallback(
+    (event: EventView | null) => {
+      if (event) replies.set(channel.id, event);
+      else replies.delete(channel.id);
+      setReplyState(event);
+    },
+    [channel.id],
+  );
+  const [editingId, setEditingId] = useState<string | null>(null);
+  const [picker, setPicker] = useState<{
+    event: EventView;
+    top: number;
+    left: number;
+  } | null>(null);
+  const [deleting, setDeleting] = useState<EventView | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const recentEmoji = useAppState((s) => s.settings.recentEmoji);
   const [atBottom, setAtBottom] = useState(false);
   const attending = useWindowAttention();
+
+  const actions = useMemo<MessageActions>(
+    () => ({
+      editingId,
+      reply: (event) => {
+        setReplyTo(event);
+        document.querySelector<HTMLTextAreaElement>(".composer textarea")?.focus();
+      },
+      startEdit: (event) => setEditingId(event.id),
+      cancelEdit: () => {
+        setEditingId(null);
+        document.querySelector<HTMLTextAreaElement>(".composer textarea")?.focus();
+      },
+      saveEdit: async (event, text) => {
+        await editMessage(event.id, text);
+        setEditingId(null);
+      },
+      askDelete: (event) => setDeleting(event),
+      toggleReaction: (event, emoji, on) => {
+        react(event.id, emoji, on).catch((e: unknown) =>
+          setProblem(errorText(e, t("message.reactFailed"))),
+        );
+      },
+      openPicker: (event, anchor) => setPicker({ event, ...pickerPlace(anchor) }),
+      jump: (messageId) => {
+        void jumpTo(channel.id, messageId).then((found) => {
+          if (!found) setProblem(t("message.tooFarBack"));
+        });
+      },
+    }),
+    [editingId, channel.id, setReplyTo, t],
+  );
+
+  /** Up in an empty composer: edit the member's newest message. */
+  const editLast = () => {
+    const mine = [...timeline.events]
+      .reverse()
+      .find((e) => e.kind === "chat" && e.member.id === me.id && !e.deleted);
+    if (mine) setEditingId(mine.id);
+    return mine !== undefined;
+  };
 
   const markerIndex =
     view?.channelId === channel.id && view.showMarker
@@ -130,24 +221,79 @@ export function Conversation({
           </button>
         </div>
       </header>
-      <MessageList
-        rows={rows}
-        channelName={channel.name}
-        me={me}
-        hasMore={timeline.hasMore}
-        loaded={timeline.loaded}
-        loadingOlder={timeline.loadingOlder}
-        onLoadOlder={onLoadOlder}
-        onAtBottomChange={setAtBottom}
-        onRetry={onRetry}
-        onDiscard={onDiscard}
-      />
+      {problem && (
+        <p className="conversation-problem" role="alert">
+          {problem}
+          <button type="button" className="link" onClick={() => setProblem(null)}>
+            {t("connection.dismiss")}
+          </button>
+        </p>
+      )}
+      <MessageActionsContext.Provider value={actions}>
+        <MessageList
+          rows={rows}
+          channelName={channel.name}
+          me={me}
+          hasMore={timeline.hasMore}
+          loaded={timeline.loaded}
+          loadingOlder={timeline.loadingOlder}
+          onLoadOlder={onLoadOlder}
+          onAtBottomChange={setAtBottom}
+          onRetry={onRetry}
+          onDiscard={onDiscard}
+          jump={view?.channelId === channel.id ? view.jump : null}
+        />
+      </MessageActionsContext.Provider>
       <Composer
         channelName={channel.name}
         draft={draft}
         onDraftChange={setDraft}
-        onSend={(text) => send(channel.id, text)}
+        replyTo={replyTo}
+        onCancelReply={() => setReplyTo(null)}
+        onEditLast={editLast}
+        onSend={async (text) => {
+          await send(channel.id, text, replyTo?.id ?? null);
+          setReplyTo(null);
+        }}
       />
+      {picker && (
+        <div className="picker-popover" style={{ top: picker.top, left: picker.left }}>
+          <EmojiPicker
+            recent={recentEmoji}
+            label={t("message.reactTo", { name: picker.event.member.name })}
+            onClose={() => setPicker(null)}
+            onPick={(emoji) => {
+              const mine = picker.event.reactions.find((r) => r.emoji === emoji)?.mine ?? false;
+              actions.toggleReaction(picker.event, emoji, !mine);
+              setPicker(null);
+            }}
+          />
+        </div>
+      )}
+      {deleting && (
+        <Dialog title={t("message.deleteTitle")} onClose={() => setDeleting(null)}>
+          <p>{t("message.deleteHint")}</p>
+          <div className="dialog-actions">
+            <button type="button" className="ghost" onClick={() => setDeleting(null)}>
+              {t("dialogs.cancel")}
+            </button>
+            <button
+              type="button"
+              className="danger"
+              onClick={() => {
+                const gone = deleting;
+                setDeleting(null);
+                if (replyTo?.id === gone.id) setReplyTo(null);
+                deleteMessage(gone.id).catch((e: unknown) =>
+                  setProblem(errorText(e, t("message.deleteFailed"))),
+                );
+              }}
+            >
+              {t("message.deleteConfirm")}
+            </button>
+          </div>
+        </Dialog>
+      )}
     </>
   );
 }

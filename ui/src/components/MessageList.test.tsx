@@ -33,6 +33,7 @@ describe("MessageList", () => {
         onLoadOlder={() => {}}
         onAtBottomChange={() => {}}
         onRetry={() => {}}
+        jump={null}
         onDiscard={() => {}}
       />,
     );

@@ -1,5 +1,5 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useCallback, useEffect, useLayoutEffect, useRef } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { MemberView } from "../bindings/ipc";
 import { dayLabel } from "../format";
@@ -8,6 +8,8 @@ import type { Row } from "./rows";
 
 /** How close to the bottom (px) still counts as "at the bottom". */
 const STICK_PX = 48;
+/** How long a message jumped to stays marked. */
+const HIGHLIGHT_MS = 2000;
 /** Start loading older history this far (px) from the top. */
 const LOAD_OLDER_PX = 400;
 
@@ -45,6 +47,7 @@ export function MessageList({
   onAtBottomChange,
   onRetry,
   onDiscard,
+  jump,
 }: {
   rows: Row[];
   channelName: string;
@@ -56,6 +59,8 @@ export function MessageList({
   onAtBottomChange: (atBottom: boolean) => void;
   onRetry: (clientKey: string) => void;
   onDiscard: (clientKey: string) => void;
+  /** A message to bring into view and mark for a moment. */
+  jump: { messageId: string; seq: number } | null;
 }) {
   const { t, i18n } = useTranslation();
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -111,6 +116,21 @@ export function MessageList({
     stick.current = false;
     virtualizer.scrollToIndex(marker, { align: "start" });
   }, [loaded, rows, virtualizer]);
+
+  // A quote was clicked: show its original in the middle, marked for a moment.
+  const [highlighted, setHighlighted] = useState<string | null>(null);
+  useLayoutEffect(() => {
+    if (!jump) return;
+    const at = rows.findIndex((r) => r.kind === "message" && r.event.id === jump.messageId);
+    if (at < 0) return;
+    stick.current = false;
+    virtualizer.scrollToIndex(at, { align: "center" });
+    setHighlighted(jump.messageId);
+    const done = setTimeout(() => setHighlighted(null), HIGHLIGHT_MS);
+    return () => clearTimeout(done);
+    // Only a new jump moves the list, not every new row.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [jump?.seq]);
 
   // While at the bottom, stay there as rows arrive and get measured.
   useLayoutEffect(() => {
@@ -192,6 +212,8 @@ export function MessageList({
             event={row.event}
             continuation={row.continuation}
             self={row.event.member.id === me.id}
+            me={me.name}
+            highlighted={highlighted === row.event.id}
           />
         );
       case "system":

@@ -15,7 +15,7 @@ const HOSTILE = [
 describe("MessageRow", () => {
   it.each(HOSTILE)("renders %s as plain text, never as markup", (text) => {
     const { container } = render(
-      <MessageRow event={chat("1", "a", { text })} continuation={false} self={false} />,
+      <MessageRow event={chat("1", "a", { text })} continuation={false} self={false} me="Mina" />,
     );
     const body = container.querySelector(".text")!;
     expect(body.textContent).toBe(text);
@@ -26,7 +26,7 @@ describe("MessageRow", () => {
   it("renders a hostile sender name as text", () => {
     const member = { ...bo, name: "<img src=x onerror=alert(1)>" };
     const { container } = render(
-      <MessageRow event={chat("1", "a", { member })} continuation={false} self={false} />,
+      <MessageRow event={chat("1", "a", { member })} continuation={false} self={false} me="Mina" />,
     );
     expect(screen.getByText("<img src=x onerror=alert(1)>")).toBeInTheDocument();
     expect(container.querySelector("img")).toBeNull();
@@ -35,7 +35,7 @@ describe("MessageRow", () => {
   it("keeps a 5,000-character unbroken string whole, in a wrapping box", () => {
     const text = "x".repeat(5000);
     const { container } = render(
-      <MessageRow event={chat("1", "a", { text })} continuation={false} self={false} />,
+      <MessageRow event={chat("1", "a", { text })} continuation={false} self={false} me="Mina" />,
     );
     const body = container.querySelector(".text")!;
     expect(body.textContent).toHaveLength(5000);
@@ -50,7 +50,12 @@ describe("MessageRow", () => {
     const member = { ...bo, name: "ليلى" };
     const text = "مرحبا بالجميع";
     const { container } = render(
-      <MessageRow event={chat("1", "a", { text, member })} continuation={false} self={false} />,
+      <MessageRow
+        event={chat("1", "a", { text, member })}
+        continuation={false}
+        self={false}
+        me="Mina"
+      />,
     );
     expect(container.querySelector(".text")).toHaveAttribute("dir", "auto");
     expect(container.querySelector(".sender")).toHaveAttribute("dir", "auto");
@@ -59,11 +64,11 @@ describe("MessageRow", () => {
 
   it("shows sender, initials and time only at the head of a group", () => {
     const { container, rerender } = render(
-      <MessageRow event={chat("1", "a")} continuation={false} self={false} />,
+      <MessageRow event={chat("1", "a")} continuation={false} self={false} me="Mina" />,
     );
     expect(screen.getByText("Bo")).toBeInTheDocument();
     expect(container.querySelector(".avatar")?.textContent).toBe("B");
-    rerender(<MessageRow event={chat("1", "a")} continuation={true} self={false} />);
+    rerender(<MessageRow event={chat("1", "a")} continuation={true} self={false} me="Mina" />);
     expect(container.querySelector(".sender")).toBeNull();
   });
 });

@@ -3,6 +3,8 @@ import { useTranslation } from "react-i18next";
 import type { EventView, MemberView, OutboxItem } from "../bindings/ipc";
 import { timeOf } from "../format";
 import { Avatar } from "./Avatar";
+import { useMessageActions } from "./messageActions";
+import { EditBox, Quote, Reactions, Toolbar } from "./MessageParts";
 
 /** Message text, always as a text node: never parsed as HTML. */
 function Text({ text }: { text: string }) {
@@ -28,17 +30,26 @@ export const MessageRow = memo(function MessageRow({
   event,
   continuation,
   self,
+  me,
+  highlighted = false,
 }: {
   event: EventView;
   continuation: boolean;
   self: boolean;
+  /** The signed-in member's name (for "who reacted"). */
+  me: string;
+  /** A quote was clicked to bring this message into view. */
+  highlighted?: boolean;
 }) {
-  const { i18n } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const { editingId } = useMessageActions();
   const time = timeOf(event.createdAt, i18n.language);
+  const editing = editingId === event.id && !event.deleted;
   return (
     <article
-      className={`message${continuation ? " continuation" : ""}`}
+      className={`message${continuation ? " continuation" : ""}${highlighted ? " highlighted" : ""}`}
       aria-label={event.member.name}
+      data-message-id={event.id}
     >
       <div className="gutter">
         {continuation ? (
@@ -49,8 +60,24 @@ export const MessageRow = memo(function MessageRow({
       </div>
       <div className="body">
         {!continuation && <Header member={event.member} time={time} self={self} />}
-        <Text text={event.text ?? ""} />
+        {event.replyTo && <Quote original={event.replyTo} />}
+        {event.deleted ? (
+          <div className="text deleted">{t("message.deleted")}</div>
+        ) : editing ? (
+          <EditBox event={event} />
+        ) : (
+          <div className="text-line">
+            <Text text={event.text ?? ""} />
+            {event.editedAt && (
+              <span className="edited" title={event.editedAt}>
+                {t("message.edited")}
+              </span>
+            )}
+          </div>
+        )}
+        {!event.deleted && event.reactions.length > 0 && <Reactions event={event} me={me} />}
       </div>
+      {!event.deleted && !editing && <Toolbar event={event} self={self} />}
     </article>
   );
 });

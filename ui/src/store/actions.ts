@@ -25,6 +25,7 @@ export type Action =
   | { type: "outboxUpdated"; item: OutboxItem }
   | { type: "outboxDiscarded"; clientKey: string }
   | { type: "markedRead"; channelId: string; upTo: string | null }
+  | { type: "jump"; channelId: string; messageId: string }
   | { type: "channelAdded"; channel: ChannelView }
   | { type: "channelLeft"; channelId: string }
   | { type: "noticeDismissed"; index: number }

@@ -108,7 +108,7 @@ describe("channels reducer", () => {
       ...reads,
     };
     expect(channelsReducer(state, { type: "openChannel", channelId: "a" })).toEqual({
-      view: { channelId: "a", markerAfter: "3", showMarker: true },
+      view: { channelId: "a", markerAfter: "3", showMarker: true, jump: null },
     });
     expect(channelsReducer(state, { type: "open", channelId: "nope" })).toBeNull();
   });

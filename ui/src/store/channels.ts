@@ -17,6 +17,8 @@ export interface View {
   markerAfter: string | null;
   /** There was something unread when the conversation was opened. */
   showMarker: boolean;
+  /** A message to bring into view (a quote was clicked); `seq` tells jumps apart. */
+  jump: { messageId: string; seq: number } | null;
 }
 
 export interface ChannelsState {
@@ -36,7 +38,12 @@ export const initialChannels: ChannelsState = { channels: [], view: null };
 
 /** A chat message from someone else, newer than the read marker. */
 export function isUnread(event: EventView, readMarker: string | null, selfId: string | null) {
-  return event.kind === "chat" && event.member.id !== selfId && isNewer(event.id, readMarker);
+  return (
+    event.kind === "chat" &&
+    !event.deleted &&
+    event.member.id !== selfId &&
+    isNewer(event.id, readMarker)
+  );
 }
 
 /**
@@ -121,7 +128,12 @@ function open(state: ChannelsState, channelId: string | null): Partial<ChannelsS
   const channel = state.channels.find((c) => c.id === channelId);
   if (!channel) return null;
   return {
-    view: { channelId, markerAfter: channel.lastReadEventId, showMarker: channel.unread > 0 },
+    view: {
+      channelId,
+      markerAfter: channel.lastReadEventId,
+      showMarker: channel.unread > 0,
+      jump: null,
+    },
   };
 }
 
@@ -145,6 +157,12 @@ export function channelsReducer(
       return open(state, step.channelId);
     case "markedRead":
       return { channels: withMarkedRead(state.channels, step.channelId, step.upTo) };
+    case "jump": {
+      const view = state.view;
+      if (view?.channelId !== step.channelId) return null;
+      const seq = (view.jump?.seq ?? 0) + 1;
+      return { view: { ...view, jump: { messageId: step.messageId, seq } } };
+    }
     case "channelAdded": {
       const others = state.channels.filter((c) => c.id !== step.channel.id);
       return listed(state.view, [...others, step.channel], state.settings);

@@ -147,7 +147,7 @@ describe("reducer", () => {
       },
       { type: "open", channelId: "a" },
     );
-    expect(s.view).toEqual({ channelId: "a", markerAfter: "3", showMarker: true });
+    expect(s.view).toEqual({ channelId: "a", markerAfter: "3", showMarker: true, jump: null });
     s = run(s, { type: "markedRead", channelId: "a", upTo: "5" });
     expect(s.channels[0]).toMatchObject({ unread: 0, lastReadEventId: "5" });
     expect(s.view?.markerAfter).toBe("3");

@@ -21,6 +21,7 @@ export const defaultSettings: Settings = {
   language: null,
   mutedChannels: [],
   lastServerUrl: null,
+  recentEmoji: [],
 };
 
 export const initialSettings: SettingsState = {

@@ -44,7 +44,10 @@ describe("store against the shell", () => {
 
     await openChannel("a");
     expect(calls).toContainEqual(["focus_channel", { args: { channelId: "a" } }]);
-    expect(calls).toContainEqual(["history", { args: { channelId: "a", before: null } }]);
+    expect(calls).toContainEqual([
+      "history",
+      { args: { channelId: "a", before: null, around: null } },
+    ]);
     expect(useStore.getState().state.timelines.a!.events).toHaveLength(2);
 
     await emit(EVENT_NAME, { type: "event", event: chat("3", "a") });
@@ -70,7 +73,7 @@ describe("store against the shell", () => {
     expect(useStore.getState().state.channels[0]!.unread).toBe(201);
 
     await send("a", "hi");
-    expect(calls).toContainEqual(["send", { args: { channelId: "a", text: "hi" } }]);
+    expect(calls).toContainEqual(["send", { args: { channelId: "a", text: "hi", replyTo: null } }]);
     expect(useStore.getState().state.outbox.k1?.state).toBe("pending");
     await emit(EVENT_NAME, {
       type: "event",
@@ -101,7 +104,10 @@ describe("store against the shell", () => {
     resetStart();
     await start();
     expect(useStore.getState().state.view?.channelId).toBe("b");
-    expect(calls).toContainEqual(["history", { args: { channelId: "b", before: null } }]);
+    expect(calls).toContainEqual([
+      "history",
+      { args: { channelId: "b", before: null, around: null } },
+    ]);
     expect(useStore.getState().state.timelines.b!.events.map((e) => e.id)).toEqual(["7"]);
   });
 });

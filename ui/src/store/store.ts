@@ -100,7 +100,7 @@ async function reloadAfterResync(): Promise<void> {
 
 async function loadNewest(channelId: string): Promise<void> {
   try {
-    const page = await commands.history({ channelId, before: null });
+    const page = await commands.history({ channelId, before: null, around: null });
     dispatch({ type: "historyLoaded", page, older: false });
   } catch {
     dispatch({ type: "historyFailed", channelId });
@@ -118,21 +118,72 @@ export function openChannel(channelId: string | null): Promise<void> {
   return afterOpen(channelId);
 }
 
-export async function loadOlder(channelId: string): Promise<void> {
+/** Loads the page before the oldest loaded one; `false` when there was none to load. */
+export async function loadOlder(channelId: string): Promise<boolean> {
   const t = getState().timelines[channelId];
-  if (!t || !t.loaded || !t.hasMore || t.loadingOlder || t.nextCursor === null) return;
+  if (!t || !t.loaded || !t.hasMore || t.loadingOlder || t.nextCursor === null) return false;
   dispatch({ type: "historyRequested", channelId });
   try {
-    const page = await commands.history({ channelId, before: t.nextCursor });
+    const page = await commands.history({ channelId, before: t.nextCursor, around: null });
     dispatch({ type: "historyLoaded", page, older: true });
+    return true;
   } catch {
     dispatch({ type: "historyFailed", channelId });
+    return false;
   }
 }
 
-export async function send(channelId: string, text: string): Promise<void> {
-  const item = await commands.send({ channelId, text });
+/**
+ * How many older pages (of 50) a jump to a quoted message loads at most:
+ * the originals people click are nearly always recent, and the list shows
+ * one contiguous stretch of history, so a jump further back than this
+ * says so instead.
+ */
+const JUMP_PAGES = 40;
+
+/**
+ * Brings a message of the open conversation into view, loading older
+ * history until it is there; `false` when it is further back than
+ * `JUMP_PAGES` pages (or not there at all).
+ */
+export async function jumpTo(channelId: string, messageId: string): Promise<boolean> {
+  const has = () => getState().timelines[channelId]?.ids.has(messageId) ?? false;
+  for (let pages = 0; !has() && pages < JUMP_PAGES;) {
+    const t = getState().timelines[channelId];
+    if (!t?.loaded || !t.hasMore) break;
+    if (t.loadingOlder) {
+      // A page the list asked for is on its way: wait for it.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      continue;
+    }
+    if (!(await loadOlder(channelId))) break;
+    pages += 1;
+  }
+  if (!has()) return false;
+  dispatch({ type: "jump", channelId, messageId });
+  return true;
+}
+
+export async function send(
+  channelId: string,
+  text: string,
+  replyTo: string | null = null,
+): Promise<void> {
+  const item = await commands.send({ channelId, text, replyTo });
   dispatch({ type: "outboxUpdated", item });
+}
+
+/** Edits one of the member's messages; the change arrives as an event. */
+export function editMessage(messageId: string, text: string): Promise<void> {
+  return commands.editMessage({ messageId, text });
+}
+
+export function deleteMessage(messageId: string): Promise<void> {
+  return commands.deleteMessage({ messageId });
+}
+
+export function react(messageId: string, emoji: string, on: boolean): Promise<void> {
+  return commands.react({ messageId, emoji, on });
 }
 
 export async function retrySend(clientKey: string): Promise<void> {

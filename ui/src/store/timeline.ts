@@ -4,6 +4,7 @@
  */
 import type { EventView } from "../bindings/ipc";
 import { isSignOut, type Step } from "./actions";
+import { withChange } from "./changes";
 import { compareIds } from "./ids";
 
 /** The loaded part of one channel's history, oldest first, unique by id. */
@@ -102,6 +103,14 @@ export function timelinesReducer(
     case "arrived": {
       const timelines = withArrivals(state.timelines, step.events);
       return timelines === state.timelines ? null : { timelines };
+    }
+    case "changed": {
+      const t = state.timelines[step.change.channelId];
+      if (!t) return null;
+      const events = withChange(t.events, step.change);
+      return events === t.events
+        ? null
+        : { timelines: { ...state.timelines, [step.change.channelId]: { ...t, events } } };
     }
     case "historyRequested":
       return withTimeline(state.timelines, step.channelId, (t) => ({ ...t, loadingOlder: true }));

@@ -307,7 +307,7 @@ async fn live_tail(
 }
 
 #[tokio::test]
-async fn edits_deletions_and_reactions_from_the_command_line_and_in_tail() {
+async fn replies_edits_deletions_and_reactions_from_the_command_line_and_in_tail() {
     let s = server().await;
     let dir = tempfile::tempdir().unwrap();
     let (alice, bob) = (dir.path().join("alice.json"), dir.path().join("bob.json"));
@@ -360,8 +360,41 @@ async fn edits_deletions_and_reactions_from_the_command_line_and_in_tail() {
     assert!(!empty.ok);
     assert!(empty.stderr.contains("1 to"), "{}", empty.stderr);
 
+    // A reply, by the original's id alone, and history as it is now.
+    let replied = suda(&s.url, &bob, &["reply", &id, "agreed"]).await;
+    assert!(replied.ok, "{}", replied.stderr);
+    let loved = suda(&s.url, &bob, &["react", &id, "❤️"]).await;
+    assert!(loved.ok, "{}", loved.stderr);
+    let history = suda(&s.url, &alice, &["history", "lobby"]).await.stdout;
+    assert!(
+        history.contains(&format!("{id}  "))
+            && history.contains("alice: second try (edited)  [❤️ 1]"),
+        "{history}"
+    );
+    assert!(
+        history.contains("bob (replying to alice: \"second try\"): agreed"),
+        "{history}"
+    );
+    let elsewhere = suda(&s.url, &alice, &["reply", "999999", "hello?"]).await;
+    assert!(!elsewhere.ok);
+    assert!(
+        elsewhere.stderr.contains("no message"),
+        "{}",
+        elsewhere.stderr
+    );
+
     let deleted = suda(&s.url, &alice, &["delete", &id]).await;
     assert!(deleted.ok, "{}", deleted.stderr);
+    let history = suda(&s.url, &alice, &["history", "lobby"]).await.stdout;
+    assert!(history.contains("alice: (message deleted)"), "{history}");
+    assert!(
+        !history.contains("second try"),
+        "the text is gone: {history}"
+    );
+    assert!(
+        history.contains("bob (replying to a deleted message of alice): agreed"),
+        "{history}"
+    );
     let gone = suda(&s.url, &alice, &["edit", &id, "third try"]).await;
     assert!(!gone.ok);
     assert!(gone.stderr.contains("no message"), "{}", gone.stderr);
@@ -372,6 +405,8 @@ async fn edits_deletions_and_reactions_from_the_command_line_and_in_tail() {
         format!("[lobby] message {id} edited: second try"),
         format!("[lobby] bob reacted 👍 on message {id} (1)"),
         format!("[lobby] bob took back 👍 on message {id} (0)"),
+        "[lobby] bob (replying to alice: \"second try\"): agreed".to_owned(),
+        format!("[lobby] bob reacted ❤️ on message {id} (1)"),
         format!("[lobby] message {id} deleted"),
     ];
     let mut seen = Vec::new();

@@ -4,31 +4,19 @@
 //! folded into the session's state before it returns, so the front end sees
 //! the same change whether it came from its own request or from the stream.
 
-use serde::Serialize;
-use suda_protocol::{ChannelId, ChatEvent, ErrorCode, EventId, MemberId, MemberRef};
+use suda_protocol::{ChannelId, ErrorCode, EventId, MemberId, MemberRef};
 
 use super::{lock, Session};
 use crate::{
     error::{ClientError, ClientResult},
     graphql::ops,
+    history::{HistoryItem, HistoryPage},
     notify::NotifySettings,
     outbox::OutboxEntry,
     state::Channel,
     subscription::{ConnectionState, OfflineReason},
     wire,
 };
-
-/// A page of a channel's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HistoryPage {
-    /// Newest first, as the server sends them.
-    pub events: Vec<ChatEvent>,
-    /// Whether older events exist.
-    pub has_more: bool,
-    /// Pass as `before` for the next (older) page.
-    pub next_cursor: Option<String>,
-}
 
 impl Session {
     fn signed_in(&self, token: String, expires_at: &str, me: MemberRef) -> ClientResult<MemberRef> {
@@ -125,22 +113,44 @@ impl Session {
         before: Option<String>,
         limit: u32,
     ) -> ClientResult<HistoryPage> {
-        let vars = ops::channel_page::Variables {
+        self.page(channel, before, None, limit).await
+    }
+
+    /// A page of a channel's history holding `message` and what surrounds
+    /// it, newest first (to jump to an original older than what is loaded).
+    pub async fn history_around(
+        &self,
+        channel: ChannelId,
+        message: EventId,
+        limit: u32,
+    ) -> ClientResult<HistoryPage> {
+        self.page(channel, None, Some(message), limit).await
+    }
+
+    async fn page(
+        &self,
+        channel: ChannelId,
+        before: Option<String>,
+        around: Option<EventId>,
+        limit: u32,
+    ) -> ClientResult<HistoryPage> {
+        let vars = ops::conversation_page::Variables {
             channel_id: channel.to_string(),
             before,
+            around: around.map(|m| m.to_string()),
             limit: i64::from(limit),
         };
         let page = self
             .shared
             .api
-            .run::<ops::ChannelPage>(vars)
+            .run::<ops::ConversationPage>(vars)
             .await?
             .chat_channel_events;
         Ok(HistoryPage {
             events: page
                 .contents
                 .into_iter()
-                .map(wire::history_event)
+                .map(wire::history_item)
                 .collect::<ClientResult<_>>()?,
             has_more: page.has_more,
             next_cursor: page.next_cursor,
@@ -151,13 +161,40 @@ impl Session {
     /// whether it went out; a pending one is retried on every reconnect
     /// (and after a restart, with a `data_dir`), a failed one is kept.
     pub async fn send(&self, channel: ChannelId, text: &str) -> ClientResult<OutboxEntry> {
+        self.send_reply(channel, text, None).await
+    }
+
+    /// [`Session::send`], as a reply to `reply_to` (a message of the same
+    /// channel) when one is given; the reply waits in the outbox like any
+    /// message.
+    pub async fn send_reply(
+        &self,
+        channel: ChannelId,
+        text: &str,
+        reply_to: Option<EventId>,
+    ) -> ClientResult<OutboxEntry> {
         check_text(text)?;
         let me = self.me().await?;
-        let entry = lock(&self.shared.outbox).enqueue(me.id, channel, text.to_owned())?;
+        let entry = lock(&self.shared.outbox).enqueue(me.id, channel, text.to_owned(), reply_to)?;
         self.shared.outbox_changed();
         self.shared.flush().await;
         let now = lock(&self.shared.outbox).get(&entry.key).cloned();
         Ok(now.unwrap_or(entry))
+    }
+
+    /// One message as it is now (deleted or not), from any channel the
+    /// member can read.
+    pub async fn message(&self, message: EventId) -> ClientResult<HistoryItem> {
+        let vars = ops::message::Variables {
+            message_id: message.to_string(),
+        };
+        let m = self
+            .shared
+            .api
+            .run::<ops::Message>(vars)
+            .await?
+            .chat_message;
+        wire::one_message(m)
     }
 
     /// Replaces the text of one of the member's messages. The stream

@@ -3,7 +3,7 @@
 //! name (a person types names; the server's operations take ids). Kept
 //! here so the desktop app and the CLI do it the same way.
 
-use suda_protocol::{ChannelId, ErrorCode, MemberId};
+use suda_protocol::{ChannelId, ErrorCode, EventId, MemberId};
 
 use super::{lock, Session};
 use crate::{
@@ -45,6 +45,15 @@ impl Session {
         }
         self.dismiss(&entry.key)?;
         self.send(entry.channel, &entry.text).await
+    }
+
+    /// Replies to `message` in its own channel (the server refuses a reply
+    /// across channels, so the channel is the original's, looked up
+    /// first). The reply waits in the outbox like any message.
+    pub async fn reply(&self, message: EventId, text: &str) -> ClientResult<OutboxEntry> {
+        let original = self.message(message).await?;
+        self.send_reply(original.event.chat_channel_id, text, Some(message))
+            .await
     }
 
     /// The id of the member called `name` (surrounding spaces ignored).

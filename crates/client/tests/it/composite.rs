@@ -93,7 +93,7 @@ async fn a_failed_send_is_sent_again_as_a_new_message_once_it_can_go() {
         "the failed entry is gone: {outbox:?}"
     );
     let page = alice.history(group.id, None, 10).await.unwrap();
-    assert_eq!(page.events[0].message.as_deref(), Some("let me in"));
+    assert_eq!(page.events[0].event.message.as_deref(), Some("let me in"));
     let err = bob.resend(&failed.key).await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::NotFound), "{err:?}");
 }

@@ -47,7 +47,7 @@ async fn channels_history_join_and_leave_round_trip() {
         .any(|c| c.id == group.id));
     alice.send(group.id, "hi bob").await.unwrap();
     let page = bob.history(group.id, None, 10).await.unwrap();
-    assert_eq!(page.events[0].message.as_deref(), Some("hi bob"));
+    assert_eq!(page.events[0].event.message.as_deref(), Some("hi bob"));
     assert!(page.events.len() >= 2, "the join is in the history too");
     let members = bob.members(group.id).await.unwrap();
     assert_eq!(members.len(), 2);

@@ -49,7 +49,46 @@ fn event() -> EventView {
         member: member(),
         text: Some("hi".into()),
         client_key: Some("k1".into()),
+        edited_at: Some("2026-12-01T10:01:00Z".into()),
+        deleted: false,
+        reply_to: Some(ReplyView {
+            id: "8".into(),
+            member: member(),
+            preview: "lunch?".into(),
+            deleted: false,
+        }),
+        reactions: vec![ReactionView {
+            emoji: "👍".into(),
+            count: 2,
+            mine: true,
+            members: vec![member()],
+        }],
     }
+}
+
+/// One of each change.
+fn changes() -> Vec<ChangeView> {
+    vec![
+        ChangeView::Edited {
+            channel_id: "2".into(),
+            message_id: "9".into(),
+            text: "hi!".into(),
+            edited_at: "2026-12-01T10:01:00Z".into(),
+        },
+        ChangeView::Deleted {
+            channel_id: "2".into(),
+            message_id: "9".into(),
+        },
+        ChangeView::Reaction {
+            channel_id: "2".into(),
+            message_id: "9".into(),
+            emoji: "👍".into(),
+            member: member(),
+            on: true,
+            count: 1,
+            by_me: false,
+        },
+    ]
 }
 
 fn outbox_item() -> OutboxItem {
@@ -60,6 +99,7 @@ fn outbox_item() -> OutboxItem {
         state: OutboxState::Failed,
         error: Some("Too long".into()),
         event_id: None,
+        reply_to: Some("8".into()),
     }
 }
 
@@ -108,7 +148,9 @@ fn connections() -> Vec<ConnectionView> {
 /// One of each `AppEvent` variant, and every connection state.
 fn events() -> Vec<AppEvent> {
     let mut all = vec![
-        AppEvent::Event { event: event() },
+        AppEvent::Event {
+            event: Box::new(event()),
+        },
         AppEvent::Events {
             events: vec![event()],
         },
@@ -136,6 +178,11 @@ fn events() -> Vec<AppEvent> {
         connections()
             .into_iter()
             .map(|connection| AppEvent::Connection { connection }),
+    );
+    all.extend(
+        changes()
+            .into_iter()
+            .map(|change| AppEvent::Changed { change }),
     );
     all
 }
@@ -178,10 +225,24 @@ fn sample(ts_name: &str) -> Value {
         "HistoryArgs" => json(HistoryArgs {
             channel_id: "2".into(),
             before: Some("9".into()),
+            around: None,
         }),
         "SendArgs" => json(SendArgs {
             channel_id: "2".into(),
             text: "hi".into(),
+            reply_to: Some("8".into()),
+        }),
+        "EditArgs" => json(EditArgs {
+            message_id: "9".into(),
+            text: "hi!".into(),
+        }),
+        "MessageArgs" => json(MessageArgs {
+            message_id: "9".into(),
+        }),
+        "ReactArgs" => json(ReactArgs {
+            message_id: "9".into(),
+            emoji: "👍".into(),
+            on: true,
         }),
         "OutboxArgs" => json(OutboxArgs {
             client_key: "k1".into(),
@@ -274,6 +335,8 @@ fn the_samples_cover_every_event_variant_and_connection_state() {
         tags(&connections, "state"),
         declared_tags::<ConnectionView>("state")
     );
+    let changes: Vec<Value> = changes().into_iter().map(json).collect();
+    assert_eq!(tags(&changes, "kind"), declared_tags::<ChangeView>("kind"));
 }
 
 #[test]

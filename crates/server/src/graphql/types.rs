@@ -135,8 +135,10 @@ channel_event!(
     /// A chat message, as it is now.
     ChatChannelChatEvent { reactions: Vec<ReactionRow> } {
         /// The text, exactly as sent or as last edited; empty once deleted.
-        // Up to 4,000 characters (12 KB): it costs as much as 25 fields.
-        #[graphql(complexity = 25)]
+        // Up to 4,000 characters (12 KB): it costs as much as 50 fields,
+        // which is what makes two pages of bare texts cost more than one
+        // page of whole messages (see `MAX_COMPLEXITY`).
+        #[graphql(complexity = 50)]
         async fn message(&self) -> &str {
             self.row.message.as_deref().unwrap_or_default()
         }

@@ -235,14 +235,14 @@ async fn a_file_of_operations_runs_the_named_one_costed_alone() {
     let server = TestServer::start().await;
     let (alice, _) = server.member("alice").await;
     let channel = server.group(&alice, "g", &[]).await;
-    let file = include_str!("../../../protocol/operations/Extensions.graphql");
+    let file = include_str!("../../../protocol/operations/Conversations.graphql");
     let r = server
         .http
         .post(server.url("/graphql"))
         .bearer_auth(&alice)
         .json(&json!({
             "query": file,
-            "operationName": "ChannelPage",
+            "operationName": "ConversationPage",
             "variables": {"channelId": channel, "limit": 200},
         }))
         .send()

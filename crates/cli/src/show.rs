@@ -1,0 +1,172 @@
+//! What the terminal shows: events, history and changes in words, never in
+//! Rust's debug formatting.
+
+use suda_client::{
+    Change, ChannelKind, ConnectionState, HistoryItem, OfflineReason, Reaction, TransportKind,
+};
+use suda_protocol::{ChatEvent, EventType, MessagePreview};
+
+/// A channel's kind in words.
+pub fn kind(kind: ChannelKind) -> &'static str {
+    match kind {
+        ChannelKind::Direct => "direct",
+        ChannelKind::Group => "group",
+    }
+}
+
+/// A connection state in words.
+pub fn connection(state: &ConnectionState) -> String {
+    match state {
+        ConnectionState::Connecting => "connecting...".into(),
+        ConnectionState::Live { transport } => {
+            let over = match transport {
+                TransportKind::Sse => "server-sent events",
+                TransportKind::WebSocket => "WebSocket",
+                TransportKind::LongPoll => "long polling",
+            };
+            format!("live (over {over})")
+        }
+        ConnectionState::Reconnecting { in_secs } => {
+            format!("connection lost; trying again in {in_secs} s")
+        }
+        ConnectionState::Offline {
+            reason: OfflineReason::SignedOut,
+        } => "signed out".into(),
+        ConnectionState::Offline {
+            reason: OfflineReason::SignInAgain,
+        } => "the server refused the token".into(),
+    }
+}
+
+/// What a reply answers: `(replying to bob: "lunch?")`.
+fn quote(original: &MessagePreview) -> String {
+    if original.deleted {
+        format!(
+            "(replying to a deleted message of {})",
+            original.sender.member_name
+        )
+    } else {
+        format!(
+            "(replying to {}: {:?})",
+            original.sender.member_name, original.preview
+        )
+    }
+}
+
+/// A message, a join or a leave: `bob: hi`, `bob (replying to ...): hi`,
+/// `bob joined`.
+pub fn event(e: &ChatEvent) -> String {
+    let who = &e.sender.member_name;
+    match (&e.message, &e.reply_to) {
+        (Some(text), Some(original)) => format!("{who} {}: {text}", quote(original)),
+        (Some(text), None) => format!("{who}: {text}"),
+        (None, _) => match e.event_type {
+            EventType::Join => format!("{who} joined"),
+            EventType::Leave => format!("{who} left"),
+            EventType::Chat => format!("{who}: (no text)"),
+        },
+    }
+}
+
+fn reactions(list: &[Reaction]) -> String {
+    let each: Vec<String> = list
+        .iter()
+        .map(|r| format!("{} {}", r.emoji, r.count))
+        .collect();
+    format!("  [{}]", each.join(", "))
+}
+
+/// A history line: the id first (`suda edit`, `delete`, `react` and
+/// `reply` take it), then the time and the message as it is now.
+pub fn history(item: &HistoryItem) -> String {
+    let e = &item.event;
+    let what = if item.deleted {
+        format!("{}: (message deleted)", e.sender.member_name)
+    } else {
+        let mut line = event(e);
+        if item.edited_at.is_some() {
+            line.push_str(" (edited)");
+        }
+        if !item.reactions.is_empty() {
+            line.push_str(&reactions(&item.reactions));
+        }
+        line
+    };
+    format!("{:>6}  {}  {what}", e.id, e.created_at)
+}
+
+/// A change to a message, in `channel`.
+pub fn change(change: &Change, channel: &str) -> Option<String> {
+    Some(match change {
+        Change::Edited(e) => format!("[{channel}] message {} edited: {}", e.message_id, e.message),
+        Change::Deleted(d) => format!("[{channel}] message {} deleted", d.message_id),
+        Change::Reaction(r) => {
+            let did = if r.on { "reacted" } else { "took back" };
+            format!(
+                "[{channel}] {} {did} {} on message {} ({})",
+                r.member.member_name, r.emoji, r.message_id, r.count
+            )
+        }
+        // Bookkeeping: the counts `suda channels` shows.
+        Change::ReadMarker(_) => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use suda_protocol::{ChannelId, EventId, MemberId, MemberRef};
+
+    use super::*;
+
+    fn member(name: &str) -> MemberRef {
+        MemberRef {
+            id: MemberId(1),
+            member_name: name.into(),
+            profile_image: None,
+        }
+    }
+
+    fn message(text: &str) -> ChatEvent {
+        ChatEvent {
+            chat_channel_id: ChannelId(1),
+            id: EventId(12),
+            event_type: EventType::Chat,
+            created_at: "2026-12-01T10:00:00Z".into(),
+            message: Some(text.into()),
+            sender: member("alice"),
+            client_key: None,
+            reply_to: None,
+        }
+    }
+
+    #[test]
+    fn history_says_edited_deleted_replies_and_reactions_in_words() {
+        let mut item = HistoryItem::plain(message("yes"));
+        item.event.reply_to = Some(Box::new(MessagePreview {
+            id: EventId(3),
+            sender: member("bob"),
+            preview: "lunch?".into(),
+            deleted: false,
+        }));
+        item.edited_at = Some("2026-12-01T10:01:00Z".into());
+        item.reactions = vec![Reaction {
+            emoji: "👍".into(),
+            count: 2,
+            mine: true,
+            members: vec![],
+        }];
+        assert_eq!(
+            history(&item),
+            "    12  2026-12-01T10:00:00Z  alice (replying to bob: \"lunch?\"): yes (edited)  [👍 2]"
+        );
+        item.deleted = true;
+        assert_eq!(
+            history(&item),
+            "    12  2026-12-01T10:00:00Z  alice: (message deleted)"
+        );
+        let mut join = message("");
+        join.message = None;
+        join.event_type = EventType::Join;
+        assert_eq!(event(&join), "alice joined");
+    }
+}
