@@ -53,6 +53,14 @@ class Notifications:
     def since(cls, start: int) -> list[dict]:
         return cls.all()[start:]
 
+    @staticmethod
+    def closed() -> list[int]:
+        """The ids the app withdrew (CloseNotification), in order."""
+        path = Path(f"{NOTIFY_LOG}.closed")
+        if not path.exists():
+            return []
+        return [int(line) for line in path.read_text("utf-8").split()]
+
 
 def screenshot(driver, name: str) -> Path:
     """Saves a screenshot once the last DOM change has been painted."""

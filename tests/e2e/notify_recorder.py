@@ -6,6 +6,8 @@ bus and appends every Notify call to a JSON-lines file, so a test can see
 that a real desktop notification was delivered, with what title, body and
 actions. `InvokeAction(id, key)` on the same interface makes it emit
 ActionInvoked, as a desktop does when the member clicks the notification.
+Every CloseNotification (the app withdrawing one) appends its id to
+RECORD_FILE.closed.
 
     python3 notify_recorder.py RECORD_FILE
 """
@@ -60,6 +62,8 @@ class Notifications(ServiceInterface):
 
     @method()
     def CloseNotification(self, nid: "u"):  # noqa: F821
+        with open(self.record_path + ".closed", "a", encoding="utf-8") as f:
+            f.write(f"{nid}\n")
         self.NotificationClosed(nid, 3)
 
     @method()

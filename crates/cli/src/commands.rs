@@ -3,7 +3,10 @@
 //! Errors are turned into sentences that say what to do next (start the
 //! server, sign in again, list channels) in one place, [`explain`].
 
-use std::io::{BufRead, Write};
+use std::{
+    io::{BufRead, Write},
+    time::{Duration, Instant},
+};
 
 use anyhow::{anyhow, bail, Context, Result};
 use suda_client::{
@@ -82,6 +85,34 @@ fn about_message(
     }
 }
 
+/// How long `suda send` and `suda reply` keep trying a message the server
+/// did not take at once (it was out of reach, or the member's send budget
+/// was spent: 10 a second, 30 at once). The CLI's outbox ends with the
+/// process, so giving up early would drop the message.
+const SEND_PATIENCE: Duration = Duration::from_secs(20);
+
+/// Tries a waiting send again, sooner first, until it is sent, refused or
+/// [`SEND_PATIENCE`] runs out; answers it as it is then.
+async fn settle(session: &Session, mut entry: OutboxEntry) -> OutboxEntry {
+    let deadline = Instant::now() + SEND_PATIENCE;
+    let mut wait = Duration::from_millis(100);
+    while entry.state == OutboxState::Pending && Instant::now() + wait < deadline {
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(Duration::from_secs(2));
+        session.flush_outbox().await;
+        match session
+            .snapshot()
+            .outbox
+            .into_iter()
+            .find(|e| e.key == entry.key)
+        {
+            Some(now) => entry = now,
+            None => break,
+        }
+    }
+    entry
+}
+
 /// Says how a send went: sent, or why not.
 fn sent(entry: &OutboxEntry, server: &str, json: bool) -> Result<()> {
     match &entry.state {
@@ -92,9 +123,11 @@ fn sent(entry: &OutboxEntry, server: &str, json: bool) -> Result<()> {
             eprintln!("sent (event {event_id})");
             Ok(())
         }
-        OutboxState::Pending => {
-            bail!("not sent: the server at {server} could not be reached; try again")
-        }
+        OutboxState::Pending => bail!(
+            "not sent: the server at {server} did not take it within {} s (it could not be \
+             reached, or you sent faster than it accepts); try again",
+            SEND_PATIENCE.as_secs()
+        ),
         OutboxState::Failed { reason } => bail!("not sent: {reason}"),
     }
 }
@@ -202,7 +235,7 @@ pub async fn run(cli: Cli, credentials: CredentialMode) -> Result<()> {
         } => {
             let id = channel(&session, &server, &given).await?;
             let entry = session.send(id, &text).await.map_err(fail)?;
-            sent(&entry, &server, cli.json)?;
+            sent(&settle(&session, entry).await, &server, cli.json)?;
         }
         Command::Create { name, members } => {
             let c = session
@@ -238,7 +271,7 @@ pub async fn run(cli: Cli, credentials: CredentialMode) -> Result<()> {
                 .reply(id, &text)
                 .await
                 .map_err(|e| about_message(e, &given, fail))?;
-            sent(&entry, &server, cli.json)?;
+            sent(&settle(&session, entry).await, &server, cli.json)?;
         }
         Command::Edit {
             message: given,

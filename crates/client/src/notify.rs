@@ -97,8 +97,25 @@ pub struct Notification {
 /// The policy with memory of recent notifications, for coalescing.
 #[derive(Debug, Default)]
 pub struct Notifier {
-    /// Per channel, when the last notification was raised.
-    last: HashMap<ChannelId, Instant>,
+    /// Per channel, its latest burst.
+    bursts: HashMap<ChannelId, Burst>,
+}
+
+/// A channel's notification and the messages that came on its heels.
+#[derive(Debug)]
+struct Burst {
+    /// When its notification was raised.
+    at: Instant,
+    /// The message that raised it.
+    raised_by: EventId,
+    /// The newest message the notification stood for without showing it.
+    held: Option<Held>,
+}
+
+#[derive(Debug)]
+struct Held {
+    event: ChatEvent,
+    place: Option<String>,
 }
 
 impl Notifier {
@@ -119,11 +136,23 @@ impl Notifier {
         if !deserves_notification(event, attention, settings) {
             return None;
         }
-        let last = self.last.get(&event.chat_channel_id);
-        if last.is_some_and(|t| now.saturating_duration_since(*t) < settings.coalesce_window) {
-            return None;
+        if let Some(burst) = self.bursts.get_mut(&event.chat_channel_id) {
+            if now.saturating_duration_since(burst.at) < settings.coalesce_window {
+                burst.held = Some(Held {
+                    event: event.clone(),
+                    place: channel_name.map(str::to_owned),
+                });
+                return None;
+            }
         }
-        self.last.insert(event.chat_channel_id, now);
+        self.bursts.insert(
+            event.chat_channel_id,
+            Burst {
+                at: now,
+                raised_by: event.id,
+                held: None,
+            },
+        );
         let sender = &event.sender.member_name;
         let title = match channel_name {
             Some(place) => format!("{sender} in {place}"),
@@ -142,9 +171,42 @@ impl Notifier {
         })
     }
 
+    /// A message was deleted (the shell withdraws a notification it
+    /// raised). When it raised the channel's latest one, that burst ends
+    /// with it: the newest message the notification also stood for, if
+    /// any, is raised now in its place, and the next message notifies at
+    /// once, so a withdrawn notification never silences what came after.
+    pub fn deleted(
+        &mut self,
+        channel: ChannelId,
+        message: EventId,
+        attention: &Attention,
+        settings: &NotifySettings,
+        now: Instant,
+    ) -> Option<Notification> {
+        let burst = self.bursts.get_mut(&channel)?;
+        if burst.held.as_ref().is_some_and(|h| h.event.id == message) {
+            burst.held = None;
+        }
+        if burst.raised_by != message {
+            return None;
+        }
+        let held = self.bursts.remove(&channel)?.held?;
+        self.decide(&held.event, held.place.as_deref(), attention, settings, now)
+    }
+
+    /// A message was edited: should it be raised later, it says what it
+    /// says now.
+    pub fn edited(&mut self, channel: ChannelId, message: EventId, text: &str) {
+        let held = self.bursts.get_mut(&channel).and_then(|b| b.held.as_mut());
+        if let Some(held) = held.filter(|h| h.event.id == message) {
+            held.event.message = Some(text.to_owned());
+        }
+    }
+
     /// Forgets a channel's burst (the member opened it).
     pub fn seen(&mut self, channel: ChannelId) {
-        self.last.remove(&channel);
+        self.bursts.remove(&channel);
     }
 }
 
@@ -233,6 +295,84 @@ mod tests {
         // Once the window has passed, the conversation notifies again.
         assert!(decide(&ev, 12));
         assert!(!decide(&ev, 15));
+    }
+
+    #[test]
+    fn a_withdrawn_notification_hands_its_burst_on_and_never_silences_what_follows() {
+        let attention = Attention {
+            me: ME,
+            in_view: None,
+            focused: true,
+        };
+        let settings = NotifySettings::default();
+        let t0 = Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        let say = |id: i64, text: &str| ChatEvent {
+            id: EventId(id),
+            message: Some(text.into()),
+            ..event(THERE, OTHER, EventType::Chat)
+        };
+        let mut n = Notifier::default();
+        assert!(n
+            .decide(
+                &say(1, "wrong room"),
+                Some("#there"),
+                &attention,
+                &settings,
+                at(0)
+            )
+            .is_some());
+        // Two more in the same burst: held back behind the first.
+        assert!(n
+            .decide(&say(2, "b"), Some("#there"), &attention, &settings, at(1))
+            .is_none());
+        assert!(n
+            .decide(&say(3, "c"), Some("#there"), &attention, &settings, at(2))
+            .is_none());
+        n.edited(THERE, EventId(3), "c, edited");
+        // Deleting a held one changes nothing yet; deleting the one that
+        // notified raises the newest held one, as it reads now.
+        assert!(n
+            .deleted(THERE, EventId(2), &attention, &settings, at(3))
+            .is_none());
+        let again = n
+            .deleted(THERE, EventId(1), &attention, &settings, at(3))
+            .unwrap();
+        assert_eq!(
+            (again.event_id, again.body.as_str()),
+            (EventId(3), "c, edited")
+        );
+
+        // With nothing held, the burst just ends: the next message notifies.
+        let mut n = Notifier::default();
+        assert!(n
+            .decide(
+                &say(1, "oops"),
+                Some("#there"),
+                &attention,
+                &settings,
+                at(0)
+            )
+            .is_some());
+        assert!(n
+            .deleted(THERE, EventId(1), &attention, &settings, at(1))
+            .is_none());
+        assert!(n
+            .decide(
+                &say(4, "real"),
+                Some("#there"),
+                &attention,
+                &settings,
+                at(2)
+            )
+            .is_some());
+        // A deletion in a channel without a burst, or of another message, is nothing.
+        assert!(n
+            .deleted(ChannelId(30), EventId(4), &attention, &settings, at(3))
+            .is_none());
+        assert!(n
+            .deleted(THERE, EventId(9), &attention, &settings, at(3))
+            .is_none());
     }
 
     #[test]

@@ -198,13 +198,23 @@ impl Shared {
         }
     }
 
-    /// Applies one stream event, decides on a notification, settles the
-    /// matching send, then tells the front end.
+    /// What the member can see now, for the notification policy; `None`
+    /// when signed out.
+    fn attention(state: &ChatState) -> Option<Attention> {
+        state.me().map(|me| Attention {
+            me: me.id,
+            in_view: state.in_view(),
+            focused: state.focused(),
+        })
+    }
+
     /// Applies a change from the stream, then hands it on. A read marker
     /// moved on another device clears the count here too; a deletion may
     /// take an unread message with it (a deleted message is not unread),
-    /// so the counts are read again when the channel had any.
+    /// so the counts are read again when the channel had any, and it ends
+    /// the notification burst it started (see `Notifier::deleted`).
     async fn on_change(&self, change: Change) {
+        let mut notification = None;
         let (channels_changed, refetch) = {
             let mut state = lock(&self.state);
             match &change {
@@ -220,29 +230,47 @@ impl Shared {
                     let had_unread = state
                         .channel(deleted.chat_channel_id)
                         .is_some_and(|c| c.unread > 0);
+                    notification = Self::attention(&state).and_then(|attention| {
+                        lock(&self.notifier).deleted(
+                            deleted.chat_channel_id,
+                            deleted.message_id,
+                            &attention,
+                            &lock(&self.notify),
+                            Instant::now(),
+                        )
+                    });
                     (false, had_unread)
                 }
-                Change::Edited(_) | Change::Reaction(_) => (false, false),
+                Change::Edited(edited) => {
+                    lock(&self.notifier).edited(
+                        edited.chat_channel_id,
+                        edited.message_id,
+                        &edited.message,
+                    );
+                    (false, false)
+                }
+                Change::Reaction(_) => (false, false),
             }
         };
+        // The change first: the shell withdraws before it raises anew.
         self.emit(ClientEvent::Changed(change));
         if refetch {
             self.refresh_quietly().await;
         } else if channels_changed {
             self.channels_changed();
         }
+        if let Some(n) = notification {
+            self.emit(ClientEvent::Notify(n));
+        }
     }
 
+    /// Applies one stream event, decides on a notification, settles the
+    /// matching send, then tells the front end.
     async fn on_event(&self, event: ChatEvent) {
         let (applied, notification) = {
             let mut state = lock(&self.state);
             let applied = state.apply(&event);
-            let notification = state.me().and_then(|me| {
-                let attention = Attention {
-                    me: me.id,
-                    in_view: state.in_view(),
-                    focused: state.focused(),
-                };
+            let notification = Self::attention(&state).and_then(|attention| {
                 let place = match state.channel(event.chat_channel_id) {
                     Some(c) if c.kind == crate::state::ChannelKind::Direct => None,
                     Some(c) => Some(format!("#{}", c.name)),

@@ -420,3 +420,35 @@ async fn replies_edits_deletions_and_reactions_from_the_command_line_and_in_tail
     }
     assert_eq!(seen, expected);
 }
+
+#[tokio::test]
+async fn sends_faster_than_the_server_takes_wait_their_turn_instead_of_being_dropped() {
+    // One message at once, two a second: the second send in a row is
+    // refused for now, and the CLI's outbox ends with the process.
+    let s = server_with(suda_server::Config {
+        sends_per_second: 2,
+        send_burst: 1,
+        ..suda_testkit::config()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let me = dir.path().join("me.json");
+    let signed_up = suda(
+        &s.url,
+        &me,
+        &["signup", "quick", "--password", "password-123"],
+    )
+    .await;
+    assert!(signed_up.ok, "{}", signed_up.stderr);
+    assert!(suda(&s.url, &me, &["create", "fast"]).await.ok);
+    for text in ["one", "two", "three", "four"] {
+        let sent = suda(&s.url, &me, &["send", "fast", text]).await;
+        assert!(sent.ok, "{text}: {}", sent.stderr);
+    }
+    let history = suda(&s.url, &me, &["history", "fast"]).await.stdout;
+    let texts: Vec<&str> = history
+        .lines()
+        .filter_map(|l| l.split_once("quick: ").map(|(_, t)| t))
+        .collect();
+    assert_eq!(texts, ["one", "two", "three", "four"], "{history}");
+}

@@ -1,0 +1,279 @@
+"""End-to-end: replies, edits, deletions and reactions in the real app.
+
+A new member signs up in the app; bob, at the CLI, makes two groups with
+them and writes. The member replies, reacts through the emoji picker,
+edits (without losing the draft being typed) and deletes, and jumps from a
+quote to an original older than what the app loaded. Bob's CLI sees each
+change; bob's changes reach the app live; a deleted message withdraws the
+notification it raised on the recording notification server, and an edit
+raises none.
+"""
+import uuid
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from helpers import (
+    PASSWORD,
+    TIMEOUT,
+    Cli,
+    Notifications,
+    badge_text,
+    field,
+    log_texts,
+    screenshot,
+    visible,
+    wait_until,
+)
+from test_screens import button, dialog, no_dialog, open_channel, sign_out_if_signed_in
+
+pytestmark = pytest.mark.filterwarnings("ignore:setting remote_server_addr:DeprecationWarning")
+
+
+def history(cli: Cli, channel: str) -> list[str]:
+    """The channel's history lines as `suda history` prints them, oldest first."""
+    return cli.run("history", channel, "--limit", "200").splitlines()
+
+
+def message_id(cli: Cli, channel: str, text: str) -> str:
+    """The id of the newest message in `channel` whose line ends with `text`."""
+    for line in reversed(history(cli, channel)):
+        if line.endswith(text):
+            return line.split()[0]
+    raise AssertionError(f"no message {text!r} in {history(cli, channel)}")
+
+
+def article(driver, text: str):
+    """The conversation's message whose text is `text`."""
+    found = driver.find_elements(
+        By.XPATH,
+        f"//*[@role='log']//article[.//div[contains(@class,'text') and normalize-space()='{text}']]",
+    )
+    return found[-1] if found else None
+
+
+def act_on(driver, text: str, action: str) -> None:
+    """Hovers the message and clicks its toolbar's `action` button."""
+    row = wait_until(lambda: article(driver, text), message=f"no message {text!r}")
+    ActionChains(driver).move_to_element(row).perform()
+    row.find_element(By.CSS_SELECTOR, f".message-actions button[aria-label='{action}']").click()
+
+
+def notified(text: str, start: int):
+    return lambda: next(
+        (n for n in Notifications.since(start) if text in f"{n['summary']} {n['body']}"), None
+    )
+
+
+def test_replies_edits_deletions_and_reactions_in_the_app(server, bob, app):
+    driver = app
+    wait = WebDriverWait(driver, TIMEOUT, poll_frequency=0.1)
+    me = f"erin-{uuid.uuid4().hex[:6]}"
+    talk, side = f"talk-{me[5:]}", f"side-{me[5:]}"
+
+    # The member signs up in the app; bob makes two groups with them.
+    sign_out_if_signed_in(driver)
+    button(driver, "New here? Create an account").click()
+    server_field = field(driver, "Server URL")
+    server_field.clear()
+    server_field.send_keys(server)
+    field(driver, "Name").send_keys(me)
+    field(driver, "Password").send_keys(PASSWORD)
+    button(driver, "Create account").click()
+    wait.until(visible(driver, By.CSS_SELECTOR, "nav.sidebar"), "no main layout after sign-up")
+    bob.run("create", talk, "--member", me)
+    bob.run("create", side, "--member", me)
+    # Before the app opens #talk: an original, then more than a page (50)
+    # of messages, then a reply to the original. The app loads only the
+    # newest page, so the original is not loaded when the quote is clicked.
+    bob.send(talk, "the plan, first draft")
+    original = message_id(bob, talk, "bob: the plan, first draft")
+    for i in range(55):
+        bob.send(talk, f"filler {i + 1}")
+    bob.run("reply", original, "about the plan above")
+    bob.send(talk, "lunch at noon?")
+    open_channel(driver, talk)
+    # It opens at the "new messages" line (all 58 are new): scroll down
+    # to the newest, as the member would.
+    def at_bottom(d):
+        d.execute_script(
+            "const log = document.querySelector(\"[role='log']\");"
+            "log.scrollTop = log.scrollHeight;"
+        )
+        return "lunch at noon?" in log_texts(d)
+
+    wait.until(at_bottom, "bob's messages did not load")
+
+    # A click on the quote loads older history and brings the original up.
+    quote = wait_until(
+        lambda: next(
+            iter(driver.find_elements(By.CSS_SELECTOR, "[role='log'] button.quote")), None
+        ),
+        message="the reply shows no quote",
+    )
+    said = quote.get_attribute("textContent")
+    assert "the plan, first draft" in said and "bob" in said, said
+    quote.click()
+    wait.until(lambda d: article(d, "the plan, first draft"), "the jump did not load the original")
+    wait.until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "article.message.highlighted"),
+        "the original is not marked",
+    )
+    shown = article(driver, "the plan, first draft")
+    assert shown.is_displayed() and driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect();"
+        "const log = document.querySelector(\"[role='log']\").getBoundingClientRect();"
+        "return r.top >= log.top && r.bottom <= log.bottom;",
+        shown,
+    ), "the original is not in view"
+    screenshot(driver, "40-jumped-to-the-original")
+
+    # Reply to bob's question: the composer says what it replies to, and
+    # the reply carries a quote, in the app and at bob's CLI.
+    wait.until(at_bottom)
+    act_on(driver, "lunch at noon?", "Reply")
+    wait.until(visible(driver, By.CSS_SELECTOR, ".composer .replying"), "no reply banner")
+    assert "Replying to bob" in driver.find_element(By.CSS_SELECTOR, ".composer .replying").text
+    box = driver.find_element(By.CSS_SELECTOR, f"textarea[aria-label='Message {talk}']")
+    box.send_keys("yes, see you there")
+    screenshot(driver, "41-replying")
+    box.send_keys(Keys.ENTER)
+    wait.until(lambda d: article(d, "yes, see you there"), "the reply did not appear")
+    reply = article(driver, "yes, see you there")
+    wait.until(
+        lambda d: "lunch at noon?"
+        in reply.find_element(By.CSS_SELECTOR, ".quote").get_attribute("textContent")
+    )
+    assert not driver.find_elements(By.CSS_SELECTOR, ".composer .replying"), "still replying"
+    wait_until(
+        lambda: any(
+            f'{me} (replying to bob: "lunch at noon?"): yes, see you there' in line
+            for line in history(bob, talk)
+        ),
+        message="bob's CLI does not show the reply as one",
+    )
+
+    # Bob edits his question: the app shows the new text, "(edited)", and
+    # the quote of the reply follows.
+    question = message_id(bob, talk, "bob: lunch at noon?")
+    bob.run("edit", question, "lunch at one?")
+    wait.until(lambda d: article(d, "lunch at one?"), "bob's edit did not arrive")
+    edited = article(driver, "lunch at one?")
+    assert edited.find_element(By.CSS_SELECTOR, ".edited").text == "(edited)"
+    wait.until(
+        lambda d: "lunch at one?" in article(d, "yes, see you there").get_attribute("textContent")
+    )
+
+    # React through the picker: search, Enter; bob's CLI counts it.
+    act_on(driver, "lunch at one?", "Add reaction")
+    picker = wait.until(visible(driver, By.CSS_SELECTOR, ".emoji-picker"), "no emoji picker")
+    search = picker.find_element(By.CSS_SELECTOR, "input")
+    wait.until(lambda d: search == d.switch_to.active_element, "the picker's search has no focus")
+    search.send_keys("thumbs up")
+    screenshot(driver, "42-emoji-picker")
+    search.send_keys(Keys.ENTER)
+    wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".emoji-picker"), "picker stayed")
+    chip = wait_until(
+        lambda: next(
+            iter(article(driver, "lunch at one?").find_elements(By.CSS_SELECTOR, ".reaction.mine")),
+            None,
+        ),
+        message="the reaction did not appear",
+    )
+    said = lambda: chip.get_attribute("aria-label")  # noqa: E731
+    assert said() == "👍 1 reaction from " + me, said()
+    assert chip.get_attribute("aria-pressed") == "true"
+    wait_until(
+        lambda: any("lunch at one? (edited)  [👍 1]" in line for line in history(bob, talk)),
+        message="bob's CLI does not count the reaction",
+    )
+    # Bob reacts the same: the count goes to 2, live.
+    bob.run("react", question, "👍")
+    wait.until(lambda d: said().startswith("👍 2 reactions from"), "bob's reaction did not arrive")
+    assert set(said().split("from ", 1)[1].split(", ")) == {me, "bob"}, said()
+    assert bob.run("react", question, "🎉").strip() == "🎉 1"
+    wait.until(lambda d: len(article(d, "lunch at one?").find_elements(By.CSS_SELECTOR, ".reaction:not(.add)")) == 2)
+    screenshot(driver, "43-reactions-and-edit")
+    # The picker offers the emoji just used first (the shell keeps them
+    # with the settings, so a restart keeps them too); Esc closes it.
+    act_on(driver, "yes, see you there", "Add reaction")
+    picker = wait.until(visible(driver, By.CSS_SELECTOR, ".emoji-picker"), "no emoji picker")
+    recent = picker.find_elements(By.CSS_SELECTOR, "button.emoji")
+    assert recent and recent[0].text == "👍", [b.text for b in recent[:3]]
+    driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".emoji-picker"), "Esc left it open")
+
+    # Edit the member's own reply in place while a draft is half typed:
+    # the draft is still there afterwards (Signal-Desktop #6659).
+    box = driver.find_element(By.CSS_SELECTOR, f"textarea[aria-label='Message {talk}']")
+    box.send_keys("half-written thought")
+    act_on(driver, "yes, see you there", "Edit")
+    editor = wait.until(visible(driver, By.CSS_SELECTOR, "textarea[aria-label='Edit message']"))
+    editor.send_keys(Keys.CONTROL, "a")
+    editor.send_keys("yes, see you at one")
+    editor.send_keys(Keys.ENTER)
+    wait.until(lambda d: article(d, "yes, see you at one"), "the edit did not show")
+    assert box.get_attribute("value") == "half-written thought", "the edit lost the draft"
+    wait_until(
+        lambda: any("yes, see you at one (edited)" in line for line in history(bob, talk)),
+        message="bob's CLI does not show the edit",
+    )
+    # Up in an empty box edits the member's last message; Esc gives the
+    # edit up unchanged.
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.BACKSPACE)
+    wait.until(lambda d: box.get_attribute("value") == "")
+    box.send_keys(Keys.ARROW_UP)
+    editor = wait.until(visible(driver, By.CSS_SELECTOR, "textarea[aria-label='Edit message']"))
+    assert editor.get_attribute("value") == "yes, see you at one"
+    editor.send_keys(Keys.ESCAPE)
+    wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, "textarea[aria-label='Edit message']"))
+
+    # Delete it: asked first, then "Message deleted" here and at bob's CLI.
+    act_on(driver, "yes, see you at one", "Delete")
+    box_ = dialog(driver, "Delete this message?")
+    box_.find_element(By.XPATH, ".//button[normalize-space()='Delete message']").click()
+    wait.until(no_dialog)
+    wait.until(lambda d: not article(d, "yes, see you at one"), "the message is still shown")
+    assert any(
+        t == "Message deleted"
+        for t in driver.execute_script(
+            "return Array.from(document.querySelectorAll(\"[role='log'] .text.deleted\"), e => e.textContent)"
+        )
+    )
+    wait_until(
+        lambda: any(line.endswith(f"{me}: (message deleted)") for line in history(bob, talk)),
+        message="bob's CLI does not show the deletion",
+    )
+    assert not any("see you at one" in line for line in history(bob, talk)), "its text is kept"
+    screenshot(driver, "44-deleted")
+
+    # Elsewhere: bob's message notifies; its deletion withdraws the
+    # notification and takes it out of the unread count.
+    start = len(Notifications.all())
+    bob.send(side, "oops, wrong channel")
+    note = wait_until(notified("oops, wrong channel", start), message="no notification")
+    wait.until(lambda d: badge_text(d, side) == "1", "no unread badge")
+    bob.run("delete", message_id(bob, side, "bob: oops, wrong channel"))
+    wait_until(lambda: note["id"] in Notifications.closed(), message="the notification stayed")
+    wait.until(lambda d: badge_text(d, side) is None, "the deleted message still counts as unread")
+
+    # The withdrawn notification does not silence the channel: bob's next
+    # message there notifies at once. An edit raises nothing; a message in
+    # the same burst is held back behind the first notification, and is
+    # raised when that one is withdrawn.
+    start = len(Notifications.all())
+    bob.send(side, "version one")
+    first = wait_until(notified("version one", start), message="the channel stayed silent")
+    version = message_id(bob, side, "bob: version one")
+    bob.run("edit", version, "version two")
+    bob.send(side, "a later message")
+    bob.run("delete", version)
+    wait_until(lambda: first["id"] in Notifications.closed(), message="not withdrawn")
+    wait_until(notified("a later message", start), message="the held-back message was not raised")
+    assert not notified("version two", start)(), "the edit notified"
+    wait.until(lambda d: badge_text(d, side) == "1", "the later message is not counted")
+    screenshot(driver, "45-after-withdrawal")
