@@ -85,7 +85,9 @@ test("a sent message goes from pending to sent and shows once", async ({ page })
   await expect(pending).toHaveCount(0);
   await expect(page.locator(".message .text", { hasText: "Ship it" })).toHaveCount(1);
   const sent = await calls(page, "send");
-  expect(sent).toEqual([{ args: { channelId: "c-design", text: "Ship it\ntoday" } }]);
+  expect(sent).toEqual([
+    { args: { channelId: "c-design", text: "Ship it\ntoday", replyTo: null } },
+  ]);
 });
 
 test("a failed send offers Retry and Discard", async ({ page }) => {
