@@ -6,7 +6,7 @@
 //! function, tested without a tray host (there is none under Xvfb). The
 //! desktop-only code below turns the model into Tauri's tray and menu.
 
-use suda_ipc::ChannelView;
+use suda_ipc::{ChannelView, NotificationLevel};
 
 /// How many channels the menu lists at most.
 const MAX_CHANNELS: usize = 10;
@@ -85,13 +85,22 @@ pub fn action(menu_id: &str) -> Option<TrayAction> {
     }
 }
 
+/// What of a channel's unread messages the tray counts: all of them, only
+/// those that mention the member for a "mentions only" channel, none of a
+/// muted one (a muted chat counted in the tray is what others get wrong).
+pub fn counted(c: &ChannelView) -> u32 {
+    match c.level {
+        _ if c.muted => 0,
+        NotificationLevel::All => c.unread,
+        NotificationLevel::Mentions => c.mentions,
+        NotificationLevel::Nothing => 0,
+    }
+}
+
 /// The tray for these channels (muted ones do not count), window
 /// visibility and do-not-disturb state.
 pub fn model(channels: &[ChannelView], window_visible: bool, do_not_disturb: bool) -> TrayModel {
-    let mut unread: Vec<&ChannelView> = channels
-        .iter()
-        .filter(|c| c.unread > 0 && !c.muted)
-        .collect();
+    let mut unread: Vec<&ChannelView> = channels.iter().filter(|c| counted(c) > 0).collect();
     let newest = |c: &ChannelView| {
         c.last_event_id
             .as_deref()
@@ -99,7 +108,7 @@ pub fn model(channels: &[ChannelView], window_visible: bool, do_not_disturb: boo
             .unwrap_or(0)
     };
     unread.sort_by_key(|c| std::cmp::Reverse(newest(c)));
-    let total: u64 = unread.iter().map(|c| u64::from(c.unread)).sum();
+    let total: u64 = unread.iter().map(|c| u64::from(counted(c))).sum();
     let tooltip = match (total, do_not_disturb) {
         (0, false) => "Suda".to_owned(),
         (0, true) => "Suda (do not disturb)".to_owned(),
@@ -124,7 +133,7 @@ pub fn model(channels: &[ChannelView], window_visible: bool, do_not_disturb: boo
             };
             items.push(TrayItem::Channel {
                 id: c.id.clone(),
-                label: format!("{name} ({})", c.unread),
+                label: format!("{name} ({})", counted(c)),
             });
         }
     }
@@ -239,7 +248,43 @@ mod tests {
             last_read_event_id: None,
             member_count: 2,
             muted,
+            mentions: 0,
+            level: NotificationLevel::All,
         }
+    }
+
+    #[test]
+    fn a_channel_counts_in_the_tray_as_its_level_says() {
+        let all = channel("1", ChannelKind::Group, 4, false, "9");
+        let mentions = ChannelView {
+            mentions: 1,
+            level: NotificationLevel::Mentions,
+            ..channel("2", ChannelKind::Group, 5, false, "8")
+        };
+        let nothing = ChannelView {
+            mentions: 2,
+            level: NotificationLevel::Nothing,
+            ..channel("3", ChannelKind::Group, 6, false, "7")
+        };
+        let quiet = ChannelView {
+            mentions: 0,
+            ..mentions.clone()
+        };
+        let m = model(&[all, mentions, nothing, quiet], true, false);
+        assert_eq!(
+            m.badge.as_deref(),
+            Some("5"),
+            "4 + 1 mention, nothing of muted"
+        );
+        let labels: Vec<_> = m
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                TrayItem::Channel { label, .. } => Some(label.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(labels, ["#c1 (4)", "#c2 (1)"]);
     }
 
     #[test]

@@ -11,7 +11,8 @@ use suda_client::{
 };
 use suda_ipc::{
     AppError, ChangeView, ChannelKind, ChannelView, ConnectionView, DeviceView, ErrorKind,
-    EventKind, EventView, MemberView, OutboxItem, OutboxState, ReactionView, ReplyView,
+    EventKind, EventView, MemberView, NotificationLevel, OutboxItem, OutboxState, ReactionView,
+    ReplyView,
 };
 use suda_protocol::{ChatEvent, ErrorCode, EventType, MemberId, MemberRef};
 
@@ -48,6 +49,12 @@ pub fn channel(c: &Channel, muted: &HashSet<String>) -> ChannelView {
         last_event_id: c.last_event_id.map(|e| e.to_string()),
         last_read_event_id: c.last_read_event_id.map(|e| e.to_string()),
         member_count: c.member_count,
+        mentions: c.mentions,
+        level: match c.notify_level {
+            suda_protocol::NotificationLevel::All => NotificationLevel::All,
+            suda_protocol::NotificationLevel::Mentions => NotificationLevel::Mentions,
+            suda_protocol::NotificationLevel::Nothing => NotificationLevel::Nothing,
+        },
     }
 }
 
@@ -124,7 +131,8 @@ pub fn change(c: &Change, me: Option<MemberId>) -> Option<ChangeView> {
             count: r.count,
             by_me: Some(r.member.id) == me,
         },
-        Change::ReadMarker(_) => return None,
+        // The channel list tells these.
+        Change::ReadMarker(_) | Change::Level(_) => return None,
     })
 }
 

@@ -206,6 +206,8 @@ function channelView(
     lastReadEventId: readIdx > 0 ? (list[readIdx - 1]?.id ?? null) : null,
     memberCount,
     muted: false,
+    mentions: 0,
+    level: "all",
   };
 }
 let channels: ChannelView[] = [

@@ -21,6 +21,8 @@ export function channel(id: string, over: Partial<ChannelView> = {}): ChannelVie
     lastReadEventId: null,
     memberCount: 2,
     muted: false,
+    mentions: 0,
+    level: "all",
     ...over,
   };
 }

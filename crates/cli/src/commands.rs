@@ -15,7 +15,7 @@ use suda_client::{
     outbox::{OutboxEntry, OutboxState},
     ClientError, ClientEvent, ConnectionState, OfflineReason, Session, SessionOptions,
 };
-use suda_protocol::{ChannelId, ErrorCode, EventId};
+use suda_protocol::{ChannelId, ErrorCode, EventId, NotificationLevel};
 
 use crate::{
     config::{Kept, DEFAULT_SERVER},
@@ -208,12 +208,7 @@ pub async fn run(cli: Cli, credentials: CredentialMode) -> Result<()> {
                 return print_json(&channels);
             }
             for c in channels {
-                let unread = if c.unread > 0 {
-                    format!("  ({} unread)", c.unread)
-                } else {
-                    String::new()
-                };
-                println!("{:>6}  {:<6}  {}{unread}", c.id, show::kind(c.kind), c.name);
+                println!("{}", show::channel(&c));
             }
         }
         Command::History {
@@ -306,6 +301,22 @@ pub async fn run(cli: Cli, credentials: CredentialMode) -> Result<()> {
                 return print_json(&serde_json::json!({ "emoji": emoji, "count": count }));
             }
             println!("{emoji} {count}");
+        }
+        Command::Notify {
+            channel: given,
+            level,
+        } => {
+            let level = NotificationLevel::parse(&level)
+                .ok_or_else(|| anyhow!("{level:?} is not a level: say all, mentions or nothing"))?;
+            let id = channel(&session, &server, &given).await?;
+            let c = session
+                .set_notification_level(id, level)
+                .await
+                .map_err(fail)?;
+            if cli.json {
+                return print_json(&c);
+            }
+            eprintln!("{}: {}", c.name, show::level(c.notify_level));
         }
         Command::Read { channel: given } => {
             let id = channel(&session, &server, &given).await?;

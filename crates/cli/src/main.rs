@@ -112,6 +112,14 @@ pub enum Command {
         #[arg(long)]
         off: bool,
     },
+    /// Choose what of a channel notifies you, on every device: `all`
+    /// messages, only `mentions` of you, or `nothing`.
+    Notify {
+        /// Channel id or name.
+        channel: String,
+        /// `all`, `mentions` or `nothing`.
+        level: String,
+    },
     /// Mark a channel read.
     Read {
         /// Channel id or name.

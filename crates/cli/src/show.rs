@@ -2,9 +2,10 @@
 //! Rust's debug formatting.
 
 use suda_client::{
-    Change, ChannelKind, ConnectionState, HistoryItem, OfflineReason, Reaction, TransportKind,
+    Change, Channel, ChannelKind, ConnectionState, HistoryItem, OfflineReason, Reaction,
+    TransportKind,
 };
-use suda_protocol::{ChatEvent, EventType, MessagePreview};
+use suda_protocol::{ChatEvent, EventType, MessagePreview, NotificationLevel};
 
 /// A channel's kind in words.
 pub fn kind(kind: ChannelKind) -> &'static str {
@@ -12,6 +13,36 @@ pub fn kind(kind: ChannelKind) -> &'static str {
         ChannelKind::Direct => "direct",
         ChannelKind::Group => "group",
     }
+}
+
+/// A notification level in words.
+pub fn level(level: NotificationLevel) -> &'static str {
+    match level {
+        NotificationLevel::All => "every message notifies",
+        NotificationLevel::Mentions => "only mentions of you notify",
+        NotificationLevel::Nothing => "nothing notifies",
+    }
+}
+
+/// A line of `suda channels`: id, kind, name, what is unread, and the
+/// notification level when it is not every message.
+pub fn channel(c: &Channel) -> String {
+    let mut line = format!("{:>6}  {:<6}  {}", c.id, kind(c.kind), c.name);
+    if c.unread > 0 {
+        line.push_str(&format!("  ({} unread", c.unread));
+        match c.mentions {
+            0 => {}
+            1 => line.push_str(", 1 mention"),
+            n => line.push_str(&format!(", {n} mentions")),
+        }
+        line.push(')');
+    }
+    match c.notify_level {
+        NotificationLevel::All => {}
+        NotificationLevel::Mentions => line.push_str("  [mentions only]"),
+        NotificationLevel::Nothing => line.push_str("  [muted]"),
+    }
+    line
 }
 
 /// A connection state in words.
@@ -107,6 +138,7 @@ pub fn change(change: &Change, channel: &str) -> Option<String> {
                 r.member.member_name, r.emoji, r.message_id, r.count
             )
         }
+        Change::Level(l) => format!("[{channel}] {}", level(l.level)),
         // Bookkeeping: the counts `suda channels` shows.
         Change::ReadMarker(_) => return None,
     })
@@ -136,6 +168,7 @@ mod tests {
             sender: member("alice"),
             client_key: None,
             reply_to: None,
+            mentions: Vec::new(),
         }
     }
 

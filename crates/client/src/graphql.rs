@@ -83,6 +83,10 @@ pub mod ops {
     operation!(React, "../protocol/operations/Conversations.graphql");
     operation!(Message, "../protocol/operations/Conversations.graphql");
     operation!(
+        SetNotificationLevel,
+        "../protocol/operations/Conversations.graphql"
+    );
+    operation!(
         ConversationPage,
         "../protocol/operations/Conversations.graphql"
     );

@@ -4,9 +4,11 @@
 //! shell: the desktop app raises what [`Notifier::decide`] returns, the CLI
 //! and tests just look at it. Notify only about someone else's message that
 //! the member cannot already see (another channel, or the app in the
-//! background), unless the channel is muted or do-not-disturb is on. A
-//! burst in one channel becomes one notification, and the preview shows no
-//! more than the member allowed (the lock screen may be public).
+//! background), unless the channel is muted or do-not-disturb is on, and
+//! as the member's notification level of the channel says: every message,
+//! only those that mention them, or nothing. A burst in one channel
+//! becomes one notification, and the preview shows no more than the
+//! member allowed (the lock screen may be public).
 
 use std::{
     collections::{HashMap, HashSet},
@@ -14,7 +16,7 @@ use std::{
 };
 
 use serde::{Deserialize, Serialize};
-use suda_protocol::{ChannelId, ChatEvent, EventId, EventType, MemberId};
+use suda_protocol::{ChannelId, ChatEvent, EventId, EventType, MemberId, NotificationLevel};
 
 /// How much of a message a notification may show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -33,7 +35,7 @@ pub enum Preview {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NotifySettings {
-    /// Channels that never notify.
+    /// Channels that never notify (this app's own mute).
     pub muted: HashSet<ChannelId>,
     /// Nothing notifies.
     pub do_not_disturb: bool,
@@ -66,16 +68,23 @@ pub struct Attention {
 }
 
 /// The policy without memory: whether this event, on its own, deserves a
-/// notification.
+/// notification, in a channel whose notification level is `level`.
 pub fn deserves_notification(
     event: &ChatEvent,
+    level: NotificationLevel,
     attention: &Attention,
     settings: &NotifySettings,
 ) -> bool {
     let someone_else = event.event_type == EventType::Chat && event.sender.id != attention.me;
     let unseen = attention.in_view != Some(event.chat_channel_id) || !attention.focused;
+    let wanted = match level {
+        NotificationLevel::All => true,
+        NotificationLevel::Mentions => event.mentions.contains(&attention.me),
+        NotificationLevel::Nothing => false,
+    };
     someone_else
         && unseen
+        && wanted
         && !settings.muted.contains(&event.chat_channel_id)
         && !settings.do_not_disturb
 }
@@ -116,6 +125,7 @@ struct Burst {
 struct Held {
     event: ChatEvent,
     place: Option<String>,
+    level: NotificationLevel,
 }
 
 impl Notifier {
@@ -129,11 +139,12 @@ impl Notifier {
         // Where it was said, e.g. "#general"; `None` for a direct channel,
         // whose notification is titled with the sender alone.
         channel_name: Option<&str>,
+        level: NotificationLevel,
         attention: &Attention,
         settings: &NotifySettings,
         now: Instant,
     ) -> Option<Notification> {
-        if !deserves_notification(event, attention, settings) {
+        if !deserves_notification(event, level, attention, settings) {
             return None;
         }
         if let Some(burst) = self.bursts.get_mut(&event.chat_channel_id) {
@@ -141,6 +152,7 @@ impl Notifier {
                 burst.held = Some(Held {
                     event: event.clone(),
                     place: channel_name.map(str::to_owned),
+                    level,
                 });
                 return None;
             }
@@ -192,7 +204,8 @@ impl Notifier {
             return None;
         }
         let held = self.bursts.remove(&channel)?.held?;
-        self.decide(&held.event, held.place.as_deref(), attention, settings, now)
+        let place = held.place.as_deref();
+        self.decide(&held.event, place, held.level, attention, settings, now)
     }
 
     /// A message was edited: should it be raised later, it says what it
@@ -235,6 +248,7 @@ mod tests {
             },
             client_key: None,
             reply_to: None,
+            mentions: Vec::new(),
         }
     }
 
@@ -266,8 +280,54 @@ mod tests {
             if muted {
                 settings.muted.insert(channel);
             }
-            let got = deserves_notification(&event(channel, sender, kind), &attention, &settings);
+            let got = deserves_notification(
+                &event(channel, sender, kind),
+                NotificationLevel::All,
+                &attention,
+                &settings,
+            );
             assert_eq!(got, want, "row {i}");
+        }
+    }
+
+    #[test]
+    fn the_channels_level_decides_and_a_mention_gets_through_mentions_only() {
+        let attention = Attention {
+            me: ME,
+            in_view: None,
+            focused: true,
+        };
+        let plain = event(THERE, OTHER, EventType::Chat);
+        let mention = ChatEvent {
+            mentions: vec![MemberId(7), ME],
+            ..plain.clone()
+        };
+        let others = ChatEvent {
+            mentions: vec![MemberId(7)],
+            ..plain.clone()
+        };
+        let dnd = NotifySettings {
+            do_not_disturb: true,
+            ..NotifySettings::default()
+        };
+        let settings = NotifySettings::default();
+        use NotificationLevel::*;
+        for (ev, level, settings, want) in [
+            (&plain, All, &settings, true),
+            (&plain, Mentions, &settings, false),
+            (&others, Mentions, &settings, false),
+            (&mention, Mentions, &settings, true),
+            (&mention, All, &settings, true),
+            (&mention, Nothing, &settings, false),
+            // Do-not-disturb still wins over a mention.
+            (&mention, Mentions, &dnd, false),
+        ] {
+            assert_eq!(
+                deserves_notification(ev, level, &attention, settings),
+                want,
+                "{level:?} {:?}",
+                ev.mentions
+            );
         }
     }
 
@@ -284,8 +344,15 @@ mod tests {
         let at = |s: u64| t0 + Duration::from_secs(s);
         let ev = event(THERE, OTHER, EventType::Chat);
         let mut decide = |ev: &ChatEvent, s: u64| {
-            n.decide(ev, Some("#there"), &attention, &settings, at(s))
-                .is_some()
+            n.decide(
+                ev,
+                Some("#there"),
+                NotificationLevel::All,
+                &attention,
+                &settings,
+                at(s),
+            )
+            .is_some()
         };
         assert!(decide(&ev, 0));
         assert!(!decide(&ev, 5));
@@ -317,6 +384,7 @@ mod tests {
             .decide(
                 &say(1, "wrong room"),
                 Some("#there"),
+                NotificationLevel::All,
                 &attention,
                 &settings,
                 at(0)
@@ -324,10 +392,24 @@ mod tests {
             .is_some());
         // Two more in the same burst: held back behind the first.
         assert!(n
-            .decide(&say(2, "b"), Some("#there"), &attention, &settings, at(1))
+            .decide(
+                &say(2, "b"),
+                Some("#there"),
+                NotificationLevel::All,
+                &attention,
+                &settings,
+                at(1)
+            )
             .is_none());
         assert!(n
-            .decide(&say(3, "c"), Some("#there"), &attention, &settings, at(2))
+            .decide(
+                &say(3, "c"),
+                Some("#there"),
+                NotificationLevel::All,
+                &attention,
+                &settings,
+                at(2)
+            )
             .is_none());
         n.edited(THERE, EventId(3), "c, edited");
         // Deleting a held one changes nothing yet; deleting the one that
@@ -349,6 +431,7 @@ mod tests {
             .decide(
                 &say(1, "oops"),
                 Some("#there"),
+                NotificationLevel::All,
                 &attention,
                 &settings,
                 at(0)
@@ -361,6 +444,7 @@ mod tests {
             .decide(
                 &say(4, "real"),
                 Some("#there"),
+                NotificationLevel::All,
                 &attention,
                 &settings,
                 at(2)
@@ -389,7 +473,14 @@ mod tests {
                 ..NotifySettings::default()
             };
             let n = Notifier::default()
-                .decide(&ev, Some("#there"), &attention, &settings, Instant::now())
+                .decide(
+                    &ev,
+                    Some("#there"),
+                    NotificationLevel::All,
+                    &attention,
+                    &settings,
+                    Instant::now(),
+                )
                 .unwrap();
             (n.title, n.body)
         };
@@ -406,6 +497,7 @@ mod tests {
             .decide(
                 &ev,
                 None,
+                NotificationLevel::All,
                 &attention,
                 &NotifySettings::default(),
                 Instant::now(),

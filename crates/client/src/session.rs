@@ -249,6 +249,10 @@ impl Shared {
                     );
                     (false, false)
                 }
+                Change::Level(changed) => (
+                    state.set_level(changed.chat_channel_id, changed.level),
+                    false,
+                ),
                 Change::Reaction(_) => (false, false),
             }
         };
@@ -271,14 +275,18 @@ impl Shared {
             let mut state = lock(&self.state);
             let applied = state.apply(&event);
             let notification = Self::attention(&state).and_then(|attention| {
-                let place = match state.channel(event.chat_channel_id) {
+                let channel = state.channel(event.chat_channel_id);
+                let place = match channel {
                     Some(c) if c.kind == crate::state::ChannelKind::Direct => None,
                     Some(c) => Some(format!("#{}", c.name)),
                     None => Some("a new channel".to_owned()),
                 };
+                // A channel not known yet (just added to it) is at its default.
+                let level = channel.map(|c| c.notify_level).unwrap_or_default();
                 lock(&self.notifier).decide(
                     &event,
                     place.as_deref(),
+                    level,
                     &attention,
                     &lock(&self.notify),
                     Instant::now(),

@@ -12,7 +12,9 @@
 //! brings the server's count back.
 
 use serde::Serialize;
-use suda_protocol::{ChannelId, ChatEvent, EventId, EventType, MemberId, MemberRef};
+use suda_protocol::{
+    ChannelId, ChatEvent, EventId, EventType, MemberId, MemberRef, NotificationLevel,
+};
 
 /// One-to-one or group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -44,6 +46,10 @@ pub struct Channel {
     pub last_read_event_id: Option<EventId>,
     /// How many members it has.
     pub member_count: u32,
+    /// Of the unread messages, those that mention the member.
+    pub mentions: u32,
+    /// What of it notifies the member (theirs, kept by the server).
+    pub notify_level: NotificationLevel,
 }
 
 /// What applying an event did, so the caller knows what to tell and fetch.
@@ -138,7 +144,20 @@ impl ChatState {
     pub fn set_read(&mut self, id: ChannelId, unread: u32, marker: Option<EventId>) {
         if let Some(c) = self.channels.iter_mut().find(|c| c.id == id) {
             c.unread = unread;
+            c.mentions = c.mentions.min(unread);
             c.last_read_event_id = marker;
+        }
+    }
+
+    /// Applies a notification level chosen on this device or another;
+    /// returns whether it changed.
+    pub fn set_level(&mut self, id: ChannelId, level: NotificationLevel) -> bool {
+        match self.channels.iter_mut().find(|c| c.id == id) {
+            Some(c) if c.notify_level != level => {
+                c.notify_level = level;
+                true
+            }
+            _ => false,
         }
     }
 
@@ -156,6 +175,9 @@ impl ChatState {
             return false;
         }
         c.unread = unread;
+        // The server tells the unread count after the move, not the
+        // mentions: they are at most as many (the next refetch is exact).
+        c.mentions = c.mentions.min(unread);
         c.last_read_event_id = Some(marker);
         true
     }
@@ -189,7 +211,12 @@ impl ChatState {
         }
         channel.last_event_id = Some(event.id);
         match event.event_type {
-            EventType::Chat if !from_me && in_view != Some(channel.id) => channel.unread += 1,
+            EventType::Chat if !from_me && in_view != Some(channel.id) => {
+                channel.unread += 1;
+                if me.is_some_and(|me| event.mentions.contains(&me)) {
+                    channel.mentions += 1;
+                }
+            }
             EventType::Join => channel.member_count += 1,
             EventType::Leave => channel.member_count = channel.member_count.saturating_sub(1),
             EventType::Chat => {}
@@ -233,6 +260,8 @@ mod tests {
             last_event_id: Some(EventId(last)),
             last_read_event_id: None,
             member_count: 2,
+            mentions: 0,
+            notify_level: NotificationLevel::All,
         }
     }
 
@@ -246,6 +275,7 @@ mod tests {
             sender: member(sender),
             client_key: None,
             reply_to: None,
+            mentions: Vec::new(),
         }
     }
 

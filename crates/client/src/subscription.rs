@@ -28,7 +28,7 @@ use std::{
 use futures::StreamExt;
 use serde::Serialize;
 use suda_protocol::{
-    ChannelId, ChatEvent, MessageDeleted, MessageEdited, Position, ReactionChanged,
+    ChannelId, ChatEvent, LevelChanged, MessageDeleted, MessageEdited, Position, ReactionChanged,
     ReadMarkerMoved, ResyncReason, SseEnvelope,
 };
 use tokio::{sync::Notify, time::Instant};
@@ -186,6 +186,9 @@ pub enum Change {
     Reaction(ReactionChanged),
     /// The member's own read marker moved, on this device or another.
     ReadMarker(ReadMarkerMoved),
+    /// The member chose another notification level for a channel, on this
+    /// device or another.
+    Level(LevelChanged),
 }
 
 impl Change {
@@ -196,6 +199,7 @@ impl Change {
             Change::Deleted(d) => d.chat_channel_id,
             Change::Reaction(r) => r.chat_channel_id,
             Change::ReadMarker(m) => m.chat_channel_id,
+            Change::Level(l) => l.chat_channel_id,
         }
     }
 }
@@ -441,6 +445,9 @@ async fn deliver(
         }
         SseEnvelope::ChatReadMarkerMoved(c) => {
             change(report, last, position, Change::ReadMarker(c)).await
+        }
+        SseEnvelope::ChatNotificationLevelChanged(c) => {
+            change(report, last, position, Change::Level(c)).await
         }
     }
 }

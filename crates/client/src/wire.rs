@@ -7,7 +7,7 @@
 
 use std::str::FromStr;
 
-use suda_protocol::{ChatEvent, EventType, MemberRef, MessagePreview};
+use suda_protocol::{ChatEvent, EventType, MemberRef, MessagePreview, NotificationLevel};
 
 use crate::{
     error::{ClientError, ClientResult},
@@ -30,11 +30,12 @@ fn count(n: i64) -> u32 {
 }
 
 macro_rules! channel_from {
-    ($ty:path, $kind:path) => {
+    ($ty:path, $kind:path, $level:path) => {
         impl TryFrom<$ty> for Channel {
             type Error = ClientError;
             fn try_from(c: $ty) -> ClientResult<Channel> {
                 use $kind as K;
+                use $level as L;
                 Ok(Channel {
                     id: id(&c.id)?,
                     kind: match c.ctype {
@@ -43,6 +44,17 @@ macro_rules! channel_from {
                     },
                     name: c.name,
                     unread: count(c.un_read_cnt),
+                    mentions: count(c.mention_cnt),
+                    notify_level: match c.notification_level {
+                        L::ALL => NotificationLevel::All,
+                        L::MENTIONS => NotificationLevel::Mentions,
+                        L::NOTHING => NotificationLevel::Nothing,
+                        L::Other(other) => {
+                            return Err(ClientError::Protocol(format!(
+                                "a notification level this client does not know: {other}"
+                            )))
+                        }
+                    },
                     created_at: c.created_at,
                     last_event_id: opt_id(c.last_event_id.as_ref())?,
                     last_read_event_id: opt_id(c.last_read_event_id.as_ref())?,
@@ -55,17 +67,29 @@ macro_rules! channel_from {
 
 channel_from!(
     ops::channels::ChannelsMyChatChannels,
-    ops::channels::ChatChannelType
+    ops::channels::ChatChannelType,
+    ops::channels::NotificationLevel
 );
 channel_from!(
     ops::create_group::CreateGroupCreateGroupChannel,
-    ops::create_group::ChatChannelType
+    ops::create_group::ChatChannelType,
+    ops::create_group::NotificationLevel
 );
 channel_from!(
     ops::open_direct::OpenDirectOpenDirectChannel,
-    ops::open_direct::ChatChannelType
+    ops::open_direct::ChatChannelType,
+    ops::open_direct::NotificationLevel
 );
-channel_from!(ops::join::JoinJoinChannel, ops::join::ChatChannelType);
+channel_from!(
+    ops::join::JoinJoinChannel,
+    ops::join::ChatChannelType,
+    ops::join::NotificationLevel
+);
+channel_from!(
+    ops::set_notification_level::SetNotificationLevelSetNotificationLevel,
+    ops::set_notification_level::ChatChannelType,
+    ops::set_notification_level::NotificationLevel
+);
 
 macro_rules! member_from {
     ($($ty:path),* $(,)?) => {$(
@@ -120,6 +144,7 @@ pub(crate) fn sent(m: ops::send::SendSendChatMessage) -> ClientResult<ChatEvent>
         sender: member(m.sender)?,
         client_key: m.client_key,
         reply_to: None,
+        mentions: Vec::new(),
     })
 }
 
@@ -139,6 +164,7 @@ pub(crate) fn history_item(
                 sender: member($e.member)?,
                 client_key: None,
                 reply_to: None,
+                mentions: Vec::new(),
             }))
         };
     }
@@ -186,6 +212,11 @@ macro_rules! message_from {
                     sender: member(m.sender)?,
                     client_key: m.client_key,
                     reply_to,
+                    mentions: m
+                        .mentions
+                        .iter()
+                        .map(|id_| id(id_))
+                        .collect::<ClientResult<_>>()?,
                 },
                 edited_at: m.edited_at,
                 deleted: m.deleted,

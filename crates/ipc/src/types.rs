@@ -37,6 +37,23 @@ pub struct ChannelView {
     pub member_count: u32,
     /// Muted in this app's settings: no notifications, dimmed in the sidebar.
     pub muted: bool,
+    /// Of the unread messages, those that mention the member.
+    pub mentions: u32,
+    /// What of it notifies the member (theirs, kept by the server).
+    pub level: NotificationLevel,
+}
+
+/// How much of a channel notifies the member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, Default)]
+#[serde(rename_all = "camelCase")]
+pub enum NotificationLevel {
+    /// Every message from others.
+    #[default]
+    All,
+    /// Only messages that mention them.
+    Mentions,
+    /// Nothing; not counted in the tray.
+    Nothing,
 }
 
 /// The kind of a channel event.
@@ -498,6 +515,7 @@ macro_rules! declarations {
 declarations!(
     MemberView,
     ChannelKind,
+    NotificationLevel,
     ChannelView,
     EventKind,
     EventView,

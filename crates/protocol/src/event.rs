@@ -79,6 +79,10 @@ pub struct ChatEvent {
     /// envelope is as large as its largest kind.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<Box<MessagePreview>>,
+    /// The members a message mentions (`@name` in its text, resolved by the
+    /// server to members of the channel); absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<MemberId>,
 }
 
 /// The message a reply answers, as it is now: enough to show a quote.
@@ -156,6 +160,58 @@ pub struct ReadMarkerMoved {
     pub un_read_cnt: u32,
 }
 
+/// How much of a channel notifies a member: their choice, kept by the
+/// server, so it follows them to every device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NotificationLevel {
+    /// Every message from others.
+    #[default]
+    All,
+    /// Only messages that mention the member.
+    Mentions,
+    /// Nothing; the channel is not counted in the tray either.
+    Nothing,
+}
+
+impl NotificationLevel {
+    /// Every level.
+    pub const ALL: [NotificationLevel; 3] = [
+        NotificationLevel::All,
+        NotificationLevel::Mentions,
+        NotificationLevel::Nothing,
+    ];
+
+    /// The level as the wire and the store spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationLevel::All => "ALL",
+            NotificationLevel::Mentions => "MENTIONS",
+            NotificationLevel::Nothing => "NOTHING",
+        }
+    }
+
+    /// The level spelled `s` (as [`Self::as_str`], any case); `None` for
+    /// anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|l| l.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+/// `sseType: CHAT_NOTIFICATION_LEVEL_CHANGED`: the member chose another
+/// notification level for a channel (on this device or another); only the
+/// member's own streams get it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LevelChanged {
+    /// The channel.
+    pub chat_channel_id: ChannelId,
+    /// The level now.
+    pub level: NotificationLevel,
+}
+
 /// Why the server cannot resume from the position a client asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -204,6 +260,8 @@ pub enum SseType {
     ChatReactionChanged,
     /// The member's read marker moved.
     ChatReadMarkerMoved,
+    /// The member's notification level of a channel changed.
+    ChatNotificationLevelChanged,
 }
 
 /// The JSON object in each event's `data:`.
@@ -228,6 +286,8 @@ pub enum SseEnvelope {
     ChatReactionChanged(ReactionChanged),
     /// `{"sseType":"CHAT_READ_MARKER_MOVED","ssePayload":{...}}`
     ChatReadMarkerMoved(ReadMarkerMoved),
+    /// `{"sseType":"CHAT_NOTIFICATION_LEVEL_CHANGED","ssePayload":{...}}`
+    ChatNotificationLevelChanged(LevelChanged),
 }
 
 impl SseEnvelope {
@@ -241,6 +301,7 @@ impl SseEnvelope {
             SseEnvelope::ChatMessageDeleted(_) => SseType::ChatMessageDeleted,
             SseEnvelope::ChatReactionChanged(_) => SseType::ChatReactionChanged,
             SseEnvelope::ChatReadMarkerMoved(_) => SseType::ChatReadMarkerMoved,
+            SseEnvelope::ChatNotificationLevelChanged(_) => SseType::ChatNotificationLevelChanged,
         }
     }
 }
@@ -265,6 +326,7 @@ mod tests {
             },
             client_key: None,
             reply_to: None,
+            mentions: Vec::new(),
         }
     }
 

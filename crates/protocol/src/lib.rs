@@ -12,8 +12,9 @@ pub mod ids;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use event::{
-    ChatEvent, Connected, EventType, MemberRef, MessageDeleted, MessageEdited, MessagePreview,
-    ReactionChanged, ReadMarkerMoved, ResyncReason, ResyncRequired, SseEnvelope, SseType,
+    ChatEvent, Connected, EventType, LevelChanged, MemberRef, MessageDeleted, MessageEdited,
+    MessagePreview, NotificationLevel, ReactionChanged, ReadMarkerMoved, ResyncReason,
+    ResyncRequired, SseEnvelope, SseType,
 };
 pub use ids::{ChannelId, Cursor, EventId, IdError, MemberId, Position};
 
@@ -69,6 +70,10 @@ pub const MAX_EMOJI_PER_MESSAGE: usize = 50;
 /// How many of the members who reacted with one emoji a message lists
 /// (the first to react); `count` says how many there are in all.
 pub const MAX_REACTION_MEMBERS_LISTED: usize = 5;
+
+/// The most different names one message mentions: `@name`s past these
+/// stay text (each is a look-up).
+pub const MAX_MENTIONS_PER_MESSAGE: usize = 50;
 
 /// One frame of the long-polling transport: the events after the position the
 /// client asked from, and the position to ask from next.

@@ -11,7 +11,7 @@
 //! exist; a group channel one is not in is there (it can be joined) but
 //! acting in it is `FORBIDDEN`.
 
-use suda_protocol::{ChannelId, EventId, MemberId};
+use suda_protocol::{ChannelId, EventId, MemberId, NotificationLevel};
 
 use crate::{
     error::{ApiError, ApiResult},
@@ -22,7 +22,7 @@ mod messages;
 #[cfg(test)]
 mod tests;
 
-use self::messages::{delete, edit, mark_read, react, send};
+use self::messages::{delete, edit, mark_read, react, send, set_level};
 
 /// A write that produces channel events; applied by the ledger.
 #[derive(Debug, Clone)]
@@ -67,6 +67,13 @@ pub enum Command {
         channel: ChannelId,
         member: MemberId,
         up_to: Option<EventId>,
+    },
+    /// Set the member's notification level of a channel they are in; the
+    /// same level again changes nothing.
+    SetLevel {
+        channel: ChannelId,
+        member: MemberId,
+        level: NotificationLevel,
     },
     /// Create a group channel with its creator and initial members in it.
     CreateGroup {
@@ -188,6 +195,11 @@ pub async fn apply(tx: &mut dyn Tx, command: &Command) -> ApiResult<Applied> {
             member,
             up_to,
         } => mark_read(tx, *channel, *member, *up_to).await,
+        Command::SetLevel {
+            channel,
+            member,
+            level,
+        } => set_level(tx, *channel, *member, *level).await,
         Command::CreateGroup {
             creator,
             name,

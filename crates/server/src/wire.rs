@@ -1,8 +1,8 @@
 //! Stored rows turned into wire types, once, at the edge.
 
 use suda_protocol::{
-    ChatEvent, EventId, MemberId, MemberRef, MessageDeleted, MessageEdited, MessagePreview,
-    ReactionChanged, ReadMarkerMoved, SseEnvelope,
+    ChatEvent, EventId, LevelChanged, MemberId, MemberRef, MessageDeleted, MessageEdited,
+    MessagePreview, ReactionChanged, ReadMarkerMoved, SseEnvelope,
 };
 
 use crate::store::{EventKind, EventRow, MemberRow, Preview};
@@ -55,6 +55,7 @@ pub fn chat_event(row: &EventRow) -> Option<ChatEvent> {
         sender: member_ref(&row.member),
         client_key: row.client_key.clone(),
         reply_to: row.reply_to.as_deref().map(|p| Box::new(preview(p))),
+        mentions: row.mentions.clone(),
     })
 }
 
@@ -93,13 +94,17 @@ pub fn envelope(row: &EventRow) -> SseEnvelope {
             up_to: target,
             un_read_cnt: tally(row.tally),
         }),
+        EventKind::Level => SseEnvelope::ChatNotificationLevelChanged(LevelChanged {
+            chat_channel_id: row.channel_id,
+            level: row.level.unwrap_or_default(),
+        }),
     }
 }
 
 /// Who of a channel's members gets an event: everyone, or for a read
-/// marker only the member whose marker it is.
+/// marker or a notification level only the member whose it is.
 pub fn audience(row: &EventRow) -> Option<MemberId> {
-    (row.kind == EventKind::Read).then_some(row.member.id)
+    matches!(row.kind, EventKind::Read | EventKind::Level).then_some(row.member.id)
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@ export type MemberView = { id: string, name: string, profileImage: string | null
 
 export type ChannelKind = "direct" | "group";
 
+export type NotificationLevel = "all" | "mentions" | "nothing";
+
 export type ChannelView = { id: string, kind: ChannelKind, 
 /**
  * The group's name, or the other member's name.
@@ -25,7 +27,15 @@ lastReadEventId: string | null, memberCount: number,
 /**
  * Muted in this app's settings: no notifications, dimmed in the sidebar.
  */
-muted: boolean, };
+muted: boolean, 
+/**
+ * Of the unread messages, those that mention the member.
+ */
+mentions: number, 
+/**
+ * What of it notifies the member (theirs, kept by the server).
+ */
+level: NotificationLevel, };
 
 export type EventKind = "chat" | "join" | "leave";
 

@@ -452,3 +452,80 @@ async fn sends_faster_than_the_server_takes_wait_their_turn_instead_of_being_dro
         .collect();
     assert_eq!(texts, ["one", "two", "three", "four"], "{history}");
 }
+
+#[tokio::test]
+async fn notification_levels_and_mentions_from_the_command_line() {
+    let s = server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (alice, bob) = (dir.path().join("alice.json"), dir.path().join("bob.json"));
+    let pw = ["--password", "password-123"];
+    for (name, config) in [("alice", &alice), ("bob", &bob)] {
+        assert!(
+            suda(&s.url, config, &[&["signup", name][..], &pw].concat())
+                .await
+                .ok
+        );
+    }
+    assert!(
+        suda(&s.url, &alice, &["create", "lobby", "--member", "bob"])
+            .await
+            .ok
+    );
+    let (_tail, mut lines) = live_tail(&s.url, &bob).await;
+    let set = suda(&s.url, &bob, &["notify", "lobby", "mentions"]).await;
+    assert!(set.ok, "{}", set.stderr);
+    assert_eq!(set.stderr.trim(), "lobby: only mentions of you notify");
+    assert!(
+        suda(&s.url, &alice, &["send", "lobby", "hello all"])
+            .await
+            .ok
+    );
+    assert!(
+        suda(&s.url, &alice, &["send", "lobby", "@bob your turn"])
+            .await
+            .ok
+    );
+    let channels = suda(&s.url, &bob, &["channels"]).await.stdout;
+    assert!(
+        channels.contains("lobby  (2 unread, 1 mention)  [mentions only]"),
+        "{channels}"
+    );
+    // Alice's level is hers.
+    let hers = suda(&s.url, &alice, &["channels"]).await.stdout;
+    assert!(!hers.contains("[mentions only]"), "{hers}");
+    // Bad input says what is wanted and changes nothing.
+    let bad = suda(&s.url, &bob, &["notify", "lobby", "sometimes"]).await;
+    assert!(!bad.ok);
+    assert!(
+        bad.stderr.contains("all, mentions or nothing"),
+        "{}",
+        bad.stderr
+    );
+    let nowhere = suda(&s.url, &bob, &["notify", "nowhere", "all"]).await;
+    assert!(
+        !nowhere.ok && nowhere.stderr.contains("unknown channel"),
+        "{}",
+        nowhere.stderr
+    );
+    assert!(suda(&s.url, &bob, &["notify", "lobby", "nothing"]).await.ok);
+    let channels = suda(&s.url, &bob, &["channels"]).await.stdout;
+    assert!(channels.contains("[muted]"), "{channels}");
+
+    // Bob's tail heard each level change in words, between the messages.
+    let expected = [
+        "[lobby] only mentions of you notify",
+        "[lobby] alice: hello all",
+        "[lobby] alice: @bob your turn",
+        "[lobby] nothing notifies",
+    ];
+    let mut seen = Vec::new();
+    while seen.len() < expected.len() {
+        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            .await
+            .unwrap_or_else(|_| panic!("tail printed only {seen:?}"))
+            .unwrap()
+            .expect("tail still runs");
+        seen.push(line);
+    }
+    assert_eq!(seen, expected);
+}

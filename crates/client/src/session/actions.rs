@@ -4,7 +4,7 @@
 //! folded into the session's state before it returns, so the front end sees
 //! the same change whether it came from its own request or from the stream.
 
-use suda_protocol::{ChannelId, ErrorCode, EventId, MemberId, MemberRef};
+use suda_protocol::{ChannelId, ErrorCode, EventId, MemberId, MemberRef, NotificationLevel};
 
 use super::{lock, Session};
 use crate::{
@@ -99,6 +99,34 @@ impl Session {
             Err(e) if !e.needs_sign_in() => Err(e),
             _ => Ok(()),
         }
+    }
+
+    /// Sets what of a channel notifies the member, on every device of
+    /// theirs (the server keeps it, and tells their other streams).
+    pub async fn set_notification_level(
+        &self,
+        channel: ChannelId,
+        level: NotificationLevel,
+    ) -> ClientResult<Channel> {
+        use ops::set_notification_level::NotificationLevel as L;
+        let vars = ops::set_notification_level::Variables {
+            channel_id: channel.to_string(),
+            level: match level {
+                NotificationLevel::All => L::ALL,
+                NotificationLevel::Mentions => L::MENTIONS,
+                NotificationLevel::Nothing => L::NOTHING,
+            },
+        };
+        let answer = self
+            .shared
+            .api
+            .run::<ops::SetNotificationLevel>(vars)
+            .await?
+            .set_notification_level;
+        let channel = Channel::try_from(answer)?;
+        lock(&self.shared.state).upsert(channel.clone());
+        self.shared.channels_changed();
+        Ok(channel)
     }
 
     /// Fetches the member's channels (and replaces the known list).

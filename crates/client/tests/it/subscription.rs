@@ -5,7 +5,7 @@ use suda_client::{
     outbox::OutboxState, Change, ClientEvent, ConnectionState, OfflineReason, Session,
     TransportKind,
 };
-use suda_protocol::ChannelId;
+use suda_protocol::{ChannelId, NotificationLevel};
 
 use crate::{
     harness::{server_config, wait_live, Recorder, TestServer},
@@ -361,4 +361,70 @@ async fn reading_on_one_device_clears_the_count_on_the_other_and_changes_arrive_
         async move { now == Some(0) }
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_level_chosen_on_one_device_decides_the_others_notifications_and_a_mention_gets_through()
+{
+    let server = TestServer::start().await;
+    let (alice, _, bob, bob_events, channel) = pair(&server, None).await;
+    let laptop = server.session(None);
+    laptop.sign_in("bob", suda_testkit::PASSWORD).await.unwrap();
+    laptop.start();
+    wait_live(&laptop).await;
+    laptop.resume().await.unwrap();
+    let level = |s: &Session| {
+        s.snapshot()
+            .channels
+            .iter()
+            .find(|c| c.id == channel)
+            .map(|c| (c.notify_level, c.unread, c.mentions))
+    };
+    assert_eq!(level(&bob).map(|l| l.0), Some(NotificationLevel::All));
+
+    // Chosen on the laptop, the phone follows from the stream.
+    let set = laptop
+        .set_notification_level(channel, NotificationLevel::Mentions)
+        .await
+        .unwrap();
+    assert_eq!(set.notify_level, NotificationLevel::Mentions);
+    bob_events
+        .wait("the level on the phone", |events| {
+            events.iter().any(|e| {
+                matches!(e, ClientEvent::Changed(Change::Level(l))
+                    if l.chat_channel_id == channel && l.level == NotificationLevel::Mentions)
+            })
+        })
+        .await;
+    assert_eq!(level(&bob).map(|l| l.0), Some(NotificationLevel::Mentions));
+
+    // Mentions only: a plain message is counted but notifies nothing; one
+    // that mentions bob notifies and counts as a mention.
+    say(&alice, channel, "just chatting").await;
+    say(&alice, channel, "@bob look at this").await;
+    bob_events.wait_text("@bob look at this").await;
+    let notified: Vec<String> = bob_events
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            ClientEvent::Notify(n) => Some(n.body),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notified, ["@bob look at this"]);
+    assert_eq!(level(&bob), Some((NotificationLevel::Mentions, 2, 1)));
+
+    // Nothing: not even a mention.
+    bob.set_notification_level(channel, NotificationLevel::Nothing)
+        .await
+        .unwrap();
+    say(&alice, channel, "@bob are you there?").await;
+    say(&alice, channel, "marker").await;
+    bob_events.wait_text("marker").await;
+    let notified = bob_events
+        .events()
+        .iter()
+        .filter(|e| matches!(e, ClientEvent::Notify(_)))
+        .count();
+    assert_eq!(notified, 1, "nothing notifies in a channel set to nothing");
 }

@@ -37,6 +37,8 @@ fn channel() -> ChannelView {
         last_read_event_id: Some("8".into()),
         member_count: 3,
         muted: false,
+        mentions: 1,
+        level: NotificationLevel::Mentions,
     }
 }
 

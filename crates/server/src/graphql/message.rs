@@ -163,6 +163,32 @@ impl MessageMutation {
         Ok(message_view(app, me.id, id).await?)
     }
 
+    /// Sets what of a channel notifies the caller (`ALL`, `MENTIONS`,
+    /// `NOTHING`); kept by the server, so every device of theirs follows,
+    /// and their streams get `CHAT_NOTIFICATION_LEVEL_CHANGED` when it
+    /// changed. Only members of the channel have one (`FORBIDDEN`, or
+    /// `NOT_FOUND` for a direct channel of others, as for any read).
+    async fn set_notification_level(
+        &self,
+        ctx: &Context<'_>,
+        channel_id: ID,
+        level: NotificationLevel,
+    ) -> Result<ChatChannel> {
+        let app = state(ctx);
+        let me = caller_member(ctx)?;
+        let channel: ChannelId = parse_id(&channel_id)?;
+        app.limits.change(me.id).await?;
+        app.ledger
+            .submit(Command::SetLevel {
+                channel,
+                member: me.id,
+                level: level.into(),
+            })
+            .await?;
+        let view = rules::channel_view(app.store.as_ref(), me.id, channel).await?;
+        Ok(ChatChannel(view))
+    }
+
     /// Moves the caller's read marker forward to `upTo` (default: the
     /// newest message, join or leave); it never moves back. `unReadCnt`
     /// follows it, and the caller's streams (their other devices) get

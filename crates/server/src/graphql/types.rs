@@ -82,6 +82,48 @@ impl ChatChannel {
     async fn joined(&self) -> bool {
         self.0.is_member
     }
+    /// Of the messages `unReadCnt` counts, those that mention the caller.
+    #[graphql(name = "mentionCnt")]
+    async fn mentions(&self) -> i32 {
+        i32::try_from(self.0.mentions).unwrap_or(i32::MAX)
+    }
+    /// What of this channel notifies the caller; theirs, kept by the
+    /// server, so it follows them to every device. `ALL` when they are not
+    /// a member.
+    async fn notification_level(&self) -> NotificationLevel {
+        self.0.notify_level.into()
+    }
+}
+
+/// How much of a channel notifies a member.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum NotificationLevel {
+    /// Every message from others.
+    All,
+    /// Only messages that mention them.
+    Mentions,
+    /// Nothing (and the channel is not counted in a tray or badge total).
+    Nothing,
+}
+
+impl From<suda_protocol::NotificationLevel> for NotificationLevel {
+    fn from(l: suda_protocol::NotificationLevel) -> Self {
+        match l {
+            suda_protocol::NotificationLevel::All => NotificationLevel::All,
+            suda_protocol::NotificationLevel::Mentions => NotificationLevel::Mentions,
+            suda_protocol::NotificationLevel::Nothing => NotificationLevel::Nothing,
+        }
+    }
+}
+
+impl From<NotificationLevel> for suda_protocol::NotificationLevel {
+    fn from(l: NotificationLevel) -> Self {
+        match l {
+            NotificationLevel::All => suda_protocol::NotificationLevel::All,
+            NotificationLevel::Mentions => suda_protocol::NotificationLevel::Mentions,
+            NotificationLevel::Nothing => suda_protocol::NotificationLevel::Nothing,
+        }
+    }
 }
 
 /// The kind of a channel event.
@@ -156,6 +198,12 @@ channel_event!(
         /// Whether its sender deleted it; then `message` is empty.
         async fn deleted(&self) -> bool {
             self.row.deleted
+        }
+        /// The members its text mentions (`@name`, resolved by the server
+        /// to members of the channel when it was sent or last edited), by
+        /// id; their names are in the text.
+        async fn mentions(&self) -> Vec<ID> {
+            self.row.mentions.iter().map(|m| ID(m.to_string())).collect()
         }
         /// For a reply, the message it answers, as that message is now.
         async fn reply_to(&self) -> Option<ChatMessagePreview> {

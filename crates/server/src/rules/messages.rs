@@ -4,7 +4,8 @@
 //! replayed like the message.
 
 use suda_protocol::{
-    ChannelId, EventId, MemberId, MAX_EMOJI_PER_MESSAGE, MAX_REACTIONS_PER_MEMBER,
+    ChannelId, EventId, MemberId, NotificationLevel, MAX_EMOJI_PER_MESSAGE,
+    MAX_MENTIONS_PER_MESSAGE, MAX_REACTIONS_PER_MEMBER,
 };
 
 use super::{
@@ -52,11 +53,13 @@ pub(super) async fn send(
         None => None,
     };
     let sender = member_row(tx, sender).await?;
+    let mentions = mentioned(tx, channel, text).await?;
     let mut event = tx
         .insert_event(NewEvent {
             message: Some(text),
             client_key,
             target: reply_to,
+            mentions: &mentions,
             ..NewEvent::new(channel, EventKind::Chat, &sender)
         })
         .await?;
@@ -69,6 +72,51 @@ pub(super) async fn send(
         })
     });
     Ok(fresh(channel, vec![event]))
+}
+
+/// The members of `channel` that `text` mentions: each `@name` whose name
+/// reads as a member's (the same key as sign-in's, so `@Bob` and `@bob`
+/// are bob), in the channel now. A name that is no member of the channel
+/// stays text; past [`MAX_MENTIONS_PER_MESSAGE`] different names, the rest
+/// do too (each is a look-up).
+async fn mentioned(tx: &mut dyn Tx, channel: ChannelId, text: &str) -> ApiResult<Vec<MemberId>> {
+    tx.members_by_keys(channel, &mention_keys(text)).await
+}
+
+/// The name keys of the `@name`s in `text`, each once, in order, at most
+/// [`MAX_MENTIONS_PER_MESSAGE`]. A name is what a member name may hold
+/// (letters, digits, `_`, `-`, `.`) right after an `@` that does not
+/// follow a letter or digit (`bob@example.com` mentions nobody), without a
+/// sentence's final dots (`thanks @bob.`).
+pub(crate) fn mention_keys(text: &str) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    let mut prev: Option<char> = None;
+    for (at, c) in text.char_indices() {
+        let starts = c == '@' && !prev.is_some_and(char::is_alphanumeric);
+        prev = Some(c);
+        if !starts {
+            continue;
+        }
+        let rest = &text[at + 1..];
+        let len: usize = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            .take(32)
+            .map(char::len_utf8)
+            .sum();
+        let name = rest[..len].trim_end_matches('.');
+        if name.is_empty() {
+            continue;
+        }
+        let key = crate::name::key(name);
+        if !keys.contains(&key) {
+            keys.push(key);
+            if keys.len() == MAX_MENTIONS_PER_MESSAGE {
+                break;
+            }
+        }
+    }
+    keys
 }
 
 fn key_used() -> ApiError {
@@ -184,7 +232,9 @@ pub(super) async fn edit(
             ..NewEvent::new(message.channel_id, EventKind::Edit, &editor)
         })
         .await?;
-    tx.set_edited(id, event.id).await?;
+    // Counts follow the text as it is now; an edit notifies nobody anew.
+    let mentions = mentioned(tx, message.channel_id, text).await?;
+    tx.set_edited(id, event.id, &mentions).await?;
     Ok(fresh(message.channel_id, vec![event]))
 }
 
@@ -283,6 +333,29 @@ pub(super) async fn mark_read(
             target: Some(EventId(wanted)),
             tally: Some(unread),
             ..NewEvent::new(channel, EventKind::Read, &member)
+        })
+        .await?;
+    Ok(fresh(channel, vec![event]))
+}
+
+/// Sets the member's notification level of the channel; the same level
+/// again changes nothing. Told to the member's own streams only.
+pub(super) async fn set_level(
+    tx: &mut dyn Tx,
+    channel: ChannelId,
+    member: MemberId,
+    level: NotificationLevel,
+) -> ApiResult<Applied> {
+    require_member_in(tx, member, channel).await?;
+    if tx.notify_level(member, channel).await? == level {
+        return Ok(unchanged(channel, Vec::new()));
+    }
+    tx.set_notify_level(member, channel, level).await?;
+    let member = member_row(tx, member).await?;
+    let event = tx
+        .insert_event(NewEvent {
+            level: Some(level),
+            ..NewEvent::new(channel, EventKind::Level, &member)
         })
         .await?;
     Ok(fresh(channel, vec![event]))

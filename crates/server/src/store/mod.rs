@@ -21,7 +21,7 @@ pub(crate) mod testing;
 mod tests;
 
 use async_trait::async_trait;
-use suda_protocol::{ChannelId, EventId, EventType, MemberId};
+use suda_protocol::{ChannelId, EventId, EventType, MemberId, NotificationLevel};
 
 pub use self::records::preview_of;
 
@@ -76,11 +76,13 @@ pub enum EventKind {
     Unreact,
     /// A member's read marker moved to `target`.
     Read,
+    /// A member chose another notification level (`level`) for the channel.
+    Level,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 9] = [
         EventKind::Chat,
         EventKind::Join,
         EventKind::Leave,
@@ -89,6 +91,7 @@ impl EventKind {
         EventKind::React,
         EventKind::Unreact,
         EventKind::Read,
+        EventKind::Level,
     ];
 
     /// The kind as stored.
@@ -102,6 +105,7 @@ impl EventKind {
             EventKind::React => "REACT",
             EventKind::Unreact => "UNREACT",
             EventKind::Read => "READ",
+            EventKind::Level => "LEVEL",
         }
     }
 
@@ -193,6 +197,10 @@ pub struct ChannelRow {
     pub member_count: i64,
     /// Whether the viewer is a member now.
     pub is_member: bool,
+    /// Of the unread messages, those that mention the viewer.
+    pub mentions: i64,
+    /// The viewer's notification level of the channel.
+    pub notify_level: NotificationLevel,
 }
 
 /// A channel event as stored, a message as it is now.
@@ -222,6 +230,10 @@ pub struct EventRow {
     pub deleted: bool,
     /// For a reply, the message it answers, as that message is now.
     pub reply_to: Option<Box<Preview>>,
+    /// The members a message mentions.
+    pub mentions: Vec<MemberId>,
+    /// A level change's level.
+    pub level: Option<NotificationLevel>,
 }
 
 /// The message a reply answers, as it is now.
@@ -246,6 +258,8 @@ pub struct NewEvent<'a> {
     pub target: Option<EventId>,
     pub emoji: Option<&'a str>,
     pub tally: Option<i64>,
+    pub mentions: &'a [MemberId],
+    pub level: Option<NotificationLevel>,
 }
 
 impl<'a> NewEvent<'a> {
@@ -265,6 +279,8 @@ impl<'a> NewEvent<'a> {
             edited_at: None,
             deleted: false,
             reply_to: None,
+            mentions: self.mentions.to_vec(),
+            level: self.level,
         }
     }
 
@@ -279,6 +295,8 @@ impl<'a> NewEvent<'a> {
             target: None,
             emoji: None,
             tally: None,
+            mentions: &[],
+            level: None,
         }
     }
 }
@@ -533,8 +551,34 @@ pub trait Tx: Send {
     async fn create_direct(&mut self, a: MemberId, b: MemberId) -> ApiResult<ChannelId>;
     /// Appends an event to a channel, with the next id of the one sequence.
     async fn insert_event(&mut self, event: NewEvent<'_>) -> ApiResult<EventRow>;
-    /// Records `edit` as the latest edit of `message`.
-    async fn set_edited(&mut self, message: EventId, edit: EventId) -> ApiResult<()>;
+    /// Records `edit` as the latest edit of `message`, and whom its new
+    /// text mentions.
+    async fn set_edited(
+        &mut self,
+        message: EventId,
+        edit: EventId,
+        mentions: &[MemberId],
+    ) -> ApiResult<()>;
+    /// The members of `channel` now whose name keys are `keys` (at most
+    /// [`suda_protocol::MAX_MENTIONS_PER_MESSAGE`]).
+    async fn members_by_keys(
+        &mut self,
+        channel: ChannelId,
+        keys: &[String],
+    ) -> ApiResult<Vec<MemberId>>;
+    /// The member's notification level of the channel (their current stretch).
+    async fn notify_level(
+        &mut self,
+        member: MemberId,
+        channel: ChannelId,
+    ) -> ApiResult<NotificationLevel>;
+    /// Sets the member's notification level of the channel.
+    async fn set_notify_level(
+        &mut self,
+        member: MemberId,
+        channel: ChannelId,
+        level: NotificationLevel,
+    ) -> ApiResult<()>;
     /// Marks `message` deleted by `deletion`, empties its text and the
     /// text of every edit of it, and removes its reactions.
     async fn delete_message(&mut self, message: EventId, deletion: EventId) -> ApiResult<()>;

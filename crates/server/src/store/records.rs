@@ -8,7 +8,7 @@
 //! know is an internal error with a log line, never a default. An unknown
 //! channel kind read as a group would let strangers into a direct channel.
 
-use suda_protocol::{ChannelId, EventId, MemberId, MAX_PREVIEW_CHARS};
+use suda_protocol::{ChannelId, EventId, MemberId, NotificationLevel, MAX_PREVIEW_CHARS};
 
 use crate::{
     error::{ApiError, ApiResult},
@@ -32,7 +32,8 @@ pub(super) const EVENT_COLS: &str = "
   ed.created_at AS edited_at, e.deleted_seq IS NOT NULL AS deleted,
   o.seq AS reply_seq, o.member_id AS reply_member_id, om.name AS reply_name,
   om.profile_image AS reply_profile_image, om.created_at AS reply_member_created_at,
-  COALESCE(oed.message, o.message) AS reply_message, o.deleted_seq IS NOT NULL AS reply_deleted";
+  COALESCE(oed.message, o.message) AS reply_message, o.deleted_seq IS NOT NULL AS reply_deleted,
+  e.mentions, e.level";
 
 /// What [`EVENT_COLS`] needs beside `events e JOIN members m`.
 pub(super) const EVENT_JOINS: &str = "
@@ -68,6 +69,41 @@ pub fn preview_of(text: &str) -> String {
 pub(super) const SESSION_COLS: &str =
     "t.token_hash, t.member_id, t.device, t.address, t.created_at AS token_created_at,
      t.last_seen_at, t.expires_at";
+
+/// Mentions as stored: member ids separated by commas (`None` for none).
+pub(super) fn stored_mentions(mentions: &[MemberId]) -> Option<String> {
+    (!mentions.is_empty()).then(|| {
+        mentions
+            .iter()
+            .map(|m| m.get().to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    })
+}
+
+fn mention_ids(stored: &str) -> ApiResult<Vec<MemberId>> {
+    stored
+        .split(',')
+        .map(|id| {
+            id.parse()
+                .map(MemberId)
+                .map_err(|_| unknown("mentions", stored))
+        })
+        .collect()
+}
+
+/// A membership's stored level; a member with none stored has the default.
+pub(super) fn stored_level(stored: Option<String>) -> ApiResult<NotificationLevel> {
+    stored
+        .as_deref()
+        .map_or(Ok(NotificationLevel::default()), notify_level)
+}
+
+fn notify_level(stored: &str) -> ApiResult<NotificationLevel> {
+    NotificationLevel::parse(stored)
+        .filter(|l| l.as_str() == stored)
+        .ok_or_else(|| unknown("notification level", stored))
+}
 
 /// An internal error for a stored value this server does not know, logged
 /// where it is found.
@@ -117,6 +153,8 @@ pub(super) struct ChannelRecord {
     last_event: Option<i64>,
     member_count: i64,
     is_member: bool,
+    mentions: i64,
+    notify_level: Option<String>,
 }
 
 impl TryFrom<ChannelRecord> for ChannelRow {
@@ -133,6 +171,12 @@ impl TryFrom<ChannelRecord> for ChannelRow {
             last_event: r.last_event.map(EventId),
             member_count: r.member_count,
             is_member: r.is_member,
+            mentions: r.mentions,
+            // Not a member: nothing of theirs is stored, so the default.
+            notify_level: match r.notify_level {
+                Some(level) => notify_level(&level)?,
+                None => NotificationLevel::default(),
+            },
         })
     }
 }
@@ -161,6 +205,8 @@ pub(super) struct EventRecord {
     reply_member_created_at: Option<i64>,
     reply_message: Option<String>,
     reply_deleted: bool,
+    mentions: Option<String>,
+    level: Option<String>,
 }
 
 impl TryFrom<EventRecord> for EventRow {
@@ -204,6 +250,11 @@ impl TryFrom<EventRecord> for EventRow {
             edited_at: r.edited_at,
             deleted: r.deleted,
             reply_to,
+            mentions: match r.mentions.as_deref() {
+                Some(ids) => mention_ids(ids)?,
+                None => Vec::new(),
+            },
+            level: r.level.as_deref().map(notify_level).transpose()?,
         })
     }
 }

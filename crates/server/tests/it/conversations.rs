@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::common::*;
 
 /// Every field of a message as it is now.
-pub const MESSAGE: &str = "id message editedAt deleted clientKey sender { memberName }
+pub const MESSAGE: &str = "id message editedAt deleted clientKey mentions sender { memberName }
     replyTo { id preview deleted sender { memberName } }
     reactions { emoji count mine members { memberName } }";
 

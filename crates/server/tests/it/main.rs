@@ -16,6 +16,7 @@ mod expensive;
 mod faults;
 mod faults_postgres;
 mod flags;
+mod mentions;
 mod names;
 mod process;
 mod reactions;

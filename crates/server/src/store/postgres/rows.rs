@@ -16,6 +16,11 @@ SELECT c.id, c.ctype, c.created_at,
   CASE WHEN ms.member_id IS NULL THEN 0 ELSE
     (SELECT count(*) FROM events e WHERE e.channel_id = c.id AND e.seq > ms.last_read_seq
        AND e.event_type = 'CHAT' AND e.member_id != $1 AND e.deleted_seq IS NULL) END AS unread,
+  CASE WHEN ms.member_id IS NULL THEN 0 ELSE
+    (SELECT count(*) FROM events e WHERE e.channel_id = c.id AND e.seq > ms.last_read_seq
+       AND e.event_type = 'CHAT' AND e.member_id != $1 AND e.deleted_seq IS NULL
+       AND e.mentions IS NOT NULL AND strpos(',' || e.mentions || ',', ',' || $1::text || ',') > 0) END AS mentions,
+  ms.notify_level,
   COALESCE(ms.last_read_seq, 0) AS last_read,
   (SELECT max(seq) FROM events e WHERE e.channel_id = c.id
      AND event_type IN ('CHAT', 'JOIN', 'LEAVE')) AS last_event,

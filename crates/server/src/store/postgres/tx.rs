@@ -33,11 +33,14 @@
 
 use async_trait::async_trait;
 use sqlx::{pool::PoolConnection, Executor, PgConnection, PgPool, Postgres, Row};
-use suda_protocol::{ChannelId, EventId, MemberId};
+use suda_protocol::{ChannelId, EventId, MemberId, NotificationLevel};
 
 use super::{
     bounded, now_millis,
-    rows::{self, EventRecord, KeyedRecord, MemberRecord, CONTENT, KEYED_COLS, MEMBER_COLS},
+    rows::{
+        self, stored_level, stored_mentions, EventRecord, KeyedRecord, MemberRecord, CONTENT,
+        KEYED_COLS, MEMBER_COLS,
+    },
 };
 use crate::{
     error::{ApiError, ApiResult},
@@ -285,8 +288,8 @@ impl Tx for PgTx {
             let seq = self.head + 1;
             sqlx::query(
                 "INSERT INTO events (seq, channel_id, event_type, member_id, message, client_key,
-                                     created_at, target_seq, emoji, tally)
-                 VALUES ($10, $1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                                     created_at, target_seq, emoji, tally, mentions, level)
+                 VALUES ($10, $1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $12)",
             )
             .bind(event.channel.get())
             .bind(event.kind.as_str())
@@ -298,6 +301,8 @@ impl Tx for PgTx {
             .bind(event.emoji)
             .bind(event.tally)
             .bind(seq)
+            .bind(stored_mentions(event.mentions))
+            .bind(event.level.map(NotificationLevel::as_str))
             .execute(self.conn()?)
             .await?;
             self.head = seq;
@@ -306,13 +311,82 @@ impl Tx for PgTx {
         .await
     }
 
-    async fn set_edited(&mut self, message: EventId, edit: EventId) -> ApiResult<()> {
+    async fn set_edited(
+        &mut self,
+        message: EventId,
+        edit: EventId,
+        mentions: &[MemberId],
+    ) -> ApiResult<()> {
         bounded(async move {
-            sqlx::query("UPDATE events SET edited_seq = $2 WHERE seq = $1")
+            sqlx::query("UPDATE events SET edited_seq = $2, mentions = $3 WHERE seq = $1")
                 .bind(message.get())
                 .bind(edit.get())
+                .bind(stored_mentions(mentions))
                 .execute(self.conn()?)
                 .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn members_by_keys(
+        &mut self,
+        channel: ChannelId,
+        keys: &[String],
+    ) -> ApiResult<Vec<MemberId>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        bounded(async move {
+            let ids: Vec<i64> = sqlx::query_scalar(
+                "SELECT m.id FROM memberships ms JOIN members m ON m.id = ms.member_id
+                 WHERE ms.channel_id = $1 AND ms.left_seq IS NULL AND m.name_key = ANY($2)
+                 ORDER BY m.id",
+            )
+            .bind(channel.get())
+            .bind(keys)
+            .fetch_all(self.conn()?)
+            .await?;
+            Ok(ids.into_iter().map(MemberId).collect())
+        })
+        .await
+    }
+
+    async fn notify_level(
+        &mut self,
+        member: MemberId,
+        channel: ChannelId,
+    ) -> ApiResult<NotificationLevel> {
+        bounded(async move {
+            let level: Option<String> = sqlx::query_scalar(
+                "SELECT notify_level FROM memberships
+                 WHERE member_id = $1 AND channel_id = $2 AND left_seq IS NULL",
+            )
+            .bind(member.get())
+            .bind(channel.get())
+            .fetch_optional(self.conn()?)
+            .await?;
+            stored_level(level)
+        })
+        .await
+    }
+
+    async fn set_notify_level(
+        &mut self,
+        member: MemberId,
+        channel: ChannelId,
+        level: NotificationLevel,
+    ) -> ApiResult<()> {
+        bounded(async move {
+            sqlx::query(
+                "UPDATE memberships SET notify_level = $3
+                 WHERE member_id = $1 AND channel_id = $2 AND left_seq IS NULL",
+            )
+            .bind(member.get())
+            .bind(channel.get())
+            .bind(level.as_str())
+            .execute(self.conn()?)
+            .await?;
             Ok(())
         })
         .await
