@@ -30,6 +30,8 @@ from helpers import (
     wait_until,
 )
 
+from test_screens import sign_out_if_signed_in
+
 # selenium 4.27 warns about its own Remote() constructor.
 pytestmark = pytest.mark.filterwarnings("ignore:setting remote_server_addr:DeprecationWarning")
 
@@ -38,7 +40,9 @@ def test_desktop_app_end_to_end(server, bob, alice_all_read, app):
     driver = app
     wait = WebDriverWait(driver, TIMEOUT, poll_frequency=0.1)
 
-    # Sign in as alice.
+    # Sign in as alice (an earlier test may have left its member signed in:
+    # the app keeps the session).
+    sign_out_if_signed_in(driver)
     wait.until(visible(driver, By.XPATH, "//label[span[normalize-space()='Server URL']]//input"))
     server_field = field(driver, "Server URL")
     server_field.clear()
