@@ -153,6 +153,21 @@ pub async fn mark_read(args: MarkReadArgs, shell: State<'_, Shell>) -> ShellResu
 }
 
 #[tauri::command]
+pub async fn set_notification_level(
+    args: LevelArgs,
+    shell: State<'_, Shell>,
+) -> ShellResult<ChannelView> {
+    let session = shell.active()?;
+    let level = match args.level {
+        NotificationLevel::All => suda_protocol::NotificationLevel::All,
+        NotificationLevel::Mentions => suda_protocol::NotificationLevel::Mentions,
+        NotificationLevel::Nothing => suda_protocol::NotificationLevel::Nothing,
+    };
+    let channel = session.set_notification_level(channel_id(&args.channel_id)?, level);
+    Ok(channel_view(&shell, client(channel.await)?))
+}
+
+#[tauri::command]
 pub async fn create_group(
     args: CreateGroupArgs,
     shell: State<'_, Shell>,
@@ -207,6 +222,13 @@ pub async fn settings(shell: State<'_, Shell>) -> ShellResult<Settings> {
 #[tauri::command]
 pub async fn set_settings(args: Settings, shell: State<'_, Shell>) -> ShellResult<Settings> {
     shell.set_settings(args)
+}
+
+/// Keeps what the member is typing in a conversation (blank forgets it).
+#[tauri::command]
+pub async fn set_draft(args: DraftView, shell: State<'_, Shell>) -> ShellResult<()> {
+    channel_id(&args.channel_id)?;
+    shell.set_draft(&args.channel_id, &args.text)
 }
 
 #[tauri::command]

@@ -7,6 +7,7 @@
 
 pub mod coalesce;
 pub mod commands;
+pub mod drafts;
 pub mod kept;
 pub mod notify;
 pub mod recovery;
@@ -41,6 +42,7 @@ pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send +
         commands::delete_message,
         commands::react,
         commands::mark_read,
+        commands::set_notification_level,
         commands::create_group,
         commands::open_direct,
         commands::join,
@@ -50,6 +52,7 @@ pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send +
         commands::settings,
         commands::set_settings,
         commands::focus_channel,
+        commands::set_draft,
         commands::retry_now,
         commands::devices,
         commands::end_device,

@@ -32,6 +32,7 @@ use tokio::task::JoinHandle;
 
 pub use self::window::WindowState;
 use crate::{
+    drafts::DraftStore,
     kept::KeptSession,
     notify::Notifier,
     settings::SettingsStore,
@@ -161,6 +162,8 @@ pub struct Shell {
     /// Tasks the app started for the shell (the restore at start); aborted
     /// when the shell goes.
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// What the member was typing, per conversation.
+    drafts: DraftStore,
 }
 
 /// Results of the shell's commands.
@@ -171,6 +174,7 @@ impl Shell {
     pub fn new(parts: ShellParts) -> Shell {
         let (settings, notice) = SettingsStore::load(&parts.config_dir);
         let kept = KeptSession::new(&parts.data_dir, parts.credentials);
+        let drafts = DraftStore::load(&parts.data_dir);
         let shared = Arc::new(Shared {
             settings,
             window: Mutex::new(WindowState {
@@ -195,7 +199,31 @@ impl Shell {
             web_view_restarts: AtomicU32::new(0),
             restoring: tokio::sync::watch::Sender::new(false),
             tasks: Mutex::default(),
+            drafts,
         }
+    }
+
+    /// Whose drafts: the member on their server (ids are per server).
+    fn drafts_key(&self) -> Option<String> {
+        let active = self.active.lock().expect("active");
+        active
+            .as_ref()
+            .map(|a| format!("{} {}", a.server_url, a.me.id))
+    }
+
+    /// Keeps the member's draft of a conversation (blank forgets it).
+    pub fn set_draft(&self, channel: &str, text: &str) -> ShellResult<()> {
+        let key = self.drafts_key().ok_or_else(|| {
+            view::app_error(ErrorKind::Unauthenticated, "Sign in first.".to_owned())
+        })?;
+        self.drafts
+            .set(&key, channel, text, crate::drafts::now_millis())
+            .map_err(|e| {
+                view::app_error(
+                    ErrorKind::Storage,
+                    format!("Your draft could not be kept on this computer: {e}"),
+                )
+            })
     }
 
     /// Keeps a task the app started for the shell, so it is aborted when
@@ -295,6 +323,7 @@ impl Shell {
                 settings,
                 notice,
                 open_channel: None,
+                drafts: Vec::new(),
             },
             Some(a) => {
                 let snap = a.session.snapshot();
@@ -312,6 +341,12 @@ impl Shell {
                     settings,
                     notice,
                     open_channel: snap.in_view.map(|c| c.to_string()),
+                    drafts: self
+                        .drafts
+                        .of(&format!("{} {}", a.server_url, a.me.id))
+                        .into_iter()
+                        .map(|(channel_id, text)| suda_ipc::DraftView { channel_id, text })
+                        .collect(),
                 }
             }
         };

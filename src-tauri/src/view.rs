@@ -77,6 +77,7 @@ pub fn event(e: &ChatEvent) -> EventView {
         member: member(&e.sender),
         text: e.message.clone(),
         client_key: e.client_key.clone(),
+        mentions: e.mentions.iter().map(ToString::to_string).collect(),
         edited_at: None,
         deleted: false,
         reply_to: e.reply_to.as_deref().map(|r| ReplyView {

@@ -873,3 +873,97 @@ fn changes_reach_the_conversation_a_deletion_withdraws_its_notification_and_reac
         "a refused reaction is not recent"
     );
 }
+
+#[test]
+fn drafts_are_kept_per_member_across_a_restart_and_levels_are_the_servers() {
+    let server = Server::start();
+    let dirs = tempfile::tempdir().unwrap();
+    let general = {
+        let app = Desktop::start(dirs.path());
+        app.sign_in(&server, "carol");
+        let general = app.channel_id("general");
+        app.invoke(
+            "set_draft",
+            Some(json!({"channelId": general, "text": "half a thought"})),
+        )
+        .unwrap();
+        let bad = app
+            .invoke("set_draft", Some(json!({"channelId": "nope", "text": "x"})))
+            .unwrap_err();
+        assert_eq!(bad["kind"], "badInput", "{bad}");
+        // A level set here is the server's: the channel list says so.
+        let set = app
+            .invoke(
+                "set_notification_level",
+                Some(json!({"channelId": general, "level": "mentions"})),
+            )
+            .unwrap();
+        assert_eq!(set["level"], "mentions");
+        general
+    };
+    let app = Desktop::start(dirs.path());
+    server.block_on(app.shell().restore());
+    let snapshot = app.invoke("snapshot", None).unwrap();
+    assert_eq!(
+        snapshot["drafts"],
+        json!([{"channelId": general, "text": "half a thought"}])
+    );
+    let channels = app.invoke("channels", None).unwrap();
+    let listed = channels
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == general.as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(listed["level"], "mentions");
+    // Another member on this machine has drafts of their own.
+    app.invoke("sign_out", None).unwrap();
+    app.sign_in(&server, "bob");
+    assert_eq!(app.invoke("snapshot", None).unwrap()["drafts"], json!([]));
+}
+
+#[test]
+fn channels_muted_in_the_app_before_levels_become_nothing_on_the_server_at_sign_in() {
+    let server = Server::start();
+    let dirs = tempfile::tempdir().unwrap();
+    // Find general's id as carol sees it, then start an app whose settings
+    // muted it (and a channel that is gone) the old way.
+    let general = {
+        let app = Desktop::start(dirs.path());
+        app.sign_in(&server, "carol");
+        let id = app.channel_id("general");
+        app.invoke("sign_out", None).unwrap();
+        id
+    };
+    let app = Desktop::start_with(dirs.path(), |dirs| {
+        let settings = json!({"mutedChannels": [general, "999999"]});
+        std::fs::create_dir_all(dirs.join("config")).unwrap();
+        std::fs::write(dirs.join("config/settings.json"), settings.to_string()).unwrap();
+    });
+    app.sign_in(&server, "carol");
+    app.wait_event("the mutes moved out of the settings", |e| {
+        e["type"] == "settings" && e["settings"]["mutedChannels"] == json!([])
+    });
+    let channels = app.invoke("channels", None).unwrap();
+    let listed = channels
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == general.as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (listed["level"].as_str(), listed["muted"].as_bool()),
+        (Some("nothing"), Some(false))
+    );
+    // Carol's CLI (another device) sees the same level.
+    let cli = server.member("carol");
+    let level = server
+        .block_on(cli.channels())
+        .unwrap()
+        .into_iter()
+        .find(|c| c.id.to_string() == general)
+        .map(|c| c.notify_level);
+    assert_eq!(level, Some(suda_protocol::NotificationLevel::Nothing));
+}

@@ -8,6 +8,7 @@ change; bob's changes reach the app live; a deleted message withdraws the
 notification it raised on the recording notification server, and an edit
 raises none.
 """
+import time
 import uuid
 
 import pytest
@@ -277,3 +278,76 @@ def test_replies_edits_deletions_and_reactions_in_the_app(server, bob, app):
     assert not notified("version two", start)(), "the edit notified"
     wait.until(lambda d: badge_text(d, side) == "1", "the later message is not counted")
     screenshot(driver, "45-after-withdrawal")
+
+    # Mentions only, chosen in the app and kept by the server (the member's
+    # own CLI sees it): a plain message in side is counted quietly, one
+    # that mentions the member notifies and shows the @ badge.
+    open_channel(driver, side)
+    button(driver, "Channel settings").click()
+    box_ = dialog(driver, "Channel settings")
+    box_.find_element(By.XPATH, ".//label[contains(., 'Only mentions of me')]//input").click()
+    wait_until(
+        lambda: "[mentions only]" in Cli(server, me).run("channels"),
+        message="the level did not reach the server",
+    )
+    screenshot(driver, "46-notify-levels")
+    driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    wait.until(no_dialog)
+    open_channel(driver, talk)
+    start = len(Notifications.all())
+    bob.send(side, "plain chatter")
+    bob.send(side, f"@{me} your turn")
+    wait_until(notified("your turn", start), message="the mention did not notify")
+    assert not notified("plain chatter", start)(), "a plain message notified in mentions-only"
+    wait.until(
+        lambda d: d.find_elements(
+            By.XPATH,
+            f"//nav//button[.//span[@class='channel-name' and normalize-space()='{side}']]"
+            "//span[@class='mention-badge']",
+        ),
+        "no mention badge",
+    )
+
+    # @ completion: typing @bo offers bob; Enter takes him; the message
+    # mentions bob on the server (bob's channels count it).
+    box = driver.find_element(By.CSS_SELECTOR, f"textarea[aria-label='Message {talk}']")
+    box.send_keys("@bo")
+    option = wait.until(
+        visible(driver, By.CSS_SELECTOR, "#mention-list [role='option']"), "no suggestions"
+    )
+    assert option.text == "bob", option.text
+    screenshot(driver, "47-mention-completion")
+    box.send_keys(Keys.ENTER)
+    wait.until(lambda d: box.get_attribute("value") == "@bob ")
+    box.send_keys("please review")
+    box.send_keys(Keys.ENTER)
+    wait.until(lambda d: article(d, "@bob please review"), "the mention was not sent")
+    wait_until(
+        lambda: any(
+            talk in line and "mention" in line for line in bob.run("channels").splitlines()
+        ),
+        message="bob's CLI does not count the mention",
+    )
+
+    # Drafts: kept per conversation while switching, and by the shell
+    # across a reload of the page (the UI starts again from its snapshot).
+    box = driver.find_element(By.CSS_SELECTOR, f"textarea[aria-label='Message {talk}']")
+    box.send_keys("a draft to keep")
+    open_channel(driver, side)
+    side_box = driver.find_element(By.CSS_SELECTOR, f"textarea[aria-label='Message {side}']")
+    assert side_box.get_attribute("value") == ""
+    open_channel(driver, talk)
+    box = driver.find_element(By.CSS_SELECTOR, f"textarea[aria-label='Message {talk}']")
+    assert box.get_attribute("value") == "a draft to keep"
+    time.sleep(1)  # past the moment the UI waits before saving a draft
+    driver.refresh()
+    wait.until(visible(driver, By.CSS_SELECTOR, "nav.sidebar"), "no main layout after a reload")
+    open_channel(driver, talk)
+    box = wait.until(
+        visible(driver, By.CSS_SELECTOR, f"textarea[aria-label='Message {talk}']")
+    )
+    assert box.get_attribute("value") == "a draft to keep", "the draft was lost on reload"
+    screenshot(driver, "48-draft-after-reload")
+
+    # Leave the app signed out, as the next story expects to find it.
+    sign_out_if_signed_in(driver)

@@ -239,13 +239,15 @@ def test_every_screen_against_a_real_server(server, bob, app):
     wait.until(lambda d: current_channel(d) == "ops", "the joined channel did not open")
     wait.until(lambda d: "ops is open" in log_texts(d), "the joined channel's history is missing")
 
-    # Channel settings: mute ops. It is dimmed, and a message there raises
-    # no notification (a message in design-review, sent after it, does).
+    # Channel settings: ops notifies nothing (the level is kept by the
+    # server: bob's CLI of this member would show it too). It is dimmed,
+    # and a message there raises no notification (a message in
+    # design-review, sent after it, does).
     button(driver, "Channel settings").click()
     box = dialog(driver, "Channel settings")
     shared_id = box.find_element(By.XPATH, ".//input[@readonly]")
     assert shared_id.get_attribute("value") == ops, "the channel id to share is not ops's"
-    box.find_element(By.XPATH, ".//label[contains(., 'Mute this channel')]//input").click()
+    box.find_element(By.XPATH, ".//label[contains(., 'Nothing')]//input[@type='radio']").click()
     wait.until(lambda d: "muted" in channel_button(d, "ops").get_attribute("class"))
     screenshot(driver, "14-channel-settings")
     shared_id.send_keys(Keys.ESCAPE)

@@ -219,18 +219,19 @@ test("keyboard: Ctrl+K switches, Alt+Down moves, Esc closes", async ({ page }) =
   await expect(dialog).toHaveCount(0);
 });
 
-test("muting a channel from its settings dims it in the sidebar", async ({ page }) => {
+test("a channel set to notify nothing is dimmed in the sidebar", async ({ page }) => {
   await openApp(page, { signedIn: true });
   await page
     .getByRole("navigation")
     .getByRole("button", { name: /design/ })
     .click();
   await page.getByRole("button", { name: "Channel settings" }).click();
-  await page.getByLabel(/Mute this channel/).check();
+  await expect(page.getByRole("radio", { name: /All messages/ })).toBeChecked();
+  await page.getByRole("radio", { name: /Nothing/ }).check();
   await page.keyboard.press("Escape");
   await expect(page.locator('[data-channel-id="c-design"]')).toHaveClass(/muted/);
-  const saved = await calls(page, "set_settings");
-  expect(saved.at(-1)!.args.mutedChannels).toContain("c-design");
+  const set = await calls(page, "set_notification_level");
+  expect(set.at(-1)!.args).toEqual({ channelId: "c-design", level: "nothing" });
 });
 
 test("many unread: opens at the new-messages line and marks read only at the bottom", async ({

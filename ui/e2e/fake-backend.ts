@@ -41,6 +41,8 @@ export interface FakeConfig {
   failSnapshot?: boolean;
   /** The shell refuses this many mark-reads (the window is not seen yet). */
   refuseMarkRead?: number;
+  /** Drafts the shell kept from before, by channel id. */
+  drafts?: Record<string, string>;
 }
 
 /** A command's Tauri name. */
@@ -126,6 +128,7 @@ function chat(
     member,
     text,
     clientKey: null,
+    mentions: [],
     editedAt: null,
     deleted: false,
     replyTo: null,
@@ -148,6 +151,7 @@ function seed(): void {
     member: people.yusuf,
     text: null,
     clientKey: null,
+    mentions: [],
     editedAt: null,
     deleted: false,
     replyTo: null,
@@ -258,6 +262,7 @@ let session: SessionView | null = config.signedIn
 let connection: ConnectionView =
   config.connection ?? (session ? { state: "live", transport: "sse" } : { state: "signedOut" });
 const outbox: Record<string, OutboxItem> = {};
+const drafts: Record<string, string> = { ...config.drafts };
 
 // --- Tauri internals, as @tauri-apps/api/mocks sets them up ---
 const callbacks = new Map<number, Callback>();
@@ -333,6 +338,7 @@ const handlers: Handlers = {
       settings,
       notice: config.notice ?? null,
       openChannel: null,
+      drafts: Object.entries(drafts).map(([channelId, text]) => ({ channelId, text })),
     };
   },
   sign_in: (args) => {
@@ -447,6 +453,13 @@ const handlers: Handlers = {
     }
     return true;
   },
+  set_notification_level: (args) => {
+    const c = channels.find((x) => x.id === args.channelId);
+    if (!c) return fail("notFound", `There is no channel ${args.channelId}.`);
+    const changed = { ...c, level: args.level };
+    channels = channels.map((x) => (x.id === c.id ? changed : x));
+    return changed;
+  },
   create_group: (args) => {
     const c = channelView(`c-${newId()}`, "group", args.name, 0, args.memberNames.length + 1);
     channels = [...channels, c];
@@ -474,6 +487,11 @@ const handlers: Handlers = {
     return settings;
   },
   focus_channel: () => null,
+  set_draft: (args) => {
+    if (args.text.trim() === "") delete drafts[args.channelId];
+    else drafts[args.channelId] = args.text;
+    return null;
+  },
   retry_now: () => null,
   devices: () => devices,
   block: (args) => {

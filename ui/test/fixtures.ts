@@ -36,6 +36,7 @@ export function chat(id: string, channelId: string, over: Partial<EventView> = {
     member: bo,
     text: `message ${id}`,
     clientKey: null,
+    mentions: [],
     editedAt: null,
     deleted: false,
     replyTo: null,
@@ -53,6 +54,7 @@ export function snapshot(over: Partial<Snapshot> = {}): Snapshot {
     settings: defaultSettings,
     notice: null,
     openChannel: null,
+    drafts: [],
     ...over,
   };
 }

@@ -55,6 +55,7 @@ commands! {
     delete_message(MessageArgs) -> ();
     react(ReactArgs) -> ();
     mark_read(MarkReadArgs) -> bool;
+    set_notification_level(LevelArgs) -> ChannelView;
     create_group(CreateGroupArgs) -> ChannelView;
     open_direct(MemberArgs) -> ChannelView;
     join(ChannelArgs) -> ChannelView;
@@ -64,6 +65,7 @@ commands! {
     settings() -> Settings;
     set_settings(Settings) -> Settings;
     focus_channel(FocusArgs) -> ();
+    set_draft(DraftView) -> ();
     retry_now() -> ();
     devices() -> Vec<DeviceView>;
     end_device(DeviceArgs) -> ();

@@ -35,7 +35,8 @@ pub struct ChannelView {
     /// The member's read marker.
     pub last_read_event_id: Option<String>,
     pub member_count: u32,
-    /// Muted in this app's settings: no notifications, dimmed in the sidebar.
+    /// Muted in this app's settings before levels were kept by the server
+    /// (such mutes become the level `nothing` at the next start).
     pub muted: bool,
     /// Of the unread messages, those that mention the member.
     pub mentions: u32,
@@ -80,6 +81,8 @@ pub struct EventView {
     pub text: Option<String>,
     /// The idempotency key the sender used, if any.
     pub client_key: Option<String>,
+    /// The members the message mentions, by id.
+    pub mentions: Vec<String>,
     /// When the sender last edited the message (RFC 3339); `null` if never.
     pub edited_at: Option<String>,
     /// The sender deleted it: show "message deleted" (`text` is `""`).
@@ -361,6 +364,14 @@ pub struct ChannelArgs {
     pub channel_id: String,
 }
 
+/// Choose what of a channel notifies the member (kept by the server).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LevelArgs {
+    pub channel_id: String,
+    pub level: NotificationLevel,
+}
+
 /// Mark a channel read up to an event (default: its newest).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -453,6 +464,17 @@ pub struct Snapshot {
     /// The conversation the UI had open, when a reload (the web view's
     /// process ended and was started again) should open it again.
     pub open_channel: Option<String>,
+    /// What the member was typing in each conversation (kept by the shell
+    /// across reloads, restarts and updates).
+    pub drafts: Vec<DraftView>,
+}
+
+/// A conversation's unsent text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DraftView {
+    pub channel_id: String,
+    pub text: String,
 }
 
 /// Everything the shell tells the UI, on the one event `suda://event`.
@@ -539,6 +561,7 @@ declarations!(
     MessageArgs,
     ReactArgs,
     ChannelArgs,
+    LevelArgs,
     MarkReadArgs,
     CreateGroupArgs,
     MemberArgs,
@@ -547,6 +570,7 @@ declarations!(
     MemberIdArgs,
     InviteArgs,
     OutboxArgs,
+    DraftView,
     FocusArgs,
     Snapshot,
     AppEvent,

@@ -187,7 +187,53 @@ impl Shell {
         (self.parts.emit)(AppEvent::Session {
             session: Some(view.clone()),
         });
+        self.move_mutes_to_the_server(&session);
         view
+    }
+
+    /// Channels muted in this app's settings, from before the server kept
+    /// notification levels, become the level `nothing` there (so every
+    /// device follows) and leave the settings. One that cannot be set now
+    /// (the server is out of reach) stays muted here and is tried again at
+    /// the next start; one the member is no longer in is dropped.
+    fn move_mutes_to_the_server(&self, session: &Arc<Session>) {
+        if self.shared.settings.get().muted_channels.is_empty() {
+            return;
+        }
+        let (session, shared) = (Arc::clone(session), Arc::clone(&self.shared));
+        let emit = Arc::clone(&self.parts.emit);
+        self.own_task(tokio::spawn(async move {
+            let muted = shared.settings.get().muted_channels;
+            let mut moved = Vec::new();
+            for id in &muted {
+                let Ok(channel) = id.parse() else {
+                    moved.push(id.clone());
+                    continue;
+                };
+                let level = suda_protocol::NotificationLevel::Nothing;
+                match session.set_notification_level(channel, level).await {
+                    Ok(_) => moved.push(id.clone()),
+                    Err(e) if e.is_transient() || e.needs_sign_in() => {
+                        tracing::info!(error = %e, "a mute stays here until the next start");
+                    }
+                    Err(e) => {
+                        tracing::info!(error = %e, channel = %id, "a mute of a channel left behind");
+                        moved.push(id.clone());
+                    }
+                }
+            }
+            let mut settings = shared.settings.get();
+            settings.muted_channels.retain(|id| !moved.contains(id));
+            match shared.settings.set(settings) {
+                Ok(saved) => {
+                    let channels = shared.channels(&session.snapshot().channels);
+                    emit(AppEvent::Settings { settings: saved });
+                    emit(AppEvent::Channels { channels });
+                    shared.refresh_tray();
+                }
+                Err(e) => tracing::warn!(error = %e, "the moved mutes stay in the settings"),
+            }
+        }));
     }
 
     /// Ends the active session, if any: its subscription stops and its

@@ -2,7 +2,7 @@
 // Do not edit by hand.
 
 import { invoke } from "@tauri-apps/api/core";
-import type { ChannelArgs, ChannelView, CreateGroupArgs, DeviceArgs, DeviceView, EditArgs, FocusArgs, HistoryArgs, HistoryPage, InviteArgs, MarkReadArgs, MemberArgs, MemberIdArgs, MemberView, MessageArgs, OutboxArgs, OutboxItem, ReactArgs, SendArgs, SessionView, Settings, SignInArgs, Snapshot } from "./ipc";
+import type { ChannelArgs, ChannelView, CreateGroupArgs, DeviceArgs, DeviceView, DraftView, EditArgs, FocusArgs, HistoryArgs, HistoryPage, InviteArgs, LevelArgs, MarkReadArgs, MemberArgs, MemberIdArgs, MemberView, MessageArgs, OutboxArgs, OutboxItem, ReactArgs, SendArgs, SessionView, Settings, SignInArgs, Snapshot } from "./ipc";
 
 /** Every command of the desktop shell, typed. Rejects with an `AppError`. */
 export const commands = {
@@ -19,6 +19,7 @@ export const commands = {
   deleteMessage: (args: MessageArgs) => invoke<void>("delete_message", { args }),
   react: (args: ReactArgs) => invoke<void>("react", { args }),
   markRead: (args: MarkReadArgs) => invoke<boolean>("mark_read", { args }),
+  setNotificationLevel: (args: LevelArgs) => invoke<ChannelView>("set_notification_level", { args }),
   createGroup: (args: CreateGroupArgs) => invoke<ChannelView>("create_group", { args }),
   openDirect: (args: MemberArgs) => invoke<ChannelView>("open_direct", { args }),
   join: (args: ChannelArgs) => invoke<ChannelView>("join", { args }),
@@ -28,6 +29,7 @@ export const commands = {
   settings: () => invoke<Settings>("settings"),
   setSettings: (args: Settings) => invoke<Settings>("set_settings", { args }),
   focusChannel: (args: FocusArgs) => invoke<void>("focus_channel", { args }),
+  setDraft: (args: DraftView) => invoke<void>("set_draft", { args }),
   retryNow: () => invoke<void>("retry_now"),
   devices: () => invoke<Array<DeviceView>>("devices"),
   endDevice: (args: DeviceArgs) => invoke<void>("end_device", { args }),
@@ -54,6 +56,7 @@ export type Commands = {
   delete_message: { args: MessageArgs; returns: null };
   react: { args: ReactArgs; returns: null };
   mark_read: { args: MarkReadArgs; returns: boolean };
+  set_notification_level: { args: LevelArgs; returns: ChannelView };
   create_group: { args: CreateGroupArgs; returns: ChannelView };
   open_direct: { args: MemberArgs; returns: ChannelView };
   join: { args: ChannelArgs; returns: ChannelView };
@@ -63,6 +66,7 @@ export type Commands = {
   settings: { args: undefined; returns: Settings };
   set_settings: { args: Settings; returns: Settings };
   focus_channel: { args: FocusArgs; returns: null };
+  set_draft: { args: DraftView; returns: null };
   retry_now: { args: undefined; returns: null };
   devices: { args: undefined; returns: Array<DeviceView> };
   end_device: { args: DeviceArgs; returns: null };

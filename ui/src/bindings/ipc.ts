@@ -25,7 +25,8 @@ lastEventId: string | null,
  */
 lastReadEventId: string | null, memberCount: number, 
 /**
- * Muted in this app's settings: no notifications, dimmed in the sidebar.
+ * Muted in this app's settings before levels were kept by the server
+ * (such mutes become the level `nothing` at the next start).
  */
 muted: boolean, 
 /**
@@ -56,6 +57,10 @@ text: string | null,
  * The idempotency key the sender used, if any.
  */
 clientKey: string | null, 
+/**
+ * The members the message mentions, by id.
+ */
+mentions: Array<string>, 
 /**
  * When the sender last edited the message (RFC 3339); `null` if never.
  */
@@ -169,6 +174,8 @@ export type ReactArgs = { messageId: string, emoji: string, on: boolean, };
 
 export type ChannelArgs = { channelId: string, };
 
+export type LevelArgs = { channelId: string, level: NotificationLevel, };
+
 export type MarkReadArgs = { channelId: string, upTo: string | null, };
 
 export type CreateGroupArgs = { name: string, memberNames: Array<string>, };
@@ -209,6 +216,8 @@ export type InviteArgs = { channelId: string, memberName: string, };
 
 export type OutboxArgs = { clientKey: string, };
 
+export type DraftView = { channelId: string, text: string, };
+
 export type FocusArgs = { 
 /**
  * `null` when no conversation is open.
@@ -224,6 +233,11 @@ notice: string | null,
  * The conversation the UI had open, when a reload (the web view's
  * process ended and was started again) should open it again.
  */
-openChannel: string | null, };
+openChannel: string | null, 
+/**
+ * What the member was typing in each conversation (kept by the shell
+ * across reloads, restarts and updates).
+ */
+drafts: Array<DraftView>, };
 
 export type AppEvent = { "type": "event", event: EventView, } | { "type": "events", events: Array<EventView>, } | { "type": "changed", change: ChangeView, } | { "type": "channels", channels: Array<ChannelView>, } | { "type": "connection", connection: ConnectionView, } | { "type": "outbox", item: OutboxItem, } | { "type": "resynced" } | { "type": "session", session: SessionView | null, } | { "type": "settings", settings: Settings, } | { "type": "openChannel", channelId: string, } | { "type": "notice", message: string, };

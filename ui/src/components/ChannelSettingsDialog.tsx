@@ -1,11 +1,13 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import type { ChannelView } from "../bindings/ipc";
+import type { ChannelView, NotificationLevel } from "../bindings/ipc";
 import { errorText } from "../ipc";
-import { leaveChannel, setMuted } from "../store/store";
+import { leaveChannel, setLevel } from "../store/store";
 import { Dialog } from "./Dialog";
 
-/** Mute (kept in the app's settings) and leave. */
+const LEVELS: readonly NotificationLevel[] = ["all", "mentions", "nothing"];
+
+/** What of the channel notifies the member (kept by the server), and leave. */
 export function ChannelSettingsDialog({
   channel,
   onClose,
@@ -28,17 +30,24 @@ export function ChannelSettingsDialog({
   return (
     <Dialog title={t("channelSettings.title")} onClose={onClose}>
       <div className="dialog-form">
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={channel.muted}
-            onChange={(e) => void run(() => setMuted(channel.id, e.target.checked), false)}
-          />
-          <span>
-            {t("channelSettings.mute")}
-            <small>{t("channelSettings.muteHint")}</small>
-          </span>
-        </label>
+        <fieldset className="levels">
+          <legend>{t("channelSettings.level")}</legend>
+          {LEVELS.map((level) => (
+            <label className="check" key={level}>
+              <input
+                type="radio"
+                name="level"
+                value={level}
+                checked={channel.level === level && !(channel.muted && level !== "nothing")}
+                onChange={() => void run(() => setLevel(channel.id, level), false)}
+              />
+              <span>
+                {t(`channelSettings.level_${level}`)}
+                <small>{t(`channelSettings.levelHint_${level}`)}</small>
+              </span>
+            </label>
+          ))}
+        </fieldset>
         <label>
           <span>{t("channelSettings.channelId")}</span>
           <input readOnly value={channel.id} onFocus={(e) => e.target.select()} />

@@ -1,8 +1,9 @@
 import { type KeyboardEvent, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import type { EventView } from "../bindings/ipc";
+import type { EventView, MemberView } from "../bindings/ipc";
 import { charCount } from "../format";
 import { previewOf } from "../store/changes";
+import { complete, mentionAt, suggestions } from "./mentions";
 
 export const MAX_CHARS = 4000;
 /** The counter shows from here on, before the limit is hit. */
@@ -22,6 +23,9 @@ export function Composer({
   replyTo = null,
   onCancelReply,
   onEditLast,
+  members = null,
+  selfId = "",
+  onNeedMembers,
 }: {
   channelName: string;
   onSend: (text: string) => Promise<void>;
@@ -31,10 +35,34 @@ export function Composer({
   onCancelReply?: () => void;
   /** `false` when there is no message of the member's to edit. */
   onEditLast?: () => boolean;
+  /** The channel's members, for `@name` completion; `null` until loaded. */
+  members?: readonly MemberView[] | null;
+  selfId?: string;
+  /** Asked once an `@` is typed and no members are loaded. */
+  onNeedMembers?: () => void;
 }) {
   const { t } = useTranslation();
   const ref = useRef<HTMLTextAreaElement>(null);
   const [error, setError] = useState<string | null>(null);
+  const [caret, setCaret] = useState(0);
+  const [active, setActive] = useState(0);
+  const [dismissed, setDismissed] = useState<number | null>(null);
+  const typing = mentionAt(draft, caret);
+  const offered =
+    typing && members && dismissed !== typing.start
+      ? suggestions(members, typing.query, selfId)
+      : [];
+  useEffect(() => {
+    if (typing && !members) onNeedMembers?.();
+  }, [typing, members, onNeedMembers]);
+  const choose = (m: MemberView) => {
+    if (!typing) return;
+    const done = complete(draft, typing.start, caret, m.name);
+    onDraftChange(done.text);
+    setCaret(done.caret);
+    setActive(0);
+    requestAnimationFrame(() => ref.current?.setSelectionRange(done.caret, done.caret));
+  };
   const count = charCount(draft);
   const over = count - MAX_CHARS;
   const empty = draft.trim() === "";
@@ -69,6 +97,25 @@ export function Composer({
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (offered.length > 0) {
+      const chosen = offered[Math.min(active, offered.length - 1)]!;
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        const step = e.key === "ArrowDown" ? 1 : offered.length - 1;
+        setActive((a) => (a + step) % offered.length);
+        return;
+      }
+      if ((e.key === "Enter" || e.key === "Tab") && !e.nativeEvent.isComposing) {
+        e.preventDefault();
+        choose(chosen);
+        return;
+      }
+      if (e.key === "Escape") {
+        e.preventDefault();
+        setDismissed(typing!.start);
+        return;
+      }
+    }
     if (e.key === "Escape" && replyTo && onCancelReply) {
       e.preventDefault();
       onCancelReply();
@@ -115,6 +162,29 @@ export function Composer({
           </button>
         </div>
       )}
+      {offered.length > 0 && (
+        <ul
+          className="mention-list"
+          role="listbox"
+          id="mention-list"
+          aria-label={t("composer.mentionList")}
+        >
+          {offered.map((m, i) => (
+            <li
+              key={m.id}
+              id={`mention-${m.id}`}
+              role="option"
+              aria-selected={i === Math.min(active, offered.length - 1)}
+              onMouseDown={(e) => {
+                e.preventDefault();
+                choose(m);
+              }}
+            >
+              <span dir="auto">{m.name}</span>
+            </li>
+          ))}
+        </ul>
+      )}
       <div className={`composer-box${over > 0 ? " over" : ""}`}>
         <textarea
           ref={ref}
@@ -124,8 +194,20 @@ export function Composer({
           aria-label={t("composer.label", { name: channelName })}
           placeholder={t("composer.placeholder", { name: channelName })}
           aria-describedby="composer-counter"
-          onChange={(e) => onDraftChange(e.target.value)}
+          onChange={(e) => {
+            onDraftChange(e.target.value);
+            setCaret(e.target.selectionStart);
+            setActive(0);
+          }}
+          onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
           onKeyDown={onKeyDown}
+          aria-autocomplete="list"
+          aria-controls={offered.length > 0 ? "mention-list" : undefined}
+          aria-activedescendant={
+            offered.length > 0
+              ? `mention-${offered[Math.min(active, offered.length - 1)]!.id}`
+              : undefined
+          }
         />
         <div className="composer-side">
           <span

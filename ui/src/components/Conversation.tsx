@@ -6,7 +6,7 @@ import { firstUnreadIndex } from "../store/channels";
 import { pendingFor } from "../store/delivery";
 import { emptyTimeline } from "../store/timeline";
 import type { EventView } from "../bindings/ipc";
-import { errorText } from "../ipc";
+import { commands, errorText } from "../ipc";
 import {
   deleteMessage,
   discardSend,
@@ -25,6 +25,7 @@ import { EmojiPicker } from "./EmojiPicker";
 import { type MessageActions, MessageActionsContext } from "./messageActions";
 import { MessageList } from "./MessageList";
 import { buildRows } from "./rows";
+import { draftOf, flushDrafts, setDraft as keepDraft } from "../store/drafts";
 
 /** Whether the member can see the window right now. */
 function useWindowAttention(): boolean {
@@ -44,7 +45,6 @@ function useWindowAttention(): boolean {
   return attending;
 }
 
-const drafts = new Map<string, string>();
 /** The message each conversation's composer replies to, kept while switching. */
 const replies = new Map<string, EventView>();
 
@@ -87,11 +87,13 @@ export function Conversation({
   const view = useAppState((s) => s.view);
   const outboxAll = useAppState((s) => s.outbox);
   const outbox = useMemo(() => pendingFor(outboxAll, channel.id), [outboxAll, channel.id]);
-  const [draft, setDraftState] = useState(() => drafts.get(channel.id) ?? "");
+  const [draft, setDraftState] = useState(() => draftOf(channel.id));
   const setDraft = (text: string) => {
-    drafts.set(channel.id, text);
+    keepDraft(channel.id, text);
     setDraftState(text);
   };
+  // Leaving the conversation saves what is waiting at once.
+  useEffect(() => flushDrafts, []);
   const [replyTo, setReplyState] = useState<EventView | null>(
     () => replies.get(channel.id) ?? null,
   );
@@ -112,6 +114,18 @@ export function Conversation({
   const [deleting, setDeleting] = useState<EventView | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const recentEmoji = useAppState((s) => s.settings.recentEmoji);
+  const [members, setMembers] = useState<MemberView[] | null>(null);
+  const asked = useRef(false);
+  const needMembers = useCallback(() => {
+    if (asked.current) return;
+    asked.current = true;
+    commands
+      .members({ channelId: channel.id })
+      .then(setMembers)
+      .catch(() => {
+        asked.current = false;
+      });
+  }, [channel.id]);
   const [atBottom, setAtBottom] = useState(false);
   const attending = useWindowAttention();
 
@@ -251,6 +265,9 @@ export function Conversation({
         replyTo={replyTo}
         onCancelReply={() => setReplyTo(null)}
         onEditLast={editLast}
+        members={members}
+        selfId={me.id}
+        onNeedMembers={needMembers}
         onSend={async (text) => {
           await send(channel.id, text, replyTo?.id ?? null);
           setReplyTo(null);

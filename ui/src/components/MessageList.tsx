@@ -214,6 +214,7 @@ export function MessageList({
             self={row.event.member.id === me.id}
             me={me.name}
             highlighted={highlighted === row.event.id}
+            mentionsMe={row.event.mentions.includes(me.id)}
           />
         );
       case "system":

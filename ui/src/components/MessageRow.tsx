@@ -32,6 +32,7 @@ export const MessageRow = memo(function MessageRow({
   self,
   me,
   highlighted = false,
+  mentionsMe = false,
 }: {
   event: EventView;
   continuation: boolean;
@@ -40,6 +41,8 @@ export const MessageRow = memo(function MessageRow({
   me: string;
   /** A quote was clicked to bring this message into view. */
   highlighted?: boolean;
+  /** It mentions the signed-in member. */
+  mentionsMe?: boolean;
 }) {
   const { t, i18n } = useTranslation();
   const { editingId } = useMessageActions();
@@ -47,7 +50,7 @@ export const MessageRow = memo(function MessageRow({
   const editing = editingId === event.id && !event.deleted;
   return (
     <article
-      className={`message${continuation ? " continuation" : ""}${highlighted ? " highlighted" : ""}`}
+      className={`message${continuation ? " continuation" : ""}${highlighted ? " highlighted" : ""}${mentionsMe ? " mentions-me" : ""}`}
       aria-label={event.member.name}
       data-message-id={event.id}
     >

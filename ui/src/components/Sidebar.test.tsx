@@ -34,4 +34,29 @@ describe("Sidebar", () => {
     fireEvent.click(random);
     expect(onOpen).toHaveBeenCalledWith("g2");
   });
+
+  it("marks unread mentions, quiets a mentions-only count and dims a channel set to nothing", () => {
+    render(
+      <Sidebar
+        channels={[
+          channel("g1", { name: "design", unread: 4, mentions: 2, level: "mentions" }),
+          channel("g2", { name: "ops", unread: 3, level: "mentions" }),
+          channel("g3", { name: "social", unread: 1, level: "nothing" }),
+        ]}
+        currentId={null}
+        memberName="Mina"
+        memberId="m1"
+        onOpen={() => {}}
+        onDialog={() => {}}
+        onSignOut={() => {}}
+      />,
+    );
+    const design = screen.getByRole("button", { name: /design/ });
+    expect(within(design).getByLabelText("2 mentions of you")).toHaveTextContent("@");
+    expect(within(design).getByLabelText("4 unread messages")).not.toHaveClass("quiet");
+    const ops = screen.getByRole("button", { name: /ops/ });
+    expect(within(ops).queryByLabelText(/mention/)).toBeNull();
+    expect(within(ops).getByLabelText("3 unread messages")).toHaveClass("quiet");
+    expect(screen.getByRole("button", { name: /social/ })).toHaveClass("muted");
+  });
 });

@@ -4,6 +4,11 @@ import { Avatar } from "./Avatar";
 
 export type SidebarDialog = "newGroup" | "newDirect" | "join" | "settings";
 
+/** A channel that notifies nothing: muted here (before levels) or set to "nothing". */
+export function silenced(c: ChannelView): boolean {
+  return c.muted || c.level === "nothing";
+}
+
 /** Channels grouped Direct / Groups, newest activity first, with unread badges. */
 export function Sidebar({
   channels,
@@ -45,7 +50,7 @@ export function Sidebar({
           <li key={c.id}>
             <button
               type="button"
-              className={`channel${c.id === currentId ? " current" : ""}${c.unread > 0 ? " unread" : ""}${c.muted ? " muted" : ""}`}
+              className={`channel${c.id === currentId ? " current" : ""}${c.unread > 0 ? " unread" : ""}${silenced(c) ? " muted" : ""}`}
               aria-current={c.id === currentId ? "page" : undefined}
               onClick={() => onOpen(c.id)}
               data-channel-id={c.id}
@@ -60,9 +65,20 @@ export function Sidebar({
               <span className="channel-name" dir="auto">
                 {c.name}
               </span>
-              {c.muted && <span className="visually-hidden">{t("sidebar.muted")}</span>}
+              {silenced(c) && <span className="visually-hidden">{t("sidebar.muted")}</span>}
+              {c.mentions > 0 && (
+                <span
+                  className="mention-badge"
+                  aria-label={t("sidebar.mentions", { count: c.mentions })}
+                >
+                  @
+                </span>
+              )}
               {c.unread > 0 && (
-                <span className="badge" aria-label={t("sidebar.unread", { count: c.unread })}>
+                <span
+                  className={`badge${c.level === "mentions" && c.mentions === 0 ? " quiet" : ""}`}
+                  aria-label={t("sidebar.unread", { count: c.unread })}
+                >
                   {c.unread > 99 ? "99+" : c.unread}
                 </span>
               )}

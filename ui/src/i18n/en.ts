@@ -15,6 +15,8 @@ export const en = {
     failed: "Could not sign in.",
   },
   sidebar: {
+    mentions_one: "{{count}} mention of you",
+    mentions_other: "{{count}} mentions of you",
     label: "Channels",
     direct: "Direct messages",
     groups: "Groups",
@@ -82,6 +84,7 @@ export const en = {
     tooFarBack: "The original message is too far back to show here.",
   },
   composer: {
+    mentionList: "Members to mention",
     label: "Message {{name}}",
     placeholder: "Message {{name}}",
     send: "Send",
@@ -111,6 +114,13 @@ export const en = {
     blocked: "Blocked",
   },
   channelSettings: {
+    level: "Notify me about",
+    level_all: "All messages",
+    levelHint_all: "Every new message from others.",
+    level_mentions: "Only mentions of me",
+    levelHint_mentions: "Messages with @your name; the rest is counted quietly.",
+    level_nothing: "Nothing",
+    levelHint_nothing: "No notifications, not counted in the tray; dimmed in the sidebar.",
     title: "Channel settings",
     mute: "Mute this channel",
     muteHint: "No notifications; dimmed in the sidebar.",

@@ -17,6 +17,8 @@ export const ko: Resources = {
     failed: "로그인하지 못했습니다.",
   },
   sidebar: {
+    mentions_one: "나를 언급한 메시지 {{count}}개",
+    mentions_other: "나를 언급한 메시지 {{count}}개",
     label: "채널",
     direct: "다이렉트 메시지",
     groups: "그룹",
@@ -84,6 +86,7 @@ export const ko: Resources = {
     tooFarBack: "원래 메시지가 너무 오래되어 여기에 표시할 수 없습니다.",
   },
   composer: {
+    mentionList: "언급할 멤버",
     label: "{{name}}에 메시지 보내기",
     placeholder: "{{name}}에 메시지 보내기",
     send: "보내기",
@@ -113,6 +116,13 @@ export const ko: Resources = {
     blocked: "차단됨",
   },
   channelSettings: {
+    level: "알림 받을 내용",
+    level_all: "모든 메시지",
+    levelHint_all: "다른 사람의 새 메시지마다 알립니다.",
+    level_mentions: "나를 언급한 메시지만",
+    levelHint_mentions: "@내 이름이 있는 메시지만 알리고, 나머지는 조용히 셉니다.",
+    level_nothing: "알리지 않음",
+    levelHint_nothing: "알림도 없고 트레이에서도 세지 않습니다. 사이드바에서 흐리게 표시됩니다.",
     title: "채널 설정",
     mute: "이 채널 알림 끄기",
     muteHint: "알림이 오지 않고 사이드바에서 흐리게 표시됩니다.",

@@ -63,10 +63,13 @@ export function withArrivals(
   for (const e of events) {
     const channel = byId.get(e.channelId);
     if (!channel || !isNewer(e.id, channel.lastEventId)) continue;
-    const unread = isUnread(e, channel.lastReadEventId, selfId)
-      ? channel.unread + 1
-      : channel.unread;
-    byId.set(channel.id, { ...channel, lastEventId: e.id, unread });
+    const counts = isUnread(e, channel.lastReadEventId, selfId);
+    const unread = counts ? channel.unread + 1 : channel.unread;
+    const mentions =
+      counts && selfId !== null && e.mentions.includes(selfId)
+        ? channel.mentions + 1
+        : channel.mentions;
+    byId.set(channel.id, { ...channel, lastEventId: e.id, unread, mentions });
     changed = true;
   }
   return changed ? sortChannels(channels.map((c) => byId.get(c.id)!)) : channels;
@@ -83,6 +86,7 @@ export function withMarkedRead(
       ? {
           ...c,
           unread: 0,
+          mentions: 0,
           lastReadEventId: isNewer(upTo, c.lastReadEventId) ? upTo : c.lastReadEventId,
         }
       : c,

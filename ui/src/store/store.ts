@@ -3,9 +3,10 @@
  * ask the shell to do something and dispatch what it answers.
  */
 import { create } from "zustand";
-import type { AppEvent, ChannelView, Settings } from "../bindings/ipc";
+import type { AppEvent, ChannelView, NotificationLevel, Settings } from "../bindings/ipc";
 import { incoming } from "../announce";
 import { commands, listenAppEvents } from "../ipc";
+import { flushDrafts, seedDrafts } from "./drafts";
 import { type Action, initialState, reducer, type State } from "./reducer";
 
 interface Store {
@@ -63,6 +64,7 @@ export function start(): Promise<void> {
       if (event.type === "openChannel") void afterOpen(event.channelId);
     });
     const snapshot = await commands.snapshot();
+    seedDrafts(snapshot.drafts);
     dispatch({ type: "snapshot", snapshot });
     // After a reload (the web view's process ended), the shell still knows
     // which conversation was open: open it again.
@@ -73,6 +75,9 @@ export function start(): Promise<void> {
   })();
   return started;
 }
+
+// The page going (a reload, the app quitting) saves drafts still waiting.
+if (typeof window !== "undefined") window.addEventListener("pagehide", flushDrafts);
 
 let following = false;
 
@@ -256,6 +261,12 @@ export async function leaveChannel(channelId: string): Promise<void> {
 export async function saveSettings(settings: Settings): Promise<void> {
   const saved = await commands.setSettings(settings);
   dispatch({ type: "appEvent", event: { type: "settings", settings: saved } });
+}
+
+/** Chooses what of a channel notifies the member, on every device of theirs. */
+export async function setLevel(channelId: string, level: NotificationLevel): Promise<void> {
+  const channel = await commands.setNotificationLevel({ channelId, level });
+  dispatch({ type: "channelAdded", channel });
 }
 
 export async function setMuted(channelId: string, muted: boolean): Promise<void> {

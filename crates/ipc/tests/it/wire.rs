@@ -51,6 +51,7 @@ fn event() -> EventView {
         member: member(),
         text: Some("hi".into()),
         client_key: Some("k1".into()),
+        mentions: vec!["1".into()],
         edited_at: Some("2026-12-01T10:01:00Z".into()),
         deleted: false,
         reply_to: Some(ReplyView {
@@ -205,6 +206,10 @@ fn sample(ts_name: &str) -> Value {
             settings: settings(),
             notice: Some("n".into()),
             open_channel: Some("1".into()),
+            drafts: vec![DraftView {
+                channel_id: "2".into(),
+                text: "half".into(),
+            }],
         }),
         "SessionView" => json(session()),
         "ChannelView" => json(channel()),
@@ -263,9 +268,17 @@ fn sample(ts_name: &str) -> Value {
         "ChannelArgs" => json(ChannelArgs {
             channel_id: "2".into(),
         }),
+        "LevelArgs" => json(LevelArgs {
+            channel_id: "2".into(),
+            level: NotificationLevel::Nothing,
+        }),
         "InviteArgs" => json(InviteArgs {
             channel_id: "2".into(),
             member_name: "bo".into(),
+        }),
+        "DraftView" => json(DraftView {
+            channel_id: "2".into(),
+            text: "half".into(),
         }),
         "FocusArgs" => json(FocusArgs {
             channel_id: Some("2".into()),
