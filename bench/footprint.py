@@ -162,12 +162,13 @@ def same_processes(before: dict[int, str], after: dict[int, str], log: Path | No
         describe = lambda ps: ", ".join(f"{n} ({p})" for p, n in sorted(ps.items())) or "none"  # noqa: E731
         said = ""
         if log is not None and log.exists():
-            lines = [
-                line
-                for line in log.read_text(errors="replace").splitlines()
-                if "web view" in line or "WebKit" in line or "ERROR" in line or "WARN" in line
-            ]
-            said = "\nthe app's log says:\n" + "\n".join(lines[-20:]) if lines else "\nthe app's log says nothing of it"
+            text = log.read_text(errors="replace").splitlines()
+            # What says why a process ended first: a burst of other warnings
+            # (notifications that could not be shown, say) must not hide it.
+            telling = [line for line in text if "web view" in line or "WebKit" in line]
+            others = [line for line in text if ("ERROR" in line or "WARN" in line) and line not in telling]
+            lines = telling[-20:] + others[-5:]
+            said = "\nthe app's log says:\n" + "\n".join(lines) if lines else "\nthe app's log says nothing of it"
         raise SystemExit(
             "footprint: the app's processes changed during the run, so its figures are not the app's: "
             f"gone: {describe(gone)}; new: {describe(new)}{said}"
