@@ -57,10 +57,15 @@ def article(driver, text: str):
 
 
 def act_on(driver, text: str, action: str) -> None:
-    """Hovers the message and clicks its toolbar's `action` button."""
+    """Hovers the message and clicks its toolbar's `action` button. The
+    pointer goes to the heading first: a pointer already resting on the
+    row sends no new move, and the toolbar shows on hover."""
     row = wait_until(lambda: article(driver, text), message=f"no message {text!r}")
-    ActionChains(driver).move_to_element(row).perform()
-    row.find_element(By.CSS_SELECTOR, f".message-actions button[aria-label='{action}']").click()
+    heading = driver.find_element(By.CSS_SELECTOR, "main h1")
+    ActionChains(driver).move_to_element(heading).move_to_element(row).perform()
+    found = row.find_element(By.CSS_SELECTOR, f".message-actions button[aria-label='{action}']")
+    wait_until(found.is_displayed, message=f"the {action!r} button did not show on hover")
+    found.click()
 
 
 def notified(text: str, start: int):
@@ -131,6 +136,16 @@ def test_replies_edits_deletions_and_reactions_in_the_app(server, bob, app):
         shown,
     ), "the original is not in view"
     screenshot(driver, "40-jumped-to-the-original")
+    # Shift+PageUp from the newest goes back to the first unread message
+    # (the read marker as it was when the conversation opened).
+    wait.until(at_bottom)
+    wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, "article.message.highlighted"))
+    ActionChains(driver).key_down(Keys.SHIFT).send_keys(Keys.PAGE_UP).key_up(Keys.SHIFT).perform()
+    marked = wait.until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "article.message.highlighted"),
+        "Shift+PageUp marked nothing",
+    )
+    assert "the plan, first draft" in marked[0].get_attribute("textContent")
 
     # Reply to bob's question: the composer says what it replies to, and
     # the reply carries a quote, in the app and at bob's CLI.

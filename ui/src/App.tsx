@@ -13,6 +13,7 @@ import { SignIn } from "./components/SignIn";
 import { currentChannel } from "./store/channels";
 import { errorText } from "./ipc";
 import {
+  jumpToFirstUnread,
   openChannel,
   resetStart,
   retryNow,
@@ -82,6 +83,10 @@ export function App() {
         const step = e.key === "ArrowUp" ? -1 : 1;
         const next = at < 0 ? 0 : (at + step + ordered.length) % ordered.length;
         void openChannel(ordered[next]!.id);
+      } else if (e.shiftKey && e.key === "PageUp" && channel && !dialog) {
+        // Shift+PageUp: to the first unread message (as in Element and Discord).
+        e.preventDefault();
+        void jumpToFirstUnread(channel.id);
       }
     };
     window.addEventListener("keydown", onKey);

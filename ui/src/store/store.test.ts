@@ -3,7 +3,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { channel, chat, snapshot } from "../../test/fixtures";
 import { EVENT_NAME } from "../ipc";
-import { openChannel, resetStart, send, start, useStore } from "./store";
+import { jumpToFirstUnread, openChannel, resetStart, send, start, useStore } from "./store";
 
 afterEach(() => clearMocks());
 
@@ -109,5 +109,43 @@ describe("store against the shell", () => {
       { args: { channelId: "b", before: null, around: null } },
     ]);
     expect(useStore.getState().state.timelines.b!.events.map((e) => e.id)).toEqual(["7"]);
+  });
+
+  it("jumps to the first unread message, loading older pages until it is there", async () => {
+    // 120 messages; read up to 5; the newest page holds 71..120.
+    const all = Array.from({ length: 120 }, (_, i) => chat(String(i + 1), "c"));
+    mockIPC(
+      (cmd, payload) => {
+        const args = (payload as { args?: { before?: string | null } } | undefined)?.args;
+        switch (cmd) {
+          case "snapshot":
+            return snapshot({
+              channels: [channel("c", { lastEventId: "120", lastReadEventId: "5", unread: 115 })],
+            });
+          case "history": {
+            const end = args?.before ? Number(args.before) - 1 : 120;
+            const start = Math.max(0, end - 50);
+            return {
+              channelId: "c",
+              events: all.slice(start, end),
+              hasMore: start > 0,
+              nextCursor: start > 0 ? String(start + 1) : null,
+            };
+          }
+          default:
+            return null;
+        }
+      },
+      { shouldMockEvents: true },
+    );
+    resetStart();
+    await start();
+    await openChannel("c");
+    expect(useStore.getState().state.timelines.c!.events[0]!.id).toBe("71");
+    expect(await jumpToFirstUnread("c")).toBe(true);
+    expect(useStore.getState().state.view?.jump?.messageId).toBe("6");
+    expect(useStore.getState().state.timelines.c!.events[0]!.id).toBe("1");
+    // Nothing unread in another conversation: nothing to jump to.
+    expect(await jumpToFirstUnread("elsewhere")).toBe(false);
   });
 });

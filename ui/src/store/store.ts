@@ -6,7 +6,9 @@ import { create } from "zustand";
 import type { AppEvent, ChannelView, NotificationLevel, Settings } from "../bindings/ipc";
 import { incoming } from "../announce";
 import { commands, listenAppEvents } from "../ipc";
+import { isUnread } from "./channels";
 import { flushDrafts, seedDrafts } from "./drafts";
+import { isNewer } from "./ids";
 import { type Action, initialState, reducer, type State } from "./reducer";
 
 interface Store {
@@ -166,6 +168,32 @@ export async function jumpTo(channelId: string, messageId: string): Promise<bool
   }
   if (!has()) return false;
   dispatch({ type: "jump", channelId, messageId });
+  return true;
+}
+
+/**
+ * Brings the first unread message of the open conversation into view
+ * (the one after the read marker it was opened with), loading older
+ * history until it is there, as [`jumpTo`] does; `false` when nothing is
+ * unread or it is further back than that allows.
+ */
+export async function jumpToFirstUnread(channelId: string): Promise<boolean> {
+  const view = getState().view;
+  if (view?.channelId !== channelId) return false;
+  const me = getState().session?.member.id ?? null;
+  const marker = view.markerAfter;
+  for (let pages = 0; pages < JUMP_PAGES; pages++) {
+    const t = getState().timelines[channelId];
+    if (!t?.loaded) return false;
+    const oldest = t.events[0]?.id ?? null;
+    // Loaded back to the marker (or to the beginning): the first unread is here if anywhere.
+    if (!t.hasMore || marker === null || !isNewer(oldest, marker)) break;
+    if (!(await loadOlder(channelId))) break;
+  }
+  const events = getState().timelines[channelId]?.events ?? [];
+  const first = events.find((e) => isUnread(e, marker, me));
+  if (!first) return false;
+  dispatch({ type: "jump", channelId, messageId: first.id });
   return true;
 }
 
