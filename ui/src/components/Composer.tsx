@@ -45,6 +45,7 @@ export function Composer({
   const ref = useRef<HTMLTextAreaElement>(null);
   const [error, setError] = useState<string | null>(null);
   const [caret, setCaret] = useState(0);
+  const caretAfterRender = useRef<number | null>(null);
   const [active, setActive] = useState(0);
   const [dismissed, setDismissed] = useState<number | null>(null);
   const typing = mentionAt(draft, caret);
@@ -61,7 +62,10 @@ export function Composer({
     onDraftChange(done.text);
     setCaret(done.caret);
     setActive(0);
-    requestAnimationFrame(() => ref.current?.setSelectionRange(done.caret, done.caret));
+    // Put the caret after the name as the new text is committed, before
+    // the next key is handled: set later (a frame on), it would move a
+    // caret the member already typed past, and scramble what they typed.
+    caretAfterRender.current = done.caret;
   };
   const count = charCount(draft);
   const over = count - MAX_CHARS;
@@ -75,6 +79,10 @@ export function Composer({
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
+    if (caretAfterRender.current !== null) {
+      el.setSelectionRange(caretAfterRender.current, caretAfterRender.current);
+      caretAfterRender.current = null;
+    }
     el.style.height = "auto";
     el.style.height = `${Math.min(el.scrollHeight, 240)}px`;
   }, [draft]);

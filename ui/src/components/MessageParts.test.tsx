@@ -1,4 +1,5 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { useState } from "react";
 import { describe, expect, it, vi } from "vitest";
 import type { EventView } from "../bindings/ipc";
@@ -152,5 +153,30 @@ describe("the composer replying", () => {
     fireEvent.keyDown(box, { key: "Escape" });
     expect(screen.queryByText("Replying to Bo")).toBeNull();
     expect(box).toHaveValue("draft");
+  });
+
+  it("completes an @name and what is typed right after goes after it, in order", async () => {
+    const user = userEvent.setup();
+    function Harness() {
+      const [draft, setDraft] = useState("");
+      return (
+        <Composer
+          channelName="general"
+          draft={draft}
+          onDraftChange={setDraft}
+          onSend={() => Promise.resolve()}
+          members={[me, bo, { id: "m9", name: "Boris", profileImage: null }]}
+          selfId={me.id}
+        />
+      );
+    }
+    render(<Harness />);
+    const box = screen.getByRole("textbox", { name: "Message general" });
+    await user.type(box, "@bo");
+    const options = screen.getAllByRole("option");
+    expect(options.map((o) => o.textContent)).toEqual(["Bo", "Boris"]);
+    await user.keyboard("{ArrowDown}{Enter}please review");
+    expect(box).toHaveValue("@Boris please review");
+    expect(screen.queryByRole("listbox")).toBeNull();
   });
 });
