@@ -269,6 +269,23 @@ async fn a_blocked_member_cannot_add_you_and_unblocking_lets_them() {
 
 /// `suda tail` for `config`'s member, live: its stdout lines, and its
 /// status lines (stderr) drained so it never blocks.
+/// The next `n` lines `tail` prints, waiting at most 10 s for each.
+async fn next_lines(
+    lines: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    n: usize,
+) -> Vec<String> {
+    let mut seen = Vec::new();
+    while seen.len() < n {
+        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            .await
+            .unwrap_or_else(|_| panic!("tail printed only {seen:?}"))
+            .unwrap()
+            .expect("tail still runs");
+        seen.push(line);
+    }
+    seen
+}
+
 async fn live_tail(
     server: &str,
     config: &Path,
@@ -409,15 +426,7 @@ async fn replies_edits_deletions_and_reactions_from_the_command_line_and_in_tail
         format!("[lobby] bob reacted ❤️ on message {id} (1)"),
         format!("[lobby] message {id} deleted"),
     ];
-    let mut seen = Vec::new();
-    while seen.len() < expected.len() {
-        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
-            .await
-            .unwrap_or_else(|_| panic!("tail printed only {seen:?}"))
-            .unwrap()
-            .expect("tail still runs");
-        seen.push(line);
-    }
+    let seen = next_lines(&mut lines, expected.len()).await;
     assert_eq!(seen, expected);
 }
 
@@ -518,14 +527,6 @@ async fn notification_levels_and_mentions_from_the_command_line() {
         "[lobby] alice: @bob your turn",
         "[lobby] nothing notifies",
     ];
-    let mut seen = Vec::new();
-    while seen.len() < expected.len() {
-        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
-            .await
-            .unwrap_or_else(|_| panic!("tail printed only {seen:?}"))
-            .unwrap()
-            .expect("tail still runs");
-        seen.push(line);
-    }
+    let seen = next_lines(&mut lines, expected.len()).await;
     assert_eq!(seen, expected);
 }
