@@ -90,8 +90,38 @@ pub async fn send(args: SendArgs, shell: State<'_, Shell>) -> ShellResult<Outbox
     let session = shell.active()?;
     let channel = channel_id(&args.channel_id)?;
     let reply_to = args.reply_to.as_deref().map(message_id).transpose()?;
-    let entry = client(session.send_reply(channel, &args.text, reply_to).await)?;
-    Ok(view::outbox(&entry))
+    let entry = match args.thread_root.as_deref().map(message_id).transpose()? {
+        Some(root) => {
+            session
+                .send_in_thread(channel, root, &args.text, reply_to)
+                .await
+        }
+        None => session.send_reply(channel, &args.text, reply_to).await,
+    };
+    Ok(view::outbox(&client(entry)?))
+}
+
+/// A page of a thread, oldest first.
+#[tauri::command]
+pub async fn thread(args: ThreadArgs, shell: State<'_, Shell>) -> ShellResult<ThreadPageView> {
+    let session = shell.active()?;
+    let root = message_id(&args.root_id)?;
+    let page = client(session.thread(root, args.before, 50).await)?;
+    shell.conversation_loaded(page.root.event.chat_channel_id);
+    Ok(view::thread(&page))
+}
+
+/// Marks a thread read, while the member can see the window (as
+/// `mark_read`).
+#[tauri::command]
+pub async fn mark_thread_read(args: ThreadReadArgs, shell: State<'_, Shell>) -> ShellResult<()> {
+    let session = shell.active()?;
+    let channel = channel_id(&args.channel_id)?;
+    let root = message_id(&args.root_id)?;
+    if shell.window_seen() {
+        client(session.mark_thread_read(channel, root).await)?;
+    }
+    Ok(())
 }
 
 #[tauri::command]
@@ -236,6 +266,8 @@ pub async fn focus_channel(args: FocusArgs, shell: State<'_, Shell>) -> ShellRes
     let session = shell.active()?;
     let channel = args.channel_id.as_deref().map(channel_id).transpose()?;
     session.set_in_view(channel);
+    let thread = args.thread_root.as_deref().map(message_id).transpose()?;
+    session.set_thread_in_view(thread.filter(|_| channel.is_some()));
     Ok(())
 }
 

@@ -35,6 +35,8 @@ pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send +
         commands::sign_out,
         commands::channels,
         commands::history,
+        commands::thread,
+        commands::mark_thread_read,
         commands::send,
         commands::retry_send,
         commands::discard_send,

@@ -7,12 +7,12 @@ use suda_client::{
     state::{Channel, ChannelKind as ClientKind},
     subscription::{ConnectionState, OfflineReason},
     transport::TransportKind,
-    Change, ClientError, HistoryItem,
+    Change, ClientError, HistoryItem, ThreadPage,
 };
 use suda_ipc::{
     AppError, ChangeView, ChannelKind, ChannelView, ConnectionView, DeviceView, ErrorKind,
-    EventKind, EventView, MemberView, NotificationLevel, OutboxItem, OutboxState, ReactionView,
-    ReplyView,
+    EventKind, EventView, InThreadView, MemberView, NotificationLevel, OutboxItem, OutboxState,
+    ReactionView, ReplyView, ThreadPageView, ThreadView,
 };
 use suda_protocol::{ChatEvent, ErrorCode, EventType, MemberId, MemberRef};
 
@@ -87,6 +87,13 @@ pub fn event(e: &ChatEvent) -> EventView {
             deleted: r.deleted,
         }),
         reactions: Vec::new(),
+        thread_root: e.in_thread.as_ref().map(|t| t.root_id.to_string()),
+        thread: None,
+        in_thread: e.in_thread.as_deref().map(|t| InThreadView {
+            root_id: t.root_id.to_string(),
+            reply_count: t.reply_count,
+            following: t.following,
+        }),
     }
 }
 
@@ -105,7 +112,26 @@ pub fn item(h: &HistoryItem) -> EventView {
                 members: r.members.iter().map(member).collect(),
             })
             .collect(),
+        thread_root: h.thread_root.map(|r| r.to_string()),
+        thread: h.thread.as_ref().map(|t| ThreadView {
+            reply_count: t.reply_count,
+            last_reply_at: t.last_reply_at.clone(),
+            following: t.following,
+            unread: t.unread,
+        }),
+        in_thread: None,
         ..event(&h.event)
+    }
+}
+
+/// A page of a thread, oldest first.
+pub fn thread(page: &ThreadPage) -> ThreadPageView {
+    ThreadPageView {
+        channel_id: page.root.event.chat_channel_id.to_string(),
+        root: item(&page.root),
+        replies: page.replies.iter().rev().map(item).collect(),
+        has_more: page.has_more,
+        next_cursor: page.next_cursor.clone(),
     }
 }
 
@@ -122,6 +148,12 @@ pub fn change(c: &Change, me: Option<MemberId>) -> Option<ChangeView> {
         Change::Deleted(d) => ChangeView::Deleted {
             channel_id: d.chat_channel_id.to_string(),
             message_id: d.message_id.to_string(),
+            thread_root: d.in_thread.as_ref().map(|t| t.root_id.to_string()),
+            reply_count: d.in_thread.as_ref().map(|t| t.reply_count),
+        },
+        Change::ThreadRead(t) => ChangeView::ThreadRead {
+            channel_id: t.chat_channel_id.to_string(),
+            root_id: t.thread_root.to_string(),
         },
         Change::Reaction(r) => ChangeView::Reaction {
             channel_id: r.chat_channel_id.to_string(),
@@ -179,6 +211,7 @@ pub fn outbox(e: &OutboxEntry) -> OutboxItem {
         error,
         event_id,
         reply_to: e.reply_to.map(|r| r.to_string()),
+        thread_root: e.thread_root.map(|r| r.to_string()),
     }
 }
 

@@ -86,7 +86,7 @@ test("a sent message goes from pending to sent and shows once", async ({ page })
   await expect(page.locator(".message .text", { hasText: "Ship it" })).toHaveCount(1);
   const sent = await calls(page, "send");
   expect(sent).toEqual([
-    { args: { channelId: "c-design", text: "Ship it\ntoday", replyTo: null } },
+    { args: { channelId: "c-design", text: "Ship it\ntoday", replyTo: null, threadRoot: null } },
   ]);
 });
 
@@ -288,4 +288,37 @@ test("messages are marked read only while the window has focus", async ({ page }
   });
   await expect.poll(designReads).toBe(before + 1);
   await expect(page.locator('[data-channel-id="c-design"] .badge')).toHaveCount(0);
+});
+
+test("a thread opens beside the conversation, takes replies and sums them up under its root", async ({
+  page,
+}) => {
+  await openApp(page, { signedIn: true, autoDeliverMs: 50 });
+  const nav = page.getByRole("navigation", { name: "Channels" });
+  await nav.getByRole("button", { name: /general/ }).click();
+  const root = page.locator("main article", { hasText: "Lunch at 12:30?" });
+  await root.hover();
+  await root.getByRole("button", { name: "Reply in thread" }).click();
+  const panel = page.getByRole("complementary", { name: "Thread" });
+  await expect(panel.getByText("Lunch at 12:30?")).toBeVisible();
+  await expect(panel.getByRole("separator")).toHaveText("0 replies");
+  const composer = panel.getByRole("textbox", { name: "Reply in the thread" });
+  await composer.fill("12:45 works better");
+  await composer.press("Enter");
+  await expect(panel.getByText("12:45 works better")).toBeVisible();
+  await expect(panel.getByRole("separator")).toHaveText("1 reply");
+  // The channel shows the reply only as its root's thread.
+  const main = page.getByRole("main");
+  await expect(main.getByText("12:45 works better")).toHaveCount(0);
+  await expect(root.getByRole("button", { name: /Show the thread: 1 reply/ })).toBeVisible();
+  const sent = await calls(page, "send");
+  expect(sent.at(-1)?.args.threadRoot).toBe(await root.getAttribute("data-message-id"));
+  await page.screenshot({ path: "../artifacts/ui/thread-open.png" });
+  // The shell is told which thread is in view, and again when it closes.
+  await panel.getByRole("button", { name: "Close thread" }).click();
+  await expect(panel).toHaveCount(0);
+  const focus = await calls(page, "focus_channel");
+  expect(focus.at(-2)?.args.threadRoot).toBe(await root.getAttribute("data-message-id"));
+  expect(focus.at(-1)?.args.threadRoot).toBe(null);
+  await page.screenshot({ path: "../artifacts/ui/thread-closed.png" });
 });

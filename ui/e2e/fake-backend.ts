@@ -133,6 +133,9 @@ function chat(
     deleted: false,
     replyTo: null,
     reactions: [],
+    threadRoot: null,
+    thread: null,
+    inThread: null,
     ...over,
   };
   (events[channelId] ??= []).push(e);
@@ -156,6 +159,9 @@ function seed(): void {
     deleted: false,
     replyTo: null,
     reactions: [],
+    threadRoot: null,
+    thread: null,
+    inThread: null,
   });
   chat("c-general", people.yusuf, "Hi everyone 👋", day + 59 * minute);
   chat("c-general", me, "Welcome Yusuf!", 50 * minute);
@@ -295,7 +301,7 @@ const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 
 /** A loaded message by id, with its channel's list. */
 function find(messageId: string): EventView | undefined {
-  return Object.values(events)
+  return [...Object.values(events), ...Object.values(threads)]
     .flat()
     .find((e) => e.id === messageId);
 }
@@ -312,12 +318,30 @@ function replyView(messageId: string | null | undefined): EventView["replyTo"] {
   };
 }
 
+/** Replies in threads, by root, oldest first (not items of their channel). */
+const threads: Record<string, EventView[]> = {};
+
 function deliver(item: OutboxItem): void {
+  const root = item.threadRoot ? find(item.threadRoot) : undefined;
   const e = chat(item.channelId, me, item.text, 0, {
     clientKey: item.clientKey,
     replyTo: replyView(item.replyTo),
+    threadRoot: root?.id ?? null,
   });
   e.createdAt = new Date().toISOString();
+  if (root) {
+    // A reply lives in its thread, not in the channel's history.
+    events[item.channelId]?.pop();
+    const replies = (threads[root.id] ??= []);
+    replies.push(e);
+    root.thread = {
+      replyCount: replies.length,
+      lastReplyAt: e.createdAt,
+      following: true,
+      unread: root.thread?.unread ?? 0,
+    };
+    e.inThread = { rootId: root.id, replyCount: replies.length, following: true };
+  }
   const sent: OutboxItem = { ...item, state: "sent", eventId: e.id };
   delete outbox[item.clientKey];
   emit({ type: "outbox", item: sent });
@@ -358,6 +382,28 @@ const handlers: Handlers = {
     return null;
   },
   channels: () => channels,
+  thread: (args) => {
+    const root = find(args.rootId);
+    if (!root) return fail("notFound", "There is no such message.");
+    return {
+      channelId: root.channelId,
+      root,
+      replies: threads[root.id] ?? [],
+      hasMore: false,
+      nextCursor: null,
+    };
+  },
+  mark_thread_read: (args) => {
+    const root = find(args.rootId);
+    if (root?.thread && root.thread.unread > 0) {
+      root.thread = { ...root.thread, unread: 0 };
+      emit({
+        type: "changed",
+        change: { kind: "threadRead", channelId: args.channelId, rootId: root.id },
+      });
+    }
+    return null;
+  },
   history: (args) => {
     const list = events[args.channelId] ?? [];
     const end = args.before ? list.findIndex((e) => e.id === args.before) : list.length;
@@ -378,6 +424,7 @@ const handlers: Handlers = {
       error: null,
       eventId: null,
       replyTo: args.replyTo ?? null,
+      threadRoot: args.threadRoot ?? null,
     };
     outbox[item.clientKey] = item;
     const after = fake.autoDeliverMs;
@@ -414,7 +461,19 @@ const handlers: Handlers = {
     if (!e) return fail("notFound", "There is no such message.");
     if (e.member.id !== me.id) return fail("forbidden", "Only its sender may delete a message.");
     Object.assign(e, { deleted: true, text: "", reactions: [] });
-    emit({ type: "changed", change: { kind: "deleted", channelId: e.channelId, messageId: e.id } });
+    const root = e.threadRoot ? find(e.threadRoot) : undefined;
+    const left = root ? (threads[root.id] ?? []).filter((r) => !r.deleted).length : null;
+    if (root?.thread && left !== null) root.thread = { ...root.thread, replyCount: left };
+    emit({
+      type: "changed",
+      change: {
+        kind: "deleted",
+        channelId: e.channelId,
+        messageId: e.id,
+        threadRoot: root?.id ?? null,
+        replyCount: left,
+      },
+    });
     return null;
   },
   react: (args) => {

@@ -38,6 +38,8 @@ export function App() {
   const channel = useAppState(currentChannel);
   const [dialog, setDialog] = useState<OpenDialog>(null);
   const [membersOpen, setMembersOpen] = useState(false);
+  const [threadSlot, setThreadSlot] = useState<HTMLElement | null>(null);
+  const threadOpen = useAppState((s) => s.thread !== null);
   const dispatch = useStore((s) => s.dispatch);
 
   useTheme(settings.theme);
@@ -158,6 +160,7 @@ export function App() {
                 membersOpen={membersOpen}
                 onToggleMembers={() => setMembersOpen((o) => !o)}
                 onChannelSettings={() => setDialog("channelSettings")}
+                threadSlot={threadSlot}
               />
             ) : (
               <div className="empty-state">
@@ -165,7 +168,8 @@ export function App() {
               </div>
             )}
           </main>
-          {channel && membersOpen && (
+          <div className="thread-slot" ref={setThreadSlot} hidden={!threadOpen} />
+          {channel && membersOpen && !threadOpen && (
             <MembersPanel
               key={`${channel.id}-${channel.memberCount}`}
               channelId={channel.id}

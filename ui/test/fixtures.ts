@@ -41,6 +41,9 @@ export function chat(id: string, channelId: string, over: Partial<EventView> = {
     deleted: false,
     replyTo: null,
     reactions: [],
+    threadRoot: null,
+    thread: null,
+    inThread: null,
     ...over,
   };
 }
@@ -68,6 +71,7 @@ export function outbox(clientKey: string, channelId: string, over: Partial<Outbo
     error: null,
     eventId: null,
     replyTo: null,
+    threadRoot: null,
     ...over,
   } satisfies OutboxItem;
 }

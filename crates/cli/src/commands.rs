@@ -268,6 +268,40 @@ pub async fn run(cli: Cli, credentials: CredentialMode) -> Result<()> {
                 .map_err(|e| about_message(e, &given, fail))?;
             sent(&settle(&session, entry).await, &server, cli.json)?;
         }
+        Command::Thread {
+            message: given,
+            text,
+            limit,
+        } => {
+            let id = message_id(&given)?;
+            let about = |e| about_message(e, &given, fail);
+            // A reply names its thread's root; a root is its own.
+            let named = session.message(id).await.map_err(about)?;
+            let root = named.thread_root.unwrap_or(id);
+            let channel = named.event.chat_channel_id;
+            if let Some(text) = text {
+                let entry = session
+                    .send_in_thread(channel, root, &text, None)
+                    .await
+                    .map_err(about)?;
+                return sent(&settle(&session, entry).await, &server, cli.json);
+            }
+            let page = session.thread(root, None, limit).await.map_err(about)?;
+            session
+                .mark_thread_read(channel, root)
+                .await
+                .map_err(fail)?;
+            if cli.json {
+                return print_json(&page);
+            }
+            println!("{}", show::history(&page.root));
+            if page.has_more {
+                println!("        (older replies not shown: --limit N shows more)");
+            }
+            for reply in page.replies.iter().rev() {
+                println!("  {}", show::history(reply));
+            }
+        }
         Command::Edit {
             message: given,
             text,

@@ -89,6 +89,18 @@ pub enum Command {
         /// The reply's text.
         text: String,
     },
+    /// Show a message's thread (and mark it read), or with TEXT reply in
+    /// it. MESSAGE is the thread's root (its id from `suda history`) or
+    /// any reply in it.
+    Thread {
+        /// The root's id, or a reply's.
+        message: String,
+        /// A reply to post in the thread.
+        text: Option<String>,
+        /// How many replies to show.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
     /// Replace the text of one of your messages (its id from `suda
     /// history`).
     Edit {

@@ -3,7 +3,7 @@
 
 use suda_client::{
     Change, Channel, ChannelKind, ConnectionState, HistoryItem, OfflineReason, Reaction,
-    TransportKind,
+    ThreadSummary, TransportKind,
 };
 use suda_protocol::{ChatEvent, EventType, MessagePreview, NotificationLevel};
 
@@ -87,8 +87,14 @@ fn quote(original: &MessagePreview) -> String {
 /// A message, a join or a leave: `bob: hi`, `bob (replying to ...): hi`,
 /// `bob joined`.
 pub fn event(e: &ChatEvent) -> String {
-    let who = &e.sender.member_name;
+    let who = match &e.in_thread {
+        Some(t) => format!("{} (in the thread of {})", e.sender.member_name, t.root_id),
+        None => e.sender.member_name.clone(),
+    };
     match (&e.message, &e.reply_to) {
+        // Sent text is never empty: a replayed message that was deleted
+        // since comes with its text gone.
+        (Some(text), _) if text.is_empty() => format!("{who}: (message deleted)"),
         (Some(text), Some(original)) => format!("{who} {}: {text}", quote(original)),
         (Some(text), None) => format!("{who}: {text}"),
         (None, _) => match e.event_type {
@@ -121,9 +127,29 @@ pub fn history(item: &HistoryItem) -> String {
         if !item.reactions.is_empty() {
             line.push_str(&reactions(&item.reactions));
         }
+        if let Some(t) = &item.thread {
+            line.push_str(&thread(t));
+        }
         line
     };
     format!("{:>6}  {}  {what}", e.id, e.created_at)
+}
+
+/// A thread under its root: `  (3 replies, 1 unread, last at ...)`
+/// (`suda thread ID` shows it).
+fn thread(t: &ThreadSummary) -> String {
+    let replies = match t.reply_count {
+        1 => "1 reply".to_owned(),
+        n => format!("{n} replies"),
+    };
+    let unread = match t.unread {
+        0 => String::new(),
+        n => format!(", {n} unread"),
+    };
+    format!(
+        "  ({replies}{unread}, last at {}: `suda thread ID`)",
+        t.last_reply_at
+    )
 }
 
 /// A change to a message, in `channel`.
@@ -140,7 +166,7 @@ pub fn change(change: &Change, channel: &str) -> Option<String> {
         }
         Change::Level(l) => format!("[{channel}] {}", level(l.level)),
         // Bookkeeping: the counts `suda channels` shows.
-        Change::ReadMarker(_) => return None,
+        Change::ReadMarker(_) | Change::ThreadRead(_) => return None,
     })
 }
 
@@ -169,6 +195,7 @@ mod tests {
             client_key: None,
             reply_to: None,
             mentions: Vec::new(),
+            in_thread: None,
         }
     }
 
@@ -196,6 +223,33 @@ mod tests {
         assert_eq!(
             history(&item),
             "    12  2026-12-01T10:00:00Z  alice: (message deleted)"
+        );
+        item.deleted = false;
+        item.edited_at = None;
+        item.reactions.clear();
+        item.event.reply_to = None;
+        item.thread = Some(ThreadSummary {
+            reply_count: 3,
+            last_reply_at: "2026-12-01T11:00:00Z".into(),
+            following: true,
+            unread: 2,
+        });
+        assert_eq!(
+            history(&item),
+            "    12  2026-12-01T10:00:00Z  alice: yes  (3 replies, 2 unread, last at \
+             2026-12-01T11:00:00Z)"
+        );
+        let mut reply = message("me too");
+        reply.in_thread = Some(Box::new(suda_protocol::InThread {
+            root_id: EventId(12),
+            reply_count: 1,
+            following: true,
+        }));
+        assert_eq!(event(&reply), "alice (in the thread of 12): me too");
+        reply.message = Some(String::new());
+        assert_eq!(
+            event(&reply),
+            "alice (in the thread of 12): (message deleted)"
         );
         let mut join = message("");
         join.message = None;

@@ -90,6 +90,11 @@ pub mod ops {
         ConversationPage,
         "../protocol/operations/Conversations.graphql"
     );
+    operation!(Thread, "../protocol/operations/Conversations.graphql");
+    operation!(
+        MarkThreadRead,
+        "../protocol/operations/Conversations.graphql"
+    );
 }
 
 /// Posts operations to one server with the current token.
@@ -256,6 +261,7 @@ mod tests {
             message: "hi".into(),
             client_key: Some("k".into()),
             reply_to: None,
+            thread_root: None,
         });
         assert_eq!(q.operation_name, "Send");
         assert!(q.query.contains("clientKey"));

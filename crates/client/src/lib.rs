@@ -20,7 +20,7 @@ pub mod transport;
 mod wire;
 
 pub use error::{ClientError, ClientResult};
-pub use history::{HistoryItem, HistoryPage, Reaction};
+pub use history::{HistoryItem, HistoryPage, Reaction, ThreadPage, ThreadSummary};
 pub use session::{
     actions::SessionInfo,
     server_url::{normalize_server_url, BadServerUrl},

@@ -63,6 +63,8 @@ pub struct Attention {
     pub me: MemberId,
     /// The channel on screen.
     pub in_view: Option<ChannelId>,
+    /// The thread open beside it, by its root.
+    pub thread_in_view: Option<EventId>,
     /// Whether the app has the focus.
     pub focused: bool,
 }
@@ -76,13 +78,20 @@ pub fn deserves_notification(
     settings: &NotifySettings,
 ) -> bool {
     let someone_else = event.event_type == EventType::Chat && event.sender.id != attention.me;
-    let unseen = attention.in_view != Some(event.chat_channel_id) || !attention.focused;
+    // A reply in a thread is the member's only when they follow the
+    // thread, and seen only while the thread is open.
+    let (theirs, on_screen) = match &event.in_thread {
+        Some(t) => (t.following, attention.thread_in_view == Some(t.root_id)),
+        None => (true, attention.in_view == Some(event.chat_channel_id)),
+    };
+    let unseen = !on_screen || !attention.focused;
     let wanted = match level {
         NotificationLevel::All => true,
         NotificationLevel::Mentions => event.mentions.contains(&attention.me),
         NotificationLevel::Nothing => false,
     };
     someone_else
+        && theirs
         && unseen
         && wanted
         && !settings.muted.contains(&event.chat_channel_id)

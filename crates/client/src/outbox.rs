@@ -51,9 +51,23 @@ pub struct OutboxEntry {
     /// written before replies, which read as no reply.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<EventId>,
+    /// The root of the thread it is a reply in, if it is one. (Absent in
+    /// outboxes written before threads, which read as none.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_root: Option<EventId>,
     /// Where it stands.
     #[serde(flatten)]
     pub state: OutboxState,
+}
+
+/// Where in its channel a message goes: as a reply to a message, in a
+/// thread, both or neither (`Default`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Placement {
+    /// The message it replies to.
+    pub reply_to: Option<EventId>,
+    /// The root of the thread it is posted in.
+    pub thread_root: Option<EventId>,
 }
 
 /// The outbox: in memory, mirrored to `outbox.jsonl` when given a directory.
@@ -127,14 +141,15 @@ impl Outbox {
         member: MemberId,
         channel: ChannelId,
         text: String,
-        reply_to: Option<EventId>,
+        at: Placement,
     ) -> std::io::Result<OutboxEntry> {
         let entry = OutboxEntry {
             key: new_key(),
             member,
             channel,
             text,
-            reply_to,
+            reply_to: at.reply_to,
+            thread_root: at.thread_root,
             state: OutboxState::Pending,
         };
         self.append(&entry)?;
@@ -199,13 +214,13 @@ mod tests {
         let (a, b, c) = {
             let mut outbox = Outbox::open(dir.path()).unwrap();
             let a = outbox
-                .enqueue(MemberId(1), ChannelId(2), "a".into(), None)
+                .enqueue(MemberId(1), ChannelId(2), "a".into(), Placement::default())
                 .unwrap();
             let b = outbox
-                .enqueue(MemberId(1), ChannelId(2), "b".into(), None)
+                .enqueue(MemberId(1), ChannelId(2), "b".into(), Placement::default())
                 .unwrap();
             let c = outbox
-                .enqueue(MemberId(1), ChannelId(2), "c".into(), None)
+                .enqueue(MemberId(1), ChannelId(2), "c".into(), Placement::default())
                 .unwrap();
             let sent = OutboxState::Sent {
                 event_id: EventId(9),
@@ -229,7 +244,7 @@ mod tests {
     }
 
     #[test]
-    fn a_reply_keeps_its_original_across_a_restart_and_older_records_read_as_no_reply() {
+    fn a_reply_keeps_its_original_and_thread_across_a_restart_and_older_records_read_as_neither() {
         let dir = tempfile::tempdir().unwrap();
         // A pending send as the outbox wrote it before replies existed.
         std::fs::write(
@@ -242,18 +257,31 @@ mod tests {
         let reply = {
             let mut outbox = Outbox::open(dir.path()).unwrap();
             outbox
-                .enqueue(MemberId(1), ChannelId(2), "yes".into(), Some(EventId(7)))
+                .enqueue(
+                    MemberId(1),
+                    ChannelId(2),
+                    "yes".into(),
+                    Placement {
+                        reply_to: Some(EventId(7)),
+                        thread_root: Some(EventId(5)),
+                    },
+                )
                 .unwrap()
         };
         let outbox = Outbox::open(dir.path()).unwrap();
         let pending = outbox.pending(MemberId(1));
         assert_eq!(pending.len(), 2, "{pending:?}");
         assert_eq!(
-            (pending[0].key.as_str(), pending[0].reply_to),
-            ("old", None)
+            (
+                pending[0].key.as_str(),
+                pending[0].reply_to,
+                pending[0].thread_root
+            ),
+            ("old", None, None)
         );
         assert_eq!(pending[1], reply);
         assert_eq!(pending[1].reply_to, Some(EventId(7)));
+        assert_eq!(pending[1].thread_root, Some(EventId(5)));
     }
 
     #[test]

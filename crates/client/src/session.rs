@@ -204,6 +204,7 @@ impl Shared {
         state.me().map(|me| Attention {
             me: me.id,
             in_view: state.in_view(),
+            thread_in_view: state.thread_in_view(),
             focused: state.focused(),
         })
     }
@@ -251,6 +252,10 @@ impl Shared {
                 }
                 Change::Level(changed) => (
                     state.set_level(changed.chat_channel_id, changed.level),
+                    false,
+                ),
+                Change::ThreadRead(read) => (
+                    state.thread_read(read.chat_channel_id, read.un_read_cnt),
                     false,
                 ),
                 Change::Reaction(_) => (false, false),
@@ -329,6 +334,7 @@ impl Shared {
                 message: entry.text.clone(),
                 client_key: Some(entry.key.clone()),
                 reply_to: entry.reply_to.map(|r| r.to_string()),
+                thread_root: entry.thread_root.map(|r| r.to_string()),
             };
             let state = match self.api.run::<ops::Send>(vars).await {
                 Ok(data) => match wire::sent(data.send_chat_message) {
@@ -381,6 +387,7 @@ mod composite;
 mod renewal;
 pub mod server_url;
 mod stream;
+mod threads;
 
 impl Session {
     /// A session against `options.server`; signed in when a token is given

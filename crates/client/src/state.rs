@@ -69,6 +69,7 @@ pub struct ChatState {
     me: Option<MemberRef>,
     channels: Vec<Channel>,
     in_view: Option<ChannelId>,
+    thread_in_view: Option<EventId>,
     focused: bool,
 }
 
@@ -100,6 +101,16 @@ impl ChatState {
     /// The channel on screen, if any.
     pub fn in_view(&self) -> Option<ChannelId> {
         self.in_view
+    }
+
+    /// The thread open beside the channel on screen, by its root.
+    pub fn thread_in_view(&self) -> Option<EventId> {
+        self.thread_in_view
+    }
+
+    /// Records the thread open beside the channel on screen.
+    pub fn set_thread_in_view(&mut self, root: Option<EventId>) {
+        self.thread_in_view = root;
     }
 
     /// Whether the app's window has the focus.
@@ -149,6 +160,20 @@ impl ChatState {
         }
     }
 
+    /// Applies a thread's read marker that moved (on this device or
+    /// another), with the server's unread count of the channel after it;
+    /// returns whether the count changed.
+    pub fn thread_read(&mut self, id: ChannelId, unread: u32) -> bool {
+        match self.channels.iter_mut().find(|c| c.id == id) {
+            Some(c) if c.unread != unread => {
+                c.unread = unread;
+                c.mentions = c.mentions.min(unread);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Applies a notification level chosen on this device or another;
     /// returns whether it changed.
     pub fn set_level(&mut self, id: ChannelId, level: NotificationLevel) -> bool {
@@ -183,7 +208,8 @@ impl ChatState {
     }
 
     /// Applies one stream event. A chat message from someone else in a
-    /// channel that is not on screen counts as unread.
+    /// channel that is not on screen counts as unread; a reply in a thread
+    /// counts only when the member follows the thread and it is not open.
     pub fn apply(&mut self, event: &ChatEvent) -> Applied {
         let me: Option<MemberId> = self.me.as_ref().map(|m| m.id);
         let from_me = Some(event.sender.id) == me;
@@ -195,6 +221,7 @@ impl ChatState {
             };
         }
         let in_view = self.in_view;
+        let thread_in_view = self.thread_in_view;
         let Some(channel) = self
             .channels
             .iter_mut()
@@ -210,8 +237,12 @@ impl ChatState {
             return Applied::default();
         }
         channel.last_event_id = Some(event.id);
+        let theirs_unseen = match &event.in_thread {
+            Some(t) => t.following && thread_in_view != Some(t.root_id),
+            None => in_view != Some(channel.id),
+        };
         match event.event_type {
-            EventType::Chat if !from_me && in_view != Some(channel.id) => {
+            EventType::Chat if !from_me && theirs_unseen => {
                 channel.unread += 1;
                 if me.is_some_and(|me| event.mentions.contains(&me)) {
                     channel.mentions += 1;
@@ -276,6 +307,7 @@ mod tests {
             client_key: None,
             reply_to: None,
             mentions: Vec::new(),
+            in_thread: None,
         }
     }
 
@@ -323,6 +355,33 @@ mod tests {
         assert_eq!(s.channel(ChannelId(10)).unwrap().unread, 1);
         // A channel this client does not hold is left alone.
         assert!(!s.read_elsewhere(ChannelId(99), 0, EventId(9)));
+    }
+
+    #[test]
+    fn a_reply_in_a_thread_counts_only_in_a_followed_thread_that_is_not_open() {
+        let mut s = state();
+        s.set_in_view(Some(ChannelId(10)));
+        let reply = |id: i64, following: bool| {
+            let mut e = chat(10, id, 2);
+            e.in_thread = Some(Box::new(suda_protocol::InThread {
+                root_id: EventId(3),
+                reply_count: 1,
+                following,
+            }));
+            e
+        };
+        // The channel is on screen but the thread is not: it counts.
+        s.apply(&reply(5, true));
+        s.apply(&reply(6, false));
+        assert_eq!(s.channel(ChannelId(10)).unwrap().unread, 1);
+        // With the thread open, its replies are read as they come.
+        s.set_thread_in_view(Some(EventId(3)));
+        s.apply(&reply(7, true));
+        assert_eq!(s.channel(ChannelId(10)).unwrap().unread, 1);
+        // Read on another device: the server's count stands.
+        assert!(s.thread_read(ChannelId(10), 0));
+        assert!(!s.thread_read(ChannelId(10), 0));
+        assert_eq!(s.channel(ChannelId(10)).unwrap().unread, 0);
     }
 
     #[test]

@@ -29,7 +29,7 @@ use futures::StreamExt;
 use serde::Serialize;
 use suda_protocol::{
     ChannelId, ChatEvent, LevelChanged, MessageDeleted, MessageEdited, Position, ReactionChanged,
-    ReadMarkerMoved, ResyncReason, SseEnvelope,
+    ReadMarkerMoved, ResyncReason, SseEnvelope, ThreadReadMarkerMoved,
 };
 use tokio::{sync::Notify, time::Instant};
 use tokio_util::sync::CancellationToken;
@@ -189,6 +189,9 @@ pub enum Change {
     /// The member chose another notification level for a channel, on this
     /// device or another.
     Level(LevelChanged),
+    /// The member's read marker of a thread moved, on this device or
+    /// another.
+    ThreadRead(ThreadReadMarkerMoved),
 }
 
 impl Change {
@@ -200,6 +203,7 @@ impl Change {
             Change::Reaction(r) => r.chat_channel_id,
             Change::ReadMarker(m) => m.chat_channel_id,
             Change::Level(l) => l.chat_channel_id,
+            Change::ThreadRead(t) => t.chat_channel_id,
         }
     }
 }
@@ -448,6 +452,9 @@ async fn deliver(
         }
         SseEnvelope::ChatNotificationLevelChanged(c) => {
             change(report, last, position, Change::Level(c)).await
+        }
+        SseEnvelope::ChatThreadReadMarkerMoved(c) => {
+            change(report, last, position, Change::ThreadRead(c)).await
         }
     }
 }

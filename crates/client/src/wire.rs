@@ -12,7 +12,7 @@ use suda_protocol::{ChatEvent, EventType, MemberRef, MessagePreview, Notificatio
 use crate::{
     error::{ClientError, ClientResult},
     graphql::ops,
-    history::{HistoryItem, Reaction},
+    history::{HistoryItem, Reaction, ThreadSummary},
     state::{Channel, ChannelKind},
 };
 
@@ -122,6 +122,9 @@ member_from!(
     ops::message::ChatMessageSender,
     ops::message::ChatMessageReplyToSender,
     ops::message::ChatMessageReactionsMembers,
+    ops::thread::ChatMessageSender,
+    ops::thread::ChatMessageReplyToSender,
+    ops::thread::ChatMessageReactionsMembers,
     ops::conversation_page::ConversationPageChatChannelEventsContentsOnChatChannelJoinEventMember,
     ops::conversation_page::ConversationPageChatChannelEventsContentsOnChatChannelLeaveEventMember,
     ops::blocked_members::BlockedMembersBlockedMembers,
@@ -145,6 +148,7 @@ pub(crate) fn sent(m: ops::send::SendSendChatMessage) -> ClientResult<ChatEvent>
         client_key: m.client_key,
         reply_to: None,
         mentions: Vec::new(),
+        in_thread: None,
     })
 }
 
@@ -165,6 +169,7 @@ pub(crate) fn history_item(
                 client_key: None,
                 reply_to: None,
                 mentions: Vec::new(),
+                in_thread: None,
             }))
         };
     }
@@ -217,13 +222,25 @@ macro_rules! message_from {
                         .iter()
                         .map(|id_| id(id_))
                         .collect::<ClientResult<_>>()?,
+                    in_thread: None,
                 },
                 edited_at: m.edited_at,
                 deleted: m.deleted,
                 reactions,
+                thread_root: opt_id(m.thread_root.as_ref())?,
+                thread: m.thread.map(|t| ThreadSummary {
+                    reply_count: count(t.reply_count),
+                    last_reply_at: t.last_reply_at,
+                    following: t.following,
+                    unread: count(t.un_read_cnt),
+                }),
             })
         }
     )*};
 }
 
-message_from!(message: conversation_page, one_message: message);
+message_from!(
+    message: conversation_page,
+    one_message: message,
+    thread_message: thread
+);

@@ -48,6 +48,8 @@ commands! {
     sign_out() -> ();
     channels() -> Vec<ChannelView>;
     history(HistoryArgs) -> HistoryPage;
+    thread(ThreadArgs) -> ThreadPageView;
+    mark_thread_read(ThreadReadArgs) -> ();
     send(SendArgs) -> OutboxItem;
     retry_send(OutboxArgs) -> OutboxItem;
     discard_send(OutboxArgs) -> ();

@@ -11,6 +11,7 @@
 //! Names are camelCase on the wire (TypeScript's convention); ids are
 //! strings, as in GraphQL.
 
+mod args;
 mod commands;
 mod types;
 

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use crate::args::*;
+
 /// A member as the UI shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -91,6 +93,49 @@ pub struct EventView {
     pub reply_to: Option<ReplyView>,
     /// Its reactions, most reacted first.
     pub reactions: Vec<ReactionView>,
+    /// Of a reply in a thread, the thread's root.
+    pub thread_root: Option<String>,
+    /// Of a root that was replied to, its thread (from history).
+    pub thread: Option<ThreadView>,
+    /// Of a reply in a thread that just arrived, the thread right after it.
+    pub in_thread: Option<InThreadView>,
+}
+
+/// A thread under its root: "3 replies, last at ...".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadView {
+    pub reply_count: u32,
+    /// When the newest reply was sent (RFC 3339).
+    pub last_reply_at: String,
+    /// The member follows it: its replies count as unread and notify.
+    pub following: bool,
+    /// Replies from others the member has not read.
+    pub unread: u32,
+}
+
+/// The thread a reply that just arrived was posted in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct InThreadView {
+    pub root_id: String,
+    /// Its replies right after this one.
+    pub reply_count: u32,
+    /// The member follows the thread (the reply is theirs to read).
+    pub following: bool,
+}
+
+/// A page of a thread, oldest first (ready to display).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadPageView {
+    pub channel_id: String,
+    /// The root as it is now, with its thread.
+    pub root: EventView,
+    pub replies: Vec<EventView>,
+    /// Older replies exist: ask again with `before: nextCursor`.
+    pub has_more: bool,
+    pub next_cursor: Option<String>,
 }
 
 /// The message a reply answers: enough for a quote to click.
@@ -135,7 +180,12 @@ pub enum ChangeView {
     Deleted {
         channel_id: String,
         message_id: String,
+        /// Of a reply in a thread, the thread's root and its replies left.
+        thread_root: Option<String>,
+        reply_count: Option<u32>,
     },
+    /// The member read a thread (on this device or another).
+    ThreadRead { channel_id: String, root_id: String },
     /// `member` added (`on`) or took back `emoji`; `count` is its total now.
     Reaction {
         channel_id: String,
@@ -186,6 +236,8 @@ pub struct OutboxItem {
     pub event_id: Option<String>,
     /// The message it replies to, if it is a reply.
     pub reply_to: Option<String>,
+    /// The root of the thread it is posted in, if any.
+    pub thread_root: Option<String>,
 }
 
 /// The connection to the server, always visible in the UI.
@@ -301,100 +353,6 @@ pub struct AppError {
     pub message: String,
 }
 
-/// Sign in or sign up.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct SignInArgs {
-    pub server_url: String,
-    pub member_name: String,
-    pub password: String,
-}
-
-/// A page of a channel's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct HistoryArgs {
-    pub channel_id: String,
-    /// A `nextCursor` from the previous page; `null` for the newest page.
-    pub before: Option<String>,
-    /// Instead of `before`: the page around this message (to jump to it).
-    #[serde(default)]
-    pub around: Option<String>,
-}
-
-/// Send a message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct SendArgs {
-    pub channel_id: String,
-    pub text: String,
-    /// The message of the same channel this one replies to.
-    #[serde(default)]
-    pub reply_to: Option<String>,
-}
-
-/// Replace the text of one of the member's messages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct EditArgs {
-    pub message_id: String,
-    pub text: String,
-}
-
-/// A message by id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct MessageArgs {
-    pub message_id: String,
-}
-
-/// Add (`on`) or take back the member's reaction.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct ReactArgs {
-    pub message_id: String,
-    pub emoji: String,
-    pub on: bool,
-}
-
-/// A channel by id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct ChannelArgs {
-    pub channel_id: String,
-}
-
-/// Choose what of a channel notifies the member (kept by the server).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct LevelArgs {
-    pub channel_id: String,
-    pub level: NotificationLevel,
-}
-
-/// Mark a channel read up to an event (default: its newest).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct MarkReadArgs {
-    pub channel_id: String,
-    pub up_to: Option<String>,
-}
-
-/// Create a group channel with members named.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct CreateGroupArgs {
-    pub name: String,
-    pub member_names: Vec<String>,
-}
-
-/// A member by name (open a direct channel).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct MemberArgs {
-    pub member_name: String,
-}
-
 /// One signed-in device of the member (a session on the server).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -411,43 +369,6 @@ pub struct DeviceView {
     pub last_seen_at: Option<String>,
     /// Whether it is this app.
     pub current: bool,
-}
-
-/// A member by id (block, unblock).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct MemberIdArgs {
-    pub member_id: String,
-}
-
-/// A device (session) by id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct DeviceArgs {
-    pub id: String,
-}
-
-/// Invite a member into a group channel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct InviteArgs {
-    pub channel_id: String,
-    pub member_name: String,
-}
-
-/// The outbox item to act on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct OutboxArgs {
-    pub client_key: String,
-}
-
-/// Which channel the UI shows, and whether the member can see it now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct FocusArgs {
-    /// `null` when no conversation is open.
-    pub channel_id: Option<String>,
 }
 
 /// The state the UI starts from (after a reload, for instance).
@@ -543,6 +464,9 @@ declarations!(
     EventView,
     ReplyView,
     ReactionView,
+    ThreadView,
+    InThreadView,
+    ThreadPageView,
     ChangeView,
     HistoryPage,
     OutboxState,
@@ -572,6 +496,8 @@ declarations!(
     OutboxArgs,
     DraftView,
     FocusArgs,
+    ThreadArgs,
+    ThreadReadArgs,
     Snapshot,
     AppEvent,
 );

@@ -83,6 +83,38 @@ pub struct ChatEvent {
     /// server to members of the channel); absent when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mentions: Vec<MemberId>,
+    /// For a reply in a thread, the thread as it is right after it;
+    /// absent for anything else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_thread: Option<Box<InThread>>,
+}
+
+/// The thread a reply was posted in, as the stream carries it with the
+/// reply: enough to update the root's "N replies" and to know whether the
+/// reply is the member's to read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InThread {
+    /// The thread's root message.
+    pub root_id: EventId,
+    /// How many replies the thread has right after this one (deleted ones
+    /// not counted).
+    pub reply_count: u32,
+    /// Whether the member whose stream this is follows the thread: they
+    /// sent its root, replied in it or were mentioned in it by then. A
+    /// reply from someone else then counts as unread and may notify; one in
+    /// a thread they do not follow never does.
+    pub following: bool,
+}
+
+/// A thread after one of its replies was deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadReplies {
+    /// The thread's root message.
+    pub root_id: EventId,
+    /// How many replies it has left.
+    pub reply_count: u32,
 }
 
 /// The message a reply answers, as it is now: enough to show a quote.
@@ -126,6 +158,10 @@ pub struct MessageDeleted {
     pub message_id: EventId,
     /// When the deletion was committed (RFC 3339, UTC).
     pub deleted_at: String,
+    /// For a reply in a thread, the thread after the deletion; absent for
+    /// anything else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_thread: Option<ThreadReplies>,
 }
 
 /// `sseType: CHAT_REACTION_CHANGED`: a member added or took back a
@@ -157,6 +193,23 @@ pub struct ReadMarkerMoved {
     /// The newest event read now.
     pub up_to: EventId,
     /// The member's unread count in the channel after the move.
+    pub un_read_cnt: u32,
+}
+
+/// `sseType: CHAT_THREAD_READ_MARKER_MOVED`: the member's read marker of
+/// a thread they follow moved (on this device or another). Only that
+/// member's streams carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadReadMarkerMoved {
+    /// The thread's channel.
+    pub chat_channel_id: ChannelId,
+    /// The thread's root message.
+    pub thread_root: EventId,
+    /// The newest reply of the thread read now.
+    pub up_to: EventId,
+    /// The member's unread count in the channel after the move (its
+    /// messages and the replies of the threads they follow).
     pub un_read_cnt: u32,
 }
 
@@ -262,6 +315,8 @@ pub enum SseType {
     ChatReadMarkerMoved,
     /// The member's notification level of a channel changed.
     ChatNotificationLevelChanged,
+    /// The member's read marker of a thread moved.
+    ChatThreadReadMarkerMoved,
 }
 
 /// The JSON object in each event's `data:`.
@@ -288,6 +343,8 @@ pub enum SseEnvelope {
     ChatReadMarkerMoved(ReadMarkerMoved),
     /// `{"sseType":"CHAT_NOTIFICATION_LEVEL_CHANGED","ssePayload":{...}}`
     ChatNotificationLevelChanged(LevelChanged),
+    /// `{"sseType":"CHAT_THREAD_READ_MARKER_MOVED","ssePayload":{...}}`
+    ChatThreadReadMarkerMoved(ThreadReadMarkerMoved),
 }
 
 impl SseEnvelope {
@@ -302,6 +359,7 @@ impl SseEnvelope {
             SseEnvelope::ChatReactionChanged(_) => SseType::ChatReactionChanged,
             SseEnvelope::ChatReadMarkerMoved(_) => SseType::ChatReadMarkerMoved,
             SseEnvelope::ChatNotificationLevelChanged(_) => SseType::ChatNotificationLevelChanged,
+            SseEnvelope::ChatThreadReadMarkerMoved(_) => SseType::ChatThreadReadMarkerMoved,
         }
     }
 }
@@ -327,6 +385,7 @@ mod tests {
             client_key: None,
             reply_to: None,
             mentions: Vec::new(),
+            in_thread: None,
         }
     }
 
@@ -351,6 +410,7 @@ mod tests {
                 chat_channel_id: ChannelId(3),
                 message_id: EventId(42),
                 deleted_at: "2026-01-02T03:04:07.000Z".into(),
+                in_thread: None,
             }),
             SseEnvelope::ChatReactionChanged(ReactionChanged {
                 chat_channel_id: ChannelId(3),
@@ -409,6 +469,38 @@ mod tests {
         assert_eq!(v["ssePayload"]["replyTo"]["deleted"], false);
         let plain = serde_json::to_value(SseEnvelope::ChatMessagePublished(sample())).unwrap();
         assert!(plain["ssePayload"].get("replyTo").is_none());
+    }
+
+    #[test]
+    fn a_thread_reply_says_its_thread_and_whether_the_reader_follows_it() {
+        let mut reply = sample();
+        reply.in_thread = Some(Box::new(InThread {
+            root_id: EventId(40),
+            reply_count: 3,
+            following: true,
+        }));
+        let v = serde_json::to_value(SseEnvelope::ChatMessagePublished(reply)).unwrap();
+        assert_eq!(
+            v["ssePayload"]["inThread"],
+            json!({"rootId": "40", "replyCount": 3, "following": true})
+        );
+        assert_eq!(
+            v["ssePayload"]["eventType"], "CHAT",
+            "still a message to old clients"
+        );
+        let read = SseEnvelope::ChatThreadReadMarkerMoved(ThreadReadMarkerMoved {
+            chat_channel_id: ChannelId(3),
+            thread_root: EventId(40),
+            up_to: EventId(44),
+            un_read_cnt: 1,
+        });
+        assert_eq!(
+            serde_json::to_value(&read).unwrap(),
+            json!({"sseType": "CHAT_THREAD_READ_MARKER_MOVED", "ssePayload": {"chatChannelId": "3",
+                "threadRoot": "40", "upTo": "44", "unReadCnt": 1}})
+        );
+        let s = serde_json::to_string(&read).unwrap();
+        assert_eq!(serde_json::from_str::<SseEnvelope>(&s).unwrap(), read);
     }
 
     #[test]

@@ -12,9 +12,9 @@ pub mod ids;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use event::{
-    ChatEvent, Connected, EventType, LevelChanged, MemberRef, MessageDeleted, MessageEdited,
-    MessagePreview, NotificationLevel, ReactionChanged, ReadMarkerMoved, ResyncReason,
-    ResyncRequired, SseEnvelope, SseType,
+    ChatEvent, Connected, EventType, InThread, LevelChanged, MemberRef, MessageDeleted,
+    MessageEdited, MessagePreview, NotificationLevel, ReactionChanged, ReadMarkerMoved,
+    ResyncReason, ResyncRequired, SseEnvelope, SseType, ThreadReadMarkerMoved, ThreadReplies,
 };
 pub use ids::{ChannelId, Cursor, EventId, IdError, MemberId, Position};
 

@@ -64,6 +64,7 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
             .ledger
             .submit(Command::Send {
                 reply_to: None,
+                thread: None,
                 channel,
                 sender,
                 text: text.into(),

@@ -67,6 +67,18 @@ pub struct Published {
     /// Only this member of the channel gets it (their read marker moved);
     /// `None`: every member.
     pub only: Option<MemberId>,
+    /// Of a reply in a thread: the followers of the thread get this frame
+    /// instead (the same event, saying they follow it).
+    pub followers: Option<Followers>,
+}
+
+/// The followers of a thread and the frame they get.
+#[derive(Debug, Clone)]
+pub struct Followers {
+    /// By id, in order (a thread can have as many followers as its
+    /// channel has members; each delivery looks its member up).
+    pub members: Arc<[MemberId]>,
+    pub frame: Arc<Frame>,
 }
 
 /// The live events of one subscription. Dropping it unsubscribes.
@@ -108,6 +120,7 @@ pub trait Fanout: Send + Sync + 'static {
             frame,
             change,
             only: None,
+            followers: None,
         }]);
     }
     /// Delivers several frames, in order, as [`Fanout::publish`] would one
@@ -196,6 +209,7 @@ impl Fanout for LocalFanout {
             frame,
             change,
             only,
+            followers,
         } in frames
         {
             if let Some(Change::Joined(m)) = change {
@@ -206,6 +220,10 @@ impl Fanout for LocalFanout {
                 for member in audience {
                     let Some(subs) = inner.subscribers.get(member) else {
                         continue;
+                    };
+                    let frame = match followers {
+                        Some(f) if f.members.binary_search(member).is_ok() => &f.frame,
+                        _ => frame,
                     };
                     for (id, tx) in subs {
                         match tx.try_send(Arc::clone(frame)) {
@@ -314,6 +332,7 @@ mod tests {
             frame: frame(id),
             change,
             only: None,
+            followers: None,
         };
         fanout.publish_all(&[
             published(1, None),
@@ -352,11 +371,39 @@ mod tests {
             frame: frame(1),
             change: None,
             only: Some(a),
+            followers: None,
         }]);
         fanout.publish(ch, frame(2), None);
         assert_eq!(fa.try_recv().unwrap().id, 1);
         assert_eq!(fa2.try_recv().unwrap().id, 1, "every stream of a");
         assert_eq!(fb.try_recv().unwrap().id, 2, "b never sees a's frame");
+    }
+
+    #[tokio::test]
+    async fn the_followers_of_a_thread_get_their_frame_and_the_others_the_plain_one() {
+        let fanout = LocalFanout::new(8);
+        let (a, b, c) = (MemberId(1), MemberId(2), MemberId(3));
+        let ch = ChannelId(10);
+        fanout.seed(&[(ch, a), (ch, b), (ch, c)]);
+        let (mut fa, mut fb, mut fc) = (
+            fanout.subscribe(a),
+            fanout.subscribe(b),
+            fanout.subscribe(c),
+        );
+        let followed = frame(1);
+        fanout.publish_all(&[Published {
+            channel: ch,
+            frame: frame(1),
+            change: None,
+            only: None,
+            followers: Some(Followers {
+                members: vec![a, c].into(),
+                frame: Arc::clone(&followed),
+            }),
+        }]);
+        assert!(Arc::ptr_eq(&fa.try_recv().unwrap(), &followed));
+        assert!(!Arc::ptr_eq(&fb.try_recv().unwrap(), &followed));
+        assert!(Arc::ptr_eq(&fc.try_recv().unwrap(), &followed));
     }
 
     #[tokio::test]

@@ -21,8 +21,12 @@ use crate::{
 mod messages;
 #[cfg(test)]
 mod tests;
+mod threads;
 
-use self::messages::{delete, edit, mark_read, react, send, set_level};
+use self::{
+    messages::{delete, edit, mark_read, react, send, set_level},
+    threads::mark_thread_read,
+};
 
 /// A write that produces channel events; applied by the ledger.
 #[derive(Debug, Clone)]
@@ -39,6 +43,9 @@ pub enum Command {
         client_key: Option<String>,
         /// The message of the same channel it answers.
         reply_to: Option<EventId>,
+        /// The root of the thread it is a reply in; `None`: a message of
+        /// the channel itself.
+        thread: Option<EventId>,
     },
     /// Replace a message's text; only its sender may. With a client key,
     /// the same edit again edits once.
@@ -65,6 +72,14 @@ pub enum Command {
     /// nothing.
     MarkRead {
         channel: ChannelId,
+        member: MemberId,
+        up_to: Option<EventId>,
+    },
+    /// Move the member's read marker of a thread they follow forward to
+    /// `up_to` (or its newest reply), never back; one that does not move,
+    /// or of a thread they do not follow, changes nothing.
+    MarkThreadRead {
+        root: EventId,
         member: MemberId,
         up_to: Option<EventId>,
     },
@@ -166,16 +181,14 @@ pub async fn apply(tx: &mut dyn Tx, command: &Command) -> ApiResult<Applied> {
             text,
             client_key,
             reply_to,
+            thread,
         } => {
-            send(
-                tx,
-                *channel,
-                *sender,
-                text,
-                client_key.as_deref(),
-                *reply_to,
-            )
-            .await
+            let to = messages::SendTo {
+                channel: *channel,
+                reply_to: *reply_to,
+                thread: *thread,
+            };
+            send(tx, to, *sender, text, client_key.as_deref()).await
         }
         Command::Edit {
             message,
@@ -195,6 +208,11 @@ pub async fn apply(tx: &mut dyn Tx, command: &Command) -> ApiResult<Applied> {
             member,
             up_to,
         } => mark_read(tx, *channel, *member, *up_to).await,
+        Command::MarkThreadRead {
+            root,
+            member,
+            up_to,
+        } => mark_thread_read(tx, *root, *member, *up_to).await,
         Command::SetLevel {
             channel,
             member,

@@ -24,7 +24,7 @@ use tokio::{
 
 use crate::{
     error::ApiResult,
-    fanout::{Change, Fanout, Frame, Published},
+    fanout::{Change, Fanout, Followers, Frame, Published},
     store::{EventKind, EventRow, Store},
     wire,
 };
@@ -235,11 +235,17 @@ impl Runner {
             _ => None,
         };
         let frame = Arc::new(Frame::new(id, &wire::envelope(event)));
+        // A reply in a thread says to its followers that they follow it.
+        let followers = wire::is_thread_reply(event).then(|| Followers {
+            members: event.followers.iter().copied().collect(),
+            frame: Arc::new(Frame::new(id, &wire::follower_envelope(event))),
+        });
         self.ready.push(Published {
             channel: event.channel_id,
             frame,
             change,
             only: wire::audience(event),
+            followers,
         });
         self.published = id;
     }

@@ -146,7 +146,7 @@ impl Subscription {
                     .await?;
                 self.replaying = page.len() == REPLAY_PAGE as usize;
                 for event in &page {
-                    let envelope = wire::envelope(event);
+                    let envelope = wire::envelope_for(event, self.member);
                     self.pending
                         .push_back(Arc::new(Frame::new(event.id.get(), &envelope)));
                     self.last = event.id.get();

@@ -1,8 +1,9 @@
 //! Stored rows turned into wire types, once, at the edge.
 
 use suda_protocol::{
-    ChatEvent, EventId, LevelChanged, MemberId, MemberRef, MessageDeleted, MessageEdited,
-    MessagePreview, ReactionChanged, ReadMarkerMoved, SseEnvelope,
+    ChatEvent, EventId, InThread, LevelChanged, MemberId, MemberRef, MessageDeleted, MessageEdited,
+    MessagePreview, ReactionChanged, ReadMarkerMoved, SseEnvelope, ThreadReadMarkerMoved,
+    ThreadReplies,
 };
 
 use crate::store::{EventKind, EventRow, MemberRow, Preview};
@@ -38,8 +39,10 @@ pub fn preview(p: &Preview) -> MessagePreview {
 }
 
 /// A stored message, join or leave as `CHAT_MESSAGE_PUBLISHED` carries it
-/// (`None` for a change, which has an envelope of its own: [`envelope`]).
-pub fn chat_event(row: &EventRow) -> Option<ChatEvent> {
+/// to a member who does (`following`) or does not follow the thread it is
+/// a reply in, if any (`None` for a change, which has an envelope of its
+/// own: [`envelope`]).
+fn chat_event(row: &EventRow, following: bool) -> Option<ChatEvent> {
     let event_type = row.kind.content()?;
     let message = match row.kind {
         // A deleted message's text is gone: empty, never absent.
@@ -56,17 +59,53 @@ pub fn chat_event(row: &EventRow) -> Option<ChatEvent> {
         client_key: row.client_key.clone(),
         reply_to: row.reply_to.as_deref().map(|p| Box::new(preview(p))),
         mentions: row.mentions.clone(),
+        in_thread: match (row.kind, row.thread_root) {
+            (EventKind::Chat, Some(root)) => Some(Box::new(InThread {
+                root_id: root,
+                reply_count: count(row.tally),
+                following,
+            })),
+            _ => None,
+        },
     })
 }
 
-/// A stored event as the stream carries it: messages, joins and leaves as
-/// `CHAT_MESSAGE_PUBLISHED`, each change under its own `sseType`.
+/// A stored count as the wire carries it.
+fn count(tally: Option<i64>) -> u32 {
+    u32::try_from(tally.unwrap_or(0)).unwrap_or(u32::MAX)
+}
+
+/// Whether `row` is a reply in a thread, which followers of the thread see
+/// otherwise than others (see [`envelope_for`]).
+pub fn is_thread_reply(row: &EventRow) -> bool {
+    row.kind == EventKind::Chat && row.thread_root.is_some()
+}
+
+/// A stored event as the stream of `member` carries it: as [`envelope`],
+/// but a reply in a thread the member followed by then says so.
+pub fn envelope_for(row: &EventRow, member: MemberId) -> SseEnvelope {
+    envelope_as(row, row.followers.contains(&member))
+}
+
+/// A stored event as the stream carries it to the followers of its thread
+/// (of a reply in a thread; for anything else, the same as [`envelope`]).
+pub fn follower_envelope(row: &EventRow) -> SseEnvelope {
+    envelope_as(row, true)
+}
+
+/// A stored event as the stream carries it to a member who follows no
+/// thread: messages, joins and leaves as `CHAT_MESSAGE_PUBLISHED`, each
+/// change under its own `sseType`.
 pub fn envelope(row: &EventRow) -> SseEnvelope {
+    envelope_as(row, false)
+}
+
+fn envelope_as(row: &EventRow, following: bool) -> SseEnvelope {
     let target = row.target.unwrap_or(EventId(0));
-    let tally = |t: Option<i64>| u32::try_from(t.unwrap_or(0)).unwrap_or(u32::MAX);
+    let tally = count;
     match row.kind {
         EventKind::Chat | EventKind::Join | EventKind::Leave => SseEnvelope::ChatMessagePublished(
-            chat_event(row).expect("messages, joins and leaves are chat events"),
+            chat_event(row, following).expect("messages, joins and leaves are chat events"),
         ),
         EventKind::Edit => SseEnvelope::ChatMessageEdited(MessageEdited {
             chat_channel_id: row.channel_id,
@@ -78,6 +117,10 @@ pub fn envelope(row: &EventRow) -> SseEnvelope {
             chat_channel_id: row.channel_id,
             message_id: target,
             deleted_at: timestamp(row.created_at),
+            in_thread: row.thread_root.map(|root| ThreadReplies {
+                root_id: root,
+                reply_count: tally(row.tally),
+            }),
         }),
         EventKind::React | EventKind::Unreact => {
             SseEnvelope::ChatReactionChanged(ReactionChanged {
@@ -89,11 +132,19 @@ pub fn envelope(row: &EventRow) -> SseEnvelope {
                 count: tally(row.tally),
             })
         }
-        EventKind::Read => SseEnvelope::ChatReadMarkerMoved(ReadMarkerMoved {
-            chat_channel_id: row.channel_id,
-            up_to: target,
-            un_read_cnt: tally(row.tally),
-        }),
+        EventKind::Read => match row.thread_root {
+            Some(root) => SseEnvelope::ChatThreadReadMarkerMoved(ThreadReadMarkerMoved {
+                chat_channel_id: row.channel_id,
+                thread_root: root,
+                up_to: target,
+                un_read_cnt: tally(row.tally),
+            }),
+            None => SseEnvelope::ChatReadMarkerMoved(ReadMarkerMoved {
+                chat_channel_id: row.channel_id,
+                up_to: target,
+                un_read_cnt: tally(row.tally),
+            }),
+        },
         EventKind::Level => SseEnvelope::ChatNotificationLevelChanged(LevelChanged {
             chat_channel_id: row.channel_id,
             level: row.level.unwrap_or_default(),

@@ -23,6 +23,7 @@ pub mod cluster;
 pub mod nginx;
 pub mod postgres;
 mod process;
+pub mod proxy;
 mod router;
 mod server;
 mod sse;

@@ -2,7 +2,7 @@
 // Do not edit by hand.
 
 import { invoke } from "@tauri-apps/api/core";
-import type { ChannelArgs, ChannelView, CreateGroupArgs, DeviceArgs, DeviceView, DraftView, EditArgs, FocusArgs, HistoryArgs, HistoryPage, InviteArgs, LevelArgs, MarkReadArgs, MemberArgs, MemberIdArgs, MemberView, MessageArgs, OutboxArgs, OutboxItem, ReactArgs, SendArgs, SessionView, Settings, SignInArgs, Snapshot } from "./ipc";
+import type { ChannelArgs, ChannelView, CreateGroupArgs, DeviceArgs, DeviceView, DraftView, EditArgs, FocusArgs, HistoryArgs, HistoryPage, InviteArgs, LevelArgs, MarkReadArgs, MemberArgs, MemberIdArgs, MemberView, MessageArgs, OutboxArgs, OutboxItem, ReactArgs, SendArgs, SessionView, Settings, SignInArgs, Snapshot, ThreadArgs, ThreadPageView, ThreadReadArgs } from "./ipc";
 
 /** Every command of the desktop shell, typed. Rejects with an `AppError`. */
 export const commands = {
@@ -12,6 +12,8 @@ export const commands = {
   signOut: () => invoke<void>("sign_out"),
   channels: () => invoke<Array<ChannelView>>("channels"),
   history: (args: HistoryArgs) => invoke<HistoryPage>("history", { args }),
+  thread: (args: ThreadArgs) => invoke<ThreadPageView>("thread", { args }),
+  markThreadRead: (args: ThreadReadArgs) => invoke<void>("mark_thread_read", { args }),
   send: (args: SendArgs) => invoke<OutboxItem>("send", { args }),
   retrySend: (args: OutboxArgs) => invoke<OutboxItem>("retry_send", { args }),
   discardSend: (args: OutboxArgs) => invoke<void>("discard_send", { args }),
@@ -49,6 +51,8 @@ export type Commands = {
   sign_out: { args: undefined; returns: null };
   channels: { args: undefined; returns: Array<ChannelView> };
   history: { args: HistoryArgs; returns: HistoryPage };
+  thread: { args: ThreadArgs; returns: ThreadPageView };
+  mark_thread_read: { args: ThreadReadArgs; returns: null };
   send: { args: SendArgs; returns: OutboxItem };
   retry_send: { args: OutboxArgs; returns: OutboxItem };
   discard_send: { args: OutboxArgs; returns: null };

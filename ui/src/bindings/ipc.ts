@@ -76,7 +76,19 @@ replyTo: ReplyView | null,
 /**
  * Its reactions, most reacted first.
  */
-reactions: Array<ReactionView>, };
+reactions: Array<ReactionView>, 
+/**
+ * Of a reply in a thread, the thread's root.
+ */
+threadRoot: string | null, 
+/**
+ * Of a root that was replied to, its thread (from history).
+ */
+thread: ThreadView | null, 
+/**
+ * Of a reply in a thread that just arrived, the thread right after it.
+ */
+inThread: InThreadView | null, };
 
 export type ReplyView = { id: string, member: MemberView, 
 /**
@@ -94,7 +106,45 @@ mine: boolean,
  */
 members: Array<MemberView>, };
 
-export type ChangeView = { "kind": "edited", channelId: string, messageId: string, text: string, editedAt: string, } | { "kind": "deleted", channelId: string, messageId: string, } | { "kind": "reaction", channelId: string, messageId: string, emoji: string, member: MemberView, on: boolean, count: number, 
+export type ThreadView = { replyCount: number, 
+/**
+ * When the newest reply was sent (RFC 3339).
+ */
+lastReplyAt: string, 
+/**
+ * The member follows it: its replies count as unread and notify.
+ */
+following: boolean, 
+/**
+ * Replies from others the member has not read.
+ */
+unread: number, };
+
+export type InThreadView = { rootId: string, 
+/**
+ * Its replies right after this one.
+ */
+replyCount: number, 
+/**
+ * The member follows the thread (the reply is theirs to read).
+ */
+following: boolean, };
+
+export type ThreadPageView = { channelId: string, 
+/**
+ * The root as it is now, with its thread.
+ */
+root: EventView, replies: Array<EventView>, 
+/**
+ * Older replies exist: ask again with `before: nextCursor`.
+ */
+hasMore: boolean, nextCursor: string | null, };
+
+export type ChangeView = { "kind": "edited", channelId: string, messageId: string, text: string, editedAt: string, } | { "kind": "deleted", channelId: string, messageId: string, 
+/**
+ * Of a reply in a thread, the thread's root and its replies left.
+ */
+threadRoot: string | null, replyCount: number | null, } | { "kind": "threadRead", channelId: string, rootId: string, } | { "kind": "reaction", channelId: string, messageId: string, emoji: string, member: MemberView, on: boolean, count: number, 
 /**
  * `member` is the signed-in member (on this device or another).
  */
@@ -120,7 +170,11 @@ eventId: string | null,
 /**
  * The message it replies to, if it is a reply.
  */
-replyTo: string | null, };
+replyTo: string | null, 
+/**
+ * The root of the thread it is posted in, if any.
+ */
+threadRoot: string | null, };
 
 export type ConnectionView = { "state": "connecting" } | { "state": "live", transport: string, } | { "state": "reconnecting", inSecs: number, attempt: number, } | { "state": "signedOut" } | { "state": "signInAgain" };
 
@@ -164,7 +218,11 @@ export type SendArgs = { channelId: string, text: string,
 /**
  * The message of the same channel this one replies to.
  */
-replyTo: string | null, };
+replyTo: string | null, 
+/**
+ * The root of the thread it is a reply in (`null`: the channel itself).
+ */
+threadRoot: string | null, };
 
 export type EditArgs = { messageId: string, text: string, };
 
@@ -222,7 +280,19 @@ export type FocusArgs = {
 /**
  * `null` when no conversation is open.
  */
-channelId: string | null, };
+channelId: string | null, 
+/**
+ * The thread open beside it, by its root (`null`: none).
+ */
+threadRoot: string | null, };
+
+export type ThreadArgs = { rootId: string, 
+/**
+ * `null` for the newest replies.
+ */
+before: string | null, };
+
+export type ThreadReadArgs = { channelId: string, rootId: string, };
 
 export type Snapshot = { session: SessionView | null, channels: Array<ChannelView>, connection: ConnectionView, outbox: Array<OutboxItem>, settings: Settings, 
 /**

@@ -17,6 +17,7 @@ export const COUNTER_FROM = 3500;
  */
 export function Composer({
   channelName,
+  label,
   onSend,
   draft,
   onDraftChange,
@@ -28,6 +29,8 @@ export function Composer({
   onNeedMembers,
 }: {
   channelName: string;
+  /** What it is labelled (and shows when empty) instead of "Message #name". */
+  label?: string;
   onSend: (text: string) => Promise<void>;
   draft: string;
   onDraftChange: (text: string) => void;
@@ -199,8 +202,8 @@ export function Composer({
           rows={1}
           dir="auto"
           value={draft}
-          aria-label={t("composer.label", { name: channelName })}
-          placeholder={t("composer.placeholder", { name: channelName })}
+          aria-label={label ?? t("composer.label", { name: channelName })}
+          placeholder={label ?? t("composer.placeholder", { name: channelName })}
           aria-describedby="composer-counter"
           onChange={(e) => {
             onDraftChange(e.target.value);

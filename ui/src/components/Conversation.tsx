@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { createPortal } from "react-dom";
 import { useTranslation } from "react-i18next";
 import type { ChannelView, MemberView } from "../bindings/ipc";
 import { isNewer } from "../store/ids";
@@ -14,6 +15,7 @@ import {
   jumpTo,
   loadOlder,
   markRead,
+  openThread,
   react,
   retrySend,
   send,
@@ -24,6 +26,7 @@ import { Dialog } from "./Dialog";
 import { EmojiPicker } from "./EmojiPicker";
 import { type MessageActions, MessageActionsContext } from "./messageActions";
 import { MessageList } from "./MessageList";
+import { ThreadPanel } from "./ThreadPanel";
 import { buildRows } from "./rows";
 import { draftOf, flushDrafts, setDraft as keepDraft } from "../store/drafts";
 
@@ -75,12 +78,15 @@ export function Conversation({
   membersOpen,
   onToggleMembers,
   onChannelSettings,
+  threadSlot = null,
 }: {
   channel: ChannelView;
   me: MemberView;
   membersOpen: boolean;
   onToggleMembers: () => void;
   onChannelSettings: () => void;
+  /** Where the open thread is shown, beside the conversation. */
+  threadSlot?: HTMLElement | null;
 }) {
   const { t } = useTranslation();
   const timeline = useAppState((s) => s.timelines[channel.id]) ?? emptyTimeline();
@@ -157,9 +163,17 @@ export function Conversation({
           if (!found) setProblem(t("message.tooFarBack"));
         });
       },
+      openThread: (event) => void openThread(channel.id, event.id),
     }),
     [editingId, channel.id, setReplyTo, t],
   );
+  // Inside the thread: the same edits, reactions and deletions, and no
+  // thread of a reply.
+  const threadActions = useMemo<MessageActions>(
+    () => ({ ...actions, openThread: undefined }),
+    [actions],
+  );
+  const threadOpen = useAppState((s) => s.thread?.channelId === channel.id);
 
   /** Up in an empty composer: edit the member's newest message. */
   const editLast = () => {
@@ -258,6 +272,14 @@ export function Conversation({
           jump={view?.channelId === channel.id ? view.jump : null}
         />
       </MessageActionsContext.Provider>
+      {threadSlot &&
+        threadOpen &&
+        createPortal(
+          <MessageActionsContext.Provider value={threadActions}>
+            <ThreadPanel channel={channel} me={me} attending={attending} />
+          </MessageActionsContext.Provider>,
+          threadSlot,
+        )}
       <Composer
         channelName={channel.name}
         draft={draft}

@@ -105,6 +105,17 @@ export function Toolbar({ event, self }: { event: EventView; self: boolean }) {
       >
         ↩
       </button>
+      {actions.openThread && event.threadRoot === null && (
+        <button
+          type="button"
+          className="icon-button"
+          aria-label={t("thread.open")}
+          title={t("thread.open")}
+          onClick={() => actions.openThread?.(event)}
+        >
+          💬
+        </button>
+      )}
       {self && (
         <>
           <button

@@ -79,11 +79,37 @@ export const MessageRow = memo(function MessageRow({
           </div>
         )}
         {!event.deleted && event.reactions.length > 0 && <Reactions event={event} me={me} />}
+        {event.thread && event.thread.replyCount > 0 && <ThreadSummary event={event} />}
       </div>
       {!event.deleted && !editing && <Toolbar event={event} self={self} />}
     </article>
   );
 });
+
+/** "3 replies, last at 10:42 · 1 new" under a root: opens its thread. */
+function ThreadSummary({ event }: { event: EventView }) {
+  const { t, i18n } = useTranslation();
+  const { openThread } = useMessageActions();
+  const thread = event.thread!;
+  // Inside the thread, its count is the panel's own.
+  if (!openThread) return null;
+  const replies = t("thread.replies", { count: thread.replyCount });
+  const last = t("thread.lastAt", { time: timeOf(thread.lastReplyAt, i18n.language) });
+  return (
+    <button
+      type="button"
+      className={`thread-summary${thread.unread > 0 ? " unread" : ""}`}
+      aria-label={t("thread.show", { replies })}
+      onClick={() => openThread(event)}
+    >
+      <span className="replies">{replies}</span>
+      <span className="last">{last}</span>
+      {thread.unread > 0 && (
+        <span className="badge">{t("thread.unread", { count: thread.unread })}</span>
+      )}
+    </button>
+  );
+}
 
 export const SystemRow = memo(function SystemRow({ event }: { event: EventView }) {
   const { t, i18n } = useTranslation();

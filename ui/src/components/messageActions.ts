@@ -20,6 +20,8 @@ export interface MessageActions {
   /** Opens the emoji picker next to `anchor`. */
   openPicker(event: EventView, anchor: HTMLElement): void;
   jump(messageId: string): void;
+  /** Opens the message's thread; absent inside a thread (no thread of a reply). */
+  openThread?: (event: EventView) => void;
 }
 
 const none = () => undefined;

@@ -11,6 +11,7 @@ import type {
   OutboxItem,
   SessionView,
   Snapshot,
+  ThreadPageView,
 } from "../bindings/ipc";
 
 export type Action =
@@ -28,6 +29,10 @@ export type Action =
   | { type: "jump"; channelId: string; messageId: string }
   | { type: "channelAdded"; channel: ChannelView }
   | { type: "channelLeft"; channelId: string }
+  | { type: "threadOpened"; channelId: string; rootId: string }
+  | { type: "threadLoaded"; page: ThreadPageView; older: boolean }
+  | { type: "threadFailed"; rootId: string }
+  | { type: "threadClosed" }
   | { type: "noticeDismissed"; index: number }
   | { type: "resyncedDismissed" };
 

@@ -42,7 +42,13 @@ describe("changes", () => {
       chat("1", "a", { reactions: [{ emoji: "👍", count: 1, mine: true, members: [me] }] }),
       chat("2", "a", { replyTo: { id: "1", member: bo, preview: "message 1", deleted: false } }),
     ];
-    const after = withChange(events, { kind: "deleted", channelId: "a", messageId: "1" });
+    const after = withChange(events, {
+      kind: "deleted",
+      channelId: "a",
+      messageId: "1",
+      threadRoot: null,
+      replyCount: null,
+    });
     expect(after[0]).toMatchObject({ deleted: true, text: "", reactions: [] });
     expect(after[1]!.replyTo).toMatchObject({ deleted: true, preview: "" });
     // A late edit or reaction does not bring a deleted message back.

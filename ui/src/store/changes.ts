@@ -39,8 +39,11 @@ function reacted(
   return list.slice().sort((a, b) => b.count - a.count);
 }
 
+/** A change to one message (not a thread's read marker). */
+type MessageChange = Exclude<ChangeView, { kind: "threadRead" }>;
+
 /** `event` after `change`, or `event` itself when the change is not about it. */
-function changed(event: EventView, change: ChangeView): EventView {
+function changed(event: EventView, change: MessageChange): EventView {
   if (event.id === change.messageId) {
     switch (change.kind) {
       case "edited":
@@ -64,6 +67,7 @@ function changed(event: EventView, change: ChangeView): EventView {
 
 /** The events with `change` applied; `events` itself when none changed. */
 export function withChange(events: EventView[], change: ChangeView): EventView[] {
+  if (change.kind === "threadRead") return events;
   let next: EventView[] | null = null;
   events.forEach((e, i) => {
     const after = changed(e, change);

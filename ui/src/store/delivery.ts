@@ -76,10 +76,16 @@ export function deliveryReducer(state: DeliveryState, step: Step): Partial<Deliv
   }
 }
 
-/** Outbox entries of one channel still to be shown (their event has not arrived). */
+/**
+ * Outbox entries of one channel still to be shown (their event has not
+ * arrived): of the channel itself, or with `threadRoot` of that thread.
+ */
 export function pendingFor(
   outbox: Readonly<Record<string, OutboxItem>>,
   channelId: string,
+  threadRoot: string | null = null,
 ): OutboxItem[] {
-  return Object.values(outbox).filter((o) => o.channelId === channelId);
+  return Object.values(outbox).filter(
+    (o) => o.channelId === channelId && (o.threadRoot ?? null) === threadRoot,
+  );
 }

@@ -5,8 +5,8 @@
  *
  * The state is flat (what components select), but each part has one domain
  * that owns it: `session`, `settings` (with notices), `channels` (with
- * unread and the open conversation), `timeline` and `delivery` (the
- * outbox). The root turns an action into steps and hands each step to every
+ * unread and the open conversation), `threads` (the thread open beside
+ * it), `timeline` and `delivery` (the outbox). The root turns an action into steps and hands each step to every
  * domain, in that order, so a domain reads what the ones before it already
  * made of the step (the channel list reads this step's settings).
  */
@@ -16,16 +16,23 @@ import { channelsReducer, type ChannelsState, initialChannels } from "./channels
 import { type DeliveryState, deliveryReducer, initialDelivery } from "./delivery";
 import { initialSession, sessionReducer, type SessionState } from "./session";
 import { initialSettings, settingsReducer, type SettingsState } from "./settings";
+import { initialThreads, threadsReducer, type ThreadsState } from "./threads";
 import { initialTimelines, timelinesReducer, type TimelinesState } from "./timeline";
 
 export type { Action } from "./actions";
 
-export type State = SessionState & SettingsState & ChannelsState & TimelinesState & DeliveryState;
+export type State = SessionState &
+  SettingsState &
+  ChannelsState &
+  ThreadsState &
+  TimelinesState &
+  DeliveryState;
 
 export const initialState: State = {
   ...initialSession,
   ...initialSettings,
   ...initialChannels,
+  ...initialThreads,
   ...initialTimelines,
   ...initialDelivery,
 };
@@ -37,6 +44,7 @@ const domains: readonly Domain[] = [
   sessionReducer,
   settingsReducer,
   channelsReducer,
+  threadsReducer,
   timelinesReducer,
   deliveryReducer,
 ];

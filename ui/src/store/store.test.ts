@@ -43,7 +43,7 @@ describe("store against the shell", () => {
     expect(useStore.getState().state.ready).toBe(true);
 
     await openChannel("a");
-    expect(calls).toContainEqual(["focus_channel", { args: { channelId: "a" } }]);
+    expect(calls).toContainEqual(["focus_channel", { args: { channelId: "a", threadRoot: null } }]);
     expect(calls).toContainEqual([
       "history",
       { args: { channelId: "a", before: null, around: null } },
@@ -73,7 +73,10 @@ describe("store against the shell", () => {
     expect(useStore.getState().state.channels[0]!.unread).toBe(201);
 
     await send("a", "hi");
-    expect(calls).toContainEqual(["send", { args: { channelId: "a", text: "hi", replyTo: null } }]);
+    expect(calls).toContainEqual([
+      "send",
+      { args: { channelId: "a", text: "hi", replyTo: null, threadRoot: null } },
+    ]);
     expect(useStore.getState().state.outbox.k1?.state).toBe("pending");
     await emit(EVENT_NAME, {
       type: "event",

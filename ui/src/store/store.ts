@@ -92,8 +92,12 @@ function followView(): void {
   following = true;
   useStore.subscribe((now, before) => {
     const id = now.state.view?.channelId ?? null;
-    if (id !== (before.state.view?.channelId ?? null)) {
-      commands.focusChannel({ channelId: id }).catch(() => undefined);
+    const root = now.state.thread?.rootId ?? null;
+    if (
+      id !== (before.state.view?.channelId ?? null) ||
+      root !== (before.state.thread?.rootId ?? null)
+    ) {
+      commands.focusChannel({ channelId: id, threadRoot: root }).catch(() => undefined);
     }
   });
 }
@@ -201,9 +205,46 @@ export async function send(
   channelId: string,
   text: string,
   replyTo: string | null = null,
+  threadRoot: string | null = null,
 ): Promise<void> {
-  const item = await commands.send({ channelId, text, replyTo });
+  const item = await commands.send({ channelId, text, replyTo, threadRoot });
   dispatch({ type: "outboxUpdated", item });
+}
+
+/** Opens a message's thread beside its conversation and loads its newest replies. */
+export async function openThread(channelId: string, rootId: string): Promise<void> {
+  dispatch({ type: "threadOpened", channelId, rootId });
+  try {
+    const page = await commands.thread({ rootId, before: null });
+    dispatch({ type: "threadLoaded", page, older: false });
+  } catch {
+    dispatch({ type: "threadFailed", rootId });
+  }
+}
+
+export function closeThread(): void {
+  dispatch({ type: "threadClosed" });
+}
+
+/** Loads the replies before the oldest loaded one. */
+export async function loadOlderReplies(): Promise<void> {
+  const thread = getState().thread;
+  if (!thread?.hasMore || thread.nextCursor === null || thread.loading) return;
+  try {
+    const page = await commands.thread({ rootId: thread.rootId, before: thread.nextCursor });
+    dispatch({ type: "threadLoaded", page, older: true });
+  } catch {
+    dispatch({ type: "threadFailed", rootId: thread.rootId });
+  }
+}
+
+/**
+ * Marks the open thread read up to its newest reply. The shell does it only
+ * while the member can see the window; the stream's echo clears the
+ * thread's count here and on the member's other devices.
+ */
+export function markThreadRead(channelId: string, rootId: string): Promise<void> {
+  return commands.markThreadRead({ channelId, rootId }).catch(() => undefined);
 }
 
 /** Edits one of the member's messages; the change arrives as an event. */

@@ -6,6 +6,8 @@ import type { EventView } from "../bindings/ipc";
 import { isSignOut, type Step } from "./actions";
 import { withChange } from "./changes";
 import { compareIds } from "./ids";
+import type { SessionState } from "./session";
+import { type ThreadsState, withReplies, withThreadChange } from "./threads";
 
 /** The loaded part of one channel's history, oldest first, unique by id. */
 export interface Timeline {
@@ -66,10 +68,20 @@ export function mergeEvents(timeline: Timeline, incoming: readonly EventView[]):
 function withArrivals(
   timelines: Record<string, Timeline>,
   events: readonly EventView[],
+  me: string | null,
+  openRoot: string | null,
 ): Record<string, Timeline> {
   const byTimeline = new Map<string, EventView[]>();
+  const replies = new Map<string, EventView[]>();
   for (const e of events) {
     if (!timelines[e.channelId]) continue;
+    if (e.threadRoot !== null) {
+      // A reply in a thread is no item of the channel: it updates its root.
+      const list = replies.get(e.channelId);
+      if (list) list.push(e);
+      else replies.set(e.channelId, [e]);
+      continue;
+    }
     const list = byTimeline.get(e.channelId);
     if (list) list.push(e);
     else byTimeline.set(e.channelId, [e]);
@@ -80,6 +92,14 @@ function withArrivals(
     if (merged !== timelines[id]) {
       if (next === timelines) next = { ...timelines };
       next[id] = merged;
+    }
+  }
+  for (const [id, list] of replies) {
+    const t = next[id]!;
+    const events = withReplies(t.events, list, me, openRoot);
+    if (events !== t.events) {
+      if (next === timelines) next = { ...timelines };
+      next[id] = { ...t, events };
     }
   }
   return next;
@@ -94,20 +114,25 @@ function withTimeline(
 }
 
 export function timelinesReducer(
-  state: TimelinesState,
+  state: TimelinesState & Partial<ThreadsState & SessionState>,
   step: Step,
 ): Partial<TimelinesState> | null {
   switch (step.type) {
     case "snapshot":
       return initialTimelines;
     case "arrived": {
-      const timelines = withArrivals(state.timelines, step.events);
+      const timelines = withArrivals(
+        state.timelines,
+        step.events,
+        state.session?.member.id ?? null,
+        state.thread?.rootId ?? null,
+      );
       return timelines === state.timelines ? null : { timelines };
     }
     case "changed": {
       const t = state.timelines[step.change.channelId];
       if (!t) return null;
-      const events = withChange(t.events, step.change);
+      const events = withThreadChange(withChange(t.events, step.change), step.change);
       return events === t.events
         ? null
         : { timelines: { ...state.timelines, [step.change.channelId]: { ...t, events } } };

@@ -6,6 +6,7 @@ use std::{path::Path, time::Duration};
 use suda_testkit::TestServer;
 
 mod cluster;
+mod threads;
 use tokio::process::Command;
 
 /// The test kit's server, with its address as the CLI takes it.

@@ -24,6 +24,7 @@ fn event(channel: ChannelId, sender: MemberId, kind: EventType) -> ChatEvent {
         client_key: None,
         reply_to: None,
         mentions: Vec::new(),
+        in_thread: None,
     }
 }
 
@@ -45,6 +46,7 @@ fn the_policy_table() {
         let attention = Attention {
             me: ME,
             in_view: Some(HERE),
+            thread_in_view: None,
             focused,
         };
         let mut settings = NotifySettings {
@@ -65,10 +67,69 @@ fn the_policy_table() {
 }
 
 #[test]
+fn a_reply_in_a_thread_notifies_only_a_follower_who_is_not_reading_that_thread() {
+    let reply = |following: bool| ChatEvent {
+        in_thread: Some(Box::new(suda_protocol::InThread {
+            root_id: EventId(3),
+            reply_count: 2,
+            following,
+        })),
+        ..event(HERE, OTHER, EventType::Chat)
+    };
+    let settings = NotifySettings::default();
+    let looking = |thread| Attention {
+        me: ME,
+        in_view: Some(HERE),
+        thread_in_view: thread,
+        focused: true,
+    };
+    let level = NotificationLevel::All;
+    // The channel on screen is not the thread: a follower hears of it.
+    assert!(deserves_notification(
+        &reply(true),
+        level,
+        &looking(None),
+        &settings
+    ));
+    // Not following: never, wherever the member looks.
+    assert!(!deserves_notification(
+        &reply(false),
+        level,
+        &looking(None),
+        &settings
+    ));
+    // The thread open and focused: read as it comes.
+    let open = looking(Some(EventId(3)));
+    assert!(!deserves_notification(
+        &reply(true),
+        level,
+        &open,
+        &settings
+    ));
+    // Another thread open: this one still notifies.
+    let other = looking(Some(EventId(4)));
+    assert!(deserves_notification(
+        &reply(true),
+        level,
+        &other,
+        &settings
+    ));
+    // The level still decides: a followed reply in a "nothing" channel.
+    let nothing = NotificationLevel::Nothing;
+    assert!(!deserves_notification(
+        &reply(true),
+        nothing,
+        &looking(None),
+        &settings
+    ));
+}
+
+#[test]
 fn the_channels_level_decides_and_a_mention_gets_through_mentions_only() {
     let attention = Attention {
         me: ME,
         in_view: None,
+        thread_in_view: None,
         focused: true,
     };
     let plain = event(THERE, OTHER, EventType::Chat);
@@ -110,6 +171,7 @@ fn a_burst_in_one_channel_is_one_notification() {
     let attention = Attention {
         me: ME,
         in_view: None,
+        thread_in_view: None,
         focused: true,
     };
     let settings = NotifySettings::default();
@@ -143,6 +205,7 @@ fn a_withdrawn_notification_hands_its_burst_on_and_never_silences_what_follows()
     let attention = Attention {
         me: ME,
         in_view: None,
+        thread_in_view: None,
         focused: true,
     };
     let settings = NotifySettings::default();
@@ -238,6 +301,7 @@ fn previews_show_no_more_than_allowed() {
     let attention = Attention {
         me: ME,
         in_view: None,
+        thread_in_view: None,
         focused: true,
     };
     let ev = event(THERE, OTHER, EventType::Chat);

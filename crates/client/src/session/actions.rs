@@ -12,7 +12,7 @@ use crate::{
     graphql::ops,
     history::{HistoryItem, HistoryPage},
     notify::NotifySettings,
-    outbox::OutboxEntry,
+    outbox::{OutboxEntry, Placement},
     state::Channel,
     subscription::{ConnectionState, OfflineReason},
     wire,
@@ -167,6 +167,9 @@ impl Session {
             before,
             around: around.map(|m| m.to_string()),
             limit: i64::from(limit),
+            // The channel's own messages: replies in threads are summed
+            // up under their roots (`Session::thread` lists them).
+            thread_replies: false,
         };
         let page = self
             .shared
@@ -201,9 +204,23 @@ impl Session {
         text: &str,
         reply_to: Option<EventId>,
     ) -> ClientResult<OutboxEntry> {
+        let at = Placement {
+            reply_to,
+            thread_root: None,
+        };
+        self.send_placed(channel, text, at).await
+    }
+
+    /// [`Session::send`] to a place in the channel (a reply, a thread).
+    pub(super) async fn send_placed(
+        &self,
+        channel: ChannelId,
+        text: &str,
+        at: Placement,
+    ) -> ClientResult<OutboxEntry> {
         check_text(text)?;
         let me = self.me().await?;
-        let entry = lock(&self.shared.outbox).enqueue(me.id, channel, text.to_owned(), reply_to)?;
+        let entry = lock(&self.shared.outbox).enqueue(me.id, channel, text.to_owned(), at)?;
         self.shared.outbox_changed();
         self.shared.flush().await;
         let now = lock(&self.shared.outbox).get(&entry.key).cloned();

@@ -4,10 +4,9 @@
 use suda_client::outbox::OutboxState;
 use suda_protocol::ErrorCode;
 
-use crate::{
-    harness::{wait_live, TestServer},
-    proxy::Proxy,
-};
+use suda_testkit::proxy::Proxy;
+
+use crate::harness::{wait_live, TestServer};
 
 #[tokio::test]
 async fn a_group_is_created_with_members_given_by_name_blank_names_skipped() {

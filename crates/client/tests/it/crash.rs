@@ -11,10 +11,9 @@ use std::{collections::HashMap, time::Duration};
 use suda_client::outbox::OutboxState;
 use suda_testkit::BackgroundServer;
 
-use crate::{
-    harness::{eventually, wait_live, Recorder, TestServer},
-    proxy::Proxy,
-};
+use suda_testkit::proxy::Proxy;
+
+use crate::harness::{eventually, wait_live, Recorder, TestServer};
 
 #[tokio::test]
 async fn a_server_killed_mid_burst_and_restarted_loses_nothing_for_a_tailing_client() {

@@ -13,7 +13,7 @@ use suda_client::{ClientEvent, ConnectionState, Session, SessionOptions, Subscri
 use suda_server::Config;
 use tokio::task::JoinHandle;
 
-use crate::proxy::Proxy;
+use suda_testkit::proxy::Proxy;
 
 /// Server settings for tests: the test kit's.
 pub use suda_testkit::{config as server_config, eventually};

@@ -8,7 +8,6 @@ mod composite;
 mod crash;
 mod harness;
 mod outbox;
-mod proxy;
 mod renewal;
 mod requests;
 mod subscription;

@@ -3,10 +3,9 @@
 
 use suda_client::{outbox::OutboxState, ClientEvent};
 
-use crate::{
-    harness::{server_config, wait_live, Recorder, TestServer},
-    proxy::Proxy,
-};
+use suda_testkit::proxy::Proxy;
+
+use crate::harness::{server_config, wait_live, Recorder, TestServer};
 
 fn all_sent(events: &[ClientEvent], n: usize) -> bool {
     events.iter().rev().find_map(|e| match e {

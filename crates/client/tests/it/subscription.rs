@@ -7,10 +7,9 @@ use suda_client::{
 };
 use suda_protocol::{ChannelId, NotificationLevel};
 
-use crate::{
-    harness::{server_config, wait_live, Recorder, TestServer},
-    proxy::Proxy,
-};
+use suda_testkit::proxy::Proxy;
+
+use crate::harness::{server_config, wait_live, Recorder, TestServer};
 
 /// Alice and Bob in one group channel, both live; Bob through `via`.
 async fn pair(

@@ -3,10 +3,9 @@
 
 use suda_client::{outbox::OutboxState, ConnectionState, TransportKind};
 
-use crate::{
-    harness::{wait_live, Recorder, TestServer},
-    proxy::Proxy,
-};
+use suda_testkit::proxy::Proxy;
+
+use crate::harness::{wait_live, Recorder, TestServer};
 
 async fn delivers_over(kind: TransportKind) {
     let server = TestServer::start().await;

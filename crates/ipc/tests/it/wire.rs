@@ -66,6 +66,18 @@ fn event() -> EventView {
             mine: true,
             members: vec![member()],
         }],
+        thread_root: Some("3".into()),
+        thread: Some(ThreadView {
+            reply_count: 2,
+            last_reply_at: "2026-12-01T10:02:00Z".into(),
+            following: true,
+            unread: 1,
+        }),
+        in_thread: Some(InThreadView {
+            root_id: "3".into(),
+            reply_count: 2,
+            following: true,
+        }),
     }
 }
 
@@ -81,6 +93,12 @@ fn changes() -> Vec<ChangeView> {
         ChangeView::Deleted {
             channel_id: "2".into(),
             message_id: "9".into(),
+            thread_root: Some("3".into()),
+            reply_count: Some(1),
+        },
+        ChangeView::ThreadRead {
+            channel_id: "2".into(),
+            root_id: "3".into(),
         },
         ChangeView::Reaction {
             channel_id: "2".into(),
@@ -103,6 +121,7 @@ fn outbox_item() -> OutboxItem {
         error: Some("Too long".into()),
         event_id: None,
         reply_to: Some("8".into()),
+        thread_root: Some("3".into()),
     }
 }
 
@@ -238,6 +257,7 @@ fn sample(ts_name: &str) -> Value {
             channel_id: "2".into(),
             text: "hi".into(),
             reply_to: Some("8".into()),
+            thread_root: Some("3".into()),
         }),
         "EditArgs" => json(EditArgs {
             message_id: "9".into(),
@@ -282,6 +302,22 @@ fn sample(ts_name: &str) -> Value {
         }),
         "FocusArgs" => json(FocusArgs {
             channel_id: Some("2".into()),
+            thread_root: Some("3".into()),
+        }),
+        "ThreadArgs" => json(ThreadArgs {
+            root_id: "3".into(),
+            before: Some("9".into()),
+        }),
+        "ThreadReadArgs" => json(ThreadReadArgs {
+            channel_id: "2".into(),
+            root_id: "3".into(),
+        }),
+        "ThreadPageView" => json(ThreadPageView {
+            channel_id: "2".into(),
+            root: event(),
+            replies: vec![event()],
+            has_more: false,
+            next_cursor: None,
         }),
         "DeviceArgs" => json(DeviceArgs { id: "a1".into() }),
         "MemberIdArgs" => json(MemberIdArgs {

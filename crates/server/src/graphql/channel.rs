@@ -8,7 +8,10 @@ use super::{caller_member, message::message_view, parse_id, state, types::*};
 use crate::{
     error::{ApiError, ApiResult},
     rules::{self, Command},
-    store::{ChannelRow, EventKind, MemberRow, PageAt},
+    store::{
+        ChannelRow, EventKind, EventPage, EventRow, MemberRow, PageAt, ReactionRow, Scope,
+        ThreadRow,
+    },
     validate, AppState,
 };
 
@@ -49,6 +52,13 @@ impl ChannelQuery {
         before: Option<String>,
         #[graphql(default = 50)] limit: i32,
         around: Option<ID>,
+        #[graphql(
+            default = true,
+            desc = "Whether replies in threads are items of the page, as the original \
+                    clients expect (`true`), or only summed up under their root's `thread` \
+                    (`false`: the channel's own messages, joins and leaves)."
+        )]
+        thread_replies: bool,
     ) -> Result<ChatChannelEventPage> {
         let app = state(ctx);
         let me = caller_member(ctx)?;
@@ -77,27 +87,74 @@ impl ChannelQuery {
                 .into());
             }
         }
-        let page = app.store.events_page(channel, at, limit as u32).await?;
-        let messages = page.events.iter().filter(|e| e.kind == EventKind::Chat);
-        let reactions = match (
-            messages.clone().map(|e| e.id).min(),
-            messages.map(|e| e.id).max(),
-        ) {
-            (Some(from), Some(to)) => app.store.reactions(me.id, channel, from, to).await?,
-            _ => Vec::new(),
-        };
-        let next_cursor = if page.has_more {
-            page.events.last().map(|e| Cursor(e.id).to_string())
+        let scope = if thread_replies {
+            Scope::Everything
         } else {
-            None
+            Scope::Channel
         };
+        let page = app.store.page_of(channel, scope, at, limit as u32).await?;
+        let (reactions, threads) = decorations(app, me.id, channel, &page.events).await?;
+        let next_cursor = next_cursor(&page);
         let contents = page
             .events
             .into_iter()
-            .map(|row| ChatChannelEvent::of(row, &reactions))
+            .map(|row| ChatChannelEvent::of(row, &reactions, &threads))
             .collect::<ApiResult<Vec<_>>>()?;
         Ok(ChatChannelEventPage {
             contents,
+            has_more: page.has_more,
+            next_cursor,
+        })
+    }
+
+    /// A thread: its root as it is now, and its replies, newest first,
+    /// `limit` (1 to 200, default 50) at a time, strictly older than
+    /// `before` (a `nextCursor` of the previous page). `rootId` is a
+    /// message that is no reply in a thread (`BAD_USER_INPUT` for one that
+    /// is, `NOT_FOUND` for no message); `FORBIDDEN` or `NOT_FOUND` as for
+    /// `chatChannelEvents` of its channel. A message never replied to has
+    /// a thread with no replies.
+    #[graphql(complexity = "(limit.clamp(1, MAX_PAGE) as usize + 1) * child_complexity + 1")]
+    async fn chat_thread(
+        &self,
+        ctx: &Context<'_>,
+        root_id: ID,
+        before: Option<String>,
+        #[graphql(default = 50)] limit: i32,
+    ) -> Result<ChatThreadPage> {
+        let app = state(ctx);
+        let me = caller_member(ctx)?;
+        let root: EventId = parse_id(&root_id)?;
+        let before = before
+            .map(|c| c.parse::<Cursor>().map_err(ApiError::from))
+            .transpose()?;
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(ApiError::BadInput(format!("limit must be 1 to {MAX_PAGE}")).into());
+        }
+        let root_row = rules::readable_message(app.store.as_ref(), me.id, root).await?;
+        if root_row.thread_root.is_some() {
+            return Err(ApiError::BadInput(format!(
+                "message {root} is a reply in a thread, not the root of one"
+            ))
+            .into());
+        }
+        let channel = root_row.channel_id;
+        let at = PageAt::Before(before.map(|c| c.0));
+        let page = app
+            .store
+            .page_of(channel, Scope::Thread(root), at, limit as u32)
+            .await?;
+        let mut rows = page.events.clone();
+        rows.push(root_row.clone());
+        let (reactions, threads) = decorations(app, me.id, channel, &rows).await?;
+        let next_cursor = next_cursor(&page);
+        Ok(ChatThreadPage {
+            root: ChatChannelChatEvent::new(root_row, &reactions).with_thread(&threads),
+            contents: page
+                .events
+                .into_iter()
+                .map(|row| ChatChannelChatEvent::new(row, &reactions))
+                .collect(),
             has_more: page.has_more,
             next_cursor,
         })
@@ -125,6 +182,35 @@ impl ChannelQuery {
         rules::require_member(app.store.as_ref(), me.id, channel).await?;
         let members = app.store.channel_members(channel).await?;
         Ok(members.into_iter().map(Member).collect())
+    }
+}
+
+/// The reactions and threads of the messages among `events`, as `viewer`
+/// sees them: one query each over the range of their ids.
+async fn decorations(
+    app: &AppState,
+    viewer: MemberId,
+    channel: ChannelId,
+    events: &[EventRow],
+) -> ApiResult<(Vec<ReactionRow>, Vec<ThreadRow>)> {
+    let messages = events.iter().filter(|e| e.kind == EventKind::Chat);
+    let (Some(from), Some(to)) = (
+        messages.clone().map(|e| e.id).min(),
+        messages.map(|e| e.id).max(),
+    ) else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let reactions = app.store.reactions(viewer, channel, from, to).await?;
+    let threads = app.store.threads(viewer, channel, from, to).await?;
+    Ok((reactions, threads))
+}
+
+/// The cursor of the page after `page`, if there is one.
+fn next_cursor(page: &EventPage) -> Option<String> {
+    if page.has_more {
+        page.events.last().map(|e| Cursor(e.id).to_string())
+    } else {
+        None
     }
 }
 

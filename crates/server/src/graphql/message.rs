@@ -23,7 +23,11 @@ pub(super) async fn message_view(
         .store
         .reactions(member, row.channel_id, row.id, row.id)
         .await?;
-    Ok(ChatChannelChatEvent::new(row, &reactions))
+    let threads = app
+        .store
+        .threads(member, row.channel_id, row.id, row.id)
+        .await?;
+    Ok(ChatChannelChatEvent::new(row, &reactions).with_thread(&threads))
 }
 
 #[derive(Default)]
@@ -36,7 +40,11 @@ impl MessageMutation {
     /// writes nothing new; a key already used for another message is
     /// `CONFLICT`. With `replyTo`, it answers that message, which must be
     /// of the same channel and not deleted (`BAD_USER_INPUT`; an unknown
-    /// one is `NOT_FOUND`).
+    /// one is `NOT_FOUND`). With `threadRoot`, it is a reply in that
+    /// message's thread: the root must be a message of the same channel,
+    /// not deleted and no reply in a thread itself (`BAD_USER_INPUT`; an
+    /// unknown one is `NOT_FOUND`). The sender then follows the thread,
+    /// and so do the root's sender and whoever the reply mentions.
     async fn send_chat_message(
         &self,
         ctx: &Context<'_>,
@@ -44,11 +52,13 @@ impl MessageMutation {
         message: String,
         client_key: Option<String>,
         reply_to: Option<ID>,
+        thread_root: Option<ID>,
     ) -> Result<ChatChannelChatEvent> {
         let app = state(ctx);
         let me = caller_member(ctx)?;
         let channel: ChannelId = parse_id(&channel_id)?;
         let reply_to: Option<EventId> = reply_to.map(|id| parse_id(&id)).transpose()?;
+        let thread: Option<EventId> = thread_root.map(|id| parse_id(&id)).transpose()?;
         validate::message(&message)?;
         if let Some(key) = &client_key {
             validate::client_key(key)?;
@@ -62,6 +72,7 @@ impl MessageMutation {
                 text: message,
                 client_key,
                 reply_to,
+                thread,
             })
             .await?;
         let event = applied
@@ -212,6 +223,37 @@ impl MessageMutation {
             })
             .await?;
         let view = rules::channel_view(app.store.as_ref(), me.id, channel).await?;
+        Ok(ChatChannel(view))
+    }
+
+    /// Moves the caller's read marker of a thread they follow forward to
+    /// `upTo` (default: its newest reply); it never moves back. The
+    /// channel's `unReadCnt` follows it, and the caller's streams get
+    /// `CHAT_THREAD_READ_MARKER_MOVED` when it moved. A thread the caller
+    /// does not follow has nothing unread: nothing changes. `rootId` must
+    /// be a thread's root (`BAD_USER_INPUT` for a reply in one,
+    /// `NOT_FOUND` for no message); `FORBIDDEN`/`NOT_FOUND` as for any
+    /// read of its channel. Answers the channel as it is after.
+    async fn mark_thread_read(
+        &self,
+        ctx: &Context<'_>,
+        root_id: ID,
+        up_to: Option<ID>,
+    ) -> Result<ChatChannel> {
+        let app = state(ctx);
+        let me = caller_member(ctx)?;
+        let root: EventId = parse_id(&root_id)?;
+        let up_to: Option<EventId> = up_to.map(|id| parse_id(&id)).transpose()?;
+        app.limits.mark(me.id).await?;
+        let applied = app
+            .ledger
+            .submit(Command::MarkThreadRead {
+                root,
+                member: me.id,
+                up_to,
+            })
+            .await?;
+        let view = rules::channel_view(app.store.as_ref(), me.id, applied.channel).await?;
         Ok(ChatChannel(view))
     }
 }

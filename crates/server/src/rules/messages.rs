@@ -9,21 +9,35 @@ use suda_protocol::{
 };
 
 use super::{
-    fresh, member_row, no_message, refuse_if_blocked, require_member_in, unchanged, Applied,
+    fresh, member_row, no_message, refuse_if_blocked, require_member_in, threads, unchanged,
+    Applied,
 };
 use crate::{
     error::{ApiError, ApiResult},
     store::{preview_of, ChannelKind, EventKind, EventRow, NewEvent, Preview, Tx},
 };
 
+/// Where a message goes: a channel, maybe answering one of its messages,
+/// maybe as a reply in one of its threads.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SendTo {
+    pub channel: ChannelId,
+    pub reply_to: Option<EventId>,
+    pub thread: Option<EventId>,
+}
+
 pub(super) async fn send(
     tx: &mut dyn Tx,
-    channel: ChannelId,
+    to: SendTo,
     sender: MemberId,
     text: &str,
     client_key: Option<&str>,
-    reply_to: Option<EventId>,
 ) -> ApiResult<Applied> {
+    let SendTo {
+        channel,
+        reply_to,
+        thread,
+    } = to;
     if let Some(key) = client_key {
         if let Some(first) = tx.event_by_client_key(sender, key).await? {
             // A retry is the same message again. Anything else under the
@@ -34,6 +48,7 @@ pub(super) async fn send(
             let same = first.kind == EventKind::Chat
                 && first.channel_id == channel
                 && first.target == reply_to
+                && first.thread == thread
                 && first.text.as_deref().is_none_or(|t| t == text);
             if !same {
                 return Err(key_used());
@@ -52,17 +67,30 @@ pub(super) async fn send(
         Some(id) => Some(reply_target(tx, channel, id).await?),
         None => None,
     };
+    let root = match thread {
+        Some(id) => Some(threads::thread_root(tx, channel, id).await?),
+        None => None,
+    };
     let sender = member_row(tx, sender).await?;
     let mentions = mentioned(tx, channel, text).await?;
+    let replies = match &root {
+        Some(root) => Some(threads::count_reply(tx, root).await?),
+        None => None,
+    };
     let mut event = tx
         .insert_event(NewEvent {
             message: Some(text),
             client_key,
             target: reply_to,
             mentions: &mentions,
+            thread,
+            tally: replies,
             ..NewEvent::new(channel, EventKind::Chat, &sender)
         })
         .await?;
+    if let Some(root) = &root {
+        threads::follow_after(tx, root, &mut event).await?;
+    }
     event.reply_to = original.map(|o| {
         Box::new(Preview {
             id: o.id,
@@ -245,9 +273,16 @@ pub(super) async fn delete(tx: &mut dyn Tx, id: EventId, member: MemberId) -> Ap
         return Ok(unchanged(message.channel_id, Vec::new()));
     }
     let member = member_row(tx, member).await?;
+    // A reply in a thread leaves it: the deletion says how many are left.
+    let replies = match message.thread_root {
+        Some(root) => Some(tx.remove_reply(root).await?),
+        None => None,
+    };
     let event = tx
         .insert_event(NewEvent {
             target: Some(id),
+            thread: message.thread_root,
+            tally: replies,
             ..NewEvent::new(message.channel_id, EventKind::Delete, &member)
         })
         .await?;

@@ -30,6 +30,7 @@ async fn send(
         s,
         Command::Send {
             reply_to: None,
+            thread: None,
             channel,
             sender,
             text: text.into(),
@@ -49,6 +50,7 @@ async fn say(
         s,
         Command::Send {
             reply_to: None,
+            thread: None,
             channel,
             sender,
             text: text.into(),
@@ -190,6 +192,7 @@ async fn a_refused_command_leaves_no_trace_and_the_batch_still_commits() {
         &[
             Command::Send {
                 reply_to: None,
+                thread: None,
                 channel: g,
                 sender: b,
                 text: "not a member".into(),
@@ -197,6 +200,7 @@ async fn a_refused_command_leaves_no_trace_and_the_batch_still_commits() {
             },
             Command::Send {
                 reply_to: None,
+                thread: None,
                 channel: g,
                 sender: a,
                 text: "hello".into(),

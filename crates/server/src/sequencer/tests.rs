@@ -53,6 +53,7 @@ async fn node(url: &str, poll: Duration) -> Node {
 fn send(channel: ChannelId, sender: MemberId, text: &str) -> Command {
     Command::Send {
         reply_to: None,
+        thread: None,
         channel,
         sender,
         text: text.into(),

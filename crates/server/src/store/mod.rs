@@ -19,11 +19,15 @@ pub mod sqlite;
 pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
+mod threads;
 
 use async_trait::async_trait;
 use suda_protocol::{ChannelId, EventId, EventType, MemberId, NotificationLevel};
 
-pub use self::records::preview_of;
+pub use self::{
+    records::preview_of,
+    threads::{Scope, ThreadRow, ThreadStore, ThreadTx},
+};
 
 use crate::error::ApiResult;
 
@@ -234,6 +238,13 @@ pub struct EventRow {
     pub mentions: Vec<MemberId>,
     /// A level change's level.
     pub level: Option<NotificationLevel>,
+    /// The thread it belongs to, by its root: of a reply in a thread, of
+    /// the deletion of one, of a read marker of a thread.
+    pub thread_root: Option<EventId>,
+    /// Of a reply in a thread: who followed the thread by then, by id, in
+    /// order (of a replay, only whether the member replayed to did: then
+    /// them or nobody). Empty for anything else.
+    pub followers: Vec<MemberId>,
 }
 
 /// The message a reply answers, as it is now.
@@ -260,6 +271,7 @@ pub struct NewEvent<'a> {
     pub tally: Option<i64>,
     pub mentions: &'a [MemberId],
     pub level: Option<NotificationLevel>,
+    pub thread: Option<EventId>,
 }
 
 impl<'a> NewEvent<'a> {
@@ -281,6 +293,8 @@ impl<'a> NewEvent<'a> {
             reply_to: None,
             mentions: self.mentions.to_vec(),
             level: self.level,
+            thread_root: self.thread,
+            followers: Vec::new(),
         }
     }
 
@@ -297,6 +311,7 @@ impl<'a> NewEvent<'a> {
             tally: None,
             mentions: &[],
             level: None,
+            thread: None,
         }
     }
 }
@@ -313,6 +328,8 @@ pub struct KeyedEvent {
     pub text: Option<String>,
     /// What it replied to or edited.
     pub target: Option<EventId>,
+    /// The thread it was a reply in.
+    pub thread: Option<EventId>,
 }
 
 /// The reactions with one emoji on one message, for one viewer.
@@ -348,7 +365,7 @@ pub struct EventPage {
 
 /// Persistent state of the chat server.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: ThreadStore + Send + Sync + 'static {
     /// Creates a member, with their first token if given, all or nothing;
     /// `Conflict` when the name is taken: when another member's name has
     /// the same [`crate::name::key`] (reads the same, ignoring case and
@@ -411,10 +428,16 @@ pub trait Store: Send + Sync + 'static {
     /// The members of a channel now.
     async fn channel_members(&self, channel: ChannelId) -> ApiResult<Vec<MemberRow>>;
     /// A page of history (messages, joins and leaves, messages as they
-    /// are now), newest first, at most `limit`. `has_more` says whether
-    /// older events come after its last.
-    async fn events_page(&self, channel: ChannelId, at: PageAt, limit: u32)
-        -> ApiResult<EventPage>;
+    /// are now, replies in threads too), newest first, at most `limit`.
+    /// `has_more` says whether older events come after its last.
+    async fn events_page(
+        &self,
+        channel: ChannelId,
+        at: PageAt,
+        limit: u32,
+    ) -> ApiResult<EventPage> {
+        self.page_of(channel, Scope::Everything, at, limit).await
+    }
     /// One event as it is now (a message with its latest text); `None` if
     /// there is none with that id.
     async fn event(&self, id: EventId) -> ApiResult<Option<EventRow>>;
@@ -503,7 +526,7 @@ pub trait Store: Send + Sync + 'static {
 /// [`Tx::release_savepoint`] (it happened) or [`Tx::rollback_to_savepoint`]
 /// (it was refused and leaves no trace); the batch ends with [`Tx::commit`].
 #[async_trait]
-pub trait Tx: Send {
+pub trait Tx: ThreadTx + Send {
     /// Marks where the next command starts.
     async fn savepoint(&mut self) -> ApiResult<()>;
     /// Keeps what the command wrote, as part of the transaction.
@@ -621,8 +644,9 @@ pub trait Tx: Send {
         channel: ChannelId,
         up_to: i64,
     ) -> ApiResult<()>;
-    /// The member's unread count in the channel: messages from others
-    /// after their marker, not deleted.
+    /// The member's unread count in the channel: its messages from others
+    /// after their marker, and the replies from others in the threads they
+    /// follow after their marker of each, not deleted.
     async fn unread(&mut self, member: MemberId, channel: ChannelId) -> ApiResult<i64>;
     /// Starts a stretch of membership at the member's join event (which is
     /// also where their read marker starts).

@@ -46,6 +46,7 @@ mod rows;
 mod sessions;
 #[cfg(test)]
 mod tests;
+mod threads;
 mod tx;
 mod writes;
 
@@ -53,8 +54,8 @@ pub use self::errors::{is_read_only, without_password};
 
 use self::tx::PgTx;
 use super::{
-    now_millis, whole, ChannelKind, ChannelRow, EventPage, EventRow, MemberRow, NewToken, PageAt,
-    ReactionRow, SessionRow, Store, Tx,
+    now_millis, whole, ChannelKind, ChannelRow, EventRow, MemberRow, NewToken, ReactionRow,
+    SessionRow, Store, Tx,
 };
 use crate::error::{ApiError, ApiResult};
 
@@ -270,15 +271,6 @@ impl Store for PgStore {
 
     async fn channel_members(&self, channel: ChannelId) -> ApiResult<Vec<MemberRow>> {
         bounded(reads::channel_members(&self.pool, channel)).await
-    }
-
-    async fn events_page(
-        &self,
-        channel: ChannelId,
-        at: PageAt,
-        limit: u32,
-    ) -> ApiResult<EventPage> {
-        bounded(reads::events_page(&self.pool, channel, at, limit)).await
     }
 
     async fn event(&self, id: EventId) -> ApiResult<Option<EventRow>> {

@@ -33,7 +33,7 @@ pub(super) const EVENT_COLS: &str = "
   o.seq AS reply_seq, o.member_id AS reply_member_id, om.name AS reply_name,
   om.profile_image AS reply_profile_image, om.created_at AS reply_member_created_at,
   COALESCE(oed.message, o.message) AS reply_message, o.deleted_seq IS NOT NULL AS reply_deleted,
-  e.mentions, e.level";
+  e.mentions, e.level, e.thread_seq";
 
 /// What [`EVENT_COLS`] needs beside `events e JOIN members m`.
 pub(super) const EVENT_JOINS: &str = "
@@ -49,7 +49,8 @@ pub(super) fn event_select() -> String {
 
 /// The columns of [`KeyedRecord`] (events `e`).
 pub(super) const KEYED_COLS: &str =
-    "e.seq, e.channel_id, e.event_type, e.message, e.target_seq, e.deleted_seq IS NOT NULL AS deleted";
+    "e.seq, e.channel_id, e.event_type, e.message, e.target_seq, e.deleted_seq IS NOT NULL AS deleted,
+     e.thread_seq";
 
 /// Messages, joins and leaves: what history and last activity go by.
 pub(super) const CONTENT: &str = "event_type IN ('CHAT', 'JOIN', 'LEAVE')";
@@ -207,6 +208,7 @@ pub(super) struct EventRecord {
     reply_deleted: bool,
     mentions: Option<String>,
     level: Option<String>,
+    thread_seq: Option<i64>,
 }
 
 impl TryFrom<EventRecord> for EventRow {
@@ -255,6 +257,8 @@ impl TryFrom<EventRecord> for EventRow {
                 None => Vec::new(),
             },
             level: r.level.as_deref().map(notify_level).transpose()?,
+            thread_root: r.thread_seq.map(EventId),
+            followers: Vec::new(),
         })
     }
 }
@@ -267,6 +271,7 @@ pub(super) struct KeyedRecord {
     message: Option<String>,
     target_seq: Option<i64>,
     deleted: bool,
+    thread_seq: Option<i64>,
 }
 
 impl TryFrom<KeyedRecord> for KeyedEvent {
@@ -281,6 +286,7 @@ impl TryFrom<KeyedRecord> for KeyedEvent {
             // to compare a retry with.
             text: r.message.filter(|_| !r.deleted),
             target: r.target_seq.map(EventId),
+            thread: r.thread_seq.map(EventId),
         })
     }
 }
@@ -317,6 +323,28 @@ pub(super) fn reactions(records: Vec<ReactionRecord>) -> Vec<ReactionRow> {
         }
     }
     rows
+}
+
+/// A thread as one viewer sees it (see the stores' thread queries).
+#[derive(sqlx::FromRow)]
+pub(super) struct ThreadRecord {
+    root_seq: i64,
+    replies: i64,
+    last_reply_at: i64,
+    following: bool,
+    unread: i64,
+}
+
+impl From<ThreadRecord> for crate::store::ThreadRow {
+    fn from(r: ThreadRecord) -> Self {
+        crate::store::ThreadRow {
+            root: EventId(r.root_seq),
+            replies: r.replies,
+            last_reply_at: r.last_reply_at,
+            following: r.following,
+            unread: r.unread,
+        }
+    }
 }
 
 /// A session's public id: the first 8 bytes of its token's digest, in hex.

@@ -20,18 +20,19 @@ use suda_protocol::{ChannelId, EventId, MemberId};
 
 mod rows;
 mod sessions;
+mod threads;
 mod tx;
 
 use self::{
     rows::{
         ChannelRecord, EventRecord, MemberRecord, ReactionRecord, WithHash, CHANNEL_SELECT,
-        CONTENT, EVENT_COLS, EVENT_JOINS, MEMBER_COLS,
+        EVENT_COLS, EVENT_JOINS, MEMBER_COLS,
     },
     tx::SqliteTx,
 };
 use super::{
-    whole, ChannelKind, ChannelRow, EventPage, EventRow, MemberRow, NewToken, PageAt, ReactionRow,
-    SessionRow, Store, Tx,
+    whole, ChannelKind, ChannelRow, EventRow, MemberRow, NewToken, ReactionRow, SessionRow, Store,
+    Tx,
 };
 use crate::{
     error::{ApiError, ApiResult},
@@ -284,46 +285,6 @@ impl Store for SqliteStore {
         Ok(found.into_iter().map(MemberRow::from).collect())
     }
 
-    async fn events_page(
-        &self,
-        channel: ChannelId,
-        at: PageAt,
-        limit: u32,
-    ) -> ApiResult<EventPage> {
-        let select = rows::event_select();
-        let (newer, before) = match at {
-            PageAt::Before(before) => (Vec::new(), before.map_or(i64::MAX, EventId::get)),
-            PageAt::Around(around) => {
-                // Up to half the page newer than it (oldest first, so the
-                // nearest), then it and older ones fill the rest.
-                let found: Vec<EventRecord> = sqlx::query_as(&format!(
-                    "{select} WHERE e.channel_id = ?1 AND e.seq > ?2 AND e.{CONTENT}
-                     ORDER BY e.seq LIMIT ?3"
-                ))
-                .bind(channel.get())
-                .bind(around.get())
-                .bind(i64::from((limit - 1) / 2))
-                .fetch_all(&self.pool)
-                .await?;
-                let mut newer: Vec<EventRow> = rows::all(found)?;
-                newer.reverse();
-                (newer, around.get() + 1)
-            }
-        };
-        let room = limit as usize - newer.len();
-        let found: Vec<EventRecord> = sqlx::query_as(&format!(
-            "{select} WHERE e.channel_id = ?1 AND e.seq < ?2 AND e.{CONTENT}
-             ORDER BY e.seq DESC LIMIT ?3"
-        ))
-        .bind(channel.get())
-        .bind(before)
-        .bind(room as i64 + 1)
-        .fetch_all(&self.pool)
-        .await?;
-        let older: Vec<EventRow> = rows::all(found)?;
-        Ok(super::page(newer, older, room))
-    }
-
     async fn event(&self, id: EventId) -> ApiResult<Option<EventRow>> {
         tx::event(&mut *self.pool.acquire().await?, id).await
     }
@@ -388,7 +349,7 @@ impl Store for SqliteStore {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows::all(found)
+        threads::with_followers(&self.pool, rows::all(found)?, Some(member)).await
     }
 
     async fn set_blocked(&self, member: MemberId, whom: MemberId, blocked: bool) -> ApiResult<()> {
@@ -472,7 +433,7 @@ impl Store for SqliteStore {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows::all(found)
+        threads::with_followers(&self.pool, rows::all(found)?, None).await
     }
 
     async fn close(&self) {

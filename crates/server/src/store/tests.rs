@@ -75,6 +75,7 @@ async fn replay_follows_stretches_of_membership() {
     let b = s.create_member("b", "h", None).await.unwrap();
     let send = |text: &str, sender: MemberId, channel: ChannelId| Command::Send {
         reply_to: None,
+        thread: None,
         channel,
         sender,
         text: text.into(),
@@ -149,6 +150,7 @@ async fn unread_counts_others_chat_after_the_marker() {
             &*s,
             &[Command::Send {
                 reply_to: None,
+                thread: None,
                 channel: dm,
                 sender: who,
                 text: text.into(),
@@ -237,6 +239,7 @@ async fn a_channel_of_an_unknown_kind_is_an_error_never_a_group() {
         },
         Command::Send {
             reply_to: None,
+            thread: None,
             channel: g,
             sender: a,
             text: "hi".into(),
@@ -272,6 +275,7 @@ async fn an_event_of_an_unknown_type_is_an_error() {
     // Looking the key up for a retry reads it too.
     let retry = Command::Send {
         reply_to: None,
+        thread: None,
         channel: g,
         sender: a,
         text: "x".into(),
@@ -412,6 +416,7 @@ async fn a_database_from_before_conversations_upgrades_in_place() {
     // A retry of the old send with its key is still found.
     let retry = Command::Send {
         reply_to: None,
+        thread: None,
         channel: g,
         sender: a,
         text: "before".into(),

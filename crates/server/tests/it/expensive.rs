@@ -243,7 +243,7 @@ async fn a_file_of_operations_runs_the_named_one_costed_alone() {
         .json(&json!({
             "query": file,
             "operationName": "ConversationPage",
-            "variables": {"channelId": channel, "limit": 200},
+            "variables": {"channelId": channel, "limit": 200, "threadReplies": false},
         }))
         .send()
         .await

@@ -22,4 +22,5 @@ mod process;
 mod reactions;
 mod router;
 mod stream;
+mod threads;
 mod transports;

@@ -137,6 +137,7 @@ pub(super) fn chat(id: i64) -> Incoming {
             client_key: None,
             reply_to: None,
             mentions: Vec::new(),
+            in_thread: None,
         }),
     )
 }

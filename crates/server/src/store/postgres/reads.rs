@@ -10,7 +10,7 @@ use super::{
     now_millis,
     rows::{
         self, ChannelRecord, EventRecord, MemberRecord, ReactionRecord, WithHash, CHANNEL_SELECT,
-        CONTENT, EVENT_COLS, EVENT_JOINS, MEMBER_COLS,
+        EVENT_COLS, EVENT_JOINS, MEMBER_COLS,
     },
     whole,
     writes::{could_be_stored_name, discard_after_error},
@@ -18,7 +18,7 @@ use super::{
 use crate::{
     error::ApiResult,
     name,
-    store::{ChannelRow, EventPage, EventRow, MemberRow, PageAt, ReactionRow},
+    store::{ChannelRow, EventRow, MemberRow, ReactionRow},
 };
 
 /// See [`Store::member_with_hash`].
@@ -116,7 +116,7 @@ pub(super) async fn replay(
     .bind(i64::from(limit))
     .fetch_all(pool)
     .await?;
-    rows::all(found)
+    super::threads::with_followers(pool, rows::all(found)?, Some(member)).await
 }
 
 /// See [`Store::set_blocked`].
@@ -235,7 +235,7 @@ pub(super) async fn events_after(
     .bind(i64::from(limit))
     .fetch_all(pool)
     .await?;
-    rows::all(found)
+    super::threads::with_followers(pool, rows::all(found)?, None).await
 }
 
 /// See [`Store::channel_seen_by`].
@@ -250,46 +250,6 @@ pub(super) async fn channel_seen_by(
         .fetch_optional(pool)
         .await?;
     found.map(ChannelRow::try_from).transpose()
-}
-
-/// See [`Store::events_page`].
-pub(super) async fn events_page(
-    pool: &PgPool,
-    channel: ChannelId,
-    at: PageAt,
-    limit: u32,
-) -> ApiResult<EventPage> {
-    let select = rows::event_select();
-    let (newer, before) = match at {
-        PageAt::Before(before) => (Vec::new(), before.map_or(i64::MAX, EventId::get)),
-        PageAt::Around(around) => {
-            // As on SQLite: up to half the page newer, nearest first.
-            let found: Vec<EventRecord> = sqlx::query_as(&format!(
-                "{select} WHERE e.channel_id = $1 AND e.seq > $2 AND e.{CONTENT}
-                 ORDER BY e.seq LIMIT $3"
-            ))
-            .bind(channel.get())
-            .bind(around.get())
-            .bind(i64::from((limit - 1) / 2))
-            .fetch_all(pool)
-            .await?;
-            let mut newer: Vec<EventRow> = rows::all(found)?;
-            newer.reverse();
-            (newer, around.get() + 1)
-        }
-    };
-    let room = limit as usize - newer.len();
-    let found: Vec<EventRecord> = sqlx::query_as(&format!(
-        "{select} WHERE e.channel_id = $1 AND e.seq < $2 AND e.{CONTENT}
-         ORDER BY e.seq DESC LIMIT $3"
-    ))
-    .bind(channel.get())
-    .bind(before)
-    .bind(room as i64 + 1)
-    .fetch_all(pool)
-    .await?;
-    let older: Vec<EventRow> = rows::all(found)?;
-    Ok(crate::store::page(newer, older, room))
 }
 
 /// See [`Store::reactions`].

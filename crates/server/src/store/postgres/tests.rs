@@ -51,6 +51,7 @@ async fn member_in_group(s: &dyn Store, name: &str) -> (MemberId, ChannelId) {
 fn say(channel: ChannelId, sender: MemberId, text: String) -> Command {
     Command::Send {
         reply_to: None,
+        thread: None,
         channel,
         sender,
         text,

@@ -39,7 +39,7 @@ use super::{
     bounded, now_millis,
     rows::{
         self, stored_level, stored_mentions, EventRecord, KeyedRecord, MemberRecord, CONTENT,
-        KEYED_COLS, MEMBER_COLS,
+        KEYED_COLS, MEMBER_COLS, UNREAD,
     },
 };
 use crate::{
@@ -101,7 +101,7 @@ impl PgTx {
         }
     }
 
-    fn conn(&mut self) -> ApiResult<&mut PgConnection> {
+    pub(super) fn conn(&mut self) -> ApiResult<&mut PgConnection> {
         match self.conn.as_mut() {
             Some(conn) => Ok(&mut **conn),
             None => Err(ApiError::Internal("the transaction has ended".into())),
@@ -288,8 +288,9 @@ impl Tx for PgTx {
             let seq = self.head + 1;
             sqlx::query(
                 "INSERT INTO events (seq, channel_id, event_type, member_id, message, client_key,
-                                     created_at, target_seq, emoji, tally, mentions, level)
-                 VALUES ($10, $1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $12)",
+                                     created_at, target_seq, emoji, tally, mentions, level,
+                                     thread_seq)
+                 VALUES ($10, $1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $12, $13)",
             )
             .bind(event.channel.get())
             .bind(event.kind.as_str())
@@ -303,6 +304,7 @@ impl Tx for PgTx {
             .bind(seq)
             .bind(stored_mentions(event.mentions))
             .bind(event.level.map(NotificationLevel::as_str))
+            .bind(event.thread.map(EventId::get))
             .execute(self.conn()?)
             .await?;
             self.head = seq;
@@ -558,16 +560,15 @@ impl Tx for PgTx {
 
     async fn unread(&mut self, member: MemberId, channel: ChannelId) -> ApiResult<i64> {
         bounded(async move {
-            Ok(sqlx::query_scalar(
-                "SELECT count(*) FROM memberships ms
-                 JOIN events e ON e.channel_id = ms.channel_id AND e.seq > ms.last_read_seq
-                 WHERE ms.member_id = $1 AND ms.channel_id = $2 AND ms.left_seq IS NULL
-                   AND e.event_type = 'CHAT' AND e.member_id != $1 AND e.deleted_seq IS NULL",
-            )
+            let unread: Option<i64> = sqlx::query_scalar(&format!(
+                "SELECT {UNREAD} FROM memberships ms
+                 WHERE ms.member_id = $1 AND ms.channel_id = $2 AND ms.left_seq IS NULL"
+            ))
             .bind(member.get())
             .bind(channel.get())
-            .fetch_one(self.conn()?)
-            .await?)
+            .fetch_optional(self.conn()?)
+            .await?;
+            Ok(unread.unwrap_or(0))
         })
         .await
     }

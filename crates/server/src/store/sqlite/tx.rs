@@ -18,7 +18,7 @@ use super::{
     now_millis,
     rows::{
         self, stored_level, stored_mentions, EventRecord, KeyedRecord, MemberRecord, CONTENT,
-        KEYED_COLS, MEMBER_COLS,
+        KEYED_COLS, MEMBER_COLS, UNREAD,
     },
 };
 use crate::{
@@ -47,7 +47,7 @@ impl SqliteTx {
         Ok(tx)
     }
 
-    fn conn(&mut self) -> ApiResult<&mut SqliteConnection> {
+    pub(super) fn conn(&mut self) -> ApiResult<&mut SqliteConnection> {
         match self.conn.as_mut() {
             Some(conn) => Ok(&mut **conn),
             None => Err(ApiError::Internal("the transaction has ended".into())),
@@ -182,8 +182,8 @@ impl Tx for SqliteTx {
         let now = now_millis();
         let done = sqlx::query(
             "INSERT INTO events (channel_id, event_type, member_id, message, client_key, created_at,
-                                 target_seq, emoji, tally, mentions, level)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                 target_seq, emoji, tally, mentions, level, thread_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )
         .bind(event.channel.get())
         .bind(event.kind.as_str())
@@ -196,6 +196,7 @@ impl Tx for SqliteTx {
         .bind(event.tally)
         .bind(stored_mentions(event.mentions))
         .bind(event.level.map(NotificationLevel::as_str))
+        .bind(event.thread.map(EventId::get))
         .execute(self.conn()?)
         .await?;
         Ok(event.inserted(EventId(done.last_insert_rowid()), now))
@@ -408,16 +409,15 @@ impl Tx for SqliteTx {
     }
 
     async fn unread(&mut self, member: MemberId, channel: ChannelId) -> ApiResult<i64> {
-        Ok(sqlx::query_scalar(
-            "SELECT count(*) FROM memberships ms
-             JOIN events e ON e.channel_id = ms.channel_id AND e.seq > ms.last_read_seq
-             WHERE ms.member_id = ?1 AND ms.channel_id = ?2 AND ms.left_seq IS NULL
-               AND e.event_type = 'CHAT' AND e.member_id != ?1 AND e.deleted_seq IS NULL",
-        )
+        let unread: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT {UNREAD} FROM memberships ms
+             WHERE ms.member_id = ?1 AND ms.channel_id = ?2 AND ms.left_seq IS NULL"
+        ))
         .bind(member.get())
         .bind(channel.get())
-        .fetch_one(self.conn()?)
-        .await?)
+        .fetch_optional(self.conn()?)
+        .await?;
+        Ok(unread.unwrap_or(0))
     }
 
     async fn insert_membership(

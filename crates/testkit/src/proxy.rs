@@ -1,4 +1,5 @@
-//! A TCP proxy between a client and the server that can break the network.
+//! A TCP proxy between a client and the server that can break the network
+//! (for the client's and the CLI's tests).
 //!
 //! A test breaks it at a chosen moment: cut every open connection and
 //! refuse new ones until told otherwise, stall open connections (silent but

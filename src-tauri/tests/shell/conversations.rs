@@ -1,0 +1,312 @@
+//! Conversations in the shell: changes reach the conversation the UI
+//! holds, deletions withdraw notifications, drafts and levels are kept,
+//! and threads are read, replied in and counted as the server says.
+
+use serde_json::json;
+
+use crate::harness::*;
+
+#[test]
+fn changes_reach_the_conversation_a_deletion_withdraws_its_notification_and_reacting_keeps_recent_emoji(
+) {
+    let server = Server::start();
+    let dirs = tempfile::tempdir().unwrap();
+    let app = Desktop::start(dirs.path());
+    app.sign_in(&server, "alice");
+    app.wait_event("live", |e| {
+        e["type"] == "connection" && e["connection"]["state"] == "live"
+    });
+    let general = app.channel_id("general");
+    let random = app.channel_id("random");
+    app.invoke("focus_channel", Some(json!({"channelId": general})))
+        .unwrap();
+    app.invoke(
+        "history",
+        Some(json!({"channelId": general, "before": null})),
+    )
+    .unwrap();
+    let bob = server.member("bob");
+    let sent = |channel: &str, text: &str| -> String {
+        let entry = server
+            .block_on(bob.send(channel.parse().unwrap(), text))
+            .unwrap();
+        match entry.state {
+            suda_client::outbox::OutboxState::Sent { event_id } => event_id.to_string(),
+            other => panic!("{other:?}"),
+        }
+    };
+    // In the conversation the UI holds: the message, then its changes.
+    let shown = sent(&general, "typo");
+    server
+        .block_on(bob.edit(shown.parse().unwrap(), "fixed"))
+        .unwrap();
+    let edited = app.wait_event("the edit", |e| {
+        e["type"] == "changed" && e["change"]["kind"] == "edited"
+    });
+    assert_eq!(edited["change"]["messageId"], shown.as_str());
+    assert_eq!(edited["change"]["text"], "fixed");
+    app.invoke(
+        "react",
+        Some(json!({"messageId": shown, "emoji": "🎉", "on": true})),
+    )
+    .unwrap();
+    let reaction = app.wait_event("alice's own reaction", |e| {
+        e["type"] == "changed" && e["change"]["kind"] == "reaction"
+    });
+    assert_eq!(reaction["change"]["byMe"], true);
+    assert_eq!(reaction["change"]["count"], 1);
+    let settings = app.invoke("settings", None).unwrap();
+    assert_eq!(settings["recentEmoji"], json!(["🎉"]));
+
+    // Elsewhere: it notifies, and its deletion takes the notification back
+    // without sending the web view a change for a conversation it lacks.
+    let notified = sent(&random, "oops, wrong channel");
+    wait("the notification", || {
+        app.notified
+            .shown()
+            .iter()
+            .any(|t| t.message_id == notified)
+    });
+    server
+        .block_on(bob.delete(notified.parse().unwrap()))
+        .unwrap();
+    wait("the withdrawal", || {
+        app.notified.withdrawn() == [notified.clone()]
+    });
+    assert!(
+        !app.events
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "changed" && e["change"]["channelId"] == random.as_str()),
+        "a change of a conversation the UI does not hold stays out of it"
+    );
+
+    // Bad input is refused with a coded error and changes nothing.
+    let not_hers = app
+        .invoke(
+            "edit_message",
+            Some(json!({"messageId": shown, "text": "mine now"})),
+        )
+        .unwrap_err();
+    assert_eq!(not_hers["kind"], "forbidden", "{not_hers}");
+    let bad_id = app
+        .invoke("delete_message", Some(json!({"messageId": "general"})))
+        .unwrap_err();
+    assert_eq!(bad_id["kind"], "badInput", "{bad_id}");
+    let not_emoji = app
+        .invoke(
+            "react",
+            Some(json!({"messageId": shown, "emoji": "ok", "on": true})),
+        )
+        .unwrap_err();
+    assert_eq!(not_emoji["kind"], "badInput", "{not_emoji}");
+    let settings = app.invoke("settings", None).unwrap();
+    assert_eq!(
+        settings["recentEmoji"],
+        json!(["🎉"]),
+        "a refused reaction is not recent"
+    );
+}
+
+#[test]
+fn drafts_are_kept_per_member_across_a_restart_and_levels_are_the_servers() {
+    let server = Server::start();
+    let dirs = tempfile::tempdir().unwrap();
+    let general = {
+        let app = Desktop::start(dirs.path());
+        app.sign_in(&server, "carol");
+        let general = app.channel_id("general");
+        app.invoke(
+            "set_draft",
+            Some(json!({"channelId": general, "text": "half a thought"})),
+        )
+        .unwrap();
+        let bad = app
+            .invoke("set_draft", Some(json!({"channelId": "nope", "text": "x"})))
+            .unwrap_err();
+        assert_eq!(bad["kind"], "badInput", "{bad}");
+        // A level set here is the server's: the channel list says so.
+        let set = app
+            .invoke(
+                "set_notification_level",
+                Some(json!({"channelId": general, "level": "mentions"})),
+            )
+            .unwrap();
+        assert_eq!(set["level"], "mentions");
+        general
+    };
+    let app = Desktop::start(dirs.path());
+    server.block_on(app.shell().restore());
+    let snapshot = app.invoke("snapshot", None).unwrap();
+    assert_eq!(
+        snapshot["drafts"],
+        json!([{"channelId": general, "text": "half a thought"}])
+    );
+    let channels = app.invoke("channels", None).unwrap();
+    let listed = channels
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == general.as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(listed["level"], "mentions");
+    // Another member on this machine has drafts of their own.
+    app.invoke("sign_out", None).unwrap();
+    app.sign_in(&server, "bob");
+    assert_eq!(app.invoke("snapshot", None).unwrap()["drafts"], json!([]));
+}
+
+#[test]
+fn channels_muted_in_the_app_before_levels_become_nothing_on_the_server_at_sign_in() {
+    let server = Server::start();
+    let dirs = tempfile::tempdir().unwrap();
+    // Find general's id as carol sees it, then start an app whose settings
+    // muted it (and a channel that is gone) the old way.
+    let general = {
+        let app = Desktop::start(dirs.path());
+        app.sign_in(&server, "carol");
+        let id = app.channel_id("general");
+        app.invoke("sign_out", None).unwrap();
+        id
+    };
+    let app = Desktop::start_with(dirs.path(), |dirs| {
+        let settings = json!({"mutedChannels": [general, "999999"]});
+        std::fs::create_dir_all(dirs.join("config")).unwrap();
+        std::fs::write(dirs.join("config/settings.json"), settings.to_string()).unwrap();
+    });
+    app.sign_in(&server, "carol");
+    app.wait_event("the mutes moved out of the settings", |e| {
+        e["type"] == "settings" && e["settings"]["mutedChannels"] == json!([])
+    });
+    let channels = app.invoke("channels", None).unwrap();
+    let listed = channels
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == general.as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (listed["level"].as_str(), listed["muted"].as_bool()),
+        (Some("nothing"), Some(false))
+    );
+    // Carol's CLI (another device) sees the same level.
+    let cli = server.member("carol");
+    let level = server
+        .block_on(cli.channels())
+        .unwrap()
+        .into_iter()
+        .find(|c| c.id.to_string() == general)
+        .map(|c| c.notify_level);
+    assert_eq!(level, Some(suda_protocol::NotificationLevel::Nothing));
+}
+
+#[test]
+fn a_reply_in_a_followed_thread_counts_and_notifies_until_the_thread_is_open_and_read() {
+    let server = Server::start();
+    let dirs = tempfile::tempdir().unwrap();
+    let app = Desktop::start(dirs.path());
+    app.sign_in(&server, "alice");
+    app.wait_event("live", |e| {
+        e["type"] == "connection" && e["connection"]["state"] == "live"
+    });
+    let general = app.channel_id("general");
+    app.invoke(
+        "mark_read",
+        Some(json!({"channelId": general, "upTo": null})),
+    )
+    .unwrap();
+    app.invoke("focus_channel", Some(json!({"channelId": general})))
+        .unwrap();
+    app.invoke(
+        "history",
+        Some(json!({"channelId": general, "before": null})),
+    )
+    .unwrap();
+    let unread = |app: &Desktop| {
+        app.invoke("channels", None)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == general.as_str())
+            .unwrap()["unread"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(unread(&app), 0);
+
+    // Alice posts a root from the app; bob replies in its thread.
+    let root = app
+        .invoke(
+            "send",
+            Some(json!({"channelId": general, "text": "who reviews?"})),
+        )
+        .unwrap();
+    let root = app.wait_event("the root", |e| {
+        e["type"] == "event" && e["event"]["clientKey"] == root["clientKey"]
+    })["event"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bob = server.member("bob");
+    let channel: suda_protocol::ChannelId = general.parse().unwrap();
+    let root_id: suda_protocol::EventId = root.parse().unwrap();
+    server
+        .block_on(bob.send_in_thread(channel, root_id, "me", None))
+        .unwrap();
+    // The UI gets the reply with its thread; the channel on screen is not
+    // the thread, so it counts and notifies.
+    let reply = app.wait_event("bob's reply", |e| {
+        e["type"] == "event" && e["event"]["text"] == "me"
+    });
+    assert_eq!(reply["event"]["threadRoot"], root.as_str());
+    assert_eq!(
+        reply["event"]["inThread"],
+        json!({"rootId": root, "replyCount": 1, "following": true})
+    );
+    wait("the notification", || {
+        app.notified.shown().iter().any(|n| n.body == "me")
+    });
+    wait("the count", || unread(&app) == 1);
+
+    // The thread open: a page of it, and reading it clears the count.
+    let page = app.invoke("thread", Some(json!({"rootId": root}))).unwrap();
+    assert_eq!(page["root"]["text"], "who reviews?");
+    assert_eq!(page["root"]["thread"]["replyCount"], 1);
+    assert_eq!(page["replies"][0]["text"], "me");
+    app.invoke(
+        "focus_channel",
+        Some(json!({"channelId": general, "threadRoot": root})),
+    )
+    .unwrap();
+    app.invoke(
+        "mark_thread_read",
+        Some(json!({"channelId": general, "rootId": root})),
+    )
+    .unwrap();
+    assert_eq!(unread(&app), 0);
+    app.wait_event("the thread read", |e| {
+        e["type"] == "changed"
+            && e["change"]["kind"] == "threadRead"
+            && e["change"]["rootId"] == root.as_str()
+    });
+    // While it is open, a reply neither counts nor notifies.
+    let before = app.notified.shown().len();
+    server
+        .block_on(bob.send_in_thread(channel, root_id, "done", None))
+        .unwrap();
+    app.wait_event("bob's second reply", |e| {
+        e["type"] == "event" && e["event"]["text"] == "done"
+    });
+    assert_eq!(app.notified.shown().len(), before);
+    // The UI reads what arrives in the open thread, as in a channel.
+    app.invoke(
+        "mark_thread_read",
+        Some(json!({"channelId": general, "rootId": root})),
+    )
+    .unwrap();
+    assert_eq!(unread(&app), 0, "read as it came");
+}
