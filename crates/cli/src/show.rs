@@ -146,10 +146,7 @@ fn thread(t: &ThreadSummary) -> String {
         0 => String::new(),
         n => format!(", {n} unread"),
     };
-    format!(
-        "  ({replies}{unread}, last at {}: `suda thread ID`)",
-        t.last_reply_at
-    )
+    format!("  ({replies}{unread}, last at {})", t.last_reply_at)
 }
 
 /// A change to a message, in `channel`.
