@@ -117,11 +117,17 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         fs::create_dir_all(dir)?;
     }
     let tmp = path.with_extension("json.tmp");
-    {
+    let written = (|| {
         use std::io::Write;
         let mut file = fs::File::create(&tmp)?;
         file.write_all(bytes)?;
-        file.sync_all()?;
+        file.sync_all()
+    })();
+    if let Err(e) = written {
+        // A full disk: the half-written copy goes, so it takes no room the
+        // next try needs; the file as it was stays.
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
     }
     fs::rename(tmp, path)
 }
@@ -165,6 +171,29 @@ mod tests {
             !mine.contains_key("c") && !mine.contains_key("ch0"),
             "the oldest went"
         );
+    }
+
+    #[test]
+    fn a_full_disk_keeps_the_file_as_it_was_and_the_next_save_after_room_writes_all() {
+        let disk = suda_testkit::disk::Tmpfs::mount("1m");
+        let store = DraftStore::load(disk.path());
+        store.set("m1", "10", "before the disk filled", 1).unwrap();
+        let filler = suda_testkit::disk::fill(disk.path());
+        let long = "x".repeat(MAX_DRAFT_CHARS);
+        let err = store.set("m1", "11", &long, 2).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(28), "ENOSPC: {err}");
+        // On disk: the file as it was, whole, and no half-written copy.
+        let kept = DraftStore::load(disk.path());
+        assert_eq!(kept.of("m1").len(), 1, "{:?}", kept.of("m1"));
+        assert!(!disk.path().join("drafts.json.tmp").exists());
+        // In memory: the new draft is still held, and the next save, once
+        // there is room, writes both.
+        assert_eq!(store.of("m1")["11"], long);
+        fs::remove_file(filler).unwrap();
+        store.set("m1", "10", "after", 3).unwrap();
+        let reloaded = DraftStore::load(disk.path()).of("m1");
+        assert_eq!(reloaded["10"], "after");
+        assert_eq!(reloaded["11"], long);
     }
 
     #[test]

@@ -6,7 +6,8 @@ edits (without losing the draft being typed) and deletes, and jumps from a
 quote to an original older than what the app loaded. Bob's CLI sees each
 change; bob's changes reach the app live; a deleted message withdraws the
 notification it raised on the recording notification server, and an edit
-raises none.
+raises none. In a "mentions only" channel the tray counts only mentions,
+and do-not-disturb silences even those.
 """
 import time
 import uuid
@@ -26,10 +27,18 @@ from helpers import (
     field,
     log_texts,
     screenshot,
+    tray,
     visible,
     wait_until,
 )
-from test_screens import button, dialog, no_dialog, open_channel, sign_out_if_signed_in
+from test_screens import (
+    button,
+    dialog,
+    no_dialog,
+    open_channel,
+    save_settings,
+    sign_out_if_signed_in,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore:setting remote_server_addr:DeprecationWarning")
 
@@ -322,6 +331,22 @@ def test_replies_edits_deletions_and_reactions_in_the_app(server, bob, app):
         ),
         "no mention badge",
     )
+    # The tray counts the mention only: the plain message is quiet there
+    # too (a chat counted against its level is what others get wrong).
+    wait_until(
+        lambda: (t := tray()) and f"#{side} (1)" in t["menu"],
+        message="the tray does not count just the mention",
+    )
+    # Do-not-disturb wins over a mention: counted, not raised.
+    save_settings(driver, **{"Do not disturb": True})
+    start = len(Notifications.all())
+    bob.send(side, f"@{me} are you there?")
+    wait_until(
+        lambda: (t := tray()) and f"#{side} (2)" in t["menu"],
+        message="the mention during do-not-disturb is not counted",
+    )
+    assert not notified("are you there?", start)(), "a mention notified during do-not-disturb"
+    save_settings(driver, **{"Do not disturb": False})
 
     # @ completion: typing @bo offers bob; Enter takes him; the message
     # mentions bob on the server (bob's channels count it).

@@ -20,6 +20,7 @@
 
 mod background;
 pub mod cluster;
+pub mod disk;
 pub mod nginx;
 pub mod postgres;
 mod process;

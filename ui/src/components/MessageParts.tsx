@@ -3,7 +3,7 @@
  * its reactions, the toolbar of what can be done with it, and the box that
  * edits it in place.
  */
-import { type KeyboardEvent, useEffect, useLayoutEffect, useRef, useState } from "react";
+import { type KeyboardEvent, useLayoutEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { EventView, ReactionView, ReplyView } from "../bindings/ipc";
 import { charCount } from "../format";
@@ -156,7 +156,9 @@ export function EditBox({ event }: { event: EventView }) {
   const over = charCount(text) > MAX_CHARS;
   const empty = text.trim() === "";
 
-  useEffect(() => {
+  // Focused before the browser paints, so keys typed right after Up (or a
+  // click on Edit) land in the edit, never in the composer behind it.
+  useLayoutEffect(() => {
     const el = ref.current;
     el?.focus();
     el?.setSelectionRange(el.value.length, el.value.length);

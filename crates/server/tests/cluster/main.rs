@@ -183,6 +183,51 @@ async fn an_edit_a_reaction_and_a_deletion_made_on_one_node_reach_a_member_on_an
 }
 
 #[tokio::test]
+async fn a_reply_in_a_thread_written_on_one_node_says_to_each_member_elsewhere_whether_they_follow()
+{
+    let (cluster, _db) = three_nodes().await;
+    let http = reqwest::Client::new();
+    let (alice, _) = sign_up(&http, &cluster.node(0), "alice").await;
+    let (bob, bob_id) = sign_up(&http, &cluster.node(1), "bob").await;
+    let (carol, carol_id) = sign_up(&http, &cluster.node(2), "carol").await;
+    let channel = group(&http, &cluster.node(0), &alice, &[&bob_id, &carol_id]).await;
+    let root = send(&http, &cluster.node(0), &alice, &channel, "root").await;
+    // Alice (the root's sender) on node 1, carol (no follower) on node 2;
+    // bob replies through node 0.
+    let mut alice_live = stream(&http, &cluster.node(1), &alice, Some(root)).await;
+    let mut carol_live = stream(&http, &cluster.node(2), &carol, Some(root)).await;
+    let v = graphql(
+        &http,
+        &cluster.node(0),
+        Some(&bob),
+        "mutation($c:ID!,$t:ID){sendChatMessage(channelId:$c,message:\"me\",threadRoot:$t){id}}",
+        json!({"c": channel, "t": root.to_string()}),
+    )
+    .await;
+    assert!(v.get("errors").is_none(), "{v}");
+    let to_alice = alice_live.next().await.unwrap();
+    assert_eq!(to_alice.sse_type(), "CHAT_MESSAGE_PUBLISHED");
+    assert_eq!(
+        to_alice.data["ssePayload"]["inThread"],
+        json!({"rootId": root.to_string(), "replyCount": 1, "following": true})
+    );
+    let to_carol = carol_live.next().await.unwrap();
+    assert_eq!(to_carol.data["ssePayload"]["inThread"]["following"], false);
+    // Read on node 2, it clears the count alice reads on node 1.
+    let read = graphql(
+        &http,
+        &cluster.node(2),
+        Some(&alice),
+        "mutation($r:ID!){markThreadRead(rootId:$r){unReadCnt}}",
+        json!({"r": root.to_string()}),
+    )
+    .await;
+    assert_eq!(read["data"]["markThreadRead"]["unReadCnt"], 0, "{read}");
+    let moved = alice_live.next().await.unwrap();
+    assert_eq!(moved.sse_type(), "CHAT_THREAD_READ_MARKER_MOVED");
+}
+
+#[tokio::test]
 async fn a_node_started_late_serves_everything_written_before_it_and_after() {
     let db = database::Database::fresh().await;
     let mut cluster = Cluster::start(SERVER.as_ref(), db.url(), 2, &[]).await;
