@@ -13,6 +13,7 @@
 
 mod args;
 mod commands;
+mod threads;
 mod types;
 
 pub use commands::{command_specs, CommandSpec};
