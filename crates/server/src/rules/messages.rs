@@ -361,12 +361,26 @@ pub(super) async fn mark_read(
         return Ok(unchanged(channel, Vec::new()));
     }
     tx.set_read_marker(member, channel, wanted).await?;
+    marker_moved(tx, channel, member, wanted, None).await
+}
+
+/// The event of a read marker that moved to `up_to` (of the channel, or of
+/// `thread`'s), with the member's unread count of the channel after it;
+/// told to the member's own streams only.
+pub(super) async fn marker_moved(
+    tx: &mut dyn Tx,
+    channel: ChannelId,
+    member: MemberId,
+    up_to: i64,
+    thread: Option<EventId>,
+) -> ApiResult<Applied> {
     let unread = tx.unread(member, channel).await?;
     let member = member_row(tx, member).await?;
     let event = tx
         .insert_event(NewEvent {
-            target: Some(EventId(wanted)),
+            target: Some(EventId(up_to)),
             tally: Some(unread),
+            thread,
             ..NewEvent::new(channel, EventKind::Read, &member)
         })
         .await?;

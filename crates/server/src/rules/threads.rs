@@ -10,10 +10,10 @@
 
 use suda_protocol::{ChannelId, EventId, MemberId};
 
-use super::{fresh, member_row, no_message, require_member_in, unchanged, Applied};
+use super::{no_message, require_member_in, unchanged, Applied};
 use crate::{
     error::{ApiError, ApiResult},
-    store::{now_millis, EventKind, EventRow, NewEvent, Tx},
+    store::{now_millis, EventKind, EventRow, Tx},
 };
 
 /// The root of a thread that a reply in `channel` is posted in: a message
@@ -105,15 +105,5 @@ pub(super) async fn mark_thread_read(
         return Ok(unchanged(channel, Vec::new()));
     }
     tx.set_thread_marker(member, root, wanted).await?;
-    let unread = tx.unread(member, channel).await?;
-    let member = member_row(tx, member).await?;
-    let event = tx
-        .insert_event(NewEvent {
-            target: Some(EventId(wanted)),
-            tally: Some(unread),
-            thread: Some(root),
-            ..NewEvent::new(channel, EventKind::Read, &member)
-        })
-        .await?;
-    Ok(fresh(channel, vec![event]))
+    super::messages::marker_moved(tx, channel, member, wanted, Some(root)).await
 }
