@@ -133,6 +133,8 @@ export function Conversation({
       });
   }, [channel.id]);
   const [atBottom, setAtBottom] = useState(false);
+  // The list's own, newer than `atBottom` (see MessageList's `pinned`).
+  const pinned = useRef(true);
   const attending = useWindowAttention();
 
   const actions = useMemo<MessageActions>(
@@ -200,7 +202,7 @@ export function Conversation({
   // after this page does: a refusal is asked again (see MARK_READ_RETRY_MS).
   const [retry, setRetry] = useState({ key: "", count: 0 });
   useEffect(() => {
-    if (!timeline.loaded || !atBottom || !attending || newest === null) return;
+    if (!timeline.loaded || !atBottom || !pinned.current || !attending || newest === null) return;
     const behind = channel.unread > 0 || isNewer(newest, channel.lastReadEventId);
     // Once per state of the marker, so a stale echo from the shell asks again, but only once.
     const key = `${newest}:${channel.unread}:${channel.lastReadEventId}`;
@@ -267,6 +269,7 @@ export function Conversation({
           loadingOlder={timeline.loadingOlder}
           onLoadOlder={onLoadOlder}
           onAtBottomChange={setAtBottom}
+          pinned={pinned}
           onRetry={onRetry}
           onDiscard={onDiscard}
           jump={view?.channelId === channel.id ? view.jump : null}

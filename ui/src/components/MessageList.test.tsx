@@ -1,5 +1,5 @@
 import { render } from "@testing-library/react";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { chat, me } from "../../test/fixtures";
 import "../i18n";
 import { MessageList } from "./MessageList";
@@ -32,6 +32,7 @@ describe("MessageList", () => {
         loadingOlder={false}
         onLoadOlder={() => {}}
         onAtBottomChange={() => {}}
+        pinned={{ current: true }}
         onRetry={() => {}}
         jump={null}
         onDiscard={() => {}}
@@ -41,5 +42,44 @@ describe("MessageList", () => {
     expect(shown).toBeGreaterThan(0);
     expect(shown).toBeLessThan(200);
     expect(container.querySelector('[role="log"]')).toHaveAccessibleName("Messages in general");
+  });
+
+  it("leaves a reader who scrolled up where they are, before their scroll event comes", () => {
+    const at = (i: number) =>
+      chat(String(i), "a", { createdAt: new Date(Date.UTC(2026, 10, 1, 0, i)).toISOString() });
+    const events = Array.from({ length: 50 }, (_, i) => at(i + 1));
+    const pinned = { current: true };
+    const onAtBottomChange = vi.fn();
+    const list = (n: number) => (
+      <MessageList
+        rows={buildRows(events.slice(0, n), [], -1, me.id, new Date().toISOString())}
+        channelName="general"
+        me={me}
+        hasMore={false}
+        loaded={true}
+        loadingOlder={false}
+        onLoadOlder={() => {}}
+        onAtBottomChange={onAtBottomChange}
+        pinned={pinned}
+        onRetry={() => {}}
+        jump={null}
+        onDiscard={() => {}}
+      />
+    );
+    const { container, rerender } = render(list(48));
+    const el = container.querySelector<HTMLElement>(".message-scroll")!;
+    Object.defineProperty(el, "scrollHeight", { configurable: true, get: () => 5000 });
+    // A row arrives while at the bottom: the list follows it.
+    rerender(list(49));
+    expect(el.scrollTop).toBe(5000);
+    expect(pinned.current).toBe(true);
+    // The reader scrolls up; a row arrives before the scroll event does
+    // (jsdom sends none): they stay where they went, and the list says it
+    // is no longer at the bottom (so nothing is marked read).
+    el.scrollTop = 2000;
+    rerender(list(50));
+    expect(el.scrollTop).toBe(2000);
+    expect(pinned.current).toBe(false);
+    expect(onAtBottomChange).toHaveBeenLastCalledWith(false);
   });
 });

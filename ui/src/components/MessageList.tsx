@@ -1,5 +1,12 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
+import {
+  type MutableRefObject,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+} from "react";
 import { useTranslation } from "react-i18next";
 import type { MemberView } from "../bindings/ipc";
 import { dayLabel } from "../format";
@@ -45,6 +52,7 @@ export function MessageList({
   loaded,
   onLoadOlder,
   onAtBottomChange,
+  pinned,
   onRetry,
   onDiscard,
   jump,
@@ -57,6 +65,10 @@ export function MessageList({
   loaded: boolean;
   onLoadOlder: () => void;
   onAtBottomChange: (atBottom: boolean) => void;
+  /** Whether the list follows the bottom, as of its last layout: ahead of
+   * `onAtBottomChange`, whose scroll event comes a frame after the reader
+   * moved. */
+  pinned: MutableRefObject<boolean>;
   onRetry: (clientKey: string) => void;
   onDiscard: (clientKey: string) => void;
   /** A message to bring into view and mark for a moment. */
@@ -64,7 +76,10 @@ export function MessageList({
 }) {
   const { t, i18n } = useTranslation();
   const scrollRef = useRef<HTMLDivElement>(null);
-  const stick = useRef(true);
+  const stick = pinned;
+  // Where the list last was at the bottom: a reader who scrolled up from
+  // there has left it, even before their scroll event says so.
+  const bottomTop = useRef(0);
   const anchor = useRef<{ key: string; index: number; start: number } | null>(null);
 
   // eslint-disable-next-line react-hooks/incompatible-library -- the list re-renders on scroll anyway
@@ -83,9 +98,10 @@ export function MessageList({
     if (!el || !loaded) return;
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight <= STICK_PX;
     stick.current = atBottom;
+    if (atBottom) bottomTop.current = el.scrollTop;
     onAtBottomChange(atBottom);
     if (el.scrollTop < LOAD_OLDER_PX && hasMore && !loadingOlder && loaded) onLoadOlder();
-  }, [hasMore, loadingOlder, loaded, onLoadOlder, onAtBottomChange]);
+  }, [hasMore, loadingOlder, loaded, onLoadOlder, onAtBottomChange, stick]);
 
   // Older rows put on top: keep the first message that was there where it was.
   useLayoutEffect(() => {
@@ -96,7 +112,7 @@ export function MessageList({
     if (at < 0 || at === prev.index) return;
     const start = virtualizer.measurementsCache[at]?.start;
     if (start !== undefined) el.scrollTop += start - prev.start;
-  }, [rows, virtualizer]);
+  }, [rows, virtualizer, stick]);
 
   // Remember where the first message is, for the effect above.
   useLayoutEffect(() => {
@@ -115,7 +131,7 @@ export function MessageList({
     if (marker < 0) return;
     stick.current = false;
     virtualizer.scrollToIndex(marker, { align: "start" });
-  }, [loaded, rows, virtualizer]);
+  }, [loaded, rows, virtualizer, stick]);
 
   // A quote was clicked: show its original in the middle, marked for a moment.
   const [highlighted, setHighlighted] = useState<string | null>(null);
@@ -132,10 +148,19 @@ export function MessageList({
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [jump?.seq]);
 
-  // While at the bottom, stay there as rows arrive and get measured.
+  // While at the bottom, stay there as rows arrive and get measured; but
+  // not once the reader has scrolled up, though their scroll event (a frame
+  // later) has not said so yet: pulling them back would lose their place,
+  // and what arrives now is not seen.
   useLayoutEffect(() => {
     const el = scrollRef.current;
-    if (el && stick.current) el.scrollTop = el.scrollHeight;
+    if (!el || !stick.current) return;
+    if (el.scrollTop < bottomTop.current - STICK_PX) {
+      checkPosition();
+      return;
+    }
+    el.scrollTop = el.scrollHeight;
+    bottomTop.current = el.scrollTop;
   });
 
   // Load more if the first page does not fill the viewport.
