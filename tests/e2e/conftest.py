@@ -13,7 +13,7 @@ from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.remote.client_config import ClientConfig
 from Xlib import X, display
 
-from helpers import APP, ARTIFACTS, BIN, WEBDRIVER, WEBDRIVER_TIMEOUT, WORK, Cli, app_pids, app_window, free_port, wait_until
+from helpers import APP, ARTIFACTS, BIN, WEBDRIVER_TIMEOUT, WORK, Cli, app_pids, app_window, free_port, wait_until
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -114,16 +114,92 @@ def alice_all_read(server):
     assert all(c["unread"] == 0 for c in json.loads(alice.run("--json", "channels")))
 
 
+class TauriDriver:
+    """tauri-driver (and the WebKitWebDriver under it) for one test. One per
+    test, not one per run: WebKitWebDriver that a killed app left mid-session
+    answers no new session, and every later test would wait on it in turn.
+    Its output, with the app's own, goes to tauri-driver.log in the work
+    directory, each test's under a header."""
+
+    current = None
+
+    def __init__(self, name: str):
+        self.log = open(WORK / "tauri-driver.log", "ab")
+        self.log.write(f"==== {name}\n".encode())
+        self.log.flush()
+        port, native = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc = subprocess.Popen(
+            ["tauri-driver", "--port", str(port), "--native-port", str(native)],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+        def listening():
+            assert self.proc.poll() is None, "tauri-driver exited: see tauri-driver.log"
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                return True
+            except OSError:
+                return False
+
+        wait_until(listening, 15, "tauri-driver did not listen")
+
+    def stop(self):
+        # SIGTERM: tauri-driver stops WebKitWebDriver before it exits.
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+@pytest.fixture
+def tauri_driver(request):
+    driver = TauriDriver(request.node.nodeid)
+    TauriDriver.current = driver
+    try:
+        yield driver
+    finally:
+        TauriDriver.current = None
+        driver.stop()
+
+
 def launch_app():
-    """Starts the desktop app through tauri-driver; returns the WebDriver session."""
+    """Starts the desktop app through this test's tauri-driver; returns the
+    WebDriver session."""
+    url = TauriDriver.current.url
     options = ArgOptions()
     options.set_capability("browserName", "wry")
     options.set_capability("tauri:options", {"application": str(APP)})
     # Selenium waits for an answer forever by default: a WebDriver command
     # to a web process that hangs would stall the run until CI kills it,
     # saying nothing. Bounded, the test fails there with a traceback.
-    config = ClientConfig(remote_server_addr=WEBDRIVER, timeout=WEBDRIVER_TIMEOUT)
-    return webdriver.Remote(command_executor=WEBDRIVER, options=options, client_config=config)
+    config = ClientConfig(remote_server_addr=url, timeout=WEBDRIVER_TIMEOUT)
+    try:
+        return webdriver.Remote(command_executor=url, options=options, client_config=config)
+    except Exception:
+        print_processes()
+        raise
+
+
+def print_processes():
+    """What was running when a launch failed: the app, WebKit's processes,
+    the drivers, and who holds the app's single-instance name on the bus."""
+    ps = subprocess.run(["ps", "-eo", "pid,ppid,stat,etime,args"], capture_output=True, text=True)
+    wanted = ("suda-desktop", "WebKit", "tauri-driver")
+    print("processes at the failed launch:")
+    for line in ps.stdout.splitlines():
+        if line.lstrip().startswith("PID") or any(w in line for w in wanted):
+            print("  " + line)
+    names = subprocess.run(
+        ["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus",
+         "/org/freedesktop/DBus", "org.freedesktop.DBus.ListNames"],
+        capture_output=True, text=True,
+    )
+    print("bus names: " + " ".join(n for n in names.stdout.split() if "suda" in n.lower()))
 
 
 def focus_app() -> None:
@@ -146,8 +222,8 @@ def focus_app() -> None:
 
 
 @pytest.fixture
-def app(request):
-    """The desktop app, launched by tauri-driver, its window focused."""
+def app(request, tauri_driver):
+    """The desktop app, launched by this test's tauri-driver, its window focused."""
     driver = launch_app()
     focus_app()
     try:

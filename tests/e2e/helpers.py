@@ -17,7 +17,6 @@ from selenium.webdriver.support.ui import WebDriverWait
 BIN = Path(os.environ.get("SUDA_E2E_BIN", "target/debug"))
 # The app under test: the one just built, or an installed one (tests/package).
 APP = Path(os.environ.get("SUDA_E2E_APP") or BIN / "suda-desktop")
-WEBDRIVER = os.environ.get("SUDA_E2E_WEBDRIVER", "http://127.0.0.1:4444")
 NOTIFY_LOG = Path(os.environ.get("SUDA_E2E_NOTIFY_LOG", "notifications.jsonl"))
 TRAY_LOG = Path(os.environ.get("SUDA_E2E_TRAY_LOG", "tray.jsonl"))
 ARTIFACTS = Path(os.environ.get("SUDA_E2E_ARTIFACTS", "artifacts/e2e"))

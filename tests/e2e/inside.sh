@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs inside `dbus-run-session` (see run.sh): starts Xvfb, the notification
-# recorder and tauri-driver, runs pytest, and stops them all on exit.
+# recorder and the tray watcher, runs pytest, and stops them all on exit.
+# Each test starts a tauri-driver of its own (conftest.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -24,9 +25,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  "$SUDA_E2E_VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
   local deadline=$((SECONDS + $1)) what=$2
   shift 2
@@ -60,20 +58,13 @@ export SUDA_E2E_TRAY_LOG="$work/tray.jsonl"
 pids+=($!)
 wait_for 10 "the tray watcher" test -e "$SUDA_E2E_TRAY_LOG.ready"
 
-# The app (started by WebKitWebDriver, under tauri-driver) inherits this
+# The app (started by WebKitWebDriver, under each test's tauri-driver) inherits this
 # environment: fresh config and data, no keychain.
 export XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" XDG_CACHE_HOME="$work/cache"
 export SUDA_NO_KEYCHAIN=1
 # A home of its own too: "start at login" writes ~/.config/autostart.
 export HOME="$work/home"
 mkdir -p "$HOME" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
-
-driver_port="$(free_port)"
-native_port="$(free_port)"
-tauri-driver --port "$driver_port" --native-port "$native_port" >"$work/tauri-driver.log" 2>&1 &
-pids+=($!)
-export SUDA_E2E_WEBDRIVER="http://127.0.0.1:$driver_port"
-wait_for 15 tauri-driver bash -c "exec 3<>/dev/tcp/127.0.0.1/$driver_port"
 
 export SUDA_E2E_WORK="$work"
 status=0
