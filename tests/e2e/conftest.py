@@ -135,15 +135,19 @@ class TauriDriver:
             stderr=subprocess.STDOUT,
         )
 
-        def listening():
+        def listening(at):
             assert self.proc.poll() is None, "tauri-driver exited: see tauri-driver.log"
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                socket.create_connection(("127.0.0.1", at), timeout=0.5).close()
                 return True
             except OSError:
                 return False
 
-        wait_until(listening, 15, "tauri-driver did not listen")
+        # Both: tauri-driver listens at once, WebKitWebDriver (which it
+        # starts) a moment later, and a session asked for before that is
+        # refused.
+        wait_until(lambda: listening(port), 15, "tauri-driver did not listen")
+        wait_until(lambda: listening(native), 15, "WebKitWebDriver did not listen")
 
     def stop(self):
         # SIGTERM: tauri-driver stops WebKitWebDriver before it exits.
