@@ -16,28 +16,35 @@ afterAll(() => {
   for (const k of sizes) delete (HTMLElement.prototype as unknown as Record<string, unknown>)[k];
 });
 
+/** A loaded list of `events` in #general, at the newest page. */
+function list(
+  events: ReturnType<typeof chat>[],
+  extra: Partial<Pick<Parameters<typeof MessageList>[0], "onAtBottomChange" | "pinned">> = {},
+) {
+  return (
+    <MessageList
+      rows={buildRows(events, [], -1, me.id, new Date().toISOString())}
+      channelName="general"
+      me={me}
+      hasMore={false}
+      loaded={true}
+      loadingOlder={false}
+      onLoadOlder={() => {}}
+      onAtBottomChange={extra.onAtBottomChange ?? (() => {})}
+      pinned={extra.pinned ?? { current: true }}
+      onRetry={() => {}}
+      jump={null}
+      onDiscard={() => {}}
+    />
+  );
+}
+
 describe("MessageList", () => {
   it("puts only a window of 10,000 messages in the DOM", () => {
     const events = Array.from({ length: 10_000 }, (_, i) =>
       chat(String(i + 1), "a", { createdAt: new Date(Date.UTC(2026, 10, 1, 0, i)).toISOString() }),
     );
-    const rows = buildRows(events, [], -1, me.id, new Date().toISOString());
-    const { container } = render(
-      <MessageList
-        rows={rows}
-        channelName="general"
-        me={me}
-        hasMore={false}
-        loaded={true}
-        loadingOlder={false}
-        onLoadOlder={() => {}}
-        onAtBottomChange={() => {}}
-        pinned={{ current: true }}
-        onRetry={() => {}}
-        jump={null}
-        onDiscard={() => {}}
-      />,
-    );
+    const { container } = render(list(events));
     const shown = container.querySelectorAll(".row").length;
     expect(shown).toBeGreaterThan(0);
     expect(shown).toBeLessThan(200);
@@ -50,34 +57,19 @@ describe("MessageList", () => {
     const events = Array.from({ length: 50 }, (_, i) => at(i + 1));
     const pinned = { current: true };
     const onAtBottomChange = vi.fn();
-    const list = (n: number) => (
-      <MessageList
-        rows={buildRows(events.slice(0, n), [], -1, me.id, new Date().toISOString())}
-        channelName="general"
-        me={me}
-        hasMore={false}
-        loaded={true}
-        loadingOlder={false}
-        onLoadOlder={() => {}}
-        onAtBottomChange={onAtBottomChange}
-        pinned={pinned}
-        onRetry={() => {}}
-        jump={null}
-        onDiscard={() => {}}
-      />
-    );
-    const { container, rerender } = render(list(48));
+    const upTo = (n: number) => list(events.slice(0, n), { onAtBottomChange, pinned });
+    const { container, rerender } = render(upTo(48));
     const el = container.querySelector<HTMLElement>(".message-scroll")!;
     Object.defineProperty(el, "scrollHeight", { configurable: true, get: () => 5000 });
     // A row arrives while at the bottom: the list follows it.
-    rerender(list(49));
+    rerender(upTo(49));
     expect(el.scrollTop).toBe(5000);
     expect(pinned.current).toBe(true);
     // The reader scrolls up; a row arrives before the scroll event does
     // (jsdom sends none): they stay where they went, and the list says it
     // is no longer at the bottom (so nothing is marked read).
     el.scrollTop = 2000;
-    rerender(list(50));
+    rerender(upTo(50));
     expect(el.scrollTop).toBe(2000);
     expect(pinned.current).toBe(false);
     expect(onAtBottomChange).toHaveBeenLastCalledWith(false);
