@@ -373,6 +373,14 @@ def main():
     )
     args = p.parse_args()
 
+    # Without a GPU Suda paints its web view on the CPU rather than through
+    # software OpenGL (src-tauri/src/drawing.rs); the empty app is made to
+    # draw the same way, so the floor is measured as Suda is.
+    if "WEBKIT_DISABLE_COMPOSITING_MODE" not in os.environ and not any(Path("/dev/dri").glob("renderD*")):
+        os.environ["WEBKIT_DISABLE_COMPOSITING_MODE"] = "1"
+    compositing = os.environ.get("WEBKIT_DISABLE_COMPOSITING_MODE", "0") == "0"
+    drawing = "composited through OpenGL" if compositing else "painted on the CPU"
+
     work = Path(tempfile.mkdtemp(prefix="suda-footprint-server-"))
     server = Server(args.server, work)
     try:
@@ -451,6 +459,7 @@ def main():
         f"{name} {mib(idle_split.get(name, 0))} -> {mib(kib)}" for name, kib in sorted(loaded_split.items())
     )
     print(f"(PSS by process, idle -> after the messages: {split})")
+    print(f"(both web views {drawing})")
     print(
         f"(sent in {sending:.1f} s = {sent / sending:,.0f} msg/s; the app was quiet "
         f"{quiet:.1f} s after the last send; still running: {alive})"

@@ -8,6 +8,8 @@
 pub mod coalesce;
 pub mod commands;
 pub mod drafts;
+#[cfg(target_os = "linux")]
+pub mod drawing;
 pub mod kept;
 pub mod notify;
 pub mod recovery;
@@ -171,7 +173,9 @@ pub fn run() {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let result = tauri::Builder::default()
+    #[cfg(target_os = "linux")]
+    drawing::apply();
+    let builder = tauri::Builder::default()
         // A second launch focuses the first instead of opening another.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             show_main(app);
@@ -182,7 +186,10 @@ pub fn run() {
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             None,
         ))
-        .invoke_handler(handlers())
+        .invoke_handler(handlers());
+    #[cfg(target_os = "macos")]
+    let builder = builder.on_web_content_process_terminate(recovery::on_mac_termination);
+    let result = builder
         .setup(|app| {
             let handle = app.handle().clone();
             let shell = Shell::new(parts(&handle)?);

@@ -245,3 +245,34 @@ def test_a_killed_web_process_is_replaced_and_the_window_comes_back_where_it_was
     )
 
 
+
+
+def opengl_threads(web: int) -> list[str]:
+    """The threads of a web process that draw through OpenGL: WebKit's
+    compositor and Mesa's software rasterizer."""
+    names = []
+    for task in Path(f"/proc/{web}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+        except OSError:
+            continue
+        if name.endswith("Compositor") or name.startswith("llvmpipe"):
+            names.append(name)
+    return names
+
+
+@pytest.mark.skipif(
+    any(Path("/dev/dri").glob("renderD*")),
+    reason="this machine has a GPU: the web view composites through it",
+)
+def test_without_a_gpu_the_web_view_paints_on_the_cpu_not_through_software_opengl(server, app):
+    # Mesa's software OpenGL crashed WebKit's compositor thread under a
+    # burst (issue 18); without a GPU the app has WebKit paint on the CPU.
+    driver = app
+    sign_in(driver, server, "alice")
+    channel_button(driver, "random").click()
+    WebDriverWait(driver, TIMEOUT).until(lambda d: current_channel(d) == "random")
+    pid = app_pid()
+    webs = wait_until(lambda: web_processes(pid), message="no web process")
+    assert {web: opengl_threads(web) for web in webs} == {web: [] for web in webs}
+    assert window_image(pid, "web-view-cpu.ppm") > 8, "the window is not drawn"
