@@ -17,6 +17,7 @@ pub mod limits;
 pub mod name;
 pub mod proxy;
 pub mod rules;
+pub mod search;
 pub mod sequencer;
 pub mod store;
 pub mod subscription;

@@ -8,6 +8,7 @@ mod account;
 mod channel;
 pub mod document;
 mod message;
+mod search;
 mod types;
 
 use std::time::Duration;
@@ -30,7 +31,11 @@ use crate::{
 
 /// Reads.
 #[derive(MergedObject, Default)]
-pub struct Query(account::AccountQuery, channel::ChannelQuery);
+pub struct Query(
+    account::AccountQuery,
+    channel::ChannelQuery,
+    search::SearchQuery,
+);
 
 /// Writes.
 #[derive(MergedObject, Default)]

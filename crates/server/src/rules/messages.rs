@@ -88,6 +88,7 @@ pub(super) async fn send(
             ..NewEvent::new(channel, EventKind::Chat, &sender)
         })
         .await?;
+    tx.index_text(event.id, channel, text).await?;
     if let Some(root) = &root {
         threads::follow_after(tx, root, &mut event).await?;
     }
@@ -263,6 +264,8 @@ pub(super) async fn edit(
     // Counts follow the text as it is now; an edit notifies nobody anew.
     let mentions = mentioned(tx, message.channel_id, text).await?;
     tx.set_edited(id, event.id, &mentions).await?;
+    // Found by its words as they are now, and no longer by the old ones.
+    tx.index_text(id, message.channel_id, text).await?;
     Ok(fresh(message.channel_id, vec![event]))
 }
 
@@ -287,6 +290,7 @@ pub(super) async fn delete(tx: &mut dyn Tx, id: EventId, member: MemberId) -> Ap
         })
         .await?;
     tx.delete_message(id, event.id).await?;
+    tx.unindex(id).await?;
     Ok(fresh(message.channel_id, vec![event]))
 }
 

@@ -14,6 +14,7 @@
 mod name_keys;
 pub mod postgres;
 mod records;
+mod search;
 pub mod sqlite;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -26,6 +27,7 @@ use suda_protocol::{ChannelId, EventId, EventType, MemberId, NotificationLevel};
 
 pub use self::{
     records::preview_of,
+    search::{SearchAsk, SearchStore, SearchTx},
     threads::{Scope, ThreadRow, ThreadStore, ThreadTx},
 };
 
@@ -365,7 +367,7 @@ pub struct EventPage {
 
 /// Persistent state of the chat server.
 #[async_trait]
-pub trait Store: ThreadStore + Send + Sync + 'static {
+pub trait Store: ThreadStore + SearchStore + Send + Sync + 'static {
     /// Creates a member, with their first token if given, all or nothing;
     /// `Conflict` when the name is taken: when another member's name has
     /// the same [`crate::name::key`] (reads the same, ignoring case and
@@ -526,7 +528,7 @@ pub trait Store: ThreadStore + Send + Sync + 'static {
 /// [`Tx::release_savepoint`] (it happened) or [`Tx::rollback_to_savepoint`]
 /// (it was refused and leaves no trace); the batch ends with [`Tx::commit`].
 #[async_trait]
-pub trait Tx: ThreadTx + Send {
+pub trait Tx: ThreadTx + SearchTx + Send {
     /// Marks where the next command starts.
     async fn savepoint(&mut self) -> ApiResult<()>;
     /// Keeps what the command wrote, as part of the transaction.

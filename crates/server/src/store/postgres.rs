@@ -43,6 +43,7 @@ mod errors;
 mod rates;
 mod reads;
 mod rows;
+mod search;
 mod sessions;
 #[cfg(test)]
 mod tests;
@@ -146,7 +147,8 @@ impl PgStore {
             .await?;
         let ready = async {
             sqlx::migrate!("./migrations/postgres").run(&setup).await?;
-            super::name_keys::bring_up_to_date_pg(&setup).await
+            super::name_keys::bring_up_to_date_pg(&setup).await?;
+            search::bring_up_to_date(&setup).await
         }
         .await;
         setup.close().await;
@@ -162,6 +164,11 @@ impl PgStore {
             bells: TaskTracker::new(),
             closing: CancellationToken::new(),
         })
+    }
+
+    #[cfg(test)]
+    pub(super) async fn bring_search_up_to_date(&self) -> Result<(), sqlx::Error> {
+        search::bring_up_to_date(&self.pool).await
     }
 
     #[cfg(test)]

@@ -19,6 +19,7 @@ use sqlx::{
 use suda_protocol::{ChannelId, EventId, MemberId};
 
 mod rows;
+mod search;
 mod sessions;
 mod threads;
 mod tx;
@@ -71,6 +72,7 @@ impl SqliteStore {
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         super::name_keys::bring_up_to_date(&pool).await?;
+        search::bring_up_to_date(&pool).await?;
         Ok(SqliteStore {
             pool,
             #[cfg(test)]
@@ -99,6 +101,11 @@ impl SqliteStore {
             shared: true,
             ..self
         }
+    }
+
+    #[cfg(test)]
+    pub(super) async fn bring_search_up_to_date(&self) -> Result<(), sqlx::Error> {
+        search::bring_up_to_date(&self.pool).await
     }
 
     #[cfg(test)]

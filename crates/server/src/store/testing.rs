@@ -84,6 +84,17 @@ impl TestStore {
     }
 }
 
+impl TestStore {
+    /// Makes the search index again if its version is behind, as a start
+    /// of the server does.
+    pub(crate) async fn bring_search_up_to_date(&self) {
+        match self {
+            TestStore::Sqlite { store: s, .. } => s.bring_search_up_to_date().await.unwrap(),
+            TestStore::Postgres(s) => s.bring_search_up_to_date().await.unwrap(),
+        }
+    }
+}
+
 impl Deref for TestStore {
     type Target = dyn Store;
 

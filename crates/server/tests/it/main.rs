@@ -21,6 +21,7 @@ mod names;
 mod process;
 mod reactions;
 mod router;
+mod search;
 mod stream;
 mod threads;
 mod transports;

@@ -1,0 +1,205 @@
+//! The PostgreSQL store's search: `message_terms.terms`, a tsvector made
+//! from the terms `crate::search` makes (with their positions, never by a
+//! text search configuration), under a GIN index, looked up newest first;
+//! and its primitives in the write transaction.
+
+use async_trait::async_trait;
+use sqlx::{PgConnection, PgPool};
+use suda_protocol::{ChannelId, EventId};
+
+use super::{
+    bounded,
+    rows::{self, EventRecord},
+    tx::PgTx,
+    PgStore,
+};
+use crate::{
+    error::ApiResult,
+    search::{self, Term},
+    store::{EventRow, SearchAsk, SearchStore, SearchTx},
+};
+
+/// A lexeme as tsvector and tsquery input read it: quoted, so it is taken
+/// as it is. Terms hold only letters, digits and marks; quotes and
+/// backslashes are escaped all the same.
+fn lexeme(term: &str) -> String {
+    format!("'{}'", term.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+/// The tsvector of `text`: each term at its position (from 1; PostgreSQL
+/// keeps positions up to 16,383 and the rest at that).
+pub(super) fn tsvector(text: &str) -> String {
+    search::terms(text)
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("{}:{}", lexeme(t), (i + 1).min(16_383)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The tsquery asking for every term: a prefix is `'word':*`, a phrase its
+/// pairs one after the other (`'ab' <-> 'bc'`).
+pub(super) fn tsquery(terms: &[Term]) -> String {
+    terms
+        .iter()
+        .map(|term| match term {
+            Term::Prefix(p) => format!("{}:*", lexeme(p)),
+            Term::Phrase(pairs) => format!(
+                "({})",
+                pairs
+                    .iter()
+                    .map(|p| lexeme(p))
+                    .collect::<Vec<_>>()
+                    .join(" <-> ")
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
+#[async_trait]
+impl SearchStore for PgStore {
+    async fn search(&self, ask: &SearchAsk<'_>) -> ApiResult<Vec<EventRow>> {
+        bounded(async move {
+            let select = rows::event_select();
+            let sql = format!(
+                "{select}
+                 JOIN message_terms t ON t.seq = e.seq
+                 JOIN memberships ms ON ms.channel_id = t.channel_id AND ms.member_id = $2
+                   AND ms.left_seq IS NULL
+                 WHERE t.terms @@ $1::tsquery AND t.seq < $3
+                   AND e.event_type = 'CHAT' AND e.deleted_seq IS NULL
+                   AND ($4::bigint IS NULL OR t.channel_id = $4)
+                   AND ($5::bigint IS NULL OR e.member_id = $5)
+                   AND ($6::bigint IS NULL OR e.created_at >= $6)
+                   AND ($7::bigint IS NULL OR e.created_at < $7)
+                 ORDER BY t.seq DESC LIMIT $8"
+            );
+            let found = sqlx::query_as::<_, EventRecord>(&sql)
+                .bind(tsquery(ask.terms))
+                .bind(ask.viewer.get())
+                .bind(ask.older_than.map_or(i64::MAX, EventId::get))
+                .bind(ask.channel.map(ChannelId::get))
+                .bind(ask.sender.map(|m| m.get()))
+                .bind(ask.since)
+                .bind(ask.until)
+                .bind(i64::from(ask.limit) + 1)
+                .fetch_all(&self.pool)
+                .await?;
+            rows::all(found)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl SearchTx for PgTx {
+    async fn index_text(
+        &mut self,
+        message: EventId,
+        channel: ChannelId,
+        text: &str,
+    ) -> ApiResult<()> {
+        bounded(async move { Ok(index(self.conn()?, message, channel, text).await?) }).await
+    }
+
+    async fn unindex(&mut self, message: EventId) -> ApiResult<()> {
+        bounded(async move {
+            sqlx::query("DELETE FROM message_terms WHERE seq = $1")
+                .bind(message.get())
+                .execute(self.conn()?)
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+async fn index(
+    conn: &mut PgConnection,
+    message: EventId,
+    channel: ChannelId,
+    text: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO message_terms (seq, channel_id, terms) VALUES ($1, $2, $3::tsvector)
+         ON CONFLICT (seq) DO UPDATE SET terms = excluded.terms",
+    )
+    .bind(message.get())
+    .bind(channel.get())
+    .bind(tsvector(text))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Messages read per query when the index is made again.
+const REBUILD_PAGE: i64 = 1000;
+
+/// As SQLite's: makes the index again when it was made by an older
+/// [`search::TERMS_VERSION`], in one transaction holding the version's row,
+/// so nodes starting at once wait for the first and find nothing to do.
+pub(super) async fn bring_up_to_date(pool: &PgPool) -> Result<(), sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let result = rebuild(&mut conn).await;
+    if result.is_err() {
+        // Closing ends whatever transaction is still open.
+        let _ = conn.close().await;
+    }
+    result
+}
+
+async fn rebuild(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    let current = "SELECT value FROM server_meta WHERE key = 'search_terms_version'";
+    let version: Option<i64> = sqlx::query_scalar(current)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if version == Some(search::TERMS_VERSION) {
+        return Ok(());
+    }
+    sqlx::query("BEGIN").execute(&mut *conn).await?;
+    let version: Option<i64> = sqlx::query_scalar(&format!("{current} FOR UPDATE"))
+        .fetch_optional(&mut *conn)
+        .await?;
+    if version == Some(search::TERMS_VERSION) {
+        sqlx::query("COMMIT").execute(&mut *conn).await?;
+        return Ok(());
+    }
+    sqlx::query("DELETE FROM message_terms")
+        .execute(&mut *conn)
+        .await?;
+    let mut after = 0i64;
+    let mut indexed = 0u64;
+    loop {
+        let page: Vec<(i64, i64, String)> = sqlx::query_as(
+            "SELECT e.seq, e.channel_id, COALESCE(ed.message, e.message, '') FROM events e
+             LEFT JOIN events ed ON ed.seq = e.edited_seq
+             WHERE e.seq > $1 AND e.event_type = 'CHAT' AND e.deleted_seq IS NULL
+             ORDER BY e.seq LIMIT $2",
+        )
+        .bind(after)
+        .bind(REBUILD_PAGE)
+        .fetch_all(&mut *conn)
+        .await?;
+        let Some(&(last, _, _)) = page.last() else {
+            break;
+        };
+        for (seq, channel, text) in &page {
+            index(conn, EventId(*seq), ChannelId(*channel), text).await?;
+        }
+        indexed += page.len() as u64;
+        after = last;
+    }
+    sqlx::query(
+        "INSERT INTO server_meta (key, value) VALUES ('search_terms_version', $1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(search::TERMS_VERSION)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("COMMIT").execute(&mut *conn).await?;
+    if indexed > 0 {
+        tracing::info!(indexed, "made the search index of the stored messages");
+    }
+    Ok(())
+}

@@ -1,0 +1,250 @@
+//! Search through the rules that keep the index (send, edit, delete, join,
+//! leave), on the store `SUDA_TEST_STORE` selects: both stores must find
+//! exactly the same messages.
+
+use suda_protocol::{ChannelId, EventId, MemberId};
+
+use crate::{
+    rules::{apply_batch, Command},
+    search::{self, Term},
+    store::{testing::TestStore, SearchAsk, Store},
+};
+
+async fn member(s: &dyn Store, name: &str) -> MemberId {
+    s.create_member(name, "h", None).await.unwrap().id
+}
+
+async fn one(s: &dyn Store, command: Command) -> crate::rules::Applied {
+    apply_batch(s, &[command]).await.unwrap().remove(0).unwrap()
+}
+
+async fn group(s: &dyn Store, creator: MemberId, members: &[MemberId]) -> ChannelId {
+    let name = format!("g{}", members.len());
+    let command = Command::CreateGroup {
+        creator,
+        name,
+        members: members.to_vec(),
+    };
+    one(s, command).await.channel
+}
+
+async fn say(s: &dyn Store, channel: ChannelId, sender: MemberId, text: &str) -> EventId {
+    let command = Command::Send {
+        channel,
+        sender,
+        text: text.into(),
+        client_key: None,
+        reply_to: None,
+        thread: None,
+    };
+    one(s, command).await.events[0].id
+}
+
+fn ask<'a>(viewer: MemberId, terms: &'a [Term]) -> SearchAsk<'a> {
+    SearchAsk {
+        viewer,
+        terms,
+        channel: None,
+        sender: None,
+        since: None,
+        until: None,
+        older_than: None,
+        limit: 20,
+    }
+}
+
+/// The texts `viewer` finds for `text`, newest first.
+async fn found(s: &dyn Store, viewer: MemberId, text: &str) -> Vec<String> {
+    let terms = search::query(text).unwrap();
+    found_by(s, &ask(viewer, &terms)).await
+}
+
+async fn found_by(s: &dyn Store, ask: &SearchAsk<'_>) -> Vec<String> {
+    let rows = s.search(ask).await.unwrap();
+    rows.into_iter()
+        .map(|r| r.message.unwrap_or_default())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_message_is_found_by_the_start_of_its_words_in_any_case_and_accent() {
+    let s = TestStore::new().await;
+    let alice = member(&*s, "alice").await;
+    let general = group(&*s, alice, &[]).await;
+    say(&*s, general, alice, "The Café meeting is at noon").await;
+    say(&*s, general, alice, "lunch?").await;
+    assert_eq!(
+        found(&*s, alice, "cafe MEET").await,
+        ["The Café meeting is at noon"]
+    );
+    assert_eq!(
+        found(&*s, alice, "noon café").await,
+        ["The Café meeting is at noon"]
+    );
+    // Every word must be there; a word inside another is no match.
+    assert!(found(&*s, alice, "cafe lunch").await.is_empty());
+    assert!(found(&*s, alice, "eeting").await.is_empty());
+}
+
+#[tokio::test]
+async fn korean_is_found_inside_a_longer_run_and_japanese_beside_latin() {
+    let s = TestStore::new().await;
+    let alice = member(&*s, "alice").await;
+    let general = group(&*s, alice, &[]).await;
+    say(&*s, general, alice, "안녕하세요, 여러분").await;
+    say(&*s, general, alice, "明日の会議はmeeting room 3").await;
+    assert_eq!(found(&*s, alice, "안녕").await, ["안녕하세요, 여러분"]);
+    assert_eq!(found(&*s, alice, "하세요").await, ["안녕하세요, 여러분"]);
+    assert_eq!(found(&*s, alice, "안").await, ["안녕하세요, 여러분"]);
+    assert!(
+        found(&*s, alice, "안녕여러").await.is_empty(),
+        "not one run"
+    );
+    assert_eq!(
+        found(&*s, alice, "会議 meet").await,
+        ["明日の会議はmeeting room 3"]
+    );
+}
+
+#[tokio::test]
+async fn only_the_channels_one_is_in_now_are_searched() {
+    let s = TestStore::new().await;
+    let alice = member(&*s, "alice").await;
+    let bob = member(&*s, "bob").await;
+    let both = group(&*s, alice, &[bob]).await;
+    let alices = group(&*s, alice, &[]).await;
+    say(&*s, both, alice, "plans for both").await;
+    say(&*s, alices, alice, "plans of alice alone").await;
+    assert_eq!(found(&*s, bob, "plans").await, ["plans for both"]);
+    assert_eq!(found(&*s, alice, "plans").await.len(), 2);
+    // Once bob leaves, nothing of the channel is his to find.
+    one(
+        &*s,
+        Command::Leave {
+            channel: both,
+            member: bob,
+        },
+    )
+    .await;
+    assert!(found(&*s, bob, "plans").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_deleted_message_is_never_found_and_an_edited_one_only_by_its_new_words() {
+    let s = TestStore::new().await;
+    let alice = member(&*s, "alice").await;
+    let general = group(&*s, alice, &[]).await;
+    let edited = say(&*s, general, alice, "the old wording").await;
+    let deleted = say(&*s, general, alice, "a secret wording").await;
+    let command = Command::Edit {
+        message: edited,
+        editor: alice,
+        text: "the new wording".into(),
+        client_key: None,
+    };
+    one(&*s, command).await;
+    one(
+        &*s,
+        Command::Delete {
+            message: deleted,
+            member: alice,
+        },
+    )
+    .await;
+    assert!(found(&*s, alice, "old").await.is_empty());
+    assert!(found(&*s, alice, "secret").await.is_empty());
+    assert_eq!(found(&*s, alice, "new").await, ["the new wording"]);
+    assert_eq!(found(&*s, alice, "wording").await, ["the new wording"]);
+    let left = s.count("SELECT count(*) FROM message_terms").await;
+    assert_eq!(left, 1, "the deleted message's terms are gone");
+}
+
+#[tokio::test]
+async fn filters_keep_a_sender_a_channel_and_a_time_and_pages_go_back_in_time() {
+    let s = TestStore::new().await;
+    let alice = member(&*s, "alice").await;
+    let bob = member(&*s, "bob").await;
+    let one_channel = group(&*s, alice, &[bob]).await;
+    let other = group(&*s, alice, &[]).await;
+    let first = say(&*s, one_channel, alice, "report one").await;
+    say(&*s, one_channel, bob, "report two").await;
+    say(&*s, other, alice, "report three").await;
+    let terms = search::query("report").unwrap();
+
+    let from_bob = SearchAsk {
+        sender: Some(bob),
+        ..ask(alice, &terms)
+    };
+    assert_eq!(found_by(&*s, &from_bob).await, ["report two"]);
+    let in_other = SearchAsk {
+        channel: Some(other),
+        ..ask(alice, &terms)
+    };
+    assert_eq!(found_by(&*s, &in_other).await, ["report three"]);
+
+    let sent = s.event(first).await.unwrap().unwrap().created_at;
+    let later = SearchAsk {
+        since: Some(sent + 60_000),
+        ..ask(alice, &terms)
+    };
+    assert!(found_by(&*s, &later).await.is_empty());
+    let earlier = SearchAsk {
+        until: Some(sent + 60_000),
+        ..ask(alice, &terms)
+    };
+    assert_eq!(found_by(&*s, &earlier).await.len(), 3);
+
+    // Newest first, one more than the limit (there is more), then the rest.
+    let page = SearchAsk {
+        limit: 1,
+        ..ask(alice, &terms)
+    };
+    let rows = s.search(&page).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    let next = SearchAsk {
+        older_than: Some(rows[1].id),
+        ..ask(alice, &terms)
+    };
+    assert_eq!(found_by(&*s, &next).await, ["report one"]);
+}
+
+#[tokio::test]
+async fn an_index_made_by_an_older_version_is_made_again_from_the_stored_messages() {
+    let s = TestStore::on_disk().await;
+    let alice = member(&*s, "alice").await;
+    let general = group(&*s, alice, &[]).await;
+    let edited = say(&*s, general, alice, "before the upgrade").await;
+    let deleted = say(&*s, general, alice, "gone before the upgrade").await;
+    let command = Command::Edit {
+        message: edited,
+        editor: alice,
+        text: "edited before the upgrade".into(),
+        client_key: None,
+    };
+    one(&*s, command).await;
+    one(
+        &*s,
+        Command::Delete {
+            message: deleted,
+            member: alice,
+        },
+    )
+    .await;
+    // A database from before search: no terms, version 0.
+    for sql in [
+        "DELETE FROM message_terms",
+        "UPDATE server_meta SET value = 0 WHERE key = 'search_terms_version'",
+    ] {
+        s.write_raw(sql, sql).await;
+    }
+    assert!(found(&*s, alice, "upgrade").await.is_empty());
+    s.bring_search_up_to_date().await;
+    assert_eq!(
+        found(&*s, alice, "upgrade").await,
+        ["edited before the upgrade"]
+    );
+    let version = s
+        .count("SELECT value FROM server_meta WHERE key = 'search_terms_version'")
+        .await;
+    assert_eq!(version, search::TERMS_VERSION);
+}

@@ -1,0 +1,166 @@
+//! The SQLite store's search: an FTS5 table of the terms `crate::search`
+//! makes (`message_terms`, rowid = the message's seq), looked up newest
+//! first, and its primitives in the write transaction.
+
+use async_trait::async_trait;
+use sqlx::{SqliteConnection, SqlitePool};
+use suda_protocol::{ChannelId, EventId};
+
+use super::{
+    rows::{self, EventRecord},
+    tx::SqliteTx,
+    SqliteStore,
+};
+use crate::{
+    error::ApiResult,
+    search::{self, Term},
+    store::{search::joined, EventRow, SearchAsk, SearchStore, SearchTx},
+};
+
+/// An FTS5 query asking for every term: a prefix is `"word"*`, a phrase
+/// `"ab bc"`. Terms hold only letters, digits and marks, never a quote, so
+/// quoting them keeps FTS5's own syntax (`AND`, `NEAR`, `-`) out.
+pub(super) fn fts_query(terms: &[Term]) -> String {
+    terms
+        .iter()
+        .map(|term| match term {
+            Term::Prefix(p) => format!("\"{p}\"*"),
+            Term::Phrase(pairs) => format!("\"{}\"", pairs.join(" ")),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[async_trait]
+impl SearchStore for SqliteStore {
+    async fn search(&self, ask: &SearchAsk<'_>) -> ApiResult<Vec<EventRow>> {
+        let select = rows::event_select();
+        // The hits come from FTS5 newest first, and stop at the page's end
+        // once enough of them pass the other conditions.
+        let sql = format!(
+            "{select}
+             JOIN message_terms t ON t.rowid = e.seq
+             JOIN memberships ms ON ms.channel_id = e.channel_id AND ms.member_id = ?2
+               AND ms.left_seq IS NULL
+             WHERE message_terms MATCH ?1 AND t.rowid < ?3
+               AND e.event_type = 'CHAT' AND e.deleted_seq IS NULL
+               AND (?4 IS NULL OR e.channel_id = ?4)
+               AND (?5 IS NULL OR e.member_id = ?5)
+               AND (?6 IS NULL OR e.created_at >= ?6)
+               AND (?7 IS NULL OR e.created_at < ?7)
+             ORDER BY t.rowid DESC LIMIT ?8"
+        );
+        let found = sqlx::query_as::<_, EventRecord>(&sql)
+            .bind(fts_query(ask.terms))
+            .bind(ask.viewer.get())
+            .bind(ask.older_than.map_or(i64::MAX, EventId::get))
+            .bind(ask.channel.map(ChannelId::get))
+            .bind(ask.sender.map(|m| m.get()))
+            .bind(ask.since)
+            .bind(ask.until)
+            .bind(i64::from(ask.limit) + 1)
+            .fetch_all(&self.pool)
+            .await?;
+        rows::all(found)
+    }
+}
+
+#[async_trait]
+impl SearchTx for SqliteTx {
+    async fn index_text(
+        &mut self,
+        message: EventId,
+        _channel: ChannelId,
+        text: &str,
+    ) -> ApiResult<()> {
+        Ok(index(self.conn()?, message, text).await?)
+    }
+
+    async fn unindex(&mut self, message: EventId) -> ApiResult<()> {
+        sqlx::query("DELETE FROM message_terms WHERE rowid = ?1")
+            .bind(message.get())
+            .execute(self.conn()?)
+            .await?;
+        Ok(())
+    }
+}
+
+async fn index(
+    conn: &mut SqliteConnection,
+    message: EventId,
+    text: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM message_terms WHERE rowid = ?1")
+        .bind(message.get())
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO message_terms (rowid, terms) VALUES (?1, ?2)")
+        .bind(message.get())
+        .bind(joined(&search::terms(text)))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Messages indexed per statement batch when the index is made again.
+const REBUILD_PAGE: i64 = 1000;
+
+/// Makes the index again, from every message not deleted, when it was made
+/// by an older [`search::TERMS_VERSION`] (or never): in one transaction that
+/// also records the version, so a start that fails half-way leaves the old
+/// index and does it all again next time.
+pub(super) async fn bring_up_to_date(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let stored: Option<i64> =
+        sqlx::query_scalar("SELECT value FROM server_meta WHERE key = 'search_terms_version'")
+            .fetch_optional(&mut *conn)
+            .await?;
+    if stored == Some(search::TERMS_VERSION) {
+        return Ok(());
+    }
+    let result = rebuild(&mut conn).await;
+    if result.is_err() {
+        // Closing rolls back whatever is still open, as in `sqlite::tx`.
+        let _ = conn.close().await;
+    }
+    result
+}
+
+async fn rebuild(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM message_terms")
+        .execute(&mut *conn)
+        .await?;
+    let mut after = 0i64;
+    let mut indexed = 0u64;
+    loop {
+        let page: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT e.seq, COALESCE(ed.message, e.message, '') FROM events e
+             LEFT JOIN events ed ON ed.seq = e.edited_seq
+             WHERE e.seq > ?1 AND e.event_type = 'CHAT' AND e.deleted_seq IS NULL
+             ORDER BY e.seq LIMIT ?2",
+        )
+        .bind(after)
+        .bind(REBUILD_PAGE)
+        .fetch_all(&mut *conn)
+        .await?;
+        let Some(&(last, _)) = page.last() else { break };
+        for (seq, text) in &page {
+            index(conn, EventId(*seq), text).await?;
+        }
+        indexed += page.len() as u64;
+        after = last;
+    }
+    sqlx::query(
+        "INSERT INTO server_meta (key, value) VALUES ('search_terms_version', ?1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(search::TERMS_VERSION)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("COMMIT").execute(&mut *conn).await?;
+    if indexed > 0 {
+        tracing::info!(indexed, "made the search index of the stored messages");
+    }
+    Ok(())
+}
