@@ -13,7 +13,9 @@ from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.remote.client_config import ClientConfig
 from Xlib import X, display
 
-from helpers import APP, ARTIFACTS, BIN, WEBDRIVER_TIMEOUT, WORK, Cli, app_pids, app_window, free_port, wait_until
+from helpers import (
+    APP, ARTIFACTS, BIN, WEBDRIVER_TIMEOUT, WORK, Cli, app_pids, app_window, free_port, wait_until, window_png,
+)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -236,7 +238,8 @@ def app(request, tauri_driver):
         if rep is not None and rep.failed:
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             try:
-                driver.save_screenshot(str(ARTIFACTS / "failure.png"))
+                if not window_png(ARTIFACTS / "failure.png"):
+                    driver.save_screenshot(str(ARTIFACTS / "failure.png"))
                 (ARTIFACTS / "failure.html").write_text(driver.page_source, "utf-8")
                 print(f"failure screenshot: {ARTIFACTS / 'failure.png'}")
             except Exception as e:  # the test may have ended this app's session
