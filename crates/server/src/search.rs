@@ -33,7 +33,11 @@ pub const MAX_QUERY_TERMS: usize = 16;
 /// One thing a search asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Term {
-    /// A word, or a single character of a run: any term starting with it.
+    /// A word of one letter or digit: that word alone. As a prefix it
+    /// would ask a store for nearly every message it holds.
+    Word(String),
+    /// A longer word, or a single character of a run: any term starting
+    /// with it.
     Prefix(String),
     /// A run of two or more characters: its pairs, one after the other.
     Phrase(Vec<String>),
@@ -172,10 +176,12 @@ pub fn query(text: &str) -> Result<Vec<Term>, QueryError> {
     }
     let mut out: Vec<Term> = Vec::new();
     for piece in pieces(&normalize(text)) {
-        let term = if piece.unspaced && piece.text.len() > 1 {
-            Term::Phrase(pairs(&piece.text))
-        } else {
-            Term::Prefix(piece.text.iter().collect())
+        let text: String = piece.text.iter().collect();
+        let term = match (piece.unspaced, piece.text.len()) {
+            (true, 1) => Term::Prefix(text),
+            (true, _) => Term::Phrase(pairs(&piece.text)),
+            (false, 1) => Term::Word(text),
+            (false, _) => Term::Prefix(text),
         };
         if !out.contains(&term) {
             out.push(term);
@@ -216,7 +222,7 @@ pub fn highlights(text: &str, terms: &[Term]) -> Vec<(usize, usize)> {
     }
     for term in terms {
         let needle: Vec<char> = match term {
-            Term::Prefix(p) => p.chars().collect(),
+            Term::Word(w) | Term::Prefix(w) => w.chars().collect(),
             Term::Phrase(ps) => {
                 let mut n: Vec<char> = ps[0].chars().collect();
                 n.extend(ps[1..].iter().filter_map(|p| p.chars().last()));
@@ -230,7 +236,9 @@ pub fn highlights(text: &str, terms: &[Term]) -> Vec<(usize, usize)> {
                 (0..piece.len())
                     .filter(|&at| piece[at..].starts_with(&needle))
                     .collect()
-            } else if piece.starts_with(&needle) {
+            } else if piece.starts_with(&needle)
+                && (piece.len() == needle.len() || !matches!(term, Term::Word(_)))
+            {
                 vec![0]
             } else {
                 Vec::new()
@@ -285,6 +293,19 @@ mod tests {
         assert_eq!(query("안").unwrap(), [prefix("안")]);
         // Japanese and Chinese alike, beside a word in Latin letters.
         assert_eq!(terms("東京でmeeting"), ["東京", "京で", "meeting"]);
+    }
+
+    #[test]
+    fn a_word_of_one_letter_is_that_word_not_every_word_it_begins() {
+        assert_eq!(query("a").unwrap(), [Term::Word("a".into())]);
+        assert_eq!(
+            query("7 days").unwrap(),
+            [Term::Word("7".into()), prefix("days")]
+        );
+        assert_eq!(
+            highlights("a plan, and a bag", &query("a").unwrap()),
+            [(0, 1), (12, 1)]
+        );
     }
 
     #[test]

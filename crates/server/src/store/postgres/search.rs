@@ -37,12 +37,13 @@ pub(super) fn tsvector(text: &str) -> String {
         .join(" ")
 }
 
-/// The tsquery asking for every term: a prefix is `'word':*`, a phrase its
+/// The tsquery asking for every term: a word is `'a'`, a prefix `'word':*`, a phrase its
 /// pairs one after the other (`'ab' <-> 'bc'`).
 pub(super) fn tsquery(terms: &[Term]) -> String {
     terms
         .iter()
         .map(|term| match term {
+            Term::Word(w) => lexeme(w),
             Term::Prefix(p) => format!("{}:*", lexeme(p)),
             Term::Phrase(pairs) => format!(
                 "({})",

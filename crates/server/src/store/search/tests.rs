@@ -248,3 +248,13 @@ async fn an_index_made_by_an_older_version_is_made_again_from_the_stored_message
         .await;
     assert_eq!(version, search::TERMS_VERSION);
 }
+
+#[tokio::test]
+async fn a_one_letter_word_finds_that_word_only() {
+    let s = TestStore::new().await;
+    let alice = member(&*s, "alice").await;
+    let general = group(&*s, alice, &[]).await;
+    say(&*s, general, alice, "plan a").await;
+    say(&*s, general, alice, "an apple").await;
+    assert_eq!(found(&*s, alice, "a").await, ["plan a"]);
+}

@@ -17,13 +17,14 @@ use crate::{
     store::{search::joined, EventRow, SearchAsk, SearchStore, SearchTx},
 };
 
-/// An FTS5 query asking for every term: a prefix is `"word"*`, a phrase
-/// `"ab bc"`. Terms hold only letters, digits and marks, never a quote, so
+/// An FTS5 query asking for every term: a word is `"a"`, a prefix
+/// `"word"*`, a phrase `"ab bc"`. Terms hold only letters, digits and marks, never a quote, so
 /// quoting them keeps FTS5's own syntax (`AND`, `NEAR`, `-`) out.
 pub(super) fn fts_query(terms: &[Term]) -> String {
     terms
         .iter()
         .map(|term| match term {
+            Term::Word(w) => format!("\"{w}\""),
             Term::Prefix(p) => format!("\"{p}\"*"),
             Term::Phrase(pairs) => format!("\"{}\"", pairs.join(" ")),
         })
