@@ -89,6 +89,20 @@ def graphql(conn, query: str, variables: dict, token: str | None = None) -> dict
     return body["data"]
 
 
+def load_channels(conn, token: str, member_id: str, count: int) -> list[str]:
+    """Creates `count` group channels (`load-00`, ...) as the member of
+    `token`, with `member_id` in each; their ids."""
+    return [
+        graphql(
+            conn,
+            "mutation($n: String!, $m: [ID!]) { createGroupChannel(name: $n, memberIds: $m) { id } }",
+            {"n": f"load-{i:02}", "m": [member_id]},
+            token,
+        )["createGroupChannel"]["id"]
+        for i in range(count)
+    ]
+
+
 def sign_in(conn, name: str) -> tuple[str, str]:
     data = graphql(
         conn,
@@ -387,15 +401,7 @@ def main():
         conn = server.connection()
         alice_token, alice_id = sign_in(conn, "alice")
         bob_token, _ = sign_in(conn, "bob")
-        channels = [
-            graphql(
-                conn,
-                "mutation($n: String!, $m: [ID!]) { createGroupChannel(name: $n, memberIds: $m) { id } }",
-                {"n": f"load-{i:02}", "m": [alice_id]},
-                bob_token,
-            )["createGroupChannel"]["id"]
-            for i in range(args.channels)
-        ]
+        channels = load_channels(conn, bob_token, alice_id, args.channels)
         session = {"serverUrl": server.url, "token": alice_token}
 
         print("start to first paint...", file=sys.stderr)

@@ -96,15 +96,7 @@ def main():
             conn = server.connection()
             alice_token, alice_id = footprint.sign_in(conn, "alice")
             bob_token, _ = footprint.sign_in(conn, "bob")
-            channels = [
-                footprint.graphql(
-                    conn,
-                    "mutation($n: String!, $m: [ID!]) { createGroupChannel(name: $n, memberIds: $m) { id } }",
-                    {"n": f"load-{i:02}", "m": [alice_id]},
-                    bob_token,
-                )["createGroupChannel"]["id"]
-                for i in range(args.channels)
-            ]
+            channels = footprint.load_channels(conn, bob_token, alice_id, args.channels)
             session = {"serverUrl": server.url, "token": alice_token}
             kernel_before = len(kernel_log())
             cores_before = set(cores.glob("core.*")) if collecting else set()

@@ -99,15 +99,7 @@ def test_the_web_process_survives_a_burst(app, run, where):
         conn = server.connection()
         bob, _ = footprint.sign_in(conn, "bob")
         _, alice_id = footprint.sign_in(conn, "alice")
-        channels = [
-            footprint.graphql(
-                conn,
-                "mutation($n: String!, $m: [ID!]) { createGroupChannel(name: $n, memberIds: $m) { id } }",
-                {"n": f"load-{i:02}", "m": [alice_id]},
-                bob,
-            )["createGroupChannel"]["id"]
-            for i in range(50)
-        ]
+        channels = footprint.load_channels(conn, bob, alice_id, 50)
         sign_in(driver, server.url, "alice")
         if where == "hidden to the tray":
             save_settings(driver, **{"Keep running in the tray when the window is closed": True})
