@@ -40,6 +40,20 @@ async fn say(s: &dyn Store, channel: ChannelId, sender: MemberId, text: &str) ->
     one(s, command).await.events[0].id
 }
 
+async fn edit(s: &dyn Store, message: EventId, editor: MemberId, text: &str) {
+    let command = Command::Edit {
+        message,
+        editor,
+        text: text.into(),
+        client_key: None,
+    };
+    one(s, command).await;
+}
+
+async fn delete(s: &dyn Store, message: EventId, member: MemberId) {
+    one(s, Command::Delete { message, member }).await;
+}
+
 fn ask<'a>(viewer: MemberId, terms: &'a [Term]) -> SearchAsk<'a> {
     SearchAsk {
         viewer,
@@ -136,21 +150,8 @@ async fn a_deleted_message_is_never_found_and_an_edited_one_only_by_its_new_word
     let general = group(&*s, alice, &[]).await;
     let edited = say(&*s, general, alice, "the old wording").await;
     let deleted = say(&*s, general, alice, "a secret wording").await;
-    let command = Command::Edit {
-        message: edited,
-        editor: alice,
-        text: "the new wording".into(),
-        client_key: None,
-    };
-    one(&*s, command).await;
-    one(
-        &*s,
-        Command::Delete {
-            message: deleted,
-            member: alice,
-        },
-    )
-    .await;
+    edit(&*s, edited, alice, "the new wording").await;
+    delete(&*s, deleted, alice).await;
     assert!(found(&*s, alice, "old").await.is_empty());
     assert!(found(&*s, alice, "secret").await.is_empty());
     assert_eq!(found(&*s, alice, "new").await, ["the new wording"]);
@@ -215,21 +216,8 @@ async fn an_index_made_by_an_older_version_is_made_again_from_the_stored_message
     let general = group(&*s, alice, &[]).await;
     let edited = say(&*s, general, alice, "before the upgrade").await;
     let deleted = say(&*s, general, alice, "gone before the upgrade").await;
-    let command = Command::Edit {
-        message: edited,
-        editor: alice,
-        text: "edited before the upgrade".into(),
-        client_key: None,
-    };
-    one(&*s, command).await;
-    one(
-        &*s,
-        Command::Delete {
-            message: deleted,
-            member: alice,
-        },
-    )
-    .await;
+    edit(&*s, edited, alice, "edited before the upgrade").await;
+    delete(&*s, deleted, alice).await;
     // A database from before search: no terms, version 0.
     for sql in [
         "DELETE FROM message_terms",
