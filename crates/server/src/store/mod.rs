@@ -27,7 +27,7 @@ use suda_protocol::{ChannelId, EventId, EventType, MemberId, NotificationLevel};
 
 pub use self::{
     records::preview_of,
-    search::{SearchAsk, SearchStore, SearchTx},
+    search::{IndexChange, IndexChanges, SearchAsk, SearchStore, SearchTx},
     threads::{Scope, ThreadRow, ThreadStore, ThreadTx},
 };
 

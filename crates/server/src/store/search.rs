@@ -5,6 +5,13 @@
 //! found from the moment it is acknowledged and never after it is deleted.
 //! An index made by an older [`crate::search::TERMS_VERSION`] is made again
 //! at start.
+//!
+//! A transaction queues its index changes ([`IndexChanges`]) and writes
+//! them all just before its `COMMIT`: one write for the batch of sends
+//! rather than one per send. In SQLite that matters most: FTS5 writes what
+//! it holds as a new segment at every savepoint, and the ledger takes one
+//! per command, so indexing inside the commands made a segment (and merge
+//! work) per message, and the batch's commit waited for all of it.
 
 use async_trait::async_trait;
 use suda_protocol::{ChannelId, EventId, MemberId};
@@ -44,18 +51,94 @@ pub trait SearchStore {
     async fn search(&self, ask: &SearchAsk<'_>) -> ApiResult<Vec<EventRow>>;
 }
 
-/// The search primitives of a write transaction; none refuses anything.
-#[async_trait]
+/// The search side of a write transaction: its queue of index changes,
+/// written with its commit and cut back with a command's rollback.
 pub trait SearchTx {
-    /// Indexes `message` (of `channel`) by `text`, its text from now on.
-    async fn index_text(
-        &mut self,
-        message: EventId,
-        channel: ChannelId,
-        text: &str,
-    ) -> ApiResult<()>;
-    /// Takes `message` out of the index (it was deleted).
-    async fn unindex(&mut self, message: EventId) -> ApiResult<()>;
+    /// The transaction's index changes so far.
+    fn index_changes(&mut self) -> &mut IndexChanges;
+}
+
+/// What a transaction changes in the index, in order, until its commit
+/// writes it: [`IndexChanges::take`] keeps the last change per message.
+#[derive(Debug, Default)]
+pub struct IndexChanges {
+    queued: Vec<IndexChange>,
+    /// Where the running command's changes begin.
+    command_start: usize,
+}
+
+/// One message's change to the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexChange {
+    pub message: EventId,
+    pub channel: ChannelId,
+    /// Its text from now on; `None`: it is deleted, out of the index.
+    pub text: Option<String>,
+    /// It may be in the index already (an edit, a deletion): what is there
+    /// goes first. A message sent in this transaction is not.
+    pub replaces: bool,
+}
+
+impl IndexChanges {
+    /// A message just sent, to be found by `text`.
+    pub fn add(&mut self, message: EventId, channel: ChannelId, text: &str) {
+        self.push(message, channel, Some(text), false);
+    }
+
+    /// An edited message, found by `text` and no longer by its old words.
+    pub fn replace(&mut self, message: EventId, channel: ChannelId, text: &str) {
+        self.push(message, channel, Some(text), true);
+    }
+
+    /// A deleted message, found no more.
+    pub fn remove(&mut self, message: EventId, channel: ChannelId) {
+        self.push(message, channel, None, true);
+    }
+
+    fn push(&mut self, message: EventId, channel: ChannelId, text: Option<&str>, replaces: bool) {
+        self.queued.push(IndexChange {
+            message,
+            channel,
+            text: text.map(str::to_owned),
+            replaces,
+        });
+    }
+
+    /// A command begins: [`IndexChanges::undo_command`] goes back to here.
+    pub fn begin_command(&mut self) {
+        self.command_start = self.queued.len();
+    }
+
+    /// The command was undone: so are its changes.
+    pub fn undo_command(&mut self) {
+        self.queued.truncate(self.command_start);
+    }
+
+    /// Empties the queue: one change per message, its last, in the order
+    /// the messages first changed. Nothing queued is in the index yet, so
+    /// whether a message may be there already is its first change's word.
+    pub fn take(&mut self) -> Vec<IndexChange> {
+        self.command_start = 0;
+        let queued = std::mem::take(&mut self.queued);
+        let mut at = std::collections::HashMap::with_capacity(queued.len());
+        let mut last: Vec<IndexChange> = Vec::with_capacity(queued.len());
+        for change in queued {
+            match at.entry(change.message) {
+                std::collections::hash_map::Entry::Occupied(seen) => {
+                    let kept: &mut IndexChange = &mut last[*seen.get()];
+                    *kept = IndexChange {
+                        replaces: kept.replaces,
+                        ..change
+                    };
+                }
+                std::collections::hash_map::Entry::Vacant(new) => {
+                    new.insert(last.len());
+                    last.push(change);
+                }
+            }
+        }
+        last
+    }
 }
 
 /// Terms as one string, in order, separated by spaces (what both stores

@@ -16,7 +16,7 @@ use super::{
 use crate::{
     error::ApiResult,
     search::{self, Term},
-    store::{EventRow, SearchAsk, SearchStore, SearchTx},
+    store::{EventRow, IndexChange, IndexChanges, SearchAsk, SearchStore, SearchTx},
 };
 
 /// A lexeme as tsvector and tsquery input read it: quoted, so it is taken
@@ -93,42 +93,49 @@ impl SearchStore for PgStore {
     }
 }
 
-#[async_trait]
 impl SearchTx for PgTx {
-    async fn index_text(
-        &mut self,
-        message: EventId,
-        channel: ChannelId,
-        text: &str,
-    ) -> ApiResult<()> {
-        bounded(async move { Ok(index(self.conn()?, message, channel, text).await?) }).await
-    }
-
-    async fn unindex(&mut self, message: EventId) -> ApiResult<()> {
-        bounded(async move {
-            sqlx::query("DELETE FROM message_terms WHERE seq = $1")
-                .bind(message.get())
-                .execute(self.conn()?)
-                .await?;
-            Ok(())
-        })
-        .await
+    fn index_changes(&mut self) -> &mut IndexChanges {
+        &mut self.index
     }
 }
 
-async fn index(
+/// Writes a transaction's index changes, just before its commit: what is
+/// replaced or deleted goes in one statement, the new terms in one more,
+/// each handed over as arrays.
+pub(super) async fn write(
     conn: &mut PgConnection,
-    message: EventId,
-    channel: ChannelId,
-    text: &str,
+    changes: &[IndexChange],
 ) -> Result<(), sqlx::Error> {
+    let replaced: Vec<i64> = changes
+        .iter()
+        .filter(|c| c.replaces)
+        .map(|c| c.message.get())
+        .collect();
+    if !replaced.is_empty() {
+        sqlx::query("DELETE FROM message_terms WHERE seq = ANY($1)")
+            .bind(&replaced)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let (mut seqs, mut channels, mut terms) = (Vec::new(), Vec::new(), Vec::new());
+    for change in changes {
+        if let Some(text) = &change.text {
+            seqs.push(change.message.get());
+            channels.push(change.channel.get());
+            terms.push(tsvector(text));
+        }
+    }
+    if seqs.is_empty() {
+        return Ok(());
+    }
     sqlx::query(
-        "INSERT INTO message_terms (seq, channel_id, terms) VALUES ($1, $2, $3::tsvector)
-         ON CONFLICT (seq) DO UPDATE SET terms = excluded.terms",
+        "INSERT INTO message_terms (seq, channel_id, terms)
+         SELECT seq, channel_id, terms::tsvector
+         FROM unnest($1::int8[], $2::int8[], $3::text[]) AS t(seq, channel_id, terms)",
     )
-    .bind(message.get())
-    .bind(channel.get())
-    .bind(tsvector(text))
+    .bind(&seqs)
+    .bind(&channels)
+    .bind(&terms)
     .execute(conn)
     .await?;
     Ok(())
@@ -185,9 +192,16 @@ async fn rebuild(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
         let Some(&(last, _, _)) = page.last() else {
             break;
         };
-        for (seq, channel, text) in &page {
-            index(conn, EventId(*seq), ChannelId(*channel), text).await?;
-        }
+        let changes: Vec<IndexChange> = page
+            .iter()
+            .map(|(seq, channel, text)| IndexChange {
+                message: EventId(*seq),
+                channel: ChannelId(*channel),
+                text: Some(text.clone()),
+                replaces: false,
+            })
+            .collect();
+        write(conn, &changes).await?;
         indexed += page.len() as u64;
         after = last;
     }

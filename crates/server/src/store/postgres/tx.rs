@@ -44,7 +44,7 @@ use super::{
 };
 use crate::{
     error::{ApiError, ApiResult},
-    store::{ChannelKind, EventRow, KeyedEvent, MemberRow, NewEvent, Tx},
+    store::{ChannelKind, EventRow, IndexChanges, KeyedEvent, MemberRow, NewEvent, Tx},
 };
 
 /// A [`Tx`] on a connection of the pool. It owns the connection until it
@@ -64,6 +64,8 @@ pub(super) struct PgTx {
     /// The last command's savepoint is released in effect; the `RELEASE`
     /// goes out with the next statement of the transaction's own.
     release_pending: bool,
+    /// Written just before the `COMMIT` (`store::search`).
+    pub(super) index: IndexChanges,
 }
 
 impl PgTx {
@@ -76,6 +78,7 @@ impl PgTx {
             saved_head: 0,
             begun_head: 0,
             release_pending: false,
+            index: IndexChanges::default(),
         });
         let begun = async {
             // A query without arguments goes as one simple query, several
@@ -133,6 +136,7 @@ impl Tx for PgTx {
         };
         bounded(async { self.execute(sql).await }).await?;
         self.saved_head = self.head;
+        self.index.begin_command();
         Ok(())
     }
 
@@ -150,6 +154,7 @@ impl Tx for PgTx {
         .await?;
         // The command's events are gone, and their ids with them.
         self.head = self.saved_head;
+        self.index.undo_command();
         Ok(())
     }
 
@@ -158,6 +163,17 @@ impl Tx for PgTx {
             // One round trip: a failed UPDATE aborts the transaction, and
             // the COMMIT after it in the same message is then not run.
             // (`head` is this side's own integer, not input.)
+            let changes = self.index.take();
+            let written = match self.conn() {
+                Ok(conn) => super::search::write(conn, &changes)
+                    .await
+                    .map_err(ApiError::from),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = written {
+                self.abandon().await;
+                return Err(e);
+            }
             let sql = if self.head != self.begun_head {
                 format!("UPDATE ledger_head SET seq = {}; COMMIT", self.head)
             } else {

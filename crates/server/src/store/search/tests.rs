@@ -29,15 +29,7 @@ async fn group(s: &dyn Store, creator: MemberId, members: &[MemberId]) -> Channe
 }
 
 async fn say(s: &dyn Store, channel: ChannelId, sender: MemberId, text: &str) -> EventId {
-    let command = Command::Send {
-        channel,
-        sender,
-        text: text.into(),
-        client_key: None,
-        reply_to: None,
-        thread: None,
-    };
-    one(s, command).await.events[0].id
+    one(s, send(channel, sender, text)).await.events[0].id
 }
 
 async fn edit(s: &dyn Store, message: EventId, editor: MemberId, text: &str) {
@@ -245,4 +237,103 @@ async fn a_one_letter_word_finds_that_word_only() {
     say(&*s, general, alice, "plan a").await;
     say(&*s, general, alice, "an apple").await;
     assert_eq!(found(&*s, alice, "a").await, ["plan a"]);
+}
+
+fn send(channel: ChannelId, sender: MemberId, text: &str) -> Command {
+    Command::Send {
+        channel,
+        sender,
+        text: text.into(),
+        client_key: None,
+        reply_to: None,
+        thread: None,
+    }
+}
+
+#[tokio::test]
+async fn a_batchs_index_changes_land_with_it_and_a_refused_commands_do_not() {
+    let s = TestStore::new().await;
+    let alice = member(&*s, "alice").await;
+    let bob = member(&*s, "bob").await;
+    let general = group(&*s, alice, &[]).await;
+    // bob is not in the channel: his send is refused, the others' land.
+    let sent = apply_batch(
+        &*s,
+        &[
+            send(general, alice, "alpha one"),
+            send(general, bob, "alpha refused"),
+            send(general, alice, "alpha two"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(sent[1].is_err());
+    assert_eq!(found(&*s, alice, "alpha").await, ["alpha two", "alpha one"]);
+    let (first, second) = (sent[0].as_ref().unwrap(), sent[2].as_ref().unwrap());
+    let (first, second) = (first.events[0].id, second.events[0].id);
+    // Two edits of one message in a batch: the last is its text. bob's
+    // edit of it is refused and changes nothing.
+    let edits = apply_batch(
+        &*s,
+        &[
+            Command::Edit {
+                message: first,
+                editor: alice,
+                text: "beta".into(),
+                client_key: None,
+            },
+            Command::Delete {
+                message: second,
+                member: alice,
+            },
+            Command::Edit {
+                message: first,
+                editor: bob,
+                text: "delta".into(),
+                client_key: None,
+            },
+            Command::Edit {
+                message: first,
+                editor: alice,
+                text: "gamma".into(),
+                client_key: None,
+            },
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(edits[2].is_err());
+    assert!(found(&*s, alice, "alpha").await.is_empty());
+    assert!(found(&*s, alice, "beta").await.is_empty());
+    assert!(found(&*s, alice, "delta").await.is_empty());
+    assert_eq!(found(&*s, alice, "gamma").await, ["gamma"]);
+}
+
+#[test]
+fn queued_changes_keep_each_messages_last_and_whether_it_was_indexed_before() {
+    use crate::store::{IndexChange, IndexChanges};
+    let (general, new, old) = (ChannelId(1), EventId(10), EventId(5));
+    let mut queue = IndexChanges::default();
+    queue.begin_command();
+    queue.add(new, general, "first");
+    queue.begin_command();
+    queue.replace(old, general, "undone");
+    queue.undo_command();
+    queue.begin_command();
+    queue.replace(new, general, "second");
+    queue.replace(old, general, "kept");
+    queue.begin_command();
+    queue.remove(new, general);
+    let change = |message, text: Option<&str>, replaces| IndexChange {
+        message,
+        channel: general,
+        text: text.map(str::to_owned),
+        replaces,
+    };
+    // `new` was sent in this transaction: nothing of it to take out first.
+    assert_eq!(
+        queue.take(),
+        [change(new, None, false), change(old, Some("kept"), true)]
+    );
+    assert!(queue.take().is_empty());
 }

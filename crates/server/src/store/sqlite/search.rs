@@ -14,7 +14,9 @@ use super::{
 use crate::{
     error::ApiResult,
     search::{self, Term},
-    store::{search::joined, EventRow, SearchAsk, SearchStore, SearchTx},
+    store::{
+        search::joined, EventRow, IndexChange, IndexChanges, SearchAsk, SearchStore, SearchTx,
+    },
 };
 
 /// An FTS5 query asking for every term: a word is `"a"`, a prefix
@@ -66,40 +68,44 @@ impl SearchStore for SqliteStore {
     }
 }
 
-#[async_trait]
 impl SearchTx for SqliteTx {
-    async fn index_text(
-        &mut self,
-        message: EventId,
-        _channel: ChannelId,
-        text: &str,
-    ) -> ApiResult<()> {
-        Ok(index(self.conn()?, message, text).await?)
-    }
-
-    async fn unindex(&mut self, message: EventId) -> ApiResult<()> {
-        sqlx::query("DELETE FROM message_terms WHERE rowid = ?1")
-            .bind(message.get())
-            .execute(self.conn()?)
-            .await?;
-        Ok(())
+    fn index_changes(&mut self) -> &mut IndexChanges {
+        &mut self.index
     }
 }
 
-async fn index(
+/// Writes a transaction's index changes, just before its commit: what is
+/// replaced or deleted goes first, a statement each (edits and deletions
+/// are few); then all the new terms in one statement, handed over as one
+/// JSON array of `[seq, terms]` (one prepared statement whatever the count).
+pub(super) async fn write(
     conn: &mut SqliteConnection,
-    message: EventId,
-    text: &str,
+    changes: &[IndexChange],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM message_terms WHERE rowid = ?1")
-        .bind(message.get())
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("INSERT INTO message_terms (rowid, terms) VALUES (?1, ?2)")
-        .bind(message.get())
-        .bind(joined(&search::terms(text)))
-        .execute(&mut *conn)
-        .await?;
+    for change in changes.iter().filter(|c| c.replaces) {
+        sqlx::query("DELETE FROM message_terms WHERE rowid = ?1")
+            .bind(change.message.get())
+            .execute(&mut *conn)
+            .await?;
+    }
+    let rows: Vec<(i64, String)> = changes
+        .iter()
+        .filter_map(|c| {
+            let text = c.text.as_deref()?;
+            Some((c.message.get(), joined(&search::terms(text))))
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let rows = serde_json::to_string(&rows).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query(
+        "INSERT INTO message_terms (rowid, terms)
+         SELECT value ->> 0, value ->> 1 FROM json_each(?1)",
+    )
+    .bind(rows)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -146,9 +152,17 @@ async fn rebuild(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
         .fetch_all(&mut *conn)
         .await?;
         let Some(&(last, _)) = page.last() else { break };
-        for (seq, text) in &page {
-            index(conn, EventId(*seq), text).await?;
-        }
+        let changes: Vec<IndexChange> = page
+            .iter()
+            .map(|(seq, text)| IndexChange {
+                message: EventId(*seq),
+                // Not written by this store: its rowid is the message's.
+                channel: ChannelId(0),
+                text: Some(text.clone()),
+                replaces: false,
+            })
+            .collect();
+        write(conn, &changes).await?;
         indexed += page.len() as u64;
         after = last;
     }

@@ -23,7 +23,7 @@ use super::{
 };
 use crate::{
     error::{ApiError, ApiResult},
-    store::{ChannelKind, EventRow, KeyedEvent, MemberRow, NewEvent, Tx},
+    store::{ChannelKind, EventRow, IndexChanges, KeyedEvent, MemberRow, NewEvent, Tx},
 };
 
 /// A [`Tx`] on a connection of the pool. It owns the connection until it
@@ -32,6 +32,8 @@ use crate::{
 /// too: a connection still inside `BEGIN` never goes back to the pool.
 pub(super) struct SqliteTx {
     conn: Option<PoolConnection<Sqlite>>,
+    /// Written just before the `COMMIT` (`store::search`).
+    pub(super) index: IndexChanges,
 }
 
 impl SqliteTx {
@@ -39,6 +41,7 @@ impl SqliteTx {
     pub(super) async fn begin(pool: &SqlitePool) -> ApiResult<Box<dyn Tx>> {
         let mut tx = Box::new(SqliteTx {
             conn: Some(pool.acquire().await?),
+            index: IndexChanges::default(),
         });
         if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(tx.conn()?).await {
             tx.abandon().await;
@@ -71,6 +74,7 @@ impl Drop for SqliteTx {
 #[async_trait]
 impl Tx for SqliteTx {
     async fn savepoint(&mut self) -> ApiResult<()> {
+        self.index.begin_command();
         self.execute("SAVEPOINT command").await
     }
 
@@ -79,12 +83,24 @@ impl Tx for SqliteTx {
     }
 
     async fn rollback_to_savepoint(&mut self) -> ApiResult<()> {
+        self.index.undo_command();
         self.execute("ROLLBACK TO command").await?;
         self.execute("RELEASE command").await
     }
 
     async fn commit(mut self: Box<Self>) -> ApiResult<()> {
-        match self.execute("COMMIT").await {
+        let changes = self.index.take();
+        let written = match self.conn() {
+            Ok(conn) => super::search::write(conn, &changes)
+                .await
+                .map_err(ApiError::from),
+            Err(e) => Err(e),
+        };
+        let committed = match written {
+            Ok(()) => self.execute("COMMIT").await,
+            Err(e) => Err(e),
+        };
+        match committed {
             Ok(()) => {
                 // Done with: back to the pool.
                 drop(self.conn.take());
