@@ -111,6 +111,19 @@ pub async fn thread(args: ThreadArgs, shell: State<'_, Shell>) -> ShellResult<Th
     Ok(view::thread(&page))
 }
 
+/// The member's messages that match what they typed in the search box,
+/// newest first, a page at a time.
+#[tauri::command]
+pub async fn search_messages(
+    args: SearchArgs,
+    shell: State<'_, Shell>,
+) -> ShellResult<SearchPageView> {
+    let session = shell.active()?;
+    let within = args.channel_id.as_deref().map(channel_id).transpose()?;
+    let page = client(session.search(&args.query, within, args.before, 20).await)?;
+    Ok(view::search(&page))
+}
+
 /// Marks a thread read, while the member can see the window (as
 /// `mark_read`).
 #[tauri::command]

@@ -39,6 +39,7 @@ pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send +
         commands::history,
         commands::thread,
         commands::mark_thread_read,
+        commands::search_messages,
         commands::send,
         commands::retry_send,
         commands::discard_send,

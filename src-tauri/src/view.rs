@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use suda_client::{
     outbox::{OutboxEntry, OutboxState as ClientOutboxState},
+    search::SearchPage,
     state::{Channel, ChannelKind as ClientKind},
     subscription::{ConnectionState, OfflineReason},
     transport::TransportKind,
@@ -12,7 +13,8 @@ use suda_client::{
 use suda_ipc::{
     AppError, ChangeView, ChannelKind, ChannelView, ConnectionView, DeviceView, ErrorKind,
     EventKind, EventView, InThreadView, MemberView, NotificationLevel, OutboxItem, OutboxState,
-    ReactionView, ReplyView, ThreadPageView, ThreadView,
+    ReactionView, ReplyView, SearchHitView, SearchPageView, TextRangeView, ThreadPageView,
+    ThreadView,
 };
 use suda_protocol::{ChatEvent, ErrorCode, EventType, MemberId, MemberRef};
 
@@ -130,6 +132,29 @@ pub fn thread(page: &ThreadPage) -> ThreadPageView {
         channel_id: page.root.event.chat_channel_id.to_string(),
         root: item(&page.root),
         replies: page.replies.iter().rev().map(item).collect(),
+        has_more: page.has_more,
+        next_cursor: page.next_cursor.clone(),
+    }
+}
+
+/// A page of search results, newest first as found.
+pub fn search(page: &SearchPage) -> SearchPageView {
+    SearchPageView {
+        hits: page
+            .hits
+            .iter()
+            .map(|hit| SearchHitView {
+                message: item(&hit.message),
+                highlights: hit
+                    .highlights
+                    .iter()
+                    .map(|r| TextRangeView {
+                        start: r.start,
+                        length: r.length,
+                    })
+                    .collect(),
+            })
+            .collect(),
         has_more: page.has_more,
         next_cursor: page.next_cursor.clone(),
     }

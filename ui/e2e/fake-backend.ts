@@ -382,6 +382,39 @@ const handlers: Handlers = {
     return null;
   },
   channels: () => channels,
+  // A stand-in for the server's search, enough for the screens: words
+  // matched at the start of words, ignoring case; `from:` kept; newest first.
+  search_messages: (args) => {
+    const tokens = args.query.split(/\s+/).filter((w) => w !== "");
+    const from = tokens
+      .find((w) => w.startsWith("from:"))
+      ?.slice(5)
+      .replace(/^@/, "");
+    const words = tokens.filter((w) => !/^(from|in|before|after|on):/.test(w));
+    if (words.length === 0) return fail("badInput", "The search has no words to look for.");
+    const hits = [...Object.values(events), ...Object.values(threads)]
+      .flat()
+      .filter((e) => e.kind === "chat" && !e.deleted && (!from || e.member.name === from))
+      .map((e) => {
+        const chars = Array.from(e.text ?? "");
+        const lower = chars.map((c) => c.toLowerCase());
+        const highlights: { start: number; length: number }[] = [];
+        for (const word of words.map((w) => Array.from(w.toLowerCase()))) {
+          const at = lower.findIndex(
+            (_, i) =>
+              (i === 0 || !/[\p{L}\p{N}]/u.test(lower[i - 1]!)) &&
+              word.every((c, j) => lower[i + j] === c),
+          );
+          if (at < 0) return null;
+          highlights.push({ start: at, length: word.length });
+        }
+        highlights.sort((a, b) => a.start - b.start);
+        return { message: clone(e), highlights };
+      })
+      .filter((h) => h !== null)
+      .sort((a, b) => Number(b.message.id) - Number(a.message.id));
+    return { hits, hasMore: false, nextCursor: null };
+  },
   thread: (args) => {
     const root = find(args.rootId);
     if (!root) return fail("notFound", "There is no such message.");

@@ -7,12 +7,14 @@ import { ConnectionBanner } from "./components/ConnectionBanner";
 import { Conversation } from "./components/Conversation";
 import { LiveRegion } from "./components/LiveRegion";
 import { MembersPanel } from "./components/MembersPanel";
+import { SearchPanel } from "./components/SearchPanel";
 import { SettingsDialog } from "./components/SettingsDialog";
 import { Sidebar, type SidebarDialog } from "./components/Sidebar";
 import { SignIn } from "./components/SignIn";
 import { currentChannel } from "./store/channels";
 import { errorText } from "./ipc";
 import {
+  closeThread,
   jumpToFirstUnread,
   openChannel,
   resetStart,
@@ -39,6 +41,8 @@ export function App() {
   const [dialog, setDialog] = useState<OpenDialog>(null);
   const [membersOpen, setMembersOpen] = useState(false);
   const [threadSlot, setThreadSlot] = useState<HTMLElement | null>(null);
+  /** What the member searched for; `null`: no results open. */
+  const [search, setSearch] = useState<{ query: string; asked: number } | null>(null);
   const threadOpen = useAppState((s) => s.thread !== null);
   const dispatch = useStore((s) => s.dispatch);
 
@@ -75,7 +79,11 @@ export function App() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!session) return;
-      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") {
+      if ((e.ctrlKey || e.metaKey) && e.shiftKey && e.key.toLowerCase() === "f") {
+        // Ctrl+Shift+F: to the search box (as in Slack's and Teams' desktop apps).
+        e.preventDefault();
+        document.getElementById("message-search")?.focus();
+      } else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") {
         e.preventDefault();
         setDialog((d) => (d === "switcher" ? null : "switcher"));
       } else if (e.altKey && (e.key === "ArrowUp" || e.key === "ArrowDown") && !dialog) {
@@ -150,6 +158,11 @@ export function App() {
             onOpen={(id) => void openChannel(id)}
             onDialog={setDialog}
             onSignOut={() => void signOut().catch(() => undefined)}
+            onSearch={(query) => {
+              closeThread();
+              setMembersOpen(false);
+              setSearch((was) => ({ query, asked: (was?.asked ?? 0) + 1 }));
+            }}
           />
           <main className="conversation">
             {channel ? (
@@ -169,7 +182,19 @@ export function App() {
             )}
           </main>
           <div className="thread-slot" ref={setThreadSlot} hidden={!threadOpen} />
-          {channel && membersOpen && !threadOpen && (
+          {search !== null && (
+            // Kept (hidden) while a thread it opened is shown, so closing
+            // the thread comes back to the results.
+            <div className="search-slot" hidden={threadOpen}>
+              <SearchPanel
+                key={search.asked}
+                query={search.query}
+                channels={channels}
+                onClose={() => setSearch(null)}
+              />
+            </div>
+          )}
+          {channel && membersOpen && !threadOpen && search === null && (
             <MembersPanel
               key={`${channel.id}-${channel.memberCount}`}
               channelId={channel.id}

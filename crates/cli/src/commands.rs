@@ -268,6 +268,31 @@ pub async fn run(cli: Cli, credentials: CredentialMode) -> Result<()> {
                 .map_err(|e| about_message(e, &given, fail))?;
             sent(&settle(&session, entry).await, &server, cli.json)?;
         }
+        Command::Search {
+            query,
+            limit,
+            before,
+        } => {
+            let input = show::search_input(&query);
+            let page = session
+                .search(&input, None, before, limit)
+                .await
+                .map_err(fail)?;
+            if cli.json {
+                return print_json(&page);
+            }
+            let channels = session.channels().await.map_err(fail)?;
+            let bold = std::io::IsTerminal::is_terminal(&std::io::stdout());
+            for hit in &page.hits {
+                println!("{}", show::search_hit(hit, &channels, bold));
+            }
+            if page.hits.is_empty() {
+                println!("nothing found");
+            }
+            if let (true, Some(cursor)) = (page.has_more, &page.next_cursor) {
+                println!("next page: --before {cursor}");
+            }
+        }
         Command::Thread {
             message: given,
             text,

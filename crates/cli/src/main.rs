@@ -101,6 +101,21 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// Search the messages of your channels, newest first: words (each
+    /// matches the words it begins), and `from:NAME`, `in:CHANNEL` (`#group`,
+    /// `@member` for a direct one), `before:`, `after:` or `on:` a day
+    /// (2026-12-03, today or yesterday, in your time zone).
+    Search {
+        /// What to look for, e.g. `lunch from:bob on:yesterday`.
+        #[arg(required = true)]
+        query: Vec<String>,
+        /// How many results.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        /// Only results older than this (`next page:` of the last search).
+        #[arg(long)]
+        before: Option<String>,
+    },
     /// Replace the text of one of your messages (its id from `suda
     /// history`).
     Edit {

@@ -2,6 +2,7 @@
 //! Rust's debug formatting.
 
 use suda_client::{
+    search::{SearchHit, TextRange},
     Change, Channel, ChannelKind, ConnectionState, HistoryItem, OfflineReason, Reaction,
     ThreadSummary, TransportKind,
 };
@@ -167,6 +168,74 @@ pub fn change(change: &Change, channel: &str) -> Option<String> {
     })
 }
 
+/// The search as one line from its arguments: an argument the shell kept
+/// whole with spaces in it (`in:"team chat"`) is quoted again, so the
+/// library reads it as one.
+pub fn search_input(args: &[String]) -> String {
+    let quoted: Vec<String> = args
+        .iter()
+        .map(|arg| {
+            if !arg.contains(char::is_whitespace) {
+                return arg.clone();
+            }
+            match arg.split_once(':') {
+                Some((key, value)) if !key.contains(char::is_whitespace) => {
+                    format!("{key}:\"{value}\"")
+                }
+                _ => format!("\"{arg}\""),
+            }
+        })
+        .collect();
+    quoted.join(" ")
+}
+
+/// A line of `suda search`: the message's id, time and channel, and its
+/// text with the found words in bold when `bold` (a terminal).
+pub fn search_hit(hit: &SearchHit, channels: &[Channel], bold: bool) -> String {
+    let e = &hit.message.event;
+    let channel = channels
+        .iter()
+        .find(|c| c.id == e.chat_channel_id)
+        .map_or_else(
+            || e.chat_channel_id.to_string(),
+            |c| match c.kind {
+                ChannelKind::Group => format!("#{}", c.name),
+                ChannelKind::Direct => format!("@{}", c.name),
+            },
+        );
+    let text = e.message.as_deref().unwrap_or_default();
+    let text = if bold {
+        marked(text, &hit.highlights, "\x1b[1m", "\x1b[0m")
+    } else {
+        text.to_owned()
+    };
+    format!(
+        "{:>6}  {}  {channel}  {}: {text}",
+        e.id, e.created_at, e.sender.member_name
+    )
+}
+
+/// `text` with each range (in characters) between `open` and `close`.
+/// Ranges past the text or out of order are left out, not trusted.
+pub fn marked(text: &str, ranges: &[TextRange], open: &str, close: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + ranges.len() * (open.len() + close.len()));
+    let mut at = 0usize;
+    for r in ranges {
+        let (start, end) = (r.start as usize, r.start as usize + r.length as usize);
+        if start < at || end > chars.len() || start >= end {
+            continue;
+        }
+        out.extend(&chars[at..start]);
+        out.push_str(open);
+        out.extend(&chars[start..end]);
+        out.push_str(close);
+        at = end;
+    }
+    out.extend(&chars[at..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use suda_protocol::{ChannelId, EventId, MemberId, MemberRef};
@@ -252,5 +321,36 @@ mod tests {
         join.message = None;
         join.event_type = EventType::Join;
         assert_eq!(event(&join), "alice joined");
+    }
+
+    #[test]
+    fn found_words_are_marked_by_characters_and_bad_ranges_are_left_out() {
+        use suda_client::search::TextRange;
+        let r = |start, length| TextRange { start, length };
+        // Characters, not bytes: the accent and the Korean are one each.
+        assert_eq!(
+            super::marked(
+                "Café 안녕하세요 cafe",
+                &[r(0, 4), r(5, 2), r(11, 4)],
+                "[",
+                "]"
+            ),
+            "[Café] [안녕]하세요 [cafe]"
+        );
+        // Past the end, overlapping, or empty: not marked, text kept.
+        assert_eq!(super::marked("lunch", &[r(3, 9)], "[", "]"), "lunch");
+        assert_eq!(
+            super::marked("lunch", &[r(0, 3), r(1, 2), r(4, 0)], "[", "]"),
+            "[lun]ch"
+        );
+    }
+
+    #[test]
+    fn a_search_argument_kept_whole_by_the_shell_stays_one() {
+        let args = ["lunch", "in:team chat", "two words"].map(String::from);
+        assert_eq!(
+            super::search_input(&args),
+            "lunch in:\"team chat\" \"two words\""
+        );
     }
 }

@@ -92,6 +92,10 @@ pub mod ops {
     );
     operation!(Thread, "../protocol/operations/Conversations.graphql");
     operation!(
+        SearchMessages,
+        "../protocol/operations/Conversations.graphql"
+    );
+    operation!(
         MarkThreadRead,
         "../protocol/operations/Conversations.graphql"
     );

@@ -13,6 +13,7 @@ pub mod graphql;
 pub mod history;
 pub mod notify;
 pub mod outbox;
+pub mod search;
 pub mod session;
 pub mod state;
 pub mod subscription;

@@ -385,6 +385,7 @@ pub struct Session {
 pub mod actions;
 mod composite;
 mod renewal;
+mod search;
 pub mod server_url;
 mod stream;
 mod threads;

@@ -25,7 +25,7 @@ fn opt_id<T: FromStr<Err = suda_protocol::IdError>>(s: Option<&String>) -> Clien
     s.map(|s| id(s)).transpose()
 }
 
-fn count(n: i64) -> u32 {
+pub(crate) fn count(n: i64) -> u32 {
     u32::try_from(n).unwrap_or(0)
 }
 
@@ -125,6 +125,9 @@ member_from!(
     ops::thread::ChatMessageSender,
     ops::thread::ChatMessageReplyToSender,
     ops::thread::ChatMessageReactionsMembers,
+    ops::search_messages::ChatMessageSender,
+    ops::search_messages::ChatMessageReplyToSender,
+    ops::search_messages::ChatMessageReactionsMembers,
     ops::conversation_page::ConversationPageChatChannelEventsContentsOnChatChannelJoinEventMember,
     ops::conversation_page::ConversationPageChatChannelEventsContentsOnChatChannelLeaveEventMember,
     ops::blocked_members::BlockedMembersBlockedMembers,
@@ -242,5 +245,6 @@ macro_rules! message_from {
 message_from!(
     message: conversation_page,
     one_message: message,
-    thread_message: thread
+    thread_message: thread,
+    found_message: search_messages
 );

@@ -50,6 +50,7 @@ commands! {
     history(HistoryArgs) -> HistoryPage;
     thread(ThreadArgs) -> ThreadPageView;
     mark_thread_read(ThreadReadArgs) -> ();
+    search_messages(SearchArgs) -> SearchPageView;
     send(SendArgs) -> OutboxItem;
     retry_send(OutboxArgs) -> OutboxItem;
     discard_send(OutboxArgs) -> ();

@@ -13,6 +13,7 @@
 
 mod args;
 mod commands;
+mod search;
 mod threads;
 mod types;
 

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-pub use crate::{args::*, threads::*};
+pub use crate::{args::*, search::*, threads::*};
 
 /// A member as the UI shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -430,6 +430,10 @@ declarations!(
     ThreadView,
     InThreadView,
     ThreadPageView,
+    SearchArgs,
+    TextRangeView,
+    SearchHitView,
+    SearchPageView,
     ChangeView,
     HistoryPage,
     OutboxState,

@@ -310,3 +310,53 @@ fn a_reply_in_a_followed_thread_counts_and_notifies_until_the_thread_is_open_and
     .unwrap();
     assert_eq!(unread(&app), 0, "read as it came");
 }
+
+#[test]
+fn the_search_box_finds_the_members_messages_with_highlights_and_refuses_bad_filters() {
+    let server = Server::start();
+    let dirs = tempfile::tempdir().unwrap();
+    let app = Desktop::start(dirs.path());
+    app.sign_in(&server, "alice");
+    let general = app.channel_id("general");
+    let bob = server.member("bob");
+    let channel: suda_protocol::ChannelId = general.parse().unwrap();
+    server
+        .block_on(bob.send(channel, "안녕하세요 lunch?"))
+        .unwrap();
+    server
+        .block_on(bob.send(channel, "the build is green"))
+        .unwrap();
+
+    let page = app
+        .invoke("search_messages", Some(json!({"query": "안녕 from:bob"})))
+        .unwrap();
+    assert_eq!(page["hits"][0]["message"]["text"], "안녕하세요 lunch?");
+    assert_eq!(page["hits"][0]["message"]["channelId"], general.as_str());
+    assert_eq!(
+        page["hits"][0]["highlights"],
+        json!([{"start": 0, "length": 2}])
+    );
+    assert_eq!(page["hasMore"], false);
+    let within = app
+        .invoke(
+            "search_messages",
+            Some(json!({"query": "green", "channelId": general})),
+        )
+        .unwrap();
+    assert_eq!(within["hits"].as_array().unwrap().len(), 1);
+
+    // Each bad search is a clear message, and nothing was asked for it.
+    for (query, said) in [
+        ("lunch on:someday", "\"on:\" takes a day"),
+        ("lunch in:nowhere", "of your channels is named"),
+        ("?!", "no words"),
+    ] {
+        let e = app
+            .invoke("search_messages", Some(json!({"query": query})))
+            .unwrap_err();
+        assert!(
+            e["message"].as_str().unwrap().contains(said),
+            "{query}: {e}"
+        );
+    }
+}

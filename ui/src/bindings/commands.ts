@@ -2,7 +2,7 @@
 // Do not edit by hand.
 
 import { invoke } from "@tauri-apps/api/core";
-import type { ChannelArgs, ChannelView, CreateGroupArgs, DeviceArgs, DeviceView, DraftView, EditArgs, FocusArgs, HistoryArgs, HistoryPage, InviteArgs, LevelArgs, MarkReadArgs, MemberArgs, MemberIdArgs, MemberView, MessageArgs, OutboxArgs, OutboxItem, ReactArgs, SendArgs, SessionView, Settings, SignInArgs, Snapshot, ThreadArgs, ThreadPageView, ThreadReadArgs } from "./ipc";
+import type { ChannelArgs, ChannelView, CreateGroupArgs, DeviceArgs, DeviceView, DraftView, EditArgs, FocusArgs, HistoryArgs, HistoryPage, InviteArgs, LevelArgs, MarkReadArgs, MemberArgs, MemberIdArgs, MemberView, MessageArgs, OutboxArgs, OutboxItem, ReactArgs, SearchArgs, SearchPageView, SendArgs, SessionView, Settings, SignInArgs, Snapshot, ThreadArgs, ThreadPageView, ThreadReadArgs } from "./ipc";
 
 /** Every command of the desktop shell, typed. Rejects with an `AppError`. */
 export const commands = {
@@ -14,6 +14,7 @@ export const commands = {
   history: (args: HistoryArgs) => invoke<HistoryPage>("history", { args }),
   thread: (args: ThreadArgs) => invoke<ThreadPageView>("thread", { args }),
   markThreadRead: (args: ThreadReadArgs) => invoke<void>("mark_thread_read", { args }),
+  searchMessages: (args: SearchArgs) => invoke<SearchPageView>("search_messages", { args }),
   send: (args: SendArgs) => invoke<OutboxItem>("send", { args }),
   retrySend: (args: OutboxArgs) => invoke<OutboxItem>("retry_send", { args }),
   discardSend: (args: OutboxArgs) => invoke<void>("discard_send", { args }),
@@ -53,6 +54,7 @@ export type Commands = {
   history: { args: HistoryArgs; returns: HistoryPage };
   thread: { args: ThreadArgs; returns: ThreadPageView };
   mark_thread_read: { args: ThreadReadArgs; returns: null };
+  search_messages: { args: SearchArgs; returns: SearchPageView };
   send: { args: SendArgs; returns: OutboxItem };
   retry_send: { args: OutboxArgs; returns: OutboxItem };
   discard_send: { args: OutboxArgs; returns: null };

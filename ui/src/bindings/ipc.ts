@@ -140,6 +140,31 @@ root: EventView, replies: Array<EventView>,
  */
 hasMore: boolean, nextCursor: string | null, };
 
+export type SearchArgs = { query: string, 
+/**
+ * Only this channel (an `in:` in the query wins); `null`: all of the
+ * member's.
+ */
+channelId: string | null, 
+/**
+ * `null` for the newest results; else a `nextCursor`.
+ */
+before: string | null, };
+
+export type TextRangeView = { start: number, length: number, };
+
+export type SearchHitView = { message: EventView, 
+/**
+ * Where the search's words are in its text, in order.
+ */
+highlights: Array<TextRangeView>, };
+
+export type SearchPageView = { hits: Array<SearchHitView>, 
+/**
+ * Older results exist: ask again with `before: nextCursor`.
+ */
+hasMore: boolean, nextCursor: string | null, };
+
 export type ChangeView = { "kind": "edited", channelId: string, messageId: string, text: string, editedAt: string, } | { "kind": "deleted", channelId: string, messageId: string, 
 /**
  * Of a reply in a thread, the thread's root and its replies left.

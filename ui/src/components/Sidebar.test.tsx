@@ -20,6 +20,7 @@ describe("Sidebar", () => {
         onOpen={onOpen}
         onDialog={() => {}}
         onSignOut={() => {}}
+        onSearch={() => {}}
       />,
     );
     const direct = screen.getByRole("region", { name: "Direct messages" });
@@ -49,6 +50,7 @@ describe("Sidebar", () => {
         onOpen={() => {}}
         onDialog={() => {}}
         onSignOut={() => {}}
+        onSearch={() => {}}
       />,
     );
     const design = screen.getByRole("button", { name: /design/ });

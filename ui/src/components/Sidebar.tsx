@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { ChannelView } from "../bindings/ipc";
 import { Avatar } from "./Avatar";
@@ -18,6 +19,7 @@ export function Sidebar({
   onOpen,
   onDialog,
   onSignOut,
+  onSearch,
 }: {
   channels: ChannelView[];
   currentId: string | null;
@@ -26,8 +28,11 @@ export function Sidebar({
   onOpen: (id: string) => void;
   onDialog: (d: SidebarDialog) => void;
   onSignOut: () => void;
+  /** The member asked to search for what they typed. */
+  onSearch: (query: string) => void;
 }) {
   const { t } = useTranslation();
+  const [query, setQuery] = useState("");
   const direct = channels.filter((c) => c.kind === "direct");
   const groups = channels.filter((c) => c.kind === "group");
 
@@ -97,6 +102,26 @@ export function Sidebar({
           {t("sidebar.join")}
         </button>
       </div>
+      <form
+        role="search"
+        className="sidebar-search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (query.trim() !== "") onSearch(query.trim());
+        }}
+      >
+        <input
+          type="search"
+          id="message-search"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          aria-label={t("search.label")}
+          placeholder={t("search.placeholder")}
+          title={t("search.hint")}
+          maxLength={1000}
+          enterKeyHint="search"
+        />
+      </form>
       <div className="channel-scroll">
         {section(t("sidebar.direct"), direct, "newDirect", t("sidebar.newDirect"))}
         {section(t("sidebar.groups"), groups, "newGroup", t("sidebar.newGroup"))}

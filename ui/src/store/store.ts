@@ -3,7 +3,13 @@
  * ask the shell to do something and dispatch what it answers.
  */
 import { create } from "zustand";
-import type { AppEvent, ChannelView, NotificationLevel, Settings } from "../bindings/ipc";
+import type {
+  AppEvent,
+  ChannelView,
+  EventView,
+  NotificationLevel,
+  Settings,
+} from "../bindings/ipc";
 import { incoming } from "../announce";
 import { commands, listenAppEvents } from "../ipc";
 import { isUnread } from "./channels";
@@ -173,6 +179,19 @@ export async function jumpTo(channelId: string, messageId: string): Promise<bool
   if (!has()) return false;
   dispatch({ type: "jump", channelId, messageId });
   return true;
+}
+
+/**
+ * Opens a message a search found: its conversation, scrolled to it (as
+ * [`jumpTo`]); a reply in a thread opens at its root, with the thread open
+ * beside it. `false` when it is further back than [`jumpTo`] goes.
+ */
+export async function openFound(event: EventView): Promise<boolean> {
+  await openChannel(event.channelId);
+  const at = event.threadRoot ?? event.id;
+  const found = await jumpTo(event.channelId, at);
+  if (event.threadRoot) await openThread(event.channelId, event.threadRoot);
+  return found;
 }
 
 /**

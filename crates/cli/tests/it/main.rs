@@ -6,6 +6,7 @@ use std::{path::Path, time::Duration};
 use suda_testkit::TestServer;
 
 mod cluster;
+mod search;
 mod threads;
 use tokio::process::Command;
 

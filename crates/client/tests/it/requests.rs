@@ -93,3 +93,85 @@ async fn the_contract_operations_run_as_written() {
         "one's own message is not unread"
     );
 }
+
+#[tokio::test]
+async fn search_reads_the_filters_and_finds_the_members_messages_with_highlights() {
+    let server = TestServer::start().await;
+    let alice = server.session(None);
+    alice.sign_up("alice", "password-123").await.unwrap();
+    let bob = server.session(None);
+    bob.sign_up("bob", "password-123").await.unwrap();
+    let lobby = alice.create_group("lobby", &[]).await.unwrap();
+    let other = alice.create_group("team chat", &[]).await.unwrap();
+    bob.join(lobby.id).await.unwrap();
+    bob.join(other.id).await.unwrap();
+    alice.send(lobby.id, "Lunch plans at noon").await.unwrap();
+    bob.send(lobby.id, "lunch? I am in").await.unwrap();
+    bob.send(other.id, "lunch in the team chat").await.unwrap();
+
+    let page = bob.search("lunch", None, None, 20).await.unwrap();
+    let texts: Vec<_> = page
+        .hits
+        .iter()
+        .map(|h| h.message.event.message.clone().unwrap())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "lunch in the team chat",
+            "lunch? I am in",
+            "Lunch plans at noon"
+        ]
+    );
+    let first = &page.hits[2].highlights[0];
+    assert_eq!((first.start, first.length), (0, 5));
+
+    let from = bob
+        .search("lunch from:@alice", None, None, 20)
+        .await
+        .unwrap();
+    assert_eq!(from.hits.len(), 1);
+    let within = bob
+        .search("lunch in:\"team chat\"", None, None, 20)
+        .await
+        .unwrap();
+    assert_eq!(within.hits[0].message.event.chat_channel_id, other.id);
+    let scoped = bob.search("lunch", Some(lobby.id), None, 1).await.unwrap();
+    assert_eq!(scoped.hits.len(), 1);
+    assert!(scoped.has_more);
+    let older = bob
+        .search("lunch", Some(lobby.id), scoped.next_cursor, 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        older.hits[0].message.event.message.as_deref(),
+        Some("Lunch plans at noon")
+    );
+    let today = bob.search("lunch on:today", None, None, 20).await.unwrap();
+    assert_eq!(today.hits.len(), 3, "sent today, in this machine's zone");
+    let yesterday = bob
+        .search("lunch on:yesterday", None, None, 20)
+        .await
+        .unwrap();
+    assert!(yesterday.hits.is_empty());
+
+    // Each kind of bad input: a filter the client refuses before asking,
+    // a channel it does not know, and words the server refuses.
+    let err = bob
+        .search("lunch on:someday", None, None, 20)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::BadUserInput), "{err}");
+    let err = bob
+        .search("lunch in:nowhere", None, None, 20)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::NotFound), "{err}");
+    let err = bob.search("?!", None, None, 20).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::BadUserInput), "{err}");
+    let err = bob
+        .search("lunch from:nobody", None, None, 20)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::NotFound), "{err}");
+}

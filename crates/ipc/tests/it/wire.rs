@@ -319,6 +319,22 @@ fn sample(ts_name: &str) -> Value {
             has_more: false,
             next_cursor: None,
         }),
+        "SearchArgs" => json(SearchArgs {
+            query: "lunch from:bo".into(),
+            channel_id: Some("2".into()),
+            before: Some("9".into()),
+        }),
+        "SearchPageView" => json(SearchPageView {
+            hits: vec![SearchHitView {
+                message: event(),
+                highlights: vec![TextRangeView {
+                    start: 0,
+                    length: 5,
+                }],
+            }],
+            has_more: true,
+            next_cursor: Some("9".into()),
+        }),
         "DeviceArgs" => json(DeviceArgs { id: "a1".into() }),
         "MemberIdArgs" => json(MemberIdArgs {
             member_id: "1".into(),
