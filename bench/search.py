@@ -1,17 +1,25 @@
 #!/usr/bin/env python3
 """Search latency over a large history, from outside the server.
 
-Starts suda-server (release) on a fresh SQLite database, signs up the
-members and makes the channels through GraphQL, stops it, and appends
---messages chat messages straight to its `events` table (texts drawn from
-an English and Korean vocabulary, over --channels channels and 4 senders),
-as an older database without a search index would hold them. Starting the
-server again makes the index from them (the time is printed), then
-`searchMessages` is asked --queries times for each kind of search over
-HTTP, one request at a time, and the latency is printed as p50 / p99 with
-the index's size on disk (the database file before and after it was made).
+Starts suda-server (release) on a fresh database, signs up the members and
+makes the channels through GraphQL, and appends --messages chat messages
+straight to its `events` table (texts drawn from an English and Korean
+vocabulary, over --channels channels and 4 senders), as an older database
+without a search index would hold them. Starting a server on it again
+makes the index from them (the time is printed), then `searchMessages` is
+asked --queries times for each kind of search over HTTP, one request at a
+time, and the latency is printed as p50 / p99 with the index's size on
+disk.
 
     bench/search.py --server target/release/suda-server [--messages 1000000]
+    bench/search.py --server target/release/suda-server --postgres \
+        --cluster target/release/suda-cluster [--messages 1000000]
+
+SQLite: the database file (with its WAL) before and after the index.
+PostgreSQL (`--postgres`): a throwaway cluster of the test kit's, durable
+(fsync and synchronous commit on), started by `suda-cluster` with one
+node; the messages go in with `COPY`, and the sizes are the database's
+and `message_terms`' (table, GIN index and TOAST) from PostgreSQL itself.
 """
 import argparse
 import http.client
@@ -40,13 +48,13 @@ RARE = ["zephyr", "quixotic", "xylophone", "망고빙수"]
 
 
 class Server:
-    def __init__(self, binary: str, db: Path):
+    def __init__(self, binary: str, database_url: str, log: Path):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
-        self.log = open(db.with_suffix(".log"), "ab")
+        self.log = open(log, "ab")
         self.proc = subprocess.Popen(
-            [binary, "--listen", f"127.0.0.1:{self.port}", "--database-url", f"sqlite:{db}", "--no-limits"],
+            [binary, "--listen", f"127.0.0.1:{self.port}", "--database-url", database_url, "--no-limits"],
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
@@ -97,13 +105,19 @@ def text(rng: random.Random) -> str:
     return " ".join(words)
 
 
-def fill(db: Path, channels: list[int], members: list[int], count: int, seed: int):
+def rows(channels: list[int], members: list[int], count: int, seed: int):
+    """The messages: (channel, sender, text, created_at), 10 ms apart up to now."""
     rng = random.Random(seed)
-    con = sqlite3.connect(db)
     now = int(time.time() * 1000) - count * 10
-    batch = []
     for i in range(count):
-        batch.append((channels[i % len(channels)], members[i % len(members)], text(rng), now + i * 10))
+        yield channels[i % len(channels)], members[i % len(members)], text(rng), now + i * 10
+
+
+def fill(db: Path, channels: list[int], members: list[int], count: int, seed: int):
+    con = sqlite3.connect(db)
+    batch = []
+    for row in rows(channels, members, count, seed):
+        batch.append(row)
         if len(batch) == 10_000:
             con.executemany(
                 "INSERT INTO events (channel_id, event_type, member_id, message, created_at) VALUES (?, 'CHAT', ?, ?, ?)",
@@ -127,6 +141,88 @@ def size(db: Path) -> int:
     return sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
 
 
+class Sqlite:
+    """The store as a file beside the bench's other files."""
+
+    name = "SQLite, FTS5"
+
+    def __init__(self, work: Path):
+        self.db = work / "suda.db"
+        self.url = f"sqlite:{self.db}"
+
+    def fill(self, channels, members, count, seed):
+        fill(self.db, channels, members, count, seed)
+
+    def sizes(self) -> tuple[int, int]:
+        """The database, and the index's part of it (0: not told apart)."""
+        return size(self.db), 0
+
+    def close(self):
+        pass
+
+
+class Postgres:
+    """A throwaway cluster with one node, from the test kit's suda-cluster."""
+
+    name = "PostgreSQL, tsvector under GIN"
+
+    def __init__(self, work: Path, server: str, cluster: str):
+        self.log = open(work / "cluster.log", "ab")
+        self.proc = subprocess.Popen(
+            [cluster, "--server", server, "--nodes", "1", "--no-nginx", "--durable", "--", "--no-limits"],
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+        )
+        self.url = None
+        for line in self.proc.stdout:
+            if line.startswith("POSTGRES "):
+                self.url = line.split()[1]
+            if line.startswith("READY "):
+                break
+        if self.url is None:
+            raise SystemExit("suda-cluster did not start; see " + self.log.name)
+
+    def psql(self, sql: str, stdin=None) -> str:
+        done = subprocess.run(
+            ["psql", self.url, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"psql: {done.stderr}")
+        return done.stdout.strip()
+
+    def fill(self, channels, members, count, seed):
+        head = int(self.psql("SELECT seq FROM ledger_head"))
+        lines = []
+        for i, (channel, member, body, at) in enumerate(rows(channels, members, count, seed)):
+            lines.append(f"{head + 1 + i}\t{channel}\tCHAT\t{member}\t{body}\t{at}\n")
+        self.psql(
+            "COPY events (seq, channel_id, event_type, member_id, message, created_at) FROM STDIN",
+            "".join(lines),
+        )
+        # As a database from before search: the index is made at the next start.
+        self.psql(
+            f"UPDATE ledger_head SET seq = {head + count}; DELETE FROM message_terms;"
+            " UPDATE server_meta SET value = 0 WHERE key = 'search_terms_version'"
+        )
+        self.psql("VACUUM ANALYZE")
+
+    def sizes(self) -> tuple[int, int]:
+        both = self.psql(
+            "SELECT pg_database_size(current_database()), pg_total_relation_size('message_terms')"
+        )
+        database, index = both.split("|")
+        return int(database), int(index)
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait(60)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--server", required=True)
@@ -134,11 +230,22 @@ def main():
     p.add_argument("--channels", type=int, default=20)
     p.add_argument("--queries", type=int, default=200, help="per kind of search")
     p.add_argument("--seed", type=int, default=16)
+    p.add_argument("--postgres", action="store_true", help="on PostgreSQL instead of SQLite")
+    p.add_argument("--cluster", help="the test kit's suda-cluster binary (with --postgres)")
     args = p.parse_args()
+    if args.postgres and not args.cluster:
+        p.error("--postgres needs --cluster")
 
     work = Path(tempfile.mkdtemp(prefix="suda-search-bench-"))
-    db = work / "suda.db"
-    server = Server(args.server, db)
+    store = Postgres(work, args.server, args.cluster) if args.postgres else Sqlite(work)
+    try:
+        run(args, work, store)
+    finally:
+        store.close()
+
+
+def run(args, work: Path, store):
+    server = Server(args.server, store.url, work / "server.log")
     try:
         tokens, ids = zip(*(sign_up(server, f"member{i}") for i in range(4)))
         channels = [
@@ -153,14 +260,14 @@ def main():
         server.stop()
     print(f"filling {args.messages:,} messages into {args.channels} channels...", file=sys.stderr)
     t0 = time.monotonic()
-    fill(db, [int(c) for c in channels], [int(i) for i in ids], args.messages, args.seed)
+    store.fill([int(c) for c in channels], [int(i) for i in ids], args.messages, args.seed)
     print(f"  filled in {time.monotonic() - t0:.0f} s", file=sys.stderr)
-    before = size(db)
+    before, _ = store.sizes()
 
     t0 = time.monotonic()
-    server = Server(args.server, db)
+    server = Server(args.server, store.url, work / "server.log")
     made = time.monotonic() - t0
-    after = size(db)
+    after, index = store.sizes()
     rng = random.Random(args.seed + 1)
     member0 = "member0"
     kinds = {
@@ -193,10 +300,11 @@ def main():
     finally:
         server.stop()
 
-    print(f"search over {args.messages:,} messages in {args.channels} channels (SQLite, FTS5), "
+    print(f"search over {args.messages:,} messages in {args.channels} channels ({store.name}), "
           f"{args.queries} queries a kind, one at a time over HTTP")
     print(f"index made at start in {made:.1f} s; database {before / 2**20:.1f} MiB without it, "
-          f"{after / 2**20:.1f} MiB with it (+{(after - before) / 2**20:.1f} MiB)")
+          f"{after / 2**20:.1f} MiB with it (+{(after - before) / 2**20:.1f} MiB)"
+          + (f"; message_terms {index / 2**20:.1f} MiB" if index else ""))
     width = max(len(r[0]) for r in rows)
     print(f"{'search'.ljust(width)}  {'p50 ms':>7}  {'p99 ms':>7}  hits")
     for kind, p50, p99, hits in rows:
