@@ -4,7 +4,8 @@
 Starts suda-server (release) on a fresh database, signs up the members and
 makes the channels through GraphQL, and appends --messages chat messages
 straight to its `events` table (texts drawn from an English and Korean
-vocabulary, over --channels channels and 4 senders), as an older database
+vocabulary, over --channels channels and 4 senders, and one more channel
+whose messages are all old), as an older database
 without a search index would hold them. Starting a server on it again
 makes the index from them (the time is printed), then `searchMessages` is
 asked --queries times for each kind of search over HTTP, one request at a
@@ -106,11 +107,18 @@ def text(rng: random.Random) -> str:
 
 
 def rows(channels: list[int], members: list[int], count: int, seed: int):
-    """The messages: (channel, sender, text, created_at), 10 ms apart up to now."""
+    """The messages: (channel, sender, text, created_at), 10 ms apart up to now.
+
+    The last channel is quiet lately: it has every 20th of the oldest tenth
+    of the messages and none after, so a search in it finds nothing among
+    the newest messages (the hardest case for a store that looks newest
+    first)."""
     rng = random.Random(seed)
     now = int(time.time() * 1000) - count * 10
+    busy, quiet = channels[:-1], channels[-1]
     for i in range(count):
-        yield channels[i % len(channels)], members[i % len(members)], text(rng), now + i * 10
+        channel = quiet if i < count // 10 and i % 20 == 0 else busy[i % len(busy)]
+        yield channel, members[i % len(members)], text(rng), now + i * 10
 
 
 def fill(db: Path, channels: list[int], members: list[int], count: int, seed: int):
@@ -254,11 +262,11 @@ def run(args, work: Path, store):
                 {"n": f"c{c:02}", "m": list(ids[1:])},
                 tokens[0],
             )["createGroupChannel"]["id"]
-            for c in range(args.channels)
+            for c in range(args.channels + 1)
         ]
     finally:
         server.stop()
-    print(f"filling {args.messages:,} messages into {args.channels} channels...", file=sys.stderr)
+    print(f"filling {args.messages:,} messages into {args.channels + 1} channels...", file=sys.stderr)
     t0 = time.monotonic()
     store.fill([int(c) for c in channels], [int(i) for i in ids], args.messages, args.seed)
     print(f"  filled in {time.monotonic() - t0:.0f} s", file=sys.stderr)
@@ -277,7 +285,8 @@ def run(args, work: Path, store):
         "a rare word": lambda: {"t": rng.choice(RARE[:3])},
         "Korean inside a word (안녕)": lambda: {"t": rng.choice(["안녕", "회의", "감사", "하세요"])},
         "a word, from: one member": lambda: {"t": rng.choice(ENGLISH), "f": member0},
-        "a word, in: one channel": lambda: {"t": rng.choice(ENGLISH), "c": rng.choice(channels)},
+        "a word, in: one channel": lambda: {"t": rng.choice(ENGLISH), "c": rng.choice(channels[:-1])},
+        "a word, in: a channel quiet lately": lambda: {"t": rng.choice(ENGLISH), "c": channels[-1]},
         "no match": lambda: {"t": "nothingmatchesthis"},
     }
     query = (
@@ -300,7 +309,7 @@ def run(args, work: Path, store):
     finally:
         server.stop()
 
-    print(f"search over {args.messages:,} messages in {args.channels} channels ({store.name}), "
+    print(f"search over {args.messages:,} messages in {args.channels} channels and a quiet one ({store.name}), "
           f"{args.queries} queries a kind, one at a time over HTTP")
     print(f"index made at start in {made:.1f} s; database {before / 2**20:.1f} MiB without it, "
           f"{after / 2**20:.1f} MiB with it (+{(after - before) / 2**20:.1f} MiB)"

@@ -81,6 +81,11 @@ pub struct Config {
     pub marks_per_second: u32,
     /// Read-marker moves allowed at once per member.
     pub mark_burst: u32,
+    /// Searches per second per member, sustained: a search can read far
+    /// more than any other request (docs/security.md).
+    pub searches_per_second: u32,
+    /// Searches allowed at once per member.
+    pub search_burst: u32,
     /// Sign-in attempts per member name per minute, from addresses the
     /// member has never signed in from (so strangers cannot lock the owner
     /// out of the places they use).
@@ -150,6 +155,8 @@ impl Default for Config {
             channels_per_hour: 30,
             marks_per_second: 10,
             mark_burst: 60,
+            searches_per_second: 2,
+            search_burst: 20,
             sign_ins_per_minute: 10,
             sign_ins_per_address_per_minute: 30,
             sign_ins_per_name_and_address_per_minute: 10,
@@ -193,6 +200,8 @@ impl Config {
             channels_per_hour: A_LOT,
             marks_per_second: A_LOT,
             mark_burst: A_LOT,
+            searches_per_second: A_LOT,
+            search_burst: A_LOT,
             sign_ins_per_minute: A_LOT,
             sign_ins_per_address_per_minute: A_LOT,
             sign_ins_per_name_and_address_per_minute: A_LOT,

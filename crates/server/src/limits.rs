@@ -99,6 +99,7 @@ pub struct Limits {
     changes: Rate,
     channel_creations: Rate,
     marks: Rate,
+    searches: Rate,
     sign_ins: Rate,
     sign_ins_by_address: Rate,
     sign_ins_by_name_and_address: Rate,
@@ -130,6 +131,7 @@ impl Limits {
             changes: Rate::per_second("change", c.changes_per_second, c.change_burst),
             channel_creations: Rate::per_hour("create", c.channels_per_hour),
             marks: Rate::per_second("mark", c.marks_per_second, c.mark_burst),
+            searches: Rate::per_second("search", c.searches_per_second, c.search_burst),
             sign_ins: Rate::per_minute("sign-in", c.sign_ins_per_minute),
             sign_ins_by_address: Rate::per_minute(
                 "sign-in-address",
@@ -194,6 +196,12 @@ impl Limits {
         self.take(&self.marks, member.to_string(), refusal).await
     }
 
+    /// One search by `member`, or `RATE_LIMITED`.
+    pub async fn search(&self, member: MemberId) -> ApiResult<()> {
+        let refusal = "you are searching too fast; wait a moment";
+        self.take(&self.searches, member.to_string(), refusal).await
+    }
+
     /// One sign-in attempt from `address` for `name`: limited per address
     /// and per name and address, or `RATE_LIMITED`.
     pub async fn sign_in_from(&self, address: IpAddr, name: &str) -> ApiResult<()> {
@@ -251,6 +259,7 @@ impl Limits {
             &self.changes,
             &self.channel_creations,
             &self.marks,
+            &self.searches,
             &self.sign_ins,
             &self.sign_ins_by_address,
             &self.sign_ins_by_name_and_address,

@@ -105,6 +105,12 @@ struct Args {
     /// Read-marker moves each member may make at once.
     #[arg(long, default_value_t = Config::default().mark_burst)]
     mark_burst: u32,
+    /// Searches each member may make per second, sustained.
+    #[arg(long, default_value_t = Config::default().searches_per_second)]
+    searches_per_second: u32,
+    /// Searches each member may make at once.
+    #[arg(long, default_value_t = Config::default().search_burst)]
+    search_burst: u32,
     /// Hours a token works after it is issued (clients renew it at half).
     #[arg(long, default_value_t = Config::default().token_lifetime.as_secs() / 3600)]
     token_lifetime_hours: u64,
@@ -170,6 +176,8 @@ async fn main() -> anyhow::Result<()> {
         sign_ins_per_name_and_address_per_minute: args.sign_ins_per_name_and_address_per_minute,
         marks_per_second: args.marks_per_second,
         mark_burst: args.mark_burst,
+        searches_per_second: args.searches_per_second,
+        search_burst: args.search_burst,
         token_lifetime: Duration::from_secs(args.token_lifetime_hours.max(1) * 3600),
         replay_window: args.replay_window,
         max_response_bytes: args.max_response_bytes,

@@ -17,12 +17,19 @@
 //! Every term of a query must match (AND). [`highlights`] finds where they
 //! did in a message's text, for the result to show.
 
+use suda_protocol::{ChannelId, MemberId};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
-/// The version of [`terms`] an index was built with: raise it whenever
-/// `terms` changes, and the stores rebuild their index at start.
-pub const TERMS_VERSION: i64 = 1;
+/// The version of [`indexed_terms`] an index was built with: raise it
+/// whenever they change, and the stores rebuild their index at start.
+/// 2: a message's channel and sender are terms too.
+pub const TERMS_VERSION: i64 = 2;
+
+/// Starts the terms that name a message's channel and sender: a private
+/// use character, which [`terms`] never makes (it keeps letters, digits
+/// and marks), so no word of any text matches them.
+const TAG: char = '\u{E000}';
 
 /// At most this many characters in a search's text.
 pub const MAX_QUERY_CHARS: usize = 256;
@@ -164,6 +171,28 @@ pub fn terms(text: &str) -> Vec<String> {
             out.push(piece.text.iter().collect());
         }
     }
+    out
+}
+
+/// The term every message of `channel` is indexed by.
+pub fn channel_tag(channel: ChannelId) -> String {
+    format!("{TAG}c{channel}")
+}
+
+/// The term every message `sender` sent is indexed by.
+pub fn sender_tag(sender: MemberId) -> String {
+    format!("{TAG}m{sender}")
+}
+
+/// Everything a message is indexed by: the terms of its text, in order,
+/// then its channel's and its sender's tags. With them a store looks up
+/// `in:` and `from:` in the index itself, together with the words: a
+/// channel quiet for a long while is not found by reading every newer
+/// match of a common word.
+pub fn indexed_terms(text: &str, channel: ChannelId, sender: MemberId) -> Vec<String> {
+    let mut out = terms(text);
+    out.push(channel_tag(channel));
+    out.push(sender_tag(sender));
     out
 }
 

@@ -9,8 +9,8 @@ use crate::{
     error::{ApiError, ApiResult},
     rules::{self, Command},
     store::{
-        ChannelRow, EventKind, EventPage, EventRow, MemberRow, PageAt, ReactionRow, Scope,
-        ThreadRow,
+        ChannelRow, EventKind, EventPage, EventRow, MemberRow, Messages, PageAt, ReactionRow,
+        Scope, ThreadRow,
     },
     validate, AppState,
 };
@@ -200,8 +200,9 @@ async fn decorations(
     ) else {
         return Ok((Vec::new(), Vec::new()));
     };
-    let reactions = app.store.reactions(viewer, channel, from, to).await?;
-    let threads = app.store.threads(viewer, channel, from, to).await?;
+    let messages = Messages::Between { channel, from, to };
+    let reactions = app.store.reactions(viewer, messages).await?;
+    let threads = app.store.threads(viewer, messages).await?;
     Ok((reactions, threads))
 }
 

@@ -9,6 +9,7 @@ use super::{caller_member, parse_id, state, types::*};
 use crate::{
     error::{ApiError, ApiResult},
     rules::{self, Command},
+    store::Messages,
     validate, AppState,
 };
 
@@ -19,14 +20,9 @@ pub(super) async fn message_view(
     id: EventId,
 ) -> ApiResult<ChatChannelChatEvent> {
     let row = rules::readable_message(app.store.as_ref(), member, id).await?;
-    let reactions = app
-        .store
-        .reactions(member, row.channel_id, row.id, row.id)
-        .await?;
-    let threads = app
-        .store
-        .threads(member, row.channel_id, row.id, row.id)
-        .await?;
+    let one = [row.id];
+    let reactions = app.store.reactions(member, Messages::Listed(&one)).await?;
+    let threads = app.store.threads(member, Messages::Listed(&one)).await?;
     Ok(ChatChannelChatEvent::new(row, &reactions).with_thread(&threads))
 }
 
@@ -84,10 +80,8 @@ impl MessageMutation {
             // A retry: the first message as it is now (the ledger read
             // it), with its reactions. The sender's own message, so no
             // membership is asked: an outbox may retry after a leave.
-            let reactions = app
-                .store
-                .reactions(me.id, event.channel_id, event.id, event.id)
-                .await?;
+            let one = [event.id];
+            let reactions = app.store.reactions(me.id, Messages::Listed(&one)).await?;
             return Ok(ChatChannelChatEvent::new(event, &reactions));
         }
         Ok(ChatChannelChatEvent::new(event, &[]))

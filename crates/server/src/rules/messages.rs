@@ -88,7 +88,7 @@ pub(super) async fn send(
             ..NewEvent::new(channel, EventKind::Chat, &sender)
         })
         .await?;
-    tx.index_changes().add(event.id, channel, text);
+    tx.index_changes().add(&event, text);
     if let Some(root) = &root {
         threads::follow_after(tx, root, &mut event).await?;
     }
@@ -265,7 +265,7 @@ pub(super) async fn edit(
     let mentions = mentioned(tx, message.channel_id, text).await?;
     tx.set_edited(id, event.id, &mentions).await?;
     // Found by its words as they are now, and no longer by the old ones.
-    tx.index_changes().replace(id, message.channel_id, text);
+    tx.index_changes().replace(&message, text);
     Ok(fresh(message.channel_id, vec![event]))
 }
 
@@ -290,7 +290,7 @@ pub(super) async fn delete(tx: &mut dyn Tx, id: EventId, member: MemberId) -> Ap
         })
         .await?;
     tx.delete_message(id, event.id).await?;
-    tx.index_changes().remove(id, message.channel_id);
+    tx.index_changes().remove(&message);
     Ok(fresh(message.channel_id, vec![event]))
 }
 

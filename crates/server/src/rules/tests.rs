@@ -4,7 +4,7 @@
 use suda_protocol::{ChannelId, MemberId};
 
 use super::*;
-use crate::store::{testing::TestStore, PageAt};
+use crate::store::{testing::TestStore, Messages, PageAt};
 
 async fn store() -> TestStore {
     TestStore::new().await
@@ -439,7 +439,10 @@ async fn a_message_carries_at_most_fifty_different_emoji_and_more_of_one_always_
         Some(2),
         "the second of one already there"
     );
-    let all = s.reactions(members[3], g, message, message).await.unwrap();
+    let all = s
+        .reactions(members[3], Messages::Listed(&[message]))
+        .await
+        .unwrap();
     assert_eq!(all.len(), 50);
     assert_eq!(
         (all[0].emoji.as_str(), all[0].count, all[0].mine),

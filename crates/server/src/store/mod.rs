@@ -348,6 +348,23 @@ pub struct ReactionRow {
     pub members: Vec<MemberRow>,
 }
 
+/// The messages a read of reactions or threads is for: one query for a
+/// whole page, whichever way the page was made.
+#[derive(Debug, Clone, Copy)]
+pub enum Messages<'a> {
+    /// `channel`'s messages `from..=to`: those of a history page.
+    Between {
+        /// The channel.
+        channel: ChannelId,
+        /// The oldest.
+        from: EventId,
+        /// The newest.
+        to: EventId,
+    },
+    /// These messages, of any channels: a page of search hits, or one.
+    Listed(&'a [EventId]),
+}
+
 /// Which part of a channel's history a page is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PageAt {
@@ -443,14 +460,12 @@ pub trait Store: ThreadStore + SearchStore + Send + Sync + 'static {
     /// One event as it is now (a message with its latest text); `None` if
     /// there is none with that id.
     async fn event(&self, id: EventId) -> ApiResult<Option<EventRow>>;
-    /// The reactions on `channel`'s messages `from..=to`, as `viewer` sees
-    /// them: per message, most reacted first (then the first reacted).
+    /// The reactions on `messages`, as `viewer` sees them: per message,
+    /// most reacted first (then the first reacted).
     async fn reactions(
         &self,
         viewer: MemberId,
-        channel: ChannelId,
-        from: EventId,
-        to: EventId,
+        messages: Messages<'_>,
     ) -> ApiResult<Vec<ReactionRow>>;
 
     /// Begins the write transaction a batch of commands runs in. It holds

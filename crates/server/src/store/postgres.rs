@@ -55,8 +55,8 @@ pub use self::errors::{is_read_only, without_password};
 
 use self::tx::PgTx;
 use super::{
-    now_millis, whole, ChannelKind, ChannelRow, EventRow, MemberRow, NewToken, ReactionRow,
-    SessionRow, Store, Tx,
+    now_millis, whole, ChannelKind, ChannelRow, EventRow, MemberRow, Messages, NewToken,
+    ReactionRow, SessionRow, Store, Tx,
 };
 use crate::error::{ApiError, ApiResult};
 
@@ -287,11 +287,9 @@ impl Store for PgStore {
     async fn reactions(
         &self,
         viewer: MemberId,
-        channel: ChannelId,
-        from: EventId,
-        to: EventId,
+        messages: Messages<'_>,
     ) -> ApiResult<Vec<ReactionRow>> {
-        bounded(reads::reactions(&self.pool, viewer, channel, from, to)).await
+        bounded(reads::reactions(&self.pool, viewer, messages)).await
     }
 
     async fn begin(&self) -> ApiResult<Box<dyn Tx>> {

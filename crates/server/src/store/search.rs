@@ -72,6 +72,7 @@ pub struct IndexChanges {
 pub struct IndexChange {
     pub message: EventId,
     pub channel: ChannelId,
+    pub sender: MemberId,
     /// Its text from now on; `None`: it is deleted, out of the index.
     pub text: Option<String>,
     /// It may be in the index already (an edit, a deletion): what is there
@@ -81,24 +82,25 @@ pub struct IndexChange {
 
 impl IndexChanges {
     /// A message just sent, to be found by `text`.
-    pub fn add(&mut self, message: EventId, channel: ChannelId, text: &str) {
-        self.push(message, channel, Some(text), false);
+    pub fn add(&mut self, message: &EventRow, text: &str) {
+        self.push(message, Some(text), false);
     }
 
     /// An edited message, found by `text` and no longer by its old words.
-    pub fn replace(&mut self, message: EventId, channel: ChannelId, text: &str) {
-        self.push(message, channel, Some(text), true);
+    pub fn replace(&mut self, message: &EventRow, text: &str) {
+        self.push(message, Some(text), true);
     }
 
     /// A deleted message, found no more.
-    pub fn remove(&mut self, message: EventId, channel: ChannelId) {
-        self.push(message, channel, None, true);
+    pub fn remove(&mut self, message: &EventRow) {
+        self.push(message, None, true);
     }
 
-    fn push(&mut self, message: EventId, channel: ChannelId, text: Option<&str>, replaces: bool) {
+    fn push(&mut self, message: &EventRow, text: Option<&str>, replaces: bool) {
         self.queued.push(IndexChange {
-            message,
-            channel,
+            message: message.id,
+            channel: message.channel_id,
+            sender: message.member.id,
             text: text.map(str::to_owned),
             replaces,
         });
@@ -139,6 +141,23 @@ impl IndexChanges {
         }
         last
     }
+}
+
+/// A stored message, as the index is made again from it: `(seq, channel,
+/// sender, text)`.
+pub(super) type StoredMessage = (i64, i64, i64, String);
+
+/// The changes that index `page` of stored messages anew.
+pub(super) fn reindexed(page: &[StoredMessage]) -> Vec<IndexChange> {
+    page.iter()
+        .map(|(seq, channel, sender, text)| IndexChange {
+            message: EventId(*seq),
+            channel: ChannelId(*channel),
+            sender: MemberId(*sender),
+            text: Some(text.clone()),
+            replaces: false,
+        })
+        .collect()
 }
 
 /// Terms as one string, in order, separated by spaces (what both stores

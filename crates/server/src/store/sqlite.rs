@@ -32,8 +32,8 @@ use self::{
     tx::SqliteTx,
 };
 use super::{
-    whole, ChannelKind, ChannelRow, EventRow, MemberRow, NewToken, ReactionRow, SessionRow, Store,
-    Tx,
+    whole, ChannelKind, ChannelRow, EventRow, MemberRow, Messages, NewToken, ReactionRow,
+    SessionRow, Store, Tx,
 };
 use crate::{
     error::{ApiError, ApiResult},
@@ -299,11 +299,10 @@ impl Store for SqliteStore {
     async fn reactions(
         &self,
         viewer: MemberId,
-        channel: ChannelId,
-        from: EventId,
-        to: EventId,
+        messages: Messages<'_>,
     ) -> ApiResult<Vec<ReactionRow>> {
-        let found: Vec<ReactionRecord> = sqlx::query_as(
+        let filter = rows::messages_filter(messages, "r.channel_id", "r.message_seq", 3);
+        let sql = format!(
             "SELECT message_seq, emoji, n, mine, id, name, profile_image, created_at FROM (
                SELECT r.message_seq, r.emoji, r.seq,
                  count(*) OVER w AS n, max(r.member_id = ?1) OVER w AS mine,
@@ -311,17 +310,16 @@ impl Store for SqliteStore {
                  row_number() OVER (PARTITION BY r.message_seq, r.emoji ORDER BY r.seq) AS rn,
                  m.id, m.name, m.profile_image, m.created_at
                FROM reactions r JOIN members m ON m.id = r.member_id
-               WHERE r.channel_id = ?2 AND r.message_seq BETWEEN ?3 AND ?4
+               WHERE {filter}
                WINDOW w AS (PARTITION BY r.message_seq, r.emoji))
-             WHERE rn <= ?5 ORDER BY message_seq, n DESC, first, rn",
-        )
-        .bind(viewer.get())
-        .bind(channel.get())
-        .bind(from.get())
-        .bind(to.get())
-        .bind(suda_protocol::MAX_REACTION_MEMBERS_LISTED as i64)
-        .fetch_all(&self.pool)
-        .await?;
+             WHERE rn <= ?2 ORDER BY message_seq, n DESC, first, rn"
+        );
+        let query = sqlx::query_as::<_, ReactionRecord>(&sql)
+            .bind(viewer.get())
+            .bind(suda_protocol::MAX_REACTION_MEMBERS_LISTED as i64);
+        let found = rows::bind_messages(query, messages)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows::reactions(found))
     }
 

@@ -7,7 +7,7 @@
 use async_trait::async_trait;
 use suda_protocol::{ChannelId, EventId, MemberId};
 
-use super::{EventPage, PageAt};
+use super::{EventPage, Messages, PageAt};
 use crate::error::ApiResult;
 
 /// A thread as one viewer sees it, beside its root in history.
@@ -51,15 +51,9 @@ pub trait ThreadStore {
         at: PageAt,
         limit: u32,
     ) -> ApiResult<EventPage>;
-    /// The threads whose roots are `channel`'s messages `from..=to`, as
-    /// `viewer` sees them; only roots that were ever replied to.
-    async fn threads(
-        &self,
-        viewer: MemberId,
-        channel: ChannelId,
-        from: EventId,
-        to: EventId,
-    ) -> ApiResult<Vec<ThreadRow>>;
+    /// The threads whose roots are among `messages`, as `viewer` sees
+    /// them; only roots that were ever replied to.
+    async fn threads(&self, viewer: MemberId, messages: Messages<'_>) -> ApiResult<Vec<ThreadRow>>;
 }
 
 /// The thread primitives of a write transaction. As [`super::Tx`]'s, none

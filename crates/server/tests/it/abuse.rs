@@ -13,6 +13,7 @@ const INVITE: &str = "mutation($c:ID!,$m:ID!){inviteToChannel(channelId:$c,membe
 const DIRECT: &str = "mutation($m:ID!){openDirectChannel(memberId:$m){id}}";
 const SEND: &str = "mutation($c:ID!,$t:String!){sendChatMessage(channelId:$c,message:$t){id}}";
 const MARK: &str = "mutation($c:ID!){markChannelRead(channelId:$c){id}}";
+const SEARCH: &str = "query($t:String!){searchMessages(text:$t){hasMore}}";
 
 #[tokio::test]
 async fn every_write_is_rate_limited_per_member() {
@@ -22,6 +23,8 @@ async fn every_write_is_rate_limited_per_member() {
         channels_per_hour: 3,
         marks_per_second: 1,
         mark_burst: 3,
+        searches_per_second: 1,
+        search_burst: 2,
         ..test_config()
     })
     .await;
@@ -70,6 +73,25 @@ async fn every_write_is_rate_limited_per_member() {
     }
     let v = server.gql(Some(&bob), MARK, json!({"c": open})).await;
     assert_eq!(code(&v), "RATE_LIMITED");
+    // Searching too: a search can read far more than a write.
+    for _ in 0..2 {
+        server.ok(&bob, SEARCH, json!({"t": "anything"})).await;
+    }
+    let v = server
+        .gql(Some(&bob), SEARCH, json!({"t": "anything"}))
+        .await;
+    assert_eq!(code(&v), "RATE_LIMITED");
+    assert!(v["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("searching too fast"));
+    // A search with nothing to look for is refused for that, and not
+    // counted: eve's two searches still go through after it.
+    let v = server.gql(Some(&eve), SEARCH, json!({"t": "!!"})).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT");
+    for _ in 0..2 {
+        server.ok(&eve, SEARCH, json!({"t": "anything"})).await;
+    }
 }
 
 #[tokio::test]

@@ -3,8 +3,8 @@
 //! events after a position) and its single-statement write beside them
 //! (blocks): the SQLite store's queries, in PostgreSQL's SQL.
 
-use sqlx::PgPool;
-use suda_protocol::{ChannelId, EventId, MemberId};
+use sqlx::{postgres::PgArguments, query::QueryAs, PgPool, Postgres};
+use suda_protocol::{ChannelId, MemberId};
 
 use super::{
     now_millis,
@@ -18,7 +18,7 @@ use super::{
 use crate::{
     error::ApiResult,
     name,
-    store::{ChannelRow, EventRow, MemberRow, ReactionRow},
+    store::{ChannelRow, EventRow, MemberRow, Messages, ReactionRow},
 };
 
 /// See [`Store::member_with_hash`].
@@ -252,15 +252,42 @@ pub(super) async fn channel_seen_by(
     found.map(ChannelRow::try_from).transpose()
 }
 
+/// The condition keeping rows to `messages`, on the columns `channel` and
+/// `seq`, its values bound from `$first` on by [`bind_messages`].
+pub(super) fn messages_filter(
+    messages: Messages<'_>,
+    channel: &str,
+    seq: &str,
+    first: usize,
+) -> String {
+    let (a, b, c) = (first, first + 1, first + 2);
+    match messages {
+        Messages::Between { .. } => format!("{channel} = ${a} AND {seq} BETWEEN ${b} AND ${c}"),
+        Messages::Listed(_) => format!("{seq} = ANY(${a})"),
+    }
+}
+
+/// Binds the values [`messages_filter`] names.
+pub(super) fn bind_messages<'q, O>(
+    query: QueryAs<'q, Postgres, O, PgArguments>,
+    messages: Messages<'_>,
+) -> QueryAs<'q, Postgres, O, PgArguments> {
+    match messages {
+        Messages::Between { channel, from, to } => {
+            query.bind(channel.get()).bind(from.get()).bind(to.get())
+        }
+        Messages::Listed(ids) => query.bind(ids.iter().map(|id| id.get()).collect::<Vec<_>>()),
+    }
+}
+
 /// See [`Store::reactions`].
 pub(super) async fn reactions(
     pool: &PgPool,
     viewer: MemberId,
-    channel: ChannelId,
-    from: EventId,
-    to: EventId,
+    messages: Messages<'_>,
 ) -> ApiResult<Vec<ReactionRow>> {
-    let found: Vec<ReactionRecord> = sqlx::query_as(
+    let filter = messages_filter(messages, "r.channel_id", "r.message_seq", 3);
+    let sql = format!(
         "SELECT message_seq, emoji, n, mine, id, name, profile_image, created_at FROM (
            SELECT r.message_seq, r.emoji, r.seq,
              count(*) OVER w AS n, bool_or(r.member_id = $1) OVER w AS mine,
@@ -268,16 +295,13 @@ pub(super) async fn reactions(
              row_number() OVER (PARTITION BY r.message_seq, r.emoji ORDER BY r.seq) AS rn,
              m.id, m.name, m.profile_image, m.created_at
            FROM reactions r JOIN members m ON m.id = r.member_id
-           WHERE r.channel_id = $2 AND r.message_seq BETWEEN $3 AND $4
+           WHERE {filter}
            WINDOW w AS (PARTITION BY r.message_seq, r.emoji)) AS listed
-         WHERE rn <= $5 ORDER BY message_seq, n DESC, first, rn",
-    )
-    .bind(viewer.get())
-    .bind(channel.get())
-    .bind(from.get())
-    .bind(to.get())
-    .bind(suda_protocol::MAX_REACTION_MEMBERS_LISTED as i64)
-    .fetch_all(pool)
-    .await?;
+         WHERE rn <= $2 ORDER BY message_seq, n DESC, first, rn"
+    );
+    let query = sqlx::query_as::<_, ReactionRecord>(&sql)
+        .bind(viewer.get())
+        .bind(suda_protocol::MAX_REACTION_MEMBERS_LISTED as i64);
+    let found = bind_messages(query, messages).fetch_all(pool).await?;
     Ok(rows::reactions(found))
 }

@@ -8,13 +8,16 @@ use suda_protocol::{ChannelId, EventId, MemberId};
 
 use super::{
     bounded,
+    reads::{bind_messages, messages_filter},
     rows::{self, EventRecord, ThreadRecord, CONTENT},
     tx::PgTx,
     PgStore,
 };
 use crate::{
     error::ApiResult,
-    store::{EventKind, EventPage, EventRow, PageAt, Scope, ThreadRow, ThreadStore, ThreadTx},
+    store::{
+        EventKind, EventPage, EventRow, Messages, PageAt, Scope, ThreadRow, ThreadStore, ThreadTx,
+    },
 };
 
 /// The condition on events `e` that keeps a page to `scope` (its root, if
@@ -85,15 +88,10 @@ impl ThreadStore for PgStore {
         .await
     }
 
-    async fn threads(
-        &self,
-        viewer: MemberId,
-        channel: ChannelId,
-        from: EventId,
-        to: EventId,
-    ) -> ApiResult<Vec<ThreadRow>> {
+    async fn threads(&self, viewer: MemberId, messages: Messages<'_>) -> ApiResult<Vec<ThreadRow>> {
         bounded(async move {
-            let found: Vec<ThreadRecord> = sqlx::query_as(
+            let filter = messages_filter(messages, "t.channel_id", "t.root_seq", 2);
+            let sql = format!(
                 "SELECT t.root_seq, t.replies, t.last_reply_at, tm.member_id IS NOT NULL AS following,
                    CASE WHEN tm.member_id IS NULL THEN 0 ELSE
                      (SELECT count(*) FROM events r WHERE r.thread_seq = t.root_seq
@@ -101,15 +99,11 @@ impl ThreadStore for PgStore {
                         AND r.member_id != $1 AND r.deleted_seq IS NULL) END AS unread
                  FROM threads t
                  LEFT JOIN thread_members tm ON tm.root_seq = t.root_seq AND tm.member_id = $1
-                 WHERE t.channel_id = $2 AND t.root_seq BETWEEN $3 AND $4
-                 ORDER BY t.root_seq",
-            )
-            .bind(viewer.get())
-            .bind(channel.get())
-            .bind(from.get())
-            .bind(to.get())
-            .fetch_all(&self.pool)
-            .await?;
+                 WHERE {filter}
+                 ORDER BY t.root_seq"
+            );
+            let query = sqlx::query_as::<_, ThreadRecord>(&sql).bind(viewer.get());
+            let found = bind_messages(query, messages).fetch_all(&self.pool).await?;
             Ok(found.into_iter().map(ThreadRow::from).collect())
         })
         .await

@@ -174,6 +174,11 @@ async fn filters_keep_a_sender_a_channel_and_a_time_and_pages_go_back_in_time() 
         ..ask(alice, &terms)
     };
     assert_eq!(found_by(&*s, &in_other).await, ["report three"]);
+    // The index keeps each message's channel and sender as terms of its
+    // own, which no word matches.
+    for word in [format!("c{other}"), format!("m{alice}"), "c".into()] {
+        assert!(found(&*s, alice, &word).await.is_empty(), "{word}");
+    }
 
     let sent = s.event(first).await.unwrap().unwrap().created_at;
     let later = SearchAsk {
@@ -199,6 +204,75 @@ async fn filters_keep_a_sender_a_channel_and_a_time_and_pages_go_back_in_time() 
         ..ask(alice, &terms)
     };
     assert_eq!(found_by(&*s, &next).await, ["report one"]);
+}
+
+/// PostgreSQL searches the newest entries first and asks the index alone
+/// for older matches (with 4 walked in tests): the two give one order, one
+/// page after the other, with the same filters.
+#[tokio::test]
+async fn matches_older_than_the_newest_entries_come_after_them_in_order() {
+    let s = TestStore::new().await;
+    let alice = member(&*s, "alice").await;
+    let bob = member(&*s, "bob").await;
+    let ours = group(&*s, alice, &[bob]).await;
+    let theirs = group(&*s, bob, &[]).await;
+    let mut needles = Vec::new();
+    for i in 0..12 {
+        if [0, 3, 5, 11].contains(&i) {
+            let id = say(&*s, ours, alice, &format!("needle {i}")).await;
+            needles.push(id);
+        } else {
+            say(&*s, ours, bob, &format!("hay {i}")).await;
+        }
+        // Matches in a channel alice is not in, everywhere in between.
+        say(&*s, theirs, bob, &format!("needle of theirs {i}")).await;
+    }
+    delete(&*s, needles[2], alice).await;
+    let terms = search::query("needle").unwrap();
+    assert_eq!(
+        found(&*s, alice, "needle").await,
+        ["needle 11", "needle 3", "needle 0"]
+    );
+    // Pages of one across the newest entries and the older ones.
+    let mut pages = Vec::new();
+    let mut older_than = None;
+    loop {
+        let page = SearchAsk {
+            limit: 1,
+            older_than,
+            ..ask(alice, &terms)
+        };
+        let rows = s.search(&page).await.unwrap();
+        pages.push(rows[0].message.clone().unwrap());
+        if rows.len() < 2 {
+            break;
+        }
+        older_than = Some(rows[0].id);
+    }
+    assert_eq!(pages, ["needle 11", "needle 3", "needle 0"]);
+    let in_ours = SearchAsk {
+        channel: Some(ours),
+        ..ask(alice, &terms)
+    };
+    assert_eq!(
+        found_by(&*s, &in_ours).await,
+        ["needle 11", "needle 3", "needle 0"]
+    );
+    // In one channel, past its own newest entries.
+    let theirs_five = SearchAsk {
+        channel: Some(theirs),
+        limit: 5,
+        ..ask(bob, &terms)
+    };
+    let rows = s.search(&theirs_five).await.unwrap();
+    let texts: Vec<_> = rows.iter().filter_map(|r| r.message.clone()).collect();
+    let newest: Vec<_> = (6..12)
+        .rev()
+        .map(|i| format!("needle of theirs {i}"))
+        .collect();
+    assert_eq!(texts, newest, "five and one more, newest first");
+    let nowhere = search::query("nowhere").unwrap();
+    assert!(found_by(&*s, &ask(alice, &nowhere)).await.is_empty());
 }
 
 #[tokio::test]
@@ -311,22 +385,31 @@ async fn a_batchs_index_changes_land_with_it_and_a_refused_commands_do_not() {
 
 #[test]
 fn queued_changes_keep_each_messages_last_and_whether_it_was_indexed_before() {
-    use crate::store::{IndexChange, IndexChanges};
+    use crate::store::{EventKind, IndexChange, IndexChanges, MemberRow, NewEvent};
     let (general, new, old) = (ChannelId(1), EventId(10), EventId(5));
+    let alice = MemberRow {
+        id: MemberId(7),
+        name: "alice".into(),
+        profile_image: None,
+        created_at: 0,
+    };
+    let message = |id| NewEvent::new(general, EventKind::Chat, &alice).inserted(id, 0);
+    let (new_row, old_row) = (message(new), message(old));
     let mut queue = IndexChanges::default();
     queue.begin_command();
-    queue.add(new, general, "first");
+    queue.add(&new_row, "first");
     queue.begin_command();
-    queue.replace(old, general, "undone");
+    queue.replace(&old_row, "undone");
     queue.undo_command();
     queue.begin_command();
-    queue.replace(new, general, "second");
-    queue.replace(old, general, "kept");
+    queue.replace(&new_row, "second");
+    queue.replace(&old_row, "kept");
     queue.begin_command();
-    queue.remove(new, general);
+    queue.remove(&new_row);
     let change = |message, text: Option<&str>, replaces| IndexChange {
         message,
         channel: general,
+        sender: alice.id,
         text: text.map(str::to_owned),
         replaces,
     };

@@ -3,6 +3,10 @@
 
 pub(super) use crate::store::records::*;
 
+use sqlx::{query::QueryAs, sqlite::SqliteArguments, Sqlite};
+
+use crate::store::Messages;
+
 /// Member ?1's unread count in the channel of their membership `ms`: the
 /// channel's messages from others after their marker, and the replies from
 /// others in the threads they follow after their marker of each (and after
@@ -59,3 +63,35 @@ SELECT c.id, c.ctype, c.created_at,
 FROM channels c
 LEFT JOIN memberships ms ON ms.channel_id = c.id AND ms.member_id = ?1 AND ms.left_seq IS NULL
 ");
+
+/// The condition keeping rows to `messages`, on the columns `channel` and
+/// `seq`, its values bound from `?first` on by [`bind_messages`] (a list
+/// as one JSON array).
+pub(super) fn messages_filter(
+    messages: Messages<'_>,
+    channel: &str,
+    seq: &str,
+    first: usize,
+) -> String {
+    let (a, b, c) = (first, first + 1, first + 2);
+    match messages {
+        Messages::Between { .. } => format!("{channel} = ?{a} AND {seq} BETWEEN ?{b} AND ?{c}"),
+        Messages::Listed(_) => format!("{seq} IN (SELECT value FROM json_each(?{a}))"),
+    }
+}
+
+/// Binds the values [`messages_filter`] names.
+pub(super) fn bind_messages<'q, O>(
+    query: QueryAs<'q, Sqlite, O, SqliteArguments<'q>>,
+    messages: Messages<'_>,
+) -> QueryAs<'q, Sqlite, O, SqliteArguments<'q>> {
+    match messages {
+        Messages::Between { channel, from, to } => {
+            query.bind(channel.get()).bind(from.get()).bind(to.get())
+        }
+        Messages::Listed(ids) => {
+            let ids: Vec<i64> = ids.iter().map(|id| id.get()).collect();
+            query.bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
+        }
+    }
+}

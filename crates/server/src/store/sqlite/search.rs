@@ -15,7 +15,8 @@ use crate::{
     error::ApiResult,
     search::{self, Term},
     store::{
-        search::joined, EventRow, IndexChange, IndexChanges, SearchAsk, SearchStore, SearchTx,
+        search::{joined, reindexed, StoredMessage},
+        EventRow, IndexChange, IndexChanges, SearchAsk, SearchStore, SearchTx,
     },
 };
 
@@ -32,6 +33,20 @@ pub(super) fn fts_query(terms: &[Term]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The FTS5 query of a search: its terms, and its channel's and sender's
+/// tags, so FTS5 finds `in:` and `from:` with the words.
+fn fts_query_of(ask: &SearchAsk<'_>) -> String {
+    let mut query = fts_query(ask.terms);
+    let tags = [
+        ask.channel.map(search::channel_tag),
+        ask.sender.map(search::sender_tag),
+    ];
+    for tag in tags.into_iter().flatten() {
+        query.push_str(&format!(" \"{tag}\""));
+    }
+    query
 }
 
 #[async_trait]
@@ -54,7 +69,7 @@ impl SearchStore for SqliteStore {
              ORDER BY t.rowid DESC LIMIT ?8"
         );
         let found = sqlx::query_as::<_, EventRecord>(&sql)
-            .bind(fts_query(ask.terms))
+            .bind(fts_query_of(ask))
             .bind(ask.viewer.get())
             .bind(ask.older_than.map_or(i64::MAX, EventId::get))
             .bind(ask.channel.map(ChannelId::get))
@@ -92,7 +107,8 @@ pub(super) async fn write(
         .iter()
         .filter_map(|c| {
             let text = c.text.as_deref()?;
-            Some((c.message.get(), joined(&search::terms(text))))
+            let terms = search::indexed_terms(text, c.channel, c.sender);
+            Some((c.message.get(), joined(&terms)))
         })
         .collect();
     if rows.is_empty() {
@@ -141,9 +157,9 @@ async fn rebuild(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     let mut after = 0i64;
     let mut indexed = 0u64;
     loop {
-        let page: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT e.seq, COALESCE(ed.message, e.message, '') FROM events e
-             LEFT JOIN events ed ON ed.seq = e.edited_seq
+        let page: Vec<StoredMessage> = sqlx::query_as(
+            "SELECT e.seq, e.channel_id, e.member_id, COALESCE(ed.message, e.message, '')
+             FROM events e LEFT JOIN events ed ON ed.seq = e.edited_seq
              WHERE e.seq > ?1 AND e.event_type = 'CHAT' AND e.deleted_seq IS NULL
              ORDER BY e.seq LIMIT ?2",
         )
@@ -151,17 +167,10 @@ async fn rebuild(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
         .bind(REBUILD_PAGE)
         .fetch_all(&mut *conn)
         .await?;
-        let Some(&(last, _)) = page.last() else { break };
-        let changes: Vec<IndexChange> = page
-            .iter()
-            .map(|(seq, text)| IndexChange {
-                message: EventId(*seq),
-                // Not written by this store: its rowid is the message's.
-                channel: ChannelId(0),
-                text: Some(text.clone()),
-                replaces: false,
-            })
-            .collect();
+        let Some(&(last, ..)) = page.last() else {
+            break;
+        };
+        let changes = reindexed(&page);
         write(conn, &changes).await?;
         indexed += page.len() as u64;
         after = last;
