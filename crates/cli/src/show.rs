@@ -262,6 +262,7 @@ mod tests {
             reply_to: None,
             mentions: Vec::new(),
             in_thread: None,
+            attachments: Vec::new(),
         }
     }
 

@@ -340,7 +340,7 @@ impl<T: Transport> Subscription<T> {
                             report.connection(ConnectionState::Live { transport: kind });
                         }
                         Some(Ok(Incoming::Frame(position, envelope))) => {
-                            deliver(&report, &mut last, position, envelope).await;
+                            deliver(&report, &mut last, position, *envelope).await;
                         }
                     },
                 }

@@ -34,8 +34,9 @@ pub enum TransportKind {
 pub enum Incoming {
     /// The server accepted the connection.
     Open,
-    /// One event at its stream position.
-    Frame(Position, SseEnvelope),
+    /// One event at its stream position (boxed: a message with its
+    /// files and mentions is most of an envelope's size).
+    Frame(Position, Box<SseEnvelope>),
 }
 
 /// Why a connection ended or could not be made.
@@ -133,7 +134,7 @@ fn frame(id: &str, data: &str) -> Option<Result<Incoming, StreamError>> {
         return None;
     };
     match serde_json::from_str::<SseEnvelope>(data) {
-        Ok(envelope) => Some(Ok(Incoming::Frame(id, envelope))),
+        Ok(envelope) => Some(Ok(Incoming::Frame(id, Box::new(envelope)))),
         // A newer server may send kinds this build does not know.
         Err(e) => {
             tracing::warn!(error = %e, "unknown event ignored");
@@ -226,7 +227,7 @@ fn websocket(net: &Network, dial: Dial) -> Frames {
                             Ok(Some(Err(e))) => Err(StreamError::Network(e.to_string())),
                             Ok(Some(Ok(Message::Text(text)))) => {
                                 match serde_json::from_str::<PolledEvent>(text.as_str()) {
-                                    Ok(ev) => Ok(Incoming::Frame(ev.id, ev.data)),
+                                    Ok(ev) => Ok(Incoming::Frame(ev.id, Box::new(ev.data))),
                                     Err(e) => {
                                         tracing::warn!(error = %e, "unknown frame ignored");
                                         continue;
@@ -289,7 +290,7 @@ impl Poller {
             batch
                 .events
                 .into_iter()
-                .map(|ev| Incoming::Frame(ev.id, ev.data)),
+                .map(|ev| Incoming::Frame(ev.id, Box::new(ev.data))),
         );
         Ok(())
     }

@@ -7,7 +7,9 @@
 
 use std::str::FromStr;
 
-use suda_protocol::{ChatEvent, EventType, MemberRef, MessagePreview, NotificationLevel};
+use suda_protocol::{
+    Attachment, ChatEvent, EventType, ImageSize, MemberRef, MessagePreview, NotificationLevel,
+};
 
 use crate::{
     error::{ClientError, ClientResult},
@@ -152,6 +154,8 @@ pub(crate) fn sent(m: ops::send::SendSendChatMessage) -> ClientResult<ChatEvent>
         reply_to: None,
         mentions: Vec::new(),
         in_thread: None,
+        // The send asked for none (the outbox sends text).
+        attachments: Vec::new(),
     })
 }
 
@@ -173,6 +177,7 @@ pub(crate) fn history_item(
                 reply_to: None,
                 mentions: Vec::new(),
                 in_thread: None,
+                attachments: Vec::new(),
             }))
         };
     }
@@ -226,6 +231,22 @@ macro_rules! message_from {
                         .map(|id_| id(id_))
                         .collect::<ClientResult<_>>()?,
                     in_thread: None,
+                    attachments: m
+                        .attachments
+                        .into_iter()
+                        .map(|a| {
+                            Ok(Attachment {
+                                id: id(&a.id)?,
+                                name: a.name,
+                                size: u64::try_from(a.size).unwrap_or_default(),
+                                content_type: a.content_type,
+                                image: a.image.map(|i| ImageSize {
+                                    width: u32::try_from(i.width).unwrap_or_default(),
+                                    height: u32::try_from(i.height).unwrap_or_default(),
+                                }),
+                            })
+                        })
+                        .collect::<ClientResult<_>>()?,
                 },
                 edited_at: m.edited_at,
                 deleted: m.deleted,

@@ -87,6 +87,10 @@ pub struct ChatEvent {
     /// absent for anything else.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_thread: Option<Box<InThread>>,
+    /// The files sent with a message, in the order they were attached;
+    /// absent when none (and once the message is deleted).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::Attachment>,
 }
 
 /// The thread a reply was posted in, as the stream carries it with the

@@ -90,6 +90,13 @@ id_type!(
     "event id"
 );
 
+id_type!(
+    /// A file or image sent with a message: drawn at random by the server
+    /// (18 digits), so one id tells nothing of the others.
+    AttachmentId,
+    "attachment id"
+);
+
 /// A position in a channel's history to page back from: events strictly
 /// older than it are returned. Opaque to clients; today it is an event id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

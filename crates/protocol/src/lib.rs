@@ -6,17 +6,19 @@
 //! every event on the member's stream, the ids and cursors, and the error
 //! codes. Nothing here knows about storage, HTTP frameworks or Tauri.
 
+pub mod attachment;
 pub mod error;
 pub mod event;
 pub mod ids;
 
+pub use attachment::{Attachment, ImageSize};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use event::{
     ChatEvent, Connected, EventType, InThread, LevelChanged, MemberRef, MessageDeleted,
     MessageEdited, MessagePreview, NotificationLevel, ReactionChanged, ReadMarkerMoved,
     ResyncReason, ResyncRequired, SseEnvelope, SseType, ThreadReadMarkerMoved, ThreadReplies,
 };
-pub use ids::{ChannelId, Cursor, EventId, IdError, MemberId, Position};
+pub use ids::{AttachmentId, ChannelId, Cursor, EventId, IdError, MemberId, Position};
 
 /// The SDL of the server's GraphQL schema, as committed.
 pub const SCHEMA_GRAPHQL: &str = include_str!("../schema.graphql");

@@ -63,6 +63,7 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
         state
             .ledger
             .submit(Command::Send {
+                attachments: Vec::new(),
                 reply_to: None,
                 thread: None,
                 channel,

@@ -6,6 +6,7 @@
 //! and the tests do it the same way.
 
 pub mod admission;
+pub mod attachments;
 pub mod auth;
 pub mod demo;
 pub mod direct;
@@ -31,7 +32,11 @@ use std::{
     time::Duration,
 };
 
-use axum::{extract::DefaultBodyLimit, routing::get, Router};
+use axum::{
+    extract::DefaultBodyLimit,
+    routing::{get, post},
+    Router,
+};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -86,6 +91,18 @@ pub struct Config {
     pub searches_per_second: u32,
     /// Searches allowed at once per member.
     pub search_burst: u32,
+    /// The largest file a member may upload, in bytes.
+    pub max_upload_bytes: u64,
+    /// Bytes one member may upload in 24 hours (sent or not).
+    pub upload_bytes_per_day: u64,
+    /// Uploads per second per member, sustained.
+    pub uploads_per_second: u32,
+    /// Uploads allowed at once per member (started in a burst; at most
+    /// two run at the same time).
+    pub upload_burst: u32,
+    /// Uploads running at once, server-wide: each holds its file in
+    /// memory while it is read.
+    pub uploads_at_once: usize,
     /// Sign-in attempts per member name per minute, from addresses the
     /// member has never signed in from (so strangers cannot lock the owner
     /// out of the places they use).
@@ -157,6 +174,11 @@ impl Default for Config {
             mark_burst: 60,
             searches_per_second: 2,
             search_burst: 20,
+            max_upload_bytes: suda_protocol::attachment::DEFAULT_MAX_UPLOAD_BYTES,
+            upload_bytes_per_day: 2 * 1024 * 1024 * 1024,
+            uploads_per_second: 1,
+            upload_burst: 10,
+            uploads_at_once: 16,
             sign_ins_per_minute: 10,
             sign_ins_per_address_per_minute: 30,
             sign_ins_per_name_and_address_per_minute: 10,
@@ -202,6 +224,9 @@ impl Config {
             mark_burst: A_LOT,
             searches_per_second: A_LOT,
             search_burst: A_LOT,
+            upload_bytes_per_day: u64::MAX / 2,
+            uploads_per_second: A_LOT,
+            upload_burst: A_LOT,
             sign_ins_per_minute: A_LOT,
             sign_ins_per_address_per_minute: A_LOT,
             sign_ins_per_name_and_address_per_minute: A_LOT,
@@ -237,6 +262,8 @@ pub struct AppState {
     pub streams_open: Arc<AtomicUsize>,
     /// The GraphQL schema.
     pub schema: graphql::SudaSchema,
+    /// What bounds the uploads running.
+    pub uploads: Arc<attachments::Uploads>,
 }
 
 /// The HTTP routes of the server.
@@ -250,6 +277,21 @@ pub fn router(state: AppState) -> Router {
         .route(suda_protocol::SSE_PATH, get(transport::sse))
         .route(suda_protocol::WS_PATH, get(transport::websocket))
         .route(suda_protocol::POLL_PATH, get(transport::poll))
+        .route(
+            suda_protocol::attachment::ATTACHMENTS_PATH,
+            post(attachments::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            &format!("{}/{{id}}", suda_protocol::attachment::ATTACHMENTS_PATH),
+            get(attachments::download),
+        )
+        .route(
+            &format!(
+                "{}/{{id}}/thumbnail",
+                suda_protocol::attachment::ATTACHMENTS_PATH
+            ),
+            get(attachments::thumbnail),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .fallback(transport::not_found)
@@ -374,6 +416,7 @@ pub async fn open(config: Config) -> Result<(AppState, tokio::task::JoinHandle<(
         let _ = ledger_task.await;
         let _ = sequencer_task.await;
     });
+    let config_uploads_at_once = config.uploads_at_once;
     let state = AppState {
         store,
         fanout,
@@ -384,6 +427,7 @@ pub async fn open(config: Config) -> Result<(AppState, tokio::task::JoinHandle<(
         shutdown,
         streams_open: Arc::default(),
         schema: graphql::schema(),
+        uploads: attachments::Uploads::new(config_uploads_at_once),
     };
     Ok((state, ledger_task))
 }
@@ -431,6 +475,10 @@ impl Server {
             Arc::clone(&state.store),
             shutdown.clone(),
         ));
+        let sweeper_of_files = tokio::spawn(attachments::sweep_every_hour(
+            Arc::clone(&state.store),
+            shutdown.clone(),
+        ));
         let revocations = tokio::spawn(auth::follow_revocations(
             Arc::clone(&state.store),
             Arc::clone(&state.admission),
@@ -446,6 +494,7 @@ impl Server {
         let _ = pruner.await;
         let _ = sweeper.await;
         let _ = revocations.await;
+        let _ = sweeper_of_files.await;
         store.close().await;
         Ok(())
     }

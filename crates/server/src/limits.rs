@@ -100,6 +100,7 @@ pub struct Limits {
     channel_creations: Rate,
     marks: Rate,
     searches: Rate,
+    uploads: Rate,
     sign_ins: Rate,
     sign_ins_by_address: Rate,
     sign_ins_by_name_and_address: Rate,
@@ -132,6 +133,7 @@ impl Limits {
             channel_creations: Rate::per_hour("create", c.channels_per_hour),
             marks: Rate::per_second("mark", c.marks_per_second, c.mark_burst),
             searches: Rate::per_second("search", c.searches_per_second, c.search_burst),
+            uploads: Rate::per_second("upload", c.uploads_per_second, c.upload_burst),
             sign_ins: Rate::per_minute("sign-in", c.sign_ins_per_minute),
             sign_ins_by_address: Rate::per_minute(
                 "sign-in-address",
@@ -202,6 +204,12 @@ impl Limits {
         self.take(&self.searches, member.to_string(), refusal).await
     }
 
+    /// One upload by `member`, or `RATE_LIMITED`.
+    pub async fn upload(&self, member: MemberId) -> ApiResult<()> {
+        let refusal = "you are uploading files too fast; wait a moment";
+        self.take(&self.uploads, member.to_string(), refusal).await
+    }
+
     /// One sign-in attempt from `address` for `name`: limited per address
     /// and per name and address, or `RATE_LIMITED`.
     pub async fn sign_in_from(&self, address: IpAddr, name: &str) -> ApiResult<()> {
@@ -260,6 +268,7 @@ impl Limits {
             &self.channel_creations,
             &self.marks,
             &self.searches,
+            &self.uploads,
             &self.sign_ins,
             &self.sign_ins_by_address,
             &self.sign_ins_by_name_and_address,

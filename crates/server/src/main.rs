@@ -111,6 +111,21 @@ struct Args {
     /// Searches each member may make at once.
     #[arg(long, default_value_t = Config::default().search_burst)]
     search_burst: u32,
+    /// The largest file a member may upload, in bytes.
+    #[arg(long, default_value_t = Config::default().max_upload_bytes)]
+    max_upload_bytes: u64,
+    /// Bytes each member may upload in 24 hours.
+    #[arg(long, default_value_t = Config::default().upload_bytes_per_day)]
+    upload_bytes_per_day: u64,
+    /// Uploads each member may start per second, sustained.
+    #[arg(long, default_value_t = Config::default().uploads_per_second)]
+    uploads_per_second: u32,
+    /// Uploads each member may start at once.
+    #[arg(long, default_value_t = Config::default().upload_burst)]
+    upload_burst: u32,
+    /// Uploads running at once, server-wide (each holds its file in memory).
+    #[arg(long, default_value_t = Config::default().uploads_at_once)]
+    uploads_at_once: usize,
     /// Hours a token works after it is issued (clients renew it at half).
     #[arg(long, default_value_t = Config::default().token_lifetime.as_secs() / 3600)]
     token_lifetime_hours: u64,
@@ -178,6 +193,12 @@ async fn main() -> anyhow::Result<()> {
         mark_burst: args.mark_burst,
         searches_per_second: args.searches_per_second,
         search_burst: args.search_burst,
+        // Sizes travel as GraphQL Int: at most 2 GiB.
+        max_upload_bytes: args.max_upload_bytes.clamp(1, i32::MAX as u64),
+        upload_bytes_per_day: args.upload_bytes_per_day,
+        uploads_per_second: args.uploads_per_second,
+        upload_burst: args.upload_burst,
+        uploads_at_once: args.uploads_at_once.max(1),
         token_lifetime: Duration::from_secs(args.token_lifetime_hours.max(1) * 3600),
         replay_window: args.replay_window,
         max_response_bytes: args.max_response_bytes,

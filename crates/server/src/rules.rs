@@ -11,7 +11,7 @@
 //! exist; a group channel one is not in is there (it can be joined) but
 //! acting in it is `FORBIDDEN`.
 
-use suda_protocol::{ChannelId, EventId, MemberId, NotificationLevel};
+use suda_protocol::{AttachmentId, ChannelId, EventId, MemberId, NotificationLevel};
 
 use crate::{
     error::{ApiError, ApiResult},
@@ -46,6 +46,9 @@ pub enum Command {
         /// The root of the thread it is a reply in; `None`: a message of
         /// the channel itself.
         thread: Option<EventId>,
+        /// Files the sender uploaded, sent with it in this order (then the
+        /// text may be empty).
+        attachments: Vec<AttachmentId>,
     },
     /// Replace a message's text; only its sender may. With a client key,
     /// the same edit again edits once.
@@ -182,11 +185,13 @@ pub async fn apply(tx: &mut dyn Tx, command: &Command) -> ApiResult<Applied> {
             client_key,
             reply_to,
             thread,
+            attachments,
         } => {
             let to = messages::SendTo {
                 channel: *channel,
                 reply_to: *reply_to,
                 thread: *thread,
+                attachments,
             };
             send(tx, to, *sender, text, client_key.as_deref()).await
         }

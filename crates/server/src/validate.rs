@@ -54,6 +54,15 @@ fn emoji_part(c: char) -> bool {
     matches!(c, '\u{200D}' | '\u{FE0E}' | '\u{FE0F}')
 }
 
+/// The text of a message that carries files: as [`message`], but it may be
+/// empty (spaces alone are no text: `""`).
+pub fn caption(text: &str) -> ApiResult<&str> {
+    if text.trim().is_empty() {
+        return Ok("");
+    }
+    message(text)
+}
+
 /// A chat message: at most 4,000 characters, at least one of them visible
 /// (not white space, not invisible or filler), no control characters but
 /// line breaks and tabs. Stored exactly as given.

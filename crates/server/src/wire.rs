@@ -67,6 +67,7 @@ fn chat_event(row: &EventRow, following: bool) -> Option<ChatEvent> {
             })),
             _ => None,
         },
+        attachments: row.attachments.clone(),
     })
 }
 

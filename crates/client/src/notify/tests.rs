@@ -25,6 +25,7 @@ fn event(channel: ChannelId, sender: MemberId, kind: EventType) -> ChatEvent {
         reply_to: None,
         mentions: Vec::new(),
         in_thread: None,
+        attachments: Vec::new(),
     }
 }
 

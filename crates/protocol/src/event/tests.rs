@@ -18,7 +18,46 @@ fn sample() -> ChatEvent {
         reply_to: None,
         mentions: Vec::new(),
         in_thread: None,
+        attachments: Vec::new(),
     }
+}
+
+#[test]
+fn a_message_carries_its_files_and_no_key_for_none() {
+    let plain = serde_json::to_value(sample()).unwrap();
+    assert!(plain.get("attachments").is_none(), "{plain}");
+    let mut with = sample();
+    with.attachments = vec![
+        crate::Attachment {
+            id: crate::AttachmentId(123_456_789_012_345_678),
+            name: "여름.png".into(),
+            size: 2048,
+            content_type: "image/png".into(),
+            image: Some(crate::ImageSize {
+                width: 600,
+                height: 300,
+            }),
+        },
+        crate::Attachment {
+            id: crate::AttachmentId(223_456_789_012_345_678),
+            name: "notes.txt".into(),
+            size: 5,
+            content_type: "text/plain".into(),
+            image: None,
+        },
+    ];
+    let v = serde_json::to_value(&with).unwrap();
+    assert_eq!(
+        v["attachments"],
+        json!([
+            {"id": "123456789012345678", "name": "여름.png", "size": 2048,
+             "contentType": "image/png", "image": {"width": 600, "height": 300}},
+            {"id": "223456789012345678", "name": "notes.txt", "size": 5,
+             "contentType": "text/plain"}
+        ])
+    );
+    let back: ChatEvent = serde_json::from_value(v).unwrap();
+    assert_eq!(back, with);
 }
 
 fn alice() -> MemberRef {

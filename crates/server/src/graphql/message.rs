@@ -3,7 +3,7 @@
 //! event of its own on the members' streams.
 
 use async_graphql::{Context, Object, Result, ID};
-use suda_protocol::{ChannelId, EventId, MemberId};
+use suda_protocol::{AttachmentId, ChannelId, EventId, MemberId};
 
 use super::{caller_member, parse_id, state, types::*};
 use crate::{
@@ -40,7 +40,13 @@ impl MessageMutation {
     /// message's thread: the root must be a message of the same channel,
     /// not deleted and no reply in a thread itself (`BAD_USER_INPUT`; an
     /// unknown one is `NOT_FOUND`). The sender then follows the thread,
-    /// and so do the root's sender and whoever the reply mentions.
+    /// and so do the root's sender and whoever the reply mentions. With
+    /// `attachmentIds`, it carries those uploads (the caller's, not sent
+    /// yet, at most 10, in this order) and its text may be empty; another
+    /// member's upload, an unknown or an expired one is `NOT_FOUND`, one
+    /// sent already `BAD_USER_INPUT`. Only then can the channel's members
+    /// fetch them.
+    #[allow(clippy::too_many_arguments)]
     async fn send_chat_message(
         &self,
         ctx: &Context<'_>,
@@ -49,13 +55,23 @@ impl MessageMutation {
         client_key: Option<String>,
         reply_to: Option<ID>,
         thread_root: Option<ID>,
+        attachment_ids: Option<Vec<ID>>,
     ) -> Result<ChatChannelChatEvent> {
         let app = state(ctx);
         let me = caller_member(ctx)?;
         let channel: ChannelId = parse_id(&channel_id)?;
         let reply_to: Option<EventId> = reply_to.map(|id| parse_id(&id)).transpose()?;
         let thread: Option<EventId> = thread_root.map(|id| parse_id(&id)).transpose()?;
-        validate::message(&message)?;
+        let attachments = attachment_ids
+            .unwrap_or_default()
+            .iter()
+            .map(|id| parse_id::<AttachmentId>(id))
+            .collect::<Result<Vec<_>, _>>()?;
+        let message = if attachments.is_empty() {
+            validate::message(&message)?.to_owned()
+        } else {
+            validate::caption(&message)?.to_owned()
+        };
         if let Some(key) = &client_key {
             validate::client_key(key)?;
         }
@@ -69,6 +85,7 @@ impl MessageMutation {
                 client_key,
                 reply_to,
                 thread,
+                attachments,
             })
             .await?;
         let event = applied
@@ -102,7 +119,8 @@ impl MessageMutation {
         let app = state(ctx);
         let me = caller_member(ctx)?;
         let id: EventId = parse_id(&message_id)?;
-        validate::message(&message)?;
+        // Empty only for a message with files: the ledger knows.
+        let message = validate::caption(&message)?.to_owned();
         if let Some(key) = &client_key {
             validate::client_key(key)?;
         }

@@ -5,6 +5,7 @@
 //! a test fails when they differ.
 
 mod account;
+mod attachment;
 mod channel;
 pub mod document;
 mod message;
@@ -33,6 +34,7 @@ use crate::{
 #[derive(MergedObject, Default)]
 pub struct Query(
     account::AccountQuery,
+    attachment::AttachmentQuery,
     channel::ChannelQuery,
     search::SearchQuery,
 );

@@ -207,6 +207,16 @@ channel_event!(
         async fn mentions(&self) -> Vec<ID> {
             self.row.mentions.iter().map(|m| ID(m.to_string())).collect()
         }
+        /// The files sent with it, in order; empty once it is deleted.
+        // At most 10 of a few short fields, read with the message's own
+        // row (no query of its own): costed as nothing, so one whole page
+        // of 200 as the client asks for it still fits `MAX_COMPLEXITY`
+        // (its 20,000 were spent before files). The answer limit bounds
+        // them all the same (200 × 10 files is about 400 KB).
+        #[graphql(complexity = 0)]
+        async fn attachments(&self) -> Vec<ChatAttachment> {
+            self.row.attachments.iter().cloned().map(ChatAttachment).collect()
+        }
         /// For a reply, the message it answers, as that message is now.
         async fn reply_to(&self) -> Option<ChatMessagePreview> {
             self.row.reply_to.as_deref().cloned().map(ChatMessagePreview)
@@ -253,6 +263,59 @@ impl ChatChannelChatEvent {
         self.thread = threads.iter().find(|t| t.root == self.row.id).cloned();
         self
     }
+}
+
+/// A file sent with a message.
+pub struct ChatAttachment(pub suda_protocol::Attachment);
+
+/// A file sent with a message. Its bytes are at
+/// `/v1/attachments/{id}` (an image's thumbnail at
+/// `/v1/attachments/{id}/thumbnail`), for the members who can read the
+/// message, with their token.
+#[Object(name = "Attachment")]
+impl ChatAttachment {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Its name as the sender's file had it.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Its size in bytes.
+    async fn size(&self) -> i64 {
+        i64::try_from(self.0.size).unwrap_or(i64::MAX)
+    }
+    /// Its type as the sender declared it; for an image shown inline,
+    /// checked against its bytes.
+    async fn content_type(&self) -> &str {
+        &self.0.content_type
+    }
+    /// For an image shown inline (PNG, JPEG, GIF, WebP), its size as shown;
+    /// it has a thumbnail. Null for any other file.
+    async fn image(&self) -> Option<ImageSize> {
+        self.0.image.map(|i| ImageSize {
+            width: i.width as i32,
+            height: i.height as i32,
+        })
+    }
+}
+
+/// An image's size in pixels.
+#[derive(async_graphql::SimpleObject)]
+pub struct ImageSize {
+    pub width: i32,
+    pub height: i32,
+}
+
+/// What the server takes of uploads (`POST /v1/attachments`).
+#[derive(async_graphql::SimpleObject)]
+pub struct AttachmentLimits {
+    /// The largest file, in bytes.
+    pub max_bytes: i64,
+    /// The most files one message carries.
+    pub per_message: i32,
+    /// Bytes one member may upload in 24 hours.
+    pub bytes_per_day: i64,
 }
 
 /// A thread as the caller sees it, beside its root.

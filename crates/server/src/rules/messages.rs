@@ -4,8 +4,9 @@
 //! replayed like the message.
 
 use suda_protocol::{
-    ChannelId, EventId, MemberId, NotificationLevel, MAX_EMOJI_PER_MESSAGE,
-    MAX_MENTIONS_PER_MESSAGE, MAX_REACTIONS_PER_MEMBER,
+    attachment::MAX_ATTACHMENTS_PER_MESSAGE, Attachment, AttachmentId, ChannelId, EventId,
+    MemberId, NotificationLevel, MAX_EMOJI_PER_MESSAGE, MAX_MENTIONS_PER_MESSAGE,
+    MAX_REACTIONS_PER_MEMBER,
 };
 
 use super::{
@@ -14,21 +15,26 @@ use super::{
 };
 use crate::{
     error::{ApiError, ApiResult},
-    store::{preview_of, ChannelKind, EventKind, EventRow, NewEvent, Preview, Tx},
+    store::{
+        now_millis, preview_of, ChannelKind, EventKind, EventRow, NewEvent, Preview, Tx,
+        PENDING_LIFETIME_MS,
+    },
 };
 
 /// Where a message goes: a channel, maybe answering one of its messages,
 /// maybe as a reply in one of its threads.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct SendTo {
+pub(super) struct SendTo<'a> {
     pub channel: ChannelId,
     pub reply_to: Option<EventId>,
     pub thread: Option<EventId>,
+    /// The sender's uploads it carries.
+    pub attachments: &'a [AttachmentId],
 }
 
 pub(super) async fn send(
     tx: &mut dyn Tx,
-    to: SendTo,
+    to: SendTo<'_>,
     sender: MemberId,
     text: &str,
     client_key: Option<&str>,
@@ -37,6 +43,7 @@ pub(super) async fn send(
         channel,
         reply_to,
         thread,
+        attachments,
     } = to;
     if let Some(key) = client_key {
         if let Some(first) = tx.event_by_client_key(sender, key).await? {
@@ -54,6 +61,10 @@ pub(super) async fn send(
                 return Err(key_used());
             }
             let first = event_or_gone(tx, first.id).await?;
+            let carried: Vec<AttachmentId> = first.attachments.iter().map(|a| a.id).collect();
+            if !first.deleted && carried != attachments {
+                return Err(key_used());
+            }
             return Ok(unchanged(first.channel_id, vec![first]));
         }
     }
@@ -71,6 +82,10 @@ pub(super) async fn send(
         Some(id) => Some(threads::thread_root(tx, channel, id).await?),
         None => None,
     };
+    let files = uploads_to_send(tx, sender, attachments).await?;
+    if text.trim().is_empty() && files.is_empty() {
+        return Err(ApiError::BadInput("the message is empty".into()));
+    }
     let sender = member_row(tx, sender).await?;
     let mentions = mentioned(tx, channel, text).await?;
     let replies = match &root {
@@ -88,6 +103,10 @@ pub(super) async fn send(
             ..NewEvent::new(channel, EventKind::Chat, &sender)
         })
         .await?;
+    if !files.is_empty() {
+        tx.attach(event.id, channel, &files).await?;
+        event.attachments = files;
+    }
     tx.index_changes().add(&event, text);
     if let Some(root) = &root {
         threads::follow_after(tx, root, &mut event).await?;
@@ -101,6 +120,54 @@ pub(super) async fn send(
         })
     });
     Ok(fresh(channel, vec![event]))
+}
+
+/// The sender's uploads a message is to carry, in order: each pending (no
+/// message took it yet), uploaded by the sender, not expired; at most
+/// [`MAX_ATTACHMENTS_PER_MESSAGE`], none twice. Another member's upload is
+/// as unknown as one that does not exist.
+async fn uploads_to_send(
+    tx: &mut dyn Tx,
+    sender: MemberId,
+    ids: &[AttachmentId],
+) -> ApiResult<Vec<Attachment>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    if ids.len() > MAX_ATTACHMENTS_PER_MESSAGE {
+        return Err(ApiError::BadInput(format!(
+            "a message carries at most {MAX_ATTACHMENTS_PER_MESSAGE} files; this one has {}",
+            ids.len()
+        )));
+    }
+    for (i, id) in ids.iter().enumerate() {
+        if ids[..i].contains(id) {
+            return Err(ApiError::BadInput(format!(
+                "the file {id} is attached twice"
+            )));
+        }
+    }
+    let found = tx.uploads(ids).await?;
+    let expired = now_millis() - PENDING_LIFETIME_MS;
+    ids.iter()
+        .map(|id| {
+            let row = found
+                .iter()
+                .find(|r| r.id == *id && r.uploader == sender)
+                .ok_or_else(|| ApiError::NotFound(format!("you uploaded no file {id}")))?;
+            if row.message.is_some() {
+                return Err(ApiError::BadInput(format!(
+                    "the file {id} was sent with another message already; upload it again"
+                )));
+            }
+            if row.created_at < expired {
+                return Err(ApiError::NotFound(format!(
+                    "the upload {id} expired: uploads wait a day for their message"
+                )));
+            }
+            Ok(row.wire())
+        })
+        .collect()
 }
 
 /// The members of `channel` that `text` mentions: each `@name` whose name
@@ -251,6 +318,10 @@ pub(super) async fn edit(
     if message.message.as_deref() == Some(text) {
         // Nothing changes: nothing is written, nobody is told.
         return Ok(unchanged(message.channel_id, vec![message]));
+    }
+    if text.trim().is_empty() && message.attachments.is_empty() {
+        // Only a message with files may lose all its text.
+        return Err(ApiError::BadInput("the message is empty".into()));
     }
     let editor = member_row(tx, editor).await?;
     let event = tx

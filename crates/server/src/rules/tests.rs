@@ -29,6 +29,7 @@ async fn send(
     one(
         s,
         Command::Send {
+            attachments: Vec::new(),
             reply_to: None,
             thread: None,
             channel,
@@ -49,6 +50,7 @@ async fn say(
     one(
         s,
         Command::Send {
+            attachments: Vec::new(),
             reply_to: None,
             thread: None,
             channel,
@@ -191,6 +193,7 @@ async fn a_refused_command_leaves_no_trace_and_the_batch_still_commits() {
         &*s,
         &[
             Command::Send {
+                attachments: Vec::new(),
                 reply_to: None,
                 thread: None,
                 channel: g,
@@ -199,6 +202,7 @@ async fn a_refused_command_leaves_no_trace_and_the_batch_still_commits() {
                 client_key: None,
             },
             Command::Send {
+                attachments: Vec::new(),
                 reply_to: None,
                 thread: None,
                 channel: g,

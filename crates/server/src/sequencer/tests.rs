@@ -52,6 +52,7 @@ async fn node(url: &str, poll: Duration) -> Node {
 
 fn send(channel: ChannelId, sender: MemberId, text: &str) -> Command {
     Command::Send {
+        attachments: Vec::new(),
         reply_to: None,
         thread: None,
         channel,

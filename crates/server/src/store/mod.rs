@@ -11,6 +11,7 @@
 //! group-committed and how event ids come out in the order the fan-out
 //! publishes them.
 
+mod attachments;
 mod name_keys;
 pub mod postgres;
 mod records;
@@ -26,6 +27,10 @@ use async_trait::async_trait;
 use suda_protocol::{ChannelId, EventId, EventType, MemberId, NotificationLevel};
 
 pub use self::{
+    attachments::{
+        AttachmentRow, AttachmentStore, AttachmentTx, ByteStream, NewAttachment, Part,
+        PENDING_LIFETIME_MS,
+    },
     records::preview_of,
     search::{IndexChange, IndexChanges, SearchAsk, SearchStore, SearchTx},
     threads::{Scope, ThreadRow, ThreadStore, ThreadTx},
@@ -247,6 +252,8 @@ pub struct EventRow {
     /// order (of a replay, only whether the member replayed to did: then
     /// them or nobody). Empty for anything else.
     pub followers: Vec<MemberId>,
+    /// A message's files, in order; empty once it is deleted.
+    pub attachments: Vec<suda_protocol::Attachment>,
 }
 
 /// The message a reply answers, as it is now.
@@ -297,6 +304,7 @@ impl<'a> NewEvent<'a> {
             level: self.level,
             thread_root: self.thread,
             followers: Vec::new(),
+            attachments: Vec::new(),
         }
     }
 
@@ -384,7 +392,7 @@ pub struct EventPage {
 
 /// Persistent state of the chat server.
 #[async_trait]
-pub trait Store: ThreadStore + SearchStore + Send + Sync + 'static {
+pub trait Store: ThreadStore + SearchStore + AttachmentStore + Send + Sync + 'static {
     /// Creates a member, with their first token if given, all or nothing;
     /// `Conflict` when the name is taken: when another member's name has
     /// the same [`crate::name::key`] (reads the same, ignoring case and
@@ -543,7 +551,7 @@ pub trait Store: ThreadStore + SearchStore + Send + Sync + 'static {
 /// [`Tx::release_savepoint`] (it happened) or [`Tx::rollback_to_savepoint`]
 /// (it was refused and leaves no trace); the batch ends with [`Tx::commit`].
 #[async_trait]
-pub trait Tx: ThreadTx + SearchTx + Send {
+pub trait Tx: ThreadTx + SearchTx + AttachmentTx + Send {
     /// Marks where the next command starts.
     async fn savepoint(&mut self) -> ApiResult<()>;
     /// Keeps what the command wrote, as part of the transaction.

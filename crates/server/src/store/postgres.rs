@@ -38,6 +38,7 @@ use suda_protocol::{ChannelId, EventId, MemberId};
 use tokio::sync::mpsc;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
+mod attachments;
 mod bell;
 mod errors;
 mod rates;

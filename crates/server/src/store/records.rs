@@ -33,7 +33,7 @@ pub(super) const EVENT_COLS: &str = "
   o.seq AS reply_seq, o.member_id AS reply_member_id, om.name AS reply_name,
   om.profile_image AS reply_profile_image, om.created_at AS reply_member_created_at,
   COALESCE(oed.message, o.message) AS reply_message, o.deleted_seq IS NOT NULL AS reply_deleted,
-  e.mentions, e.level, e.thread_seq";
+  e.mentions, e.level, e.thread_seq, e.attachments";
 
 /// What [`EVENT_COLS`] needs beside `events e JOIN members m`.
 pub(super) const EVENT_JOINS: &str = "
@@ -209,6 +209,7 @@ pub(super) struct EventRecord {
     mentions: Option<String>,
     level: Option<String>,
     thread_seq: Option<i64>,
+    attachments: Option<String>,
 }
 
 impl TryFrom<EventRecord> for EventRow {
@@ -259,6 +260,7 @@ impl TryFrom<EventRecord> for EventRow {
             level: r.level.as_deref().map(notify_level).transpose()?,
             thread_root: r.thread_seq.map(EventId),
             followers: Vec::new(),
+            attachments: super::attachments::attachments_of(r.attachments.as_deref())?,
         })
     }
 }

@@ -18,6 +18,8 @@ use sqlx::{
 };
 use suda_protocol::{ChannelId, EventId, MemberId};
 
+mod attachments;
+mod files;
 mod rows;
 mod search;
 mod sessions;
@@ -44,6 +46,8 @@ use crate::{
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Attachments' bytes.
+    files: std::sync::Arc<files::Files>,
     /// Tests of the sequencer open one file twice and let both write, as
     /// two nodes on one database would.
     #[cfg(test)]
@@ -54,7 +58,11 @@ impl SqliteStore {
     /// Opens (creating if missing) the database at `url` (`sqlite:PATH` or
     /// `sqlite::memory:`) and brings its schema up to date.
     pub async fn open(url: &str) -> Result<Self, sqlx::Error> {
-        let options = SqliteConnectOptions::from_str(url)?
+        let options = SqliteConnectOptions::from_str(url)?;
+        let memory = url.contains(":memory:");
+        let files = files::Files::beside((!memory).then(|| options.get_filename()))
+            .map_err(sqlx::Error::Io)?;
+        let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
@@ -64,7 +72,7 @@ impl SqliteStore {
             // just unlinked from its row (docs/security.md).
             .pragma("secure_delete", "ON");
         // An in-memory database exists once per connection: keep one.
-        let max = if url.contains(":memory:") { 1 } else { 8 };
+        let max = if memory { 1 } else { 8 };
         let pool = SqlitePoolOptions::new()
             .max_connections(max)
             .min_connections(1)
@@ -75,6 +83,7 @@ impl SqliteStore {
         search::bring_up_to_date(&pool).await?;
         Ok(SqliteStore {
             pool,
+            files: std::sync::Arc::new(files),
             #[cfg(test)]
             shared: false,
         })
@@ -91,7 +100,13 @@ impl SqliteStore {
         .bind(now_millis())
         .execute(&self.pool)
         .await?;
+        self.files.check_writable().await.map_err(sqlx::Error::Io)?;
         Ok(())
+    }
+
+    /// Where attachments' bytes are kept.
+    pub fn attachments_dir(&self) -> &std::path::Path {
+        self.files.dir()
     }
 
     /// This store, saying that another process writes the file too.
@@ -324,7 +339,7 @@ impl Store for SqliteStore {
     }
 
     async fn begin(&self) -> ApiResult<Box<dyn Tx>> {
-        SqliteTx::begin(&self.pool).await
+        SqliteTx::begin(&self.pool, std::sync::Arc::clone(&self.files)).await
     }
 
     async fn head(&self) -> ApiResult<i64> {

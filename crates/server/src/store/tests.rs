@@ -74,6 +74,7 @@ async fn replay_follows_stretches_of_membership() {
     let a = s.create_member("a", "h", None).await.unwrap();
     let b = s.create_member("b", "h", None).await.unwrap();
     let send = |text: &str, sender: MemberId, channel: ChannelId| Command::Send {
+        attachments: Vec::new(),
         reply_to: None,
         thread: None,
         channel,
@@ -149,6 +150,7 @@ async fn unread_counts_others_chat_after_the_marker() {
         apply(
             &*s,
             &[Command::Send {
+                attachments: Vec::new(),
                 reply_to: None,
                 thread: None,
                 channel: dm,
@@ -238,6 +240,7 @@ async fn a_channel_of_an_unknown_kind_is_an_error_never_a_group() {
             member: b,
         },
         Command::Send {
+            attachments: Vec::new(),
             reply_to: None,
             thread: None,
             channel: g,
@@ -274,6 +277,7 @@ async fn an_event_of_an_unknown_type_is_an_error() {
     is_internal("events after", s.events_after(0, 10).await);
     // Looking the key up for a retry reads it too.
     let retry = Command::Send {
+        attachments: Vec::new(),
         reply_to: None,
         thread: None,
         channel: g,
@@ -415,6 +419,7 @@ async fn a_database_from_before_conversations_upgrades_in_place() {
     );
     // A retry of the old send with its key is still found.
     let retry = Command::Send {
+        attachments: Vec::new(),
         reply_to: None,
         thread: None,
         channel: g,

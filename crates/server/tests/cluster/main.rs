@@ -227,6 +227,54 @@ async fn a_reply_in_a_thread_written_on_one_node_says_to_each_member_elsewhere_w
     assert_eq!(moved.sse_type(), "CHAT_THREAD_READ_MARKER_MOVED");
 }
 
+/// A file of 3 MB, larger than one stored piece and nginx's default body
+/// limit, uploaded through nginx: every node serves it, whole.
+#[tokio::test]
+async fn a_file_uploaded_through_one_node_is_served_whole_by_every_node() {
+    let (cluster, _db) = three_nodes().await;
+    let http = reqwest::Client::new();
+    let (alice, _) = sign_up(&http, &cluster.node(0), "alice").await;
+    let (bob, bob_id) = sign_up(&http, &cluster.node(1), "bob").await;
+    let channel = group(&http, &cluster.node(0), &alice, &[&bob_id]).await;
+    let file: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 256) as u8).collect();
+    let up = http
+        .post(format!("{}/v1/attachments", cluster.base()))
+        .query(&[("name", "data.bin")])
+        .bearer_auth(&alice)
+        .body(file.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(up.status(), 201);
+    let up: serde_json::Value = up.json().await.unwrap();
+    let id = up["id"].as_str().unwrap().to_owned();
+    let sent = graphql(
+        &http,
+        &cluster.node(2),
+        Some(&alice),
+        "mutation($c:ID!,$a:[ID!]){sendChatMessage(channelId:$c,message:\"\",attachmentIds:$a){id}}",
+        json!({"c": channel, "a": [id]}),
+    )
+    .await;
+    assert!(sent["errors"].is_null(), "{sent}");
+    for base in [
+        cluster.base().to_owned(),
+        cluster.node(0),
+        cluster.node(1),
+        cluster.node(2),
+    ] {
+        let got = http
+            .get(format!("{base}/v1/attachments/{id}"))
+            .bearer_auth(&bob)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.status(), 200, "{base}");
+        assert_eq!(got.headers()["content-length"], "3000000");
+        assert!(got.bytes().await.unwrap() == file, "whole from {base}");
+    }
+}
+
 #[tokio::test]
 async fn a_node_started_late_serves_everything_written_before_it_and_after() {
     let db = database::Database::fresh().await;

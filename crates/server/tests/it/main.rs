@@ -4,6 +4,7 @@
 
 mod abuse;
 mod accounts;
+mod attachments;
 mod bad_input;
 mod changes;
 mod common;

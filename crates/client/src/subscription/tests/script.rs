@@ -89,10 +89,10 @@ pub(super) fn lost() -> StreamError {
 pub(super) fn connected(at: i64, resumed: bool) -> Incoming {
     Incoming::Frame(
         Position(at),
-        SseEnvelope::Connected(Connected {
+        Box::new(SseEnvelope::Connected(Connected {
             member_id: MemberId(1),
             resumed,
-        }),
+        })),
     )
 }
 
@@ -100,14 +100,17 @@ pub(super) fn connected(at: i64, resumed: bool) -> Incoming {
 pub(super) fn resync(at: i64, reason: ResyncReason) -> Incoming {
     Incoming::Frame(
         Position(at),
-        SseEnvelope::ResyncRequired(ResyncRequired { reason }),
+        Box::new(SseEnvelope::ResyncRequired(ResyncRequired { reason })),
     )
 }
 
 /// A chat message with id (and position) `id`.
 /// `CHAT_MESSAGE_EDITED` at `at`, of message `of`.
 pub(super) fn edited(at: i64, of: i64) -> Incoming {
-    Incoming::Frame(Position(at), SseEnvelope::ChatMessageEdited(edit(at, of)))
+    Incoming::Frame(
+        Position(at),
+        Box::new(SseEnvelope::ChatMessageEdited(edit(at, of))),
+    )
 }
 
 /// The change [`edited`] carries.
@@ -123,7 +126,7 @@ pub(super) fn edit(at: i64, of: i64) -> MessageEdited {
 pub(super) fn chat(id: i64) -> Incoming {
     Incoming::Frame(
         Position(id),
-        SseEnvelope::ChatMessagePublished(ChatEvent {
+        Box::new(SseEnvelope::ChatMessagePublished(ChatEvent {
             chat_channel_id: ChannelId(1),
             id: EventId(id),
             event_type: EventType::Chat,
@@ -138,7 +141,8 @@ pub(super) fn chat(id: i64) -> Incoming {
             reply_to: None,
             mentions: Vec::new(),
             in_thread: None,
-        }),
+            attachments: Vec::new(),
+        })),
     )
 }
 

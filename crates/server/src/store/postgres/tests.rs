@@ -50,6 +50,7 @@ async fn member_in_group(s: &dyn Store, name: &str) -> (MemberId, ChannelId) {
 
 fn say(channel: ChannelId, sender: MemberId, text: String) -> Command {
     Command::Send {
+        attachments: Vec::new(),
         reply_to: None,
         thread: None,
         channel,

@@ -413,9 +413,16 @@ impl Tx for PgTx {
     async fn delete_message(&mut self, message: EventId, deletion: EventId) -> ApiResult<()> {
         bounded(async move {
             let conn = self.conn()?;
-            sqlx::query("UPDATE events SET message = '', deleted_seq = $2 WHERE seq = $1")
+            sqlx::query(
+                "UPDATE events SET message = '', attachments = NULL, deleted_seq = $2 WHERE seq = $1",
+            )
+            .bind(message.get())
+            .bind(deletion.get())
+            .execute(&mut *conn)
+            .await?;
+            // Their bytes go with them (ON DELETE CASCADE).
+            sqlx::query("DELETE FROM attachments WHERE message_seq = $1")
                 .bind(message.get())
-                .bind(deletion.get())
                 .execute(&mut *conn)
                 .await?;
             sqlx::query(

@@ -315,6 +315,7 @@ async fn a_one_letter_word_finds_that_word_only() {
 
 fn send(channel: ChannelId, sender: MemberId, text: &str) -> Command {
     Command::Send {
+        attachments: Vec::new(),
         channel,
         sender,
         text: text.into(),

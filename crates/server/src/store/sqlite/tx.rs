@@ -12,9 +12,12 @@
 
 use async_trait::async_trait;
 use sqlx::{pool::PoolConnection, Sqlite, SqliteConnection, SqlitePool};
-use suda_protocol::{ChannelId, EventId, MemberId, NotificationLevel};
+use std::sync::Arc;
+
+use suda_protocol::{AttachmentId, ChannelId, EventId, MemberId, NotificationLevel};
 
 use super::{
+    files::Files,
     now_millis,
     rows::{
         self, stored_level, stored_mentions, EventRecord, KeyedRecord, MemberRecord, CONTENT,
@@ -34,14 +37,23 @@ pub(super) struct SqliteTx {
     conn: Option<PoolConnection<Sqlite>>,
     /// Written just before the `COMMIT` (`store::search`).
     pub(super) index: IndexChanges,
+    /// Attachments whose rows this transaction removed: their files go
+    /// once it is committed.
+    pub(super) removed_files: Vec<AttachmentId>,
+    /// Where the running command's removals begin.
+    removed_at_command: usize,
+    pub(super) files: Arc<Files>,
 }
 
 impl SqliteTx {
     /// Takes a connection and begins the transaction on it.
-    pub(super) async fn begin(pool: &SqlitePool) -> ApiResult<Box<dyn Tx>> {
+    pub(super) async fn begin(pool: &SqlitePool, files: Arc<Files>) -> ApiResult<Box<dyn Tx>> {
         let mut tx = Box::new(SqliteTx {
             conn: Some(pool.acquire().await?),
             index: IndexChanges::default(),
+            removed_files: Vec::new(),
+            removed_at_command: 0,
+            files,
         });
         if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(tx.conn()?).await {
             tx.abandon().await;
@@ -75,6 +87,7 @@ impl Drop for SqliteTx {
 impl Tx for SqliteTx {
     async fn savepoint(&mut self) -> ApiResult<()> {
         self.index.begin_command();
+        self.removed_at_command = self.removed_files.len();
         self.execute("SAVEPOINT command").await
     }
 
@@ -84,6 +97,7 @@ impl Tx for SqliteTx {
 
     async fn rollback_to_savepoint(&mut self) -> ApiResult<()> {
         self.index.undo_command();
+        self.removed_files.truncate(self.removed_at_command);
         self.execute("ROLLBACK TO command").await?;
         self.execute("RELEASE command").await
     }
@@ -104,6 +118,13 @@ impl Tx for SqliteTx {
             Ok(()) => {
                 // Done with: back to the pool.
                 drop(self.conn.take());
+                // The rows are gone for good: so are their files. One that
+                // cannot be removed now is left to the sweep.
+                for id in std::mem::take(&mut self.removed_files) {
+                    if let Err(e) = self.files.remove(id).await {
+                        tracing::warn!(error = %e, %id, "a deleted attachment's file stays until the sweep");
+                    }
+                }
                 Ok(())
             }
             Err(e) => {
@@ -291,11 +312,19 @@ impl Tx for SqliteTx {
 
     async fn delete_message(&mut self, message: EventId, deletion: EventId) -> ApiResult<()> {
         let conn = self.conn()?;
-        sqlx::query("UPDATE events SET message = '', deleted_seq = ?2 WHERE seq = ?1")
-            .bind(message.get())
-            .bind(deletion.get())
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "UPDATE events SET message = '', attachments = NULL, deleted_seq = ?2 WHERE seq = ?1",
+        )
+        .bind(message.get())
+        .bind(deletion.get())
+        .execute(&mut *conn)
+        .await?;
+        let removed: Vec<i64> =
+            sqlx::query_scalar("DELETE FROM attachments WHERE message_seq = ?1 RETURNING id")
+                .bind(message.get())
+                .fetch_all(&mut *conn)
+                .await?;
+
         sqlx::query("UPDATE events SET message = '' WHERE target_seq = ?1 AND event_type = 'EDIT'")
             .bind(message.get())
             .execute(&mut *conn)
@@ -304,6 +333,8 @@ impl Tx for SqliteTx {
             .bind(message.get())
             .execute(&mut *conn)
             .await?;
+        self.removed_files
+            .extend(removed.into_iter().map(AttachmentId));
         Ok(())
     }
 
