@@ -4,7 +4,11 @@ use std::path::PathBuf;
 
 #[test]
 fn committed_typescript_bindings_match_the_rust_types() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/bindings");
+    // Where cargo runs the test now: a test binary built in a checkout at
+    // another path (a shared build cache) keeps that path in `env!`.
+    let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    let dir = crate_dir.join("../../ui/src/bindings");
     let write = std::env::var_os("SUDA_WRITE_BINDINGS").is_some();
     for (file, contents) in suda_ipc::typescript() {
         let path = dir.join(file);
