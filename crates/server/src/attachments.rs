@@ -172,6 +172,8 @@ pub async fn upload(
         )));
     }
     let kind = media::classify(&content_type, &file).map_err(bad_media)?;
+    // An image is kept as its kind's one name (`image/jpg` is `image/jpeg`).
+    let content_type = kind.map_or(content_type, |k| k.media_type().to_owned());
     let (file, thumbnail, image, thumbnail_type) = match kind {
         None => (file, None, None, None),
         Some(kind) => {

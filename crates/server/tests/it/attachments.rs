@@ -456,6 +456,30 @@ async fn bad_uploads_are_refused_with_a_code_and_keep_nothing() {
         .unwrap();
     assert_eq!(response.status(), 413);
     assert_eq!(kept(&server, &alice_id).await, (0, 0), "nothing was kept");
+    // An image's type is kept by its one name.
+    let (status, v) = upload(
+        &server,
+        Some(&alice),
+        Some("p.jpg"),
+        Some("image/jpg"),
+        jpeg(),
+    )
+    .await;
+    assert_eq!(
+        (status, v["contentType"].as_str()),
+        (201, Some("image/jpeg")),
+        "{v}"
+    );
+}
+
+/// A small JPEG.
+fn jpeg() -> Vec<u8> {
+    let picture = RgbImage::from_pixel(40, 30, image::Rgb([200, 100, 50]));
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new(&mut out)
+        .write_image(picture.as_raw(), 40, 30, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    out
 }
 
 /// A PNG of 60 bytes declaring 100,000 × 100,000 pixels.
