@@ -10,12 +10,13 @@ use std::{
 
 use anyhow::{anyhow, bail, Context, Result};
 use suda_client::{
+    attachments::{Part, Upload},
     credentials::CredentialMode,
     normalize_server_url,
-    outbox::{OutboxEntry, OutboxState},
+    outbox::{OutboxEntry, OutboxState, Placement},
     ClientError, ClientEvent, ConnectionState, OfflineReason, Session, SessionOptions,
 };
-use suda_protocol::{ChannelId, ErrorCode, EventId, NotificationLevel};
+use suda_protocol::{AttachmentId, ChannelId, ErrorCode, EventId, NotificationLevel};
 
 use crate::{
     config::{Kept, DEFAULT_SERVER},
@@ -111,6 +112,54 @@ async fn settle(session: &Session, mut entry: OutboxEntry) -> OutboxEntry {
         }
     }
     entry
+}
+
+/// The name to save a file as: its own, found in the history it was sent
+/// in, without anything that would make it a path.
+async fn file_name_of(session: &Session, server: &str, id: AttachmentId) -> Result<String> {
+    let fail = |e: ClientError| explain(e, server);
+    let channels = session.channels().await.map_err(fail)?;
+    for c in channels {
+        let mut before = None;
+        // The newest pages of each channel: a file from long ago needs -o.
+        for _ in 0..5 {
+            let page = session
+                .history(c.id, before.clone(), 200)
+                .await
+                .map_err(fail)?;
+            for item in &page.events {
+                if let Some(a) = item.event.attachments.iter().find(|a| a.id == id) {
+                    return Ok(safe_file_name(&a.name));
+                }
+            }
+            match page.next_cursor {
+                Some(next) => before = Some(next),
+                None => break,
+            }
+        }
+    }
+    bail!("file {id} is not among your channels' recent messages; say where to save it with -o")
+}
+
+/// A sender's file name made safe to create here: no directories, no
+/// hidden file, nothing a shell or a file system treats specially.
+pub fn safe_file_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_control() || "/\\:*?\"<>|".contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
+    if cleaned.is_empty() {
+        "download".into()
+    } else {
+        cleaned
+    }
 }
 
 /// Says how a send went: sent, or why not.
@@ -231,6 +280,54 @@ pub async fn run(cli: Cli, credentials: CredentialMode) -> Result<()> {
             let id = channel(&session, &server, &given).await?;
             let entry = session.send(id, &text).await.map_err(fail)?;
             sent(&settle(&session, entry).await, &server, cli.json)?;
+        }
+        Command::Upload {
+            channel: given,
+            files,
+            message,
+        } => {
+            let id = channel(&session, &server, &given).await?;
+            let mut carried = Vec::with_capacity(files.len());
+            for path in &files {
+                let upload = Upload::read(path)
+                    .await
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let name = upload.name.clone();
+                let shown = name.clone();
+                let progress = move |sent: u64, total: u64| {
+                    eprint!("\ruploading {shown}: {}%", sent * 100 / total.max(1));
+                };
+                let attachment = session.upload(upload, progress).await;
+                eprintln!();
+                let attachment =
+                    attachment.map_err(|e| anyhow!("{name}: {}", explain(e, &server)))?;
+                carried.push(attachment);
+            }
+            let entry = session
+                .send_with_files(id, &message, Placement::default(), carried)
+                .await
+                .map_err(fail)?;
+            sent(&settle(&session, entry).await, &server, cli.json)?;
+        }
+        Command::Download {
+            id,
+            output,
+            thumbnail,
+        } => {
+            let id: AttachmentId = id.parse().map_err(|_| {
+                anyhow!("download takes a file's id (from `suda history`), not {id:?}")
+            })?;
+            let part = if thumbnail {
+                Part::Thumbnail
+            } else {
+                Part::File
+            };
+            let dest = match output {
+                Some(path) => path,
+                None => std::path::PathBuf::from(file_name_of(&session, &server, id).await?),
+            };
+            let written = session.download(id, part, &dest).await.map_err(fail)?;
+            eprintln!("saved {} ({written} bytes)", dest.display());
         }
         Command::Create { name, members } => {
             let c = session

@@ -64,6 +64,30 @@ pub enum Command {
         /// The text.
         text: String,
     },
+    /// Send files, with an optional text: each is uploaded (its progress
+    /// on standard error), then one message carries them all.
+    Upload {
+        /// Channel id or name.
+        channel: String,
+        /// The files (at most 10).
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// A text to send with them.
+        #[arg(long, short, default_value = "")]
+        message: String,
+    },
+    /// Save a file sent in one of your channels (its id from `suda
+    /// history`).
+    Download {
+        /// The file's id.
+        id: String,
+        /// Where to save it [default: its own name, in this directory].
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
+        /// Save an image's thumbnail instead.
+        #[arg(long)]
+        thumbnail: bool,
+    },
     /// Create a group channel.
     Create {
         /// Its name.

@@ -92,6 +92,42 @@ pub fn event(e: &ChatEvent) -> String {
         Some(t) => format!("{} (in the thread of {})", e.sender.member_name, t.root_id),
         None => e.sender.member_name.clone(),
     };
+    let mut line = text_of(e, &who);
+    for a in &e.attachments {
+        line.push_str(&format!(
+            "\n        [file {}] {} ({})",
+            a.id,
+            a.name,
+            size(a.size)
+        ));
+        if let Some(image) = a.image {
+            line.push_str(&format!(", image {}×{}", image.width, image.height));
+        }
+    }
+    line
+}
+
+/// A size as people read it: `512 B`, `4.2 KB`, `25.0 MB`.
+pub fn size(bytes: u64) -> String {
+    match bytes {
+        b if b < 1000 => format!("{b} B"),
+        b if b < 1_000_000 => format!("{:.1} KB", b as f64 / 1e3),
+        b => format!("{:.1} MB", b as f64 / 1e6),
+    }
+}
+
+fn text_of(e: &ChatEvent, who: &str) -> String {
+    // A message of files alone has no text to show.
+    if !e.attachments.is_empty() && e.message.as_deref() == Some("") {
+        return format!(
+            "{who} sent {}",
+            if e.attachments.len() == 1 {
+                "a file".into()
+            } else {
+                format!("{} files", e.attachments.len())
+            }
+        );
+    }
     match (&e.message, &e.reply_to) {
         // Sent text is never empty: a replayed message that was deleted
         // since comes with its text gone.

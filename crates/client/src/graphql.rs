@@ -266,6 +266,7 @@ mod tests {
             client_key: Some("k".into()),
             reply_to: None,
             thread_root: None,
+            attachment_ids: None,
         });
         assert_eq!(q.operation_name, "Send");
         assert!(q.query.contains("clientKey"));

@@ -7,6 +7,7 @@
 //! a [`Session`] hands out a typed stream of [`ClientEvent`]s and the desktop
 //! shell, the CLI and the tests each render them their own way.
 
+pub mod attachments;
 pub mod credentials;
 pub mod error;
 pub mod graphql;

@@ -15,7 +15,7 @@ use std::{
 };
 
 use serde::{Deserialize, Serialize};
-use suda_protocol::{ChannelId, EventId, MemberId};
+use suda_protocol::{Attachment, ChannelId, EventId, MemberId};
 
 /// Where one send stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +55,10 @@ pub struct OutboxEntry {
     /// outboxes written before threads, which read as none.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread_root: Option<EventId>,
+    /// The files it carries, uploaded already (absent when none, and in
+    /// outboxes written before files).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
     /// Where it stands.
     #[serde(flatten)]
     pub state: OutboxState,
@@ -143,6 +147,18 @@ impl Outbox {
         text: String,
         at: Placement,
     ) -> std::io::Result<OutboxEntry> {
+        self.enqueue_with_files(member, channel, text, at, Vec::new())
+    }
+
+    /// [`Outbox::enqueue`], carrying uploaded files.
+    pub fn enqueue_with_files(
+        &mut self,
+        member: MemberId,
+        channel: ChannelId,
+        text: String,
+        at: Placement,
+        attachments: Vec<Attachment>,
+    ) -> std::io::Result<OutboxEntry> {
         let entry = OutboxEntry {
             key: new_key(),
             member,
@@ -150,6 +166,7 @@ impl Outbox {
             text,
             reply_to: at.reply_to,
             thread_root: at.thread_root,
+            attachments,
             state: OutboxState::Pending,
         };
         self.append(&entry)?;

@@ -335,6 +335,8 @@ impl Shared {
                 client_key: Some(entry.key.clone()),
                 reply_to: entry.reply_to.map(|r| r.to_string()),
                 thread_root: entry.thread_root.map(|r| r.to_string()),
+                attachment_ids: (!entry.attachments.is_empty())
+                    .then(|| entry.attachments.iter().map(|a| a.id.to_string()).collect()),
             };
             let state = match self.api.run::<ops::Send>(vars).await {
                 Ok(data) => match wire::sent(data.send_chat_message) {

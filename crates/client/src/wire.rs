@@ -154,8 +154,39 @@ pub(crate) fn sent(m: ops::send::SendSendChatMessage) -> ClientResult<ChatEvent>
         reply_to: None,
         mentions: Vec::new(),
         in_thread: None,
-        // The send asked for none (the outbox sends text).
-        attachments: Vec::new(),
+        attachments: m
+            .attachments
+            .into_iter()
+            .map(|a| {
+                attachment(
+                    a.id,
+                    a.name,
+                    a.size,
+                    a.content_type,
+                    a.image.map(|i| (i.width, i.height)),
+                )
+            })
+            .collect::<ClientResult<_>>()?,
+    })
+}
+
+/// A file as an answer tells it.
+fn attachment(
+    id_: String,
+    name: String,
+    size: i64,
+    content_type: String,
+    image: Option<(i64, i64)>,
+) -> ClientResult<Attachment> {
+    Ok(Attachment {
+        id: id(&id_)?,
+        name,
+        size: u64::try_from(size).unwrap_or_default(),
+        content_type,
+        image: image.map(|(width, height)| ImageSize {
+            width: u32::try_from(width).unwrap_or_default(),
+            height: u32::try_from(height).unwrap_or_default(),
+        }),
     })
 }
 
@@ -235,16 +266,8 @@ macro_rules! message_from {
                         .attachments
                         .into_iter()
                         .map(|a| {
-                            Ok(Attachment {
-                                id: id(&a.id)?,
-                                name: a.name,
-                                size: u64::try_from(a.size).unwrap_or_default(),
-                                content_type: a.content_type,
-                                image: a.image.map(|i| ImageSize {
-                                    width: u32::try_from(i.width).unwrap_or_default(),
-                                    height: u32::try_from(i.height).unwrap_or_default(),
-                                }),
-                            })
+                            let image = a.image.map(|i| (i.width, i.height));
+                            attachment(a.id, a.name, a.size, a.content_type, image)
                         })
                         .collect::<ClientResult<_>>()?,
                 },

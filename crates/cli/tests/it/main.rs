@@ -6,6 +6,7 @@ use std::{path::Path, time::Duration};
 use suda_testkit::TestServer;
 
 mod cluster;
+mod files;
 mod search;
 mod threads;
 use tokio::process::Command;
@@ -28,6 +29,24 @@ async fn server_with(config: suda_server::Config) -> Server {
     }
 }
 
+/// Signs each of `names` up with its own config file in `dir`; the
+/// files, in order.
+async fn members(s: &Server, dir: &Path, names: &[&str]) -> Vec<std::path::PathBuf> {
+    let mut configs = Vec::new();
+    for name in names {
+        let config = dir.join(format!("{name}.json"));
+        let done = suda(
+            &s.url,
+            &config,
+            &["signup", name, "--password", "password-123"],
+        )
+        .await;
+        assert!(done.ok, "{}", done.stderr);
+        configs.push(config);
+    }
+    configs
+}
+
 struct Run {
     ok: bool,
     stdout: String,
@@ -35,7 +54,16 @@ struct Run {
 }
 
 async fn suda(server: &str, config: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_suda"))
+    suda_in(None, server, config, args).await
+}
+
+/// [`suda`] run in the directory `cwd` (where a download lands).
+async fn suda_in(cwd: Option<&Path>, server: &str, config: &Path, args: &[&str]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_suda"));
+    if let Some(cwd) = cwd {
+        command.current_dir(cwd);
+    }
+    let out = command
         .args(args)
         .env("SUDA_SERVER", server)
         .env("SUDA_CONFIG", config)

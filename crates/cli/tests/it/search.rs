@@ -2,18 +2,14 @@
 //! sender; the filters as a person types them; pages; and a sentence for
 //! each kind of bad search.
 
-use crate::{server, suda};
+use crate::{members, server, suda};
 
 #[tokio::test]
 async fn search_from_the_command_line_with_filters_pages_and_clear_refusals() {
     let s = server().await;
     let dir = tempfile::tempdir().unwrap();
-    let (alice, bob) = (dir.path().join("alice.json"), dir.path().join("bob.json"));
-    let pw = ["--password", "password-123"];
-    for (name, config) in [("alice", &alice), ("bob", &bob)] {
-        let done = suda(&s.url, config, &[&["signup", name][..], &pw].concat()).await;
-        assert!(done.ok, "{}", done.stderr);
-    }
+    let [alice, bob] =
+        <[_; 2]>::try_from(members(&s, dir.path(), &["alice", "bob"]).await).unwrap();
     for group in ["lobby", "team chat"] {
         let made = suda(&s.url, &alice, &["create", group, "--member", "bob"]).await;
         assert!(made.ok, "{}", made.stderr);

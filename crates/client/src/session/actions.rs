@@ -4,7 +4,9 @@
 //! folded into the session's state before it returns, so the front end sees
 //! the same change whether it came from its own request or from the stream.
 
-use suda_protocol::{ChannelId, ErrorCode, EventId, MemberId, MemberRef, NotificationLevel};
+use suda_protocol::{
+    Attachment, AttachmentId, ChannelId, ErrorCode, EventId, MemberId, MemberRef, NotificationLevel,
+};
 
 use super::{lock, Session};
 use crate::{
@@ -218,9 +220,53 @@ impl Session {
         text: &str,
         at: Placement,
     ) -> ClientResult<OutboxEntry> {
-        check_text(text)?;
+        self.send_with_files(channel, text, at, Vec::new()).await
+    }
+
+    /// Uploads a file for a message to carry ([`Session::send_with_files`]),
+    /// telling `progress` the bytes sent so far and the total. Dropping the
+    /// future cancels it.
+    pub async fn upload(
+        &self,
+        upload: crate::attachments::Upload,
+        progress: impl Fn(u64, u64) + Send + Sync + 'static,
+    ) -> ClientResult<Attachment> {
+        self.shared.api.upload(upload, progress).await
+    }
+
+    /// Saves an attachment's bytes (or thumbnail) to `dest`, a new file.
+    pub async fn download(
+        &self,
+        id: AttachmentId,
+        part: crate::attachments::Part,
+        dest: &std::path::Path,
+    ) -> ClientResult<u64> {
+        self.shared.api.download(id, part, dest).await
+    }
+
+    /// Queues a message carrying `attachments` (uploaded with
+    /// [`Session::upload`]; its text may then be empty) and tries to send
+    /// it now, as [`Session::send`].
+    pub async fn send_with_files(
+        &self,
+        channel: ChannelId,
+        text: &str,
+        at: Placement,
+        attachments: Vec<Attachment>,
+    ) -> ClientResult<OutboxEntry> {
+        if attachments.is_empty() {
+            check_text(text)?;
+        } else {
+            check_caption(text, attachments.len())?;
+        }
         let me = self.me().await?;
-        let entry = lock(&self.shared.outbox).enqueue(me.id, channel, text.to_owned(), at)?;
+        let entry = lock(&self.shared.outbox).enqueue_with_files(
+            me.id,
+            channel,
+            text.to_owned(),
+            at,
+            attachments,
+        )?;
         self.shared.outbox_changed();
         self.shared.flush().await;
         let now = lock(&self.shared.outbox).get(&entry.key).cloned();
@@ -503,6 +549,22 @@ impl Session {
 }
 
 /// Refuses, before asking the server, a text no message may have.
+/// A message with files: its text may be empty, not too long; at most
+/// [`MAX_ATTACHMENTS_PER_MESSAGE`] files.
+fn check_caption(text: &str, files: usize) -> ClientResult<()> {
+    use suda_protocol::attachment::MAX_ATTACHMENTS_PER_MESSAGE;
+    if files > MAX_ATTACHMENTS_PER_MESSAGE {
+        return Err(ClientError::Api {
+            code: ErrorCode::BadUserInput,
+            message: format!("a message carries at most {MAX_ATTACHMENTS_PER_MESSAGE} files"),
+        });
+    }
+    if text.chars().count() > suda_protocol::MAX_MESSAGE_CHARS {
+        return check_text(text);
+    }
+    Ok(())
+}
+
 fn check_text(text: &str) -> ClientResult<()> {
     if text.trim().is_empty() || text.chars().count() > suda_protocol::MAX_MESSAGE_CHARS {
         return Err(ClientError::Api {
