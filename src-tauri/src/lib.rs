@@ -10,6 +10,7 @@ pub mod commands;
 pub mod drafts;
 #[cfg(target_os = "linux")]
 pub mod drawing;
+pub mod files;
 pub mod kept;
 pub mod notify;
 pub mod recovery;
@@ -167,6 +168,45 @@ fn parts<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<ShellParts> {
     })
 }
 
+/// The answer to a `suda-file:` request: the bytes, typed by what they
+/// are, or a status that says why not.
+async fn file_response(app: &tauri::AppHandle, path: &str) -> tauri::http::Response<Vec<u8>> {
+    use tauri::http::{header, Response, StatusCode};
+    let answer = |status: StatusCode, kind: &str, body: Vec<u8>| {
+        Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, kind)
+            .header("X-Content-Type-Options", "nosniff")
+            .header(
+                header::CACHE_CONTROL,
+                "private, max-age=31536000, immutable",
+            )
+            .body(body)
+            .unwrap_or_default()
+    };
+    let Some((id, part)) = files::asked(path) else {
+        return answer(
+            StatusCode::NOT_FOUND,
+            "text/plain",
+            b"no such file".to_vec(),
+        );
+    };
+    match app.state::<Shell>().file(id, part).await {
+        Ok(bytes) => {
+            let kind = files::media_type(&bytes);
+            answer(StatusCode::OK, kind, bytes)
+        }
+        Err(e) => {
+            let status = match e.kind {
+                suda_ipc::ErrorKind::NotFound => StatusCode::NOT_FOUND,
+                suda_ipc::ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+                _ => StatusCode::BAD_GATEWAY,
+            };
+            answer(status, "text/plain", e.message.into_bytes())
+        }
+    }
+}
+
 /// Runs the desktop app.
 pub fn run() {
     tracing_subscriber::fmt()
@@ -187,7 +227,14 @@ pub fn run() {
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             None,
         ))
-        .invoke_handler(handlers());
+        .invoke_handler(handlers())
+        // Attachments for <img>: answered by the shell from its cache.
+        .register_asynchronous_uri_scheme_protocol(files::SCHEME, |ctx, request, responder| {
+            let app = ctx.app_handle().clone();
+            tauri::async_runtime::spawn(async move {
+                responder.respond(file_response(&app, request.uri().path()).await);
+            });
+        });
     #[cfg(target_os = "macos")]
     let builder = builder.on_web_content_process_terminate(recovery::on_mac_termination);
     let result = builder

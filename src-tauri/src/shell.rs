@@ -273,6 +273,23 @@ impl Shell {
         self.shared.refresh_tray();
     }
 
+    /// An attachment's bytes (or thumbnail) for the web view, from the
+    /// member's cache or fetched into it ([`crate::files`]).
+    pub async fn file(
+        &self,
+        id: suda_protocol::AttachmentId,
+        part: suda_client::attachments::Part,
+    ) -> ShellResult<Vec<u8>> {
+        let session = self.active()?;
+        let cache = self
+            .file_cache()
+            .ok_or_else(|| view::app_error(ErrorKind::Unauthenticated, "Sign in first."))?;
+        cache
+            .get(&session, id, part)
+            .await
+            .map_err(|e| view::error(&e))
+    }
+
     /// The active session, or `Unauthenticated`.
     pub fn active(&self) -> ShellResult<Arc<Session>> {
         self.active

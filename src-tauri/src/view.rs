@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use suda_client::{
+    attachments::Part,
     outbox::{OutboxEntry, OutboxState as ClientOutboxState},
     search::SearchPage,
     state::{Channel, ChannelKind as ClientKind},
@@ -11,12 +12,14 @@ use suda_client::{
     Change, ClientError, HistoryItem, ThreadPage,
 };
 use suda_ipc::{
-    AppError, ChangeView, ChannelKind, ChannelView, ConnectionView, DeviceView, ErrorKind,
-    EventKind, EventView, InThreadView, MemberView, NotificationLevel, OutboxItem, OutboxState,
-    ReactionView, ReplyView, SearchHitView, SearchPageView, TextRangeView, ThreadPageView,
-    ThreadView,
+    AppError, AttachmentView, ChangeView, ChannelKind, ChannelView, ConnectionView, DeviceView,
+    ErrorKind, EventKind, EventView, ImageSizeView, InThreadView, MemberView, NotificationLevel,
+    OutboxItem, OutboxState, ReactionView, ReplyView, SearchHitView, SearchPageView, TextRangeView,
+    ThreadPageView, ThreadView,
 };
-use suda_protocol::{ChatEvent, ErrorCode, EventType, MemberId, MemberRef};
+use suda_protocol::{Attachment, ChatEvent, ErrorCode, EventType, MemberId, MemberRef};
+
+use crate::files;
 
 pub fn device(s: &suda_client::SessionInfo) -> DeviceView {
     DeviceView {
@@ -96,6 +99,23 @@ pub fn event(e: &ChatEvent) -> EventView {
             reply_count: t.reply_count,
             following: t.following,
         }),
+        attachments: e.attachments.iter().map(attachment).collect(),
+    }
+}
+
+/// A file a message carries, with the URLs the web view reads it by.
+pub fn attachment(a: &Attachment) -> AttachmentView {
+    AttachmentView {
+        id: a.id.to_string(),
+        name: a.name.clone(),
+        size: u32::try_from(a.size).unwrap_or(u32::MAX),
+        content_type: a.content_type.clone(),
+        image: a.image.map(|i| ImageSizeView {
+            width: i.width,
+            height: i.height,
+        }),
+        url: files::url(a.id, Part::File),
+        thumbnail_url: a.image.map(|_| files::url(a.id, Part::Thumbnail)),
     }
 }
 

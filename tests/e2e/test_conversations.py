@@ -19,12 +19,10 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from helpers import (
-    PASSWORD,
     TIMEOUT,
     Cli,
     Notifications,
     badge_text,
-    field,
     log_texts,
     screenshot,
     tray,
@@ -38,6 +36,7 @@ from test_screens import (
     open_channel,
     save_settings,
     sign_out_if_signed_in,
+    sign_up_in_app,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore:setting remote_server_addr:DeprecationWarning")
@@ -90,15 +89,7 @@ def test_replies_edits_deletions_and_reactions_in_the_app(server, bob, app):
     talk, side = f"talk-{me[5:]}", f"side-{me[5:]}"
 
     # The member signs up in the app; bob makes two groups with them.
-    sign_out_if_signed_in(driver)
-    button(driver, "New here? Create an account").click()
-    server_field = field(driver, "Server URL")
-    server_field.clear()
-    server_field.send_keys(server)
-    field(driver, "Name").send_keys(me)
-    field(driver, "Password").send_keys(PASSWORD)
-    button(driver, "Create account").click()
-    wait.until(visible(driver, By.CSS_SELECTOR, "nav.sidebar"), "no main layout after sign-up")
+    sign_up_in_app(driver, server, me)
     bob.run("create", talk, "--member", me)
     bob.run("create", side, "--member", me)
     # Before the app opens #talk: an original, then more than a page (50)

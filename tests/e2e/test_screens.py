@@ -134,6 +134,22 @@ def sign_out_if_signed_in(driver) -> None:
     wait.until(visible(driver, By.XPATH, "//label[span[normalize-space()='Server URL']]//input"))
 
 
+
+def sign_up_in_app(driver, server: str, name: str) -> None:
+    """Signs a new member up in the app (signing out whoever is in) and
+    waits for the main layout."""
+    sign_out_if_signed_in(driver)
+    button(driver, "New here? Create an account").click()
+    server_field = field(driver, "Server URL")
+    server_field.clear()
+    server_field.send_keys(server)
+    field(driver, "Name").send_keys(name)
+    field(driver, "Password").send_keys(PASSWORD)
+    button(driver, "Create account").click()
+    WebDriverWait(driver, TIMEOUT, poll_frequency=0.1).until(
+        visible(driver, By.CSS_SELECTOR, "nav.sidebar"), "no main layout after sign-up"
+    )
+
 def notified(text: str, start: int):
     return lambda: next(
         (n for n in Notifications.since(start) if text in f"{n['summary']} {n['body']}"), None

@@ -16,9 +16,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from helpers import PASSWORD, TIMEOUT, field, screenshot, visible
+from helpers import TIMEOUT, screenshot
 from test_conversations import article, message_id
-from test_screens import button, heading, sign_out_if_signed_in
+from test_screens import heading, sign_out_if_signed_in, sign_up_in_app
 from test_threads import panel, panel_texts
 
 pytestmark = pytest.mark.filterwarnings("ignore:setting remote_server_addr:DeprecationWarning")
@@ -72,15 +72,7 @@ def test_search_finds_marks_and_opens_messages_in_the_app(server, bob, app):
     talk = f"trip-{me[5:]}"
     other = f"ops-{me[5:]}"
 
-    sign_out_if_signed_in(driver)
-    button(driver, "New here? Create an account").click()
-    server_field = field(driver, "Server URL")
-    server_field.clear()
-    server_field.send_keys(server)
-    field(driver, "Name").send_keys(me)
-    field(driver, "Password").send_keys(PASSWORD)
-    button(driver, "Create account").click()
-    wait.until(visible(driver, By.CSS_SELECTOR, "nav.sidebar"), "no main layout after sign-up")
+    sign_up_in_app(driver, server, me)
 
     bob.run("create", talk, "--member", me)
     bob.run("create", other, "--member", me)

@@ -18,19 +18,16 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from helpers import (
-    PASSWORD,
     TIMEOUT,
     Cli,
     Notifications,
     badge_text,
-    field,
     screenshot,
     tray,
-    visible,
     wait_until,
 )
 from test_conversations import article, message_id, notified
-from test_screens import button, open_channel, sign_out_if_signed_in
+from test_screens import open_channel, sign_out_if_signed_in, sign_up_in_app
 
 pytestmark = pytest.mark.filterwarnings("ignore:setting remote_server_addr:DeprecationWarning")
 
@@ -58,15 +55,7 @@ def test_a_thread_counts_for_its_follower_until_read_and_takes_replies(server, b
     me = f"tess-{uuid.uuid4().hex[:6]}"
     talk = f"plans-{me[5:]}"
 
-    sign_out_if_signed_in(driver)
-    button(driver, "New here? Create an account").click()
-    server_field = field(driver, "Server URL")
-    server_field.clear()
-    server_field.send_keys(server)
-    field(driver, "Name").send_keys(me)
-    field(driver, "Password").send_keys(PASSWORD)
-    button(driver, "Create account").click()
-    wait.until(visible(driver, By.CSS_SELECTOR, "nav.sidebar"), "no main layout after sign-up")
+    sign_up_in_app(driver, server, me)
     mine = Cli(server, me)
     bob.run("create", talk, "--member", me)
     open_channel(driver, talk)

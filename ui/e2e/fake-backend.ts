@@ -136,6 +136,7 @@ function chat(
     threadRoot: null,
     thread: null,
     inThread: null,
+    attachments: [],
     ...over,
   };
   (events[channelId] ??= []).push(e);
@@ -162,6 +163,7 @@ function seed(): void {
     threadRoot: null,
     thread: null,
     inThread: null,
+    attachments: [],
   });
   chat("c-general", people.yusuf, "Hi everyone 👋", day + 59 * minute);
   chat("c-general", me, "Welcome Yusuf!", 50 * minute);

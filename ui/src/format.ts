@@ -52,3 +52,10 @@ export function dayLabel(
 export function charCount(text: string): number {
   return Array.from(text).length;
 }
+
+/** A file's size as people read it: `512 B`, `4.2 KB`, `25.0 MB`. */
+export function fileSize(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1_000_000) return `${(bytes / 1e3).toFixed(1)} KB`;
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}

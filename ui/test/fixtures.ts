@@ -44,6 +44,7 @@ export function chat(id: string, channelId: string, over: Partial<EventView> = {
     threadRoot: null,
     thread: null,
     inThread: null,
+    attachments: [],
     ...over,
   };
 }

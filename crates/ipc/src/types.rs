@@ -99,6 +99,38 @@ pub struct EventView {
     pub thread: Option<ThreadView>,
     /// Of a reply in a thread that just arrived, the thread right after it.
     pub in_thread: Option<InThreadView>,
+    /// The files it carries, in order; empty once deleted.
+    pub attachments: Vec<AttachmentView>,
+}
+
+/// A file a message carries. Its bytes reach the web view only through the
+/// shell, at `url` (and an image's thumbnail at `thumbnailUrl`): put them
+/// in an `<img>`, never fetch them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AttachmentView {
+    pub id: String,
+    /// Its name as the sender's file had it (render as text).
+    pub name: String,
+    /// Bytes.
+    pub size: u32,
+    /// Its type as the sender declared it.
+    pub content_type: String,
+    /// For an image shown inline, its size as shown; `null` for any other
+    /// file (a card with its name, size and type).
+    pub image: Option<ImageSizeView>,
+    /// The file's bytes, for the web view.
+    pub url: String,
+    /// An image's thumbnail; `null` for other files.
+    pub thumbnail_url: Option<String>,
+}
+
+/// An image's size in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageSizeView {
+    pub width: u32,
+    pub height: u32,
 }
 
 /// The message a reply answers: enough for a quote to click.
@@ -425,6 +457,8 @@ declarations!(
     ChannelView,
     EventKind,
     EventView,
+    AttachmentView,
+    ImageSizeView,
     ReplyView,
     ReactionView,
     ThreadView,

@@ -9,7 +9,7 @@ use suda_ipc::{AppError, AppEvent, ErrorKind, SessionView, Settings};
 use suda_protocol::MemberRef;
 
 use super::{relay, Active, Shell, ShellResult};
-use crate::{kept::StoredSession, view};
+use crate::{files::FileCache, kept::StoredSession, view};
 
 /// How long a start waits for the server to confirm a kept session before
 /// carrying on as the kept member (the subscription then keeps trying).
@@ -246,10 +246,22 @@ impl Shell {
         Some(active.session)
     }
 
+    /// The signed-in member's cache of files.
+    pub(super) fn file_cache(&self) -> Option<FileCache> {
+        let active = self.active.lock().expect("active");
+        active
+            .as_ref()
+            .map(|a| FileCache::of(&self.parts.data_dir, &a.server_url, &a.me.id.to_string()))
+    }
+
     /// Signs out: revokes the token, forgets it here, closes the stream.
     pub async fn sign_out(&self) -> ShellResult<()> {
         let _one_at_a_time = self.lifecycle.lock().await;
         self.kept.clear();
+        // Their files go with their sign-in.
+        if let Some(cache) = self.file_cache() {
+            cache.clear();
+        }
         if let Some(session) = self.stop().await {
             if let Err(e) = session.sign_out().await {
                 // Forgotten here either way; the server could not be told.

@@ -360,3 +360,130 @@ fn the_search_box_finds_the_members_messages_with_highlights_and_refuses_bad_fil
         );
     }
 }
+
+/// A small PNG, made here.
+fn png(width: u32, height: u32) -> Vec<u8> {
+    use image::ImageEncoder;
+    let picture = image::RgbImage::from_pixel(width, height, image::Rgb([20, 120, 220]));
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(
+            picture.as_raw(),
+            width,
+            height,
+            image::ExtendedColorType::Rgb8,
+        )
+        .unwrap();
+    out
+}
+
+#[test]
+fn files_reach_the_web_view_through_the_shell_cached_and_forgotten_at_sign_out() {
+    use suda_client::attachments::{Part, Upload};
+    let server = Server::start();
+    let dirs = tempfile::tempdir().unwrap();
+    let app = Desktop::start(dirs.path());
+    app.sign_in(&server, "alice");
+    app.wait_event("live", |e| {
+        e["type"] == "connection" && e["connection"]["state"] == "live"
+    });
+    let general = app.channel_id("general");
+    app.invoke("focus_channel", Some(json!({"channelId": general})))
+        .unwrap();
+    app.invoke(
+        "history",
+        Some(json!({"channelId": general, "before": null})),
+    )
+    .unwrap();
+    let bob = server.member("bob");
+    let upload = |name: &str, media_type: &str, bytes: Vec<u8>| {
+        let upload = Upload {
+            name: name.into(),
+            media_type: media_type.into(),
+            bytes: bytes.into(),
+        };
+        server.block_on(bob.upload(upload, |_, _| {})).unwrap()
+    };
+    let photo = upload("sky.png", "image/png", png(900, 300));
+    let notes = upload("notes.txt", "text/plain", b"pack light".to_vec());
+    server
+        .block_on(bob.send_with_files(
+            general.parse().unwrap(),
+            "",
+            Default::default(),
+            vec![photo.clone(), notes.clone()],
+        ))
+        .unwrap();
+
+    // Live, with the URLs the web view reads them by.
+    let carries_files =
+        |e: &serde_json::Value| e["attachments"].as_array().is_some_and(|a| !a.is_empty());
+    let message = app.wait_event("the message with files", |e| {
+        (e["type"] == "event" && carries_files(&e["event"]))
+            || (e["type"] == "events"
+                && e["events"]
+                    .as_array()
+                    .is_some_and(|l| l.iter().any(carries_files)))
+    });
+    let event = match message["type"].as_str() {
+        Some("event") => message["event"].clone(),
+        _ => message["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| carries_files(e))
+            .unwrap()
+            .clone(),
+    };
+    let files = &event["attachments"];
+    assert_eq!(files[0]["name"], "sky.png");
+    assert_eq!(files[0]["image"], json!({"width": 900, "height": 300}));
+    let thumbnail = files[0]["thumbnailUrl"].as_str().unwrap();
+    assert!(
+        thumbnail.ends_with(&format!("/{}/thumbnail", photo.id)),
+        "{thumbnail}"
+    );
+    assert_eq!(files[1]["thumbnailUrl"], serde_json::Value::Null);
+    // And in history, as the server keeps them.
+    let page = app
+        .invoke(
+            "history",
+            Some(json!({"channelId": general, "before": null})),
+        )
+        .unwrap();
+    let newest = &page["events"].as_array().unwrap().last().unwrap()["attachments"];
+    assert_eq!(newest.as_array().unwrap().len(), 2, "{page}");
+
+    // The shell answers the scheme from its cache, fetching once.
+    let shell = app.shell();
+    let thumb = server
+        .block_on(shell.file(photo.id, Part::Thumbnail))
+        .unwrap();
+    let small = image::load_from_memory(&thumb).unwrap();
+    assert_eq!((small.width(), small.height()), (480, 160));
+    let cached = dirs.path().join("data").join("files");
+    let count = || {
+        std::fs::read_dir(&cached)
+            .map(|members| {
+                members
+                    .flatten()
+                    .map(|m| std::fs::read_dir(m.path()).map_or(0, |f| f.count()))
+                    .sum::<usize>()
+            })
+            .unwrap_or(0)
+    };
+    assert_eq!(count(), 1);
+    let text = server.block_on(shell.file(notes.id, Part::File)).unwrap();
+    assert_eq!(text, b"pack light");
+    assert_eq!(count(), 2);
+    // A file alice may not read is refused, and nothing is kept of it.
+    let secret = upload("secret.txt", "text/plain", b"bob only".to_vec());
+    let refused = server
+        .block_on(shell.file(secret.id, Part::File))
+        .unwrap_err();
+    assert_eq!(refused.kind, suda_ipc::ErrorKind::NotFound, "{refused:?}");
+    assert_eq!(count(), 2);
+
+    app.invoke("sign_out", None).unwrap();
+    assert_eq!(count(), 0, "the member's files go with their sign-in");
+}

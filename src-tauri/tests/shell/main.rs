@@ -458,6 +458,7 @@ fn a_burst_of_messages_redraws_the_tray_and_the_list_less_often_ending_on_the_la
                 client_key: None,
                 reply_to: None,
                 thread_root: None,
+                attachment_ids: None,
             })
         });
         for sent in futures::future::join_all(sends).await {

@@ -88,7 +88,40 @@ thread: ThreadView | null,
 /**
  * Of a reply in a thread that just arrived, the thread right after it.
  */
-inThread: InThreadView | null, };
+inThread: InThreadView | null, 
+/**
+ * The files it carries, in order; empty once deleted.
+ */
+attachments: Array<AttachmentView>, };
+
+export type AttachmentView = { id: string, 
+/**
+ * Its name as the sender's file had it (render as text).
+ */
+name: string, 
+/**
+ * Bytes.
+ */
+size: number, 
+/**
+ * Its type as the sender declared it.
+ */
+contentType: string, 
+/**
+ * For an image shown inline, its size as shown; `null` for any other
+ * file (a card with its name, size and type).
+ */
+image: ImageSizeView | null, 
+/**
+ * The file's bytes, for the web view.
+ */
+url: string, 
+/**
+ * An image's thumbnail; `null` for other files.
+ */
+thumbnailUrl: string | null, };
+
+export type ImageSizeView = { width: number, height: number, };
 
 export type ReplyView = { id: string, member: MemberView, 
 /**

@@ -4,6 +4,7 @@ import type { EventView, MemberView, OutboxItem } from "../bindings/ipc";
 import { timeOf } from "../format";
 import { Avatar } from "./Avatar";
 import { useMessageActions } from "./messageActions";
+import { Attachments } from "./Attachments";
 import { EditBox, Quote, Reactions, Toolbar } from "./MessageParts";
 
 /** Message text, always as a text node: never parsed as HTML. */
@@ -68,7 +69,7 @@ export const MessageRow = memo(function MessageRow({
           <div className="text deleted">{t("message.deleted")}</div>
         ) : editing ? (
           <EditBox event={event} />
-        ) : (
+        ) : event.text === "" && event.attachments.length > 0 && !event.editedAt ? null : (
           <div className="text-line">
             <Text text={event.text ?? ""} />
             {event.editedAt && (
@@ -78,6 +79,7 @@ export const MessageRow = memo(function MessageRow({
             )}
           </div>
         )}
+        {!event.deleted && <Attachments files={event.attachments} />}
         {!event.deleted && event.reactions.length > 0 && <Reactions event={event} me={me} />}
         {event.thread && event.thread.replyCount > 0 && <ThreadSummary event={event} />}
       </div>

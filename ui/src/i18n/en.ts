@@ -83,6 +83,11 @@ export const en = {
     quoteLabel: "Reply to {{name}}: {{text}}. Show the original",
     tooFarBack: "The original message is too far back to show here.",
   },
+  files: {
+    openImage: "Open {{name}} full size",
+    card: "File {{name}}",
+    close: "Close",
+  },
   composer: {
     mentionList: "Members to mention",
     label: "Message {{name}}",

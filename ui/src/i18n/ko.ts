@@ -85,6 +85,11 @@ export const ko: Resources = {
     quoteLabel: "{{name}}님에게 답장: {{text}}. 원래 메시지 보기",
     tooFarBack: "원래 메시지가 너무 오래되어 여기에 표시할 수 없습니다.",
   },
+  files: {
+    openImage: "{{name}} 원본 크기로 보기",
+    card: "파일 {{name}}",
+    close: "닫기",
+  },
   composer: {
     mentionList: "언급할 멤버",
     label: "{{name}}에 메시지 보내기",

@@ -49,7 +49,7 @@ function changed(event: EventView, change: MessageChange): EventView {
       case "edited":
         return event.deleted ? event : { ...event, text: change.text, editedAt: change.editedAt };
       case "deleted":
-        return { ...event, deleted: true, text: "", reactions: [] };
+        return { ...event, deleted: true, text: "", reactions: [], attachments: [] };
       case "reaction":
         return event.deleted ? event : { ...event, reactions: reacted(event.reactions, change) };
     }

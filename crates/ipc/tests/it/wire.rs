@@ -78,6 +78,18 @@ fn event() -> EventView {
             reply_count: 2,
             following: true,
         }),
+        attachments: vec![AttachmentView {
+            id: "123456789012345678".into(),
+            name: "beach.png".into(),
+            size: 2048,
+            content_type: "image/png".into(),
+            image: Some(ImageSizeView {
+                width: 600,
+                height: 300,
+            }),
+            url: "suda-file://localhost/123456789012345678".into(),
+            thumbnail_url: Some("suda-file://localhost/123456789012345678/thumbnail".into()),
+        }],
     }
 }
 
