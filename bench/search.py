@@ -25,7 +25,6 @@ and `message_terms`' (table, GIN index and TOAST) from PostgreSQL itself.
 import argparse
 import http.client
 import json
-import os
 import random
 import socket
 import sqlite3

@@ -49,6 +49,7 @@ pub use scenario::{
     fanout::{run_fanout, FanoutConfig, FanoutReport},
     idle::{run_idle, IdleConfig, IdleReport},
     refetch::Receive,
+    uploads::{run_uploads, UploadsConfig, UploadsReport},
 };
 pub use target::{Deployment, Target};
 pub use transport::Transport;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use suda_bench::{peer, proc, report, target, Deployment, FanoutConfig, IdleConfig};
+use suda_bench::{peer, proc, report, target, Deployment, FanoutConfig, IdleConfig, UploadsConfig};
 
 /// Load generator for the Suda server.
 ///
@@ -70,6 +70,9 @@ enum Scenario {
     /// Fan-out: every member of every channel subscribed, senders at a fixed
     /// total rate; latency, deliveries/s, lost and duplicated deliveries.
     Fanout(FanoutConfig),
+    /// Uploads: files (bytes, or photos the server reworks) sent N at a
+    /// time; throughput, latency, the server's CPU and peak memory.
+    Uploads(UploadsConfig),
 }
 
 #[tokio::main]
@@ -82,7 +85,7 @@ async fn main() -> anyhow::Result<()> {
     );
     let peer = match &args.scenario {
         Scenario::Fanout(config) => config.peer.map(|p| (p, config.connections())),
-        Scenario::Idle(_) => None,
+        Scenario::Idle(_) | Scenario::Uploads(_) => None,
     };
     let given = !args.url.is_empty();
     if !given && (!args.pid.is_empty() || !args.send_url.is_empty() || args.postgres.is_some()) {
@@ -124,6 +127,17 @@ async fn main() -> anyhow::Result<()> {
                 serde_json::to_string_pretty(&r).unwrap_or_default()
             } else {
                 report::idle_table(&r)
+            }
+        }),
+        Scenario::Uploads(config) => match deployment.single() {
+            Ok(target) => suda_bench::run_uploads(target, config).await,
+            Err(e) => Err(e),
+        }
+        .map(|r| {
+            if args.json {
+                serde_json::to_string_pretty(&r).unwrap_or_default()
+            } else {
+                report::uploads_table(&r)
             }
         }),
         Scenario::Fanout(config) => suda_bench::run_fanout(&deployment, config).await.map(|r| {

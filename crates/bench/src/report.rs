@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::{pg::PgReport, proc::Memory, FanoutReport, IdleReport};
+use crate::{pg::PgReport, proc::Memory, FanoutReport, IdleReport, UploadsReport};
 
 fn row(out: &mut String, name: &str, value: impl std::fmt::Display) {
     let _ = writeln!(out, "{name:<34} {value}");
@@ -51,6 +51,60 @@ pub fn idle_table(r: &IdleReport) -> String {
         r.server_fds.map_or_else(|| "n/a".into(), |n| n.to_string()),
     );
     row(&mut out, "bench process (the clients)", memory(&r.bench));
+    out
+}
+
+/// The `uploads` report as a table.
+pub fn uploads_table(r: &UploadsReport) -> String {
+    let mut out = String::new();
+    let c = &r.config;
+    let none = || "n/a".to_owned();
+    row(&mut out, "scenario", "uploads");
+    row(&mut out, "kind", format!("{:?}", c.kind).to_lowercase());
+    row(
+        &mut out,
+        "files",
+        format!(
+            "{} of {:.2} MiB, {} at a time",
+            c.files,
+            r.file_bytes as f64 / 1048576.0,
+            c.concurrency
+        ),
+    );
+    row(&mut out, "wall time", format!("{:.2} s", r.wall_secs));
+    row(
+        &mut out,
+        "throughput",
+        format!("{:.1} MiB/s, {:.1} files/s", r.mib_per_sec, r.files_per_sec),
+    );
+    row(
+        &mut out,
+        "upload latency p50 / p99",
+        format!("{:.1} / {:.1} ms", r.latency_p50_ms, r.latency_p99_ms),
+    );
+    row(
+        &mut out,
+        "server CPU",
+        r.server_cpu_secs.map_or_else(none, |s| format!("{s:.2} s")),
+    );
+    row(
+        &mut out,
+        "server CPU per file / per MiB",
+        match (r.server_cpu_ms_per_file, r.server_cpu_ms_per_mib) {
+            (Some(f), Some(m)) => format!("{f:.1} ms / {m:.1} ms"),
+            _ => none(),
+        },
+    );
+    row(
+        &mut out,
+        "server RSS before / peak",
+        match (r.server_rss_before_kib, r.server_rss_peak_kib) {
+            (Some(b), Some(p)) => {
+                format!("{:.1} / {:.1} MiB", b as f64 / 1024.0, p as f64 / 1024.0)
+            }
+            _ => none(),
+        },
+    );
     out
 }
 

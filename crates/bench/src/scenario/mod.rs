@@ -15,6 +15,7 @@ pub mod idle;
 pub mod layout;
 pub mod refetch;
 mod schedule;
+pub mod uploads;
 
 use std::{
     collections::HashSet,
