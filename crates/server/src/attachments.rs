@@ -76,32 +76,31 @@ impl Uploads {
         })
     }
 
-    /// A place for one more upload of `member`'s, or `Busy`.
+    /// A place for one more upload of `member`'s: `Busy` when the server
+    /// runs as many as it takes, `RATE_LIMITED` when the member does.
     fn enter(self: &Arc<Self>, member: MemberId) -> ApiResult<Entered> {
+        let permit = self.at_once.try_acquire().map_err(|_| {
+            ApiError::Busy(
+                "the server is taking as many uploads as it can; retry in a moment".into(),
+            )
+        })?;
         {
             let mut by_member = self.by_member.lock().unwrap_or_else(|e| e.into_inner());
             let running = by_member.entry(member).or_default();
             if *running >= UPLOADS_PER_MEMBER {
+                // The permit goes back as it is dropped.
                 return Err(ApiError::RateLimited(format!(
                     "you have {UPLOADS_PER_MEMBER} uploads running; wait for one to finish"
                 )));
             }
             *running += 1;
         }
-        let entered = Entered {
+        // Held for the upload's whole life; `Entered` gives it back.
+        permit.forget();
+        Ok(Entered {
             uploads: Arc::clone(self),
             member,
-        };
-        // Taken for the upload's whole life, given back with `Entered`.
-        match self.at_once.try_acquire() {
-            Ok(permit) => permit.forget(),
-            Err(_) => {
-                return Err(ApiError::Busy(
-                    "the server is taking as many uploads as it can; retry in a moment".into(),
-                ))
-            }
-        }
-        Ok(entered)
+        })
     }
 }
 
@@ -432,12 +431,34 @@ fn bad_media(e: media::MediaError) -> ApiError {
     ApiError::BadInput(e.to_string())
 }
 
-/// The body, at most `max` bytes, each piece within `idle` of the last.
+/// The longest one upload may take in all: 25 MiB in it is 43 KB/s. A
+/// body that trickles a byte just inside every idle deadline would hold
+/// its place for ever without it.
+const UPLOAD_DEADLINE: Duration = Duration::from_secs(600);
+
+/// The body, at most `max` bytes, each piece within `idle` of the last,
+/// all of it within [`UPLOAD_DEADLINE`].
 async fn read_body(body: Body, max: u64, idle: Duration) -> ApiResult<Bytes> {
+    read_body_within(body, max, idle, UPLOAD_DEADLINE).await
+}
+
+async fn read_body_within(
+    body: Body,
+    max: u64,
+    idle: Duration,
+    deadline: Duration,
+) -> ApiResult<Bytes> {
     let mut stream = body.into_data_stream();
     let mut file = BytesMut::new();
+    let end = tokio::time::Instant::now() + deadline;
     loop {
-        let piece = match tokio::time::timeout(idle, stream.next()).await {
+        let wait = idle.min(end.saturating_duration_since(tokio::time::Instant::now()));
+        let piece = match tokio::time::timeout(wait, stream.next()).await {
+            Err(_) if tokio::time::Instant::now() >= end => {
+                return Err(ApiError::BadInput(format!(
+                    "the upload took longer than {deadline:?}; send it again on a faster connection"
+                )))
+            }
             Err(_) => {
                 return Err(ApiError::BadInput(format!(
                     "the upload stalled: nothing arrived for {idle:?}"
@@ -515,6 +536,78 @@ mod tests {
         for bad in ["png", "image/", "/png", "image/p ng", "text/html/x"] {
             assert!(media_type(Some(&v(bad))).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn places_are_given_back_whatever_was_refused() {
+        let uploads = Uploads::new(2);
+        let (a, b, c) = (MemberId(1), MemberId(2), MemberId(3));
+        let first = uploads.enter(a).unwrap();
+        let second = uploads.enter(a);
+        assert!(
+            matches!(uploads.enter(b), Err(ApiError::Busy(_))),
+            "the server is full"
+        );
+        drop(second);
+        let third = uploads.enter(a).unwrap();
+        assert!(matches!(uploads.enter(a), Err(ApiError::Busy(_))));
+        drop(third);
+        let _ = uploads.enter(c).unwrap();
+        // Refusals of either kind never add places.
+        for _ in 0..5 {
+            let _ = uploads.enter(a);
+            let _ = uploads.enter(b);
+        }
+        drop(first);
+        assert_eq!(uploads.at_once.available_permits(), 2);
+        let held: Vec<_> = [a, b]
+            .into_iter()
+            .map(|m| uploads.enter(m).unwrap())
+            .collect();
+        assert!(matches!(uploads.enter(c), Err(ApiError::Busy(_))));
+        drop(held);
+        assert_eq!(uploads.at_once.available_permits(), 2);
+        assert!(uploads.by_member.lock().unwrap().is_empty());
+        // Two per member, whatever room the server has.
+        let roomy = Uploads::new(8);
+        let one = roomy.enter(a).unwrap();
+        let two = roomy.enter(a).unwrap();
+        assert!(matches!(roomy.enter(a), Err(ApiError::RateLimited(_))));
+        assert!(roomy.enter(b).is_ok());
+        drop((one, two));
+        assert_eq!(roomy.at_once.available_permits(), 8);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_that_trickles_is_cut_off_at_the_deadline_and_one_that_stalls_sooner() {
+        // A byte every 20 s: inside the idle deadline every time.
+        let trickle = futures::stream::unfold(0u32, |n| async move {
+            tokio::time::sleep(Duration::from_secs(20)).await;
+            Some((Ok::<_, std::io::Error>(Bytes::from_static(b"x")), n + 1))
+        });
+        let cut = read_body_within(
+            Body::from_stream(trickle),
+            1_000_000,
+            Duration::from_secs(30),
+            Duration::from_secs(600),
+        )
+        .await
+        .unwrap_err();
+        assert!(cut.to_string().contains("took longer than 600s"), "{cut}");
+        // Nothing for longer than the idle deadline.
+        let stalled = futures::stream::once(async {
+            tokio::time::sleep(Duration::from_secs(31)).await;
+            Ok::<_, std::io::Error>(Bytes::from_static(b"x"))
+        });
+        let cut = read_body_within(
+            Body::from_stream(stalled),
+            1_000_000,
+            Duration::from_secs(30),
+            Duration::from_secs(600),
+        )
+        .await
+        .unwrap_err();
+        assert!(cut.to_string().contains("stalled"), "{cut}");
     }
 
     #[test]
