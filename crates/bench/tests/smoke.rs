@@ -288,3 +288,27 @@ async fn fanout_over_two_nodes_crosses_nodes_and_observes_postgres() {
     assert!(pg.wal.records > 0, "the sends wrote WAL: {pg:#?}");
     cluster.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_keep_every_file_and_measure_the_server() {
+    use suda_bench::scenario::uploads::{Kind, UploadsConfig};
+    let server = start_server().await;
+    for (kind, files) in [(Kind::Bytes, 6), (Kind::Photo, 2)] {
+        let report = suda_bench::run_uploads(
+            &server.target,
+            UploadsConfig {
+                files,
+                concurrency: 2,
+                kind,
+                mib: 0.25,
+                megapixels: 0.3,
+            },
+        )
+        .await
+        .unwrap();
+        assert!(report.file_bytes > 0, "{report:#?}");
+        assert!(report.mib_per_sec > 0.0 && report.latency_p99_ms >= report.latency_p50_ms);
+        assert!(report.server_cpu_secs.is_some() && report.server_rss_peak_kib.is_some());
+    }
+    server.stop().await;
+}

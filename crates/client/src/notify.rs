@@ -137,6 +137,22 @@ struct Held {
     level: NotificationLevel,
 }
 
+/// What a notification says of a message: its text, or for files alone
+/// what they are (`📎 sunset.png`, `📎 sunset.png and 2 more`).
+pub fn shown_text(event: &ChatEvent) -> String {
+    let text = event.message.clone().unwrap_or_default();
+    let Some(first) = event.attachments.first() else {
+        return text;
+    };
+    if !text.trim().is_empty() {
+        return text;
+    }
+    match event.attachments.len() {
+        1 => format!("📎 {}", first.name),
+        n => format!("📎 {} and {} more", first.name, n - 1),
+    }
+}
+
 impl Notifier {
     /// Decides about one event at time `now`. A message within the
     /// coalescing window after the channel's last notification is part of
@@ -180,7 +196,7 @@ impl Notifier {
             None => sender.clone(),
         };
         let (title, body) = match settings.preview {
-            Preview::SenderAndText => (title, event.message.clone().unwrap_or_default()),
+            Preview::SenderAndText => (title, shown_text(event)),
             Preview::SenderOnly => (title, "New message".to_owned()),
             Preview::Nothing => ("Suda".to_owned(), "New message".to_owned()),
         };

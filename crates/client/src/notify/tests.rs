@@ -346,3 +346,55 @@ fn previews_show_no_more_than_allowed() {
     let (title, body) = show(Preview::Nothing);
     assert!(!title.contains("bob") && !body.contains("secret"));
 }
+
+#[test]
+fn a_message_of_files_alone_says_what_they_are() {
+    let attention = Attention {
+        me: ME,
+        in_view: None,
+        thread_in_view: None,
+        focused: false,
+    };
+    let file = |name: &str| suda_protocol::Attachment {
+        id: suda_protocol::AttachmentId(123_456_789_012_345_678),
+        name: name.into(),
+        size: 10,
+        content_type: "image/png".into(),
+        image: None,
+    };
+    let mut ev = event(THERE, OTHER, EventType::Chat);
+    ev.message = Some(String::new());
+    ev.attachments = vec![file("sunset.png")];
+    let said = Notifier::default()
+        .decide(
+            &ev,
+            Some("#there"),
+            NotificationLevel::All,
+            &attention,
+            &NotifySettings::default(),
+            Instant::now(),
+        )
+        .unwrap();
+    assert_eq!(said.body, "📎 sunset.png");
+    ev.attachments.extend([file("b.png"), file("c.pdf")]);
+    assert_eq!(shown_text(&ev), "📎 sunset.png and 2 more");
+    // With a caption, the caption.
+    ev.message = Some("the view".into());
+    assert_eq!(shown_text(&ev), "the view");
+    // Previews off say nothing of the files either.
+    let hidden = NotifySettings {
+        preview: Preview::SenderOnly,
+        ..NotifySettings::default()
+    };
+    let said = Notifier::default()
+        .decide(
+            &ev,
+            None,
+            NotificationLevel::All,
+            &attention,
+            &hidden,
+            Instant::now(),
+        )
+        .unwrap();
+    assert_eq!(said.body, "New message");
+}

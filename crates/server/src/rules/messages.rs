@@ -107,7 +107,8 @@ pub(super) async fn send(
         tx.attach(event.id, channel, &files).await?;
         event.attachments = files;
     }
-    tx.index_changes().add(&event, text);
+    tx.index_changes()
+        .add(&event, &searchable(text, &event.attachments));
     if let Some(root) = &root {
         threads::follow_after(tx, root, &mut event).await?;
     }
@@ -120,6 +121,17 @@ pub(super) async fn send(
         })
     });
     Ok(fresh(channel, vec![event]))
+}
+
+/// What a message is found by: its text, and its files' names
+/// (`report.pdf` is found by `report`). The stores make the index again
+/// from the same (`store::search`).
+pub(crate) fn searchable<'a>(text: &'a str, files: &[Attachment]) -> std::borrow::Cow<'a, str> {
+    if files.is_empty() {
+        return text.into();
+    }
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    format!("{text}\n{}", names.join("\n")).into()
 }
 
 /// The sender's uploads a message is to carry, in order: each pending (no
@@ -336,7 +348,8 @@ pub(super) async fn edit(
     let mentions = mentioned(tx, message.channel_id, text).await?;
     tx.set_edited(id, event.id, &mentions).await?;
     // Found by its words as they are now, and no longer by the old ones.
-    tx.index_changes().replace(&message, text);
+    tx.index_changes()
+        .replace(&message, &searchable(text, &message.attachments));
     Ok(fresh(message.channel_id, vec![event]))
 }
 

@@ -270,6 +270,8 @@ async fn rebuild(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     loop {
         let page: Vec<StoredMessage> = sqlx::query_as(
             "SELECT e.seq, e.channel_id, e.member_id, COALESCE(ed.message, e.message, '')
+               || COALESCE((SELECT string_agg(chr(10) || (f ->> 'name'), '' ORDER BY n)
+                            FROM jsonb_array_elements(e.attachments::jsonb) WITH ORDINALITY AS a(f, n)), '')
              FROM events e LEFT JOIN events ed ON ed.seq = e.edited_seq
              WHERE e.seq > $1 AND e.event_type = 'CHAT' AND e.deleted_seq IS NULL
              ORDER BY e.seq LIMIT $2",

@@ -304,6 +304,62 @@ async fn an_index_made_by_an_older_version_is_made_again_from_the_stored_message
 }
 
 #[tokio::test]
+async fn files_are_found_by_their_names_also_when_the_index_is_made_again() {
+    use crate::store::{AttachmentRow, NewAttachment};
+    let s = TestStore::on_disk().await;
+    let alice = member(&*s, "alice").await;
+    let general = group(&*s, alice, &[]).await;
+    let id = suda_protocol::AttachmentId(123_456_789_012_345_678);
+    s.add_attachment(NewAttachment {
+        row: AttachmentRow {
+            id,
+            uploader: alice,
+            name: "Quarterly report.pdf".into(),
+            content_type: "application/pdf".into(),
+            size: 4,
+            image: None,
+            thumbnail_type: None,
+            message: None,
+            channel: None,
+            created_at: crate::store::now_millis(),
+        },
+        file: bytes::Bytes::from_static(b"%PDF"),
+        thumbnail: None,
+    })
+    .await
+    .unwrap();
+    let sent = Command::Send {
+        attachments: vec![id],
+        channel: general,
+        sender: alice,
+        text: String::new(),
+        client_key: None,
+        reply_to: None,
+        thread: None,
+    };
+    let message = one(&*s, sent).await.events[0].id;
+    assert_eq!(found(&*s, alice, "quarterly").await, [""]);
+    // A caption added later: found by it, and still by the file.
+    edit(&*s, message, alice, "the numbers").await;
+    assert_eq!(found(&*s, alice, "numbers").await, ["the numbers"]);
+    assert_eq!(found(&*s, alice, "report pdf").await, ["the numbers"]);
+    // Made again from the stored messages: the names are in it too.
+    for sql in [
+        "DELETE FROM message_terms",
+        "UPDATE server_meta SET value = 0 WHERE key = 'search_terms_version'",
+    ] {
+        s.write_raw(sql, sql).await;
+    }
+    s.bring_search_up_to_date().await;
+    assert_eq!(
+        found(&*s, alice, "quarterly numbers").await,
+        ["the numbers"]
+    );
+    delete(&*s, message, alice).await;
+    assert!(found(&*s, alice, "quarterly").await.is_empty());
+}
+
+#[tokio::test]
 async fn a_one_letter_word_finds_that_word_only() {
     let s = TestStore::new().await;
     let alice = member(&*s, "alice").await;

@@ -159,6 +159,8 @@ async fn rebuild(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     loop {
         let page: Vec<StoredMessage> = sqlx::query_as(
             "SELECT e.seq, e.channel_id, e.member_id, COALESCE(ed.message, e.message, '')
+               || COALESCE((SELECT group_concat(char(10) || (f.value ->> 'name'), '')
+                            FROM json_each(e.attachments) f), '')
              FROM events e LEFT JOIN events ed ON ed.seq = e.edited_seq
              WHERE e.seq > ?1 AND e.event_type = 'CHAT' AND e.deleted_seq IS NULL
              ORDER BY e.seq LIMIT ?2",
