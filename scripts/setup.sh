@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything building and testing Suda needs on a fresh Debian 12
 # machine with Rust and Node.js: Debian packages (WebKitGTK for the desktop
-# app, Xvfb, WebKitWebDriver, D-Bus, Chromium for UI tests, mingw,
+# app, Xvfb, WebKitWebDriver, D-Bus, xdotool and xclip to answer the
+# system's file dialogs and fill the clipboard, Chromium for UI tests, mingw,
 # PostgreSQL and nginx for the server's cluster tests), the UI's
 # npm packages, the Windows Rust target, tauri-driver, cargo-machete, and a
 # Python virtualenv for the end-to-end tests.
@@ -24,7 +25,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 # throwaway clusters itself (crates/testkit/src/postgres.rs).
 packages=(build-essential pkg-config file python3-venv
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev
-  xvfb webkit2gtk-driver dbus-x11
+  xvfb webkit2gtk-driver dbus-x11 xdotool xclip
   chromium fonts-noto-cjk fonts-noto-color-emoji
   gcc-mingw-w64-x86-64
   postgresql nginx)

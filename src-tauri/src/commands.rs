@@ -90,7 +90,22 @@ pub async fn send(args: SendArgs, shell: State<'_, Shell>) -> ShellResult<Outbox
     let session = shell.active()?;
     let channel = channel_id(&args.channel_id)?;
     let reply_to = args.reply_to.as_deref().map(message_id).transpose()?;
-    let entry = match args.thread_root.as_deref().map(message_id).transpose()? {
+    let thread_root = args.thread_root.as_deref().map(message_id).transpose()?;
+    if !args.attachment_ids.is_empty() {
+        let files = shell.ready_attachments(&args.attachment_ids)?;
+        let at = suda_client::outbox::Placement {
+            reply_to,
+            thread_root,
+        };
+        let entry = client(
+            session
+                .send_with_files(channel, &args.text, at, files.clone())
+                .await,
+        )?;
+        shell.attachments_sent(&files);
+        return Ok(view::outbox(&entry));
+    }
+    let entry = match thread_root {
         Some(root) => {
             session
                 .send_in_thread(channel, root, &args.text, reply_to)
@@ -317,4 +332,115 @@ pub async fn unblock(args: MemberIdArgs, shell: State<'_, Shell>) -> ShellResult
 pub async fn blocked(shell: State<'_, Shell>) -> ShellResult<Vec<MemberView>> {
     let list = client(shell.active()?.blocked().await)?;
     Ok(list.iter().map(view::member).collect())
+}
+
+/// What the server takes of uploads (the composer checks a file against it
+/// before sending any of it).
+#[tauri::command]
+pub async fn attachment_limits(shell: State<'_, Shell>) -> ShellResult<AttachmentLimitsView> {
+    shell.attachment_limits().await
+}
+
+/// Files to attach, chosen in the system's dialog (none: cancelled).
+#[tauri::command]
+pub async fn choose_files(shell: State<'_, Shell>) -> ShellResult<Vec<ChosenFileView>> {
+    shell.choose_files().await
+}
+
+/// The files or picture on the system's clipboard, as chosen files (none:
+/// it holds neither). For where a paste event shows the page neither.
+#[tauri::command]
+pub async fn paste_files(shell: State<'_, Shell>) -> ShellResult<Vec<ChosenFileView>> {
+    shell.paste_files().await
+}
+
+/// Uploads a chosen file; resolves once it is whole on the server, ready
+/// for a message to carry.
+#[tauri::command]
+pub async fn upload_file(
+    args: UploadFileArgs,
+    shell: State<'_, Shell>,
+) -> ShellResult<AttachmentView> {
+    shell.upload_file(args).await
+}
+
+/// Uploads a pasted or dropped file: its bytes are the request's body, its
+/// arguments the `suda-args` header (as `suda_ipc::ARGS_HEADER` says).
+#[tauri::command]
+pub async fn upload_bytes(
+    request: tauri::ipc::Request<'_>,
+    shell: State<'_, Shell>,
+) -> ShellResult<AttachmentView> {
+    let bad = |why: &str| view::app_error(ErrorKind::BadInput, format!("upload_bytes: {why}"));
+    let header = request
+        .headers()
+        .get(ARGS_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| bad("its arguments are missing"))?;
+    let json =
+        percent_decode(header).ok_or_else(|| bad("its arguments are not percent-encoded UTF-8"))?;
+    let args: UploadBytesArgs =
+        serde_json::from_str(&json).map_err(|e| bad(&format!("its arguments do not read: {e}")))?;
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(bad("the file's bytes are to be the body"));
+    };
+    shell.upload_bytes(args, bytes.clone()).await
+}
+
+/// Stops an upload under way (its `upload_*` then fails as cancelled).
+#[tauri::command]
+pub fn cancel_upload(args: UploadArgs, shell: State<'_, Shell>) {
+    shell.cancel_upload(&args.upload_id);
+}
+
+/// Saves an attachment where the member picks, in the system's dialog;
+/// `false` when they cancelled.
+#[tauri::command]
+pub async fn save_attachment(args: AttachmentArgs, shell: State<'_, Shell>) -> ShellResult<bool> {
+    shell.save_attachment(args).await
+}
+
+/// Opens an attachment with the system's application for its type.
+#[tauri::command]
+pub async fn open_attachment(args: AttachmentArgs, shell: State<'_, Shell>) -> ShellResult<()> {
+    shell.open_attachment(args).await
+}
+
+/// `%XX` escapes (what `encodeURIComponent` writes) read back; `None` when
+/// they are broken or the bytes are not UTF-8.
+fn percent_decode(given: &str) -> Option<String> {
+    let bytes = given.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = given.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_in_a_header_read_back_as_encode_uri_component_wrote_them() {
+        assert_eq!(
+            percent_decode("%7B%22name%22%3A%22%EC%82%AC%EC%A7%84.png%22%7D").as_deref(),
+            Some(r#"{"name":"사진.png"}"#)
+        );
+        assert_eq!(
+            percent_decode("plain-text_1.png").as_deref(),
+            Some("plain-text_1.png")
+        );
+        for broken in ["%", "%4", "%zz", "%FF%FE"] {
+            assert_eq!(percent_decode(broken), None, "{broken}");
+        }
+    }
 }

@@ -94,6 +94,19 @@ impl FileCache {
         })
     }
 
+    /// Where a copy of `id` named `name` goes for the system to open it
+    /// (by its own name, which is how the system knows its type); it goes
+    /// with the cache at sign-out.
+    pub fn opened_path(&self, id: AttachmentId, name: &str) -> PathBuf {
+        self.dir.join("opened").join(id.to_string()).join(name)
+    }
+
+    /// Where the `n`th picture pasted from the clipboard is kept, as
+    /// `name`, until it is uploaded (it goes with the cache at sign-out).
+    pub fn pasted_path(&self, n: u64, name: &str) -> PathBuf {
+        self.dir.join("pasted").join(n.to_string()).join(name)
+    }
+
     /// The bytes of `id`'s `part`: from the cache, or fetched into it.
     pub async fn get(
         &self,

@@ -7,6 +7,7 @@
 
 pub mod coalesce;
 pub mod commands;
+pub mod dialogs;
 pub mod drafts;
 #[cfg(target_os = "linux")]
 pub mod drawing;
@@ -65,6 +66,14 @@ pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send +
         commands::block,
         commands::unblock,
         commands::blocked,
+        commands::attachment_limits,
+        commands::choose_files,
+        commands::paste_files,
+        commands::upload_file,
+        commands::upload_bytes,
+        commands::cancel_upload,
+        commands::save_attachment,
+        commands::open_attachment,
     ]
 }
 
@@ -165,6 +174,7 @@ fn parts<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<ShellParts> {
             }
         }),
         autostart: Arc::new(move |on| autostart(&starter, on)),
+        dialogs: Arc::new(dialogs::NativeDialogs { app: app.clone() }),
     })
 }
 
@@ -223,6 +233,10 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_notification::init())
+        // Asked from Rust only (the shell's `Dialogs`): the web view is
+        // granted none of their commands.
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             None,

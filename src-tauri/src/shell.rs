@@ -11,7 +11,9 @@
 //! - `lifecycle`: signing in and out, restoring the kept session at start.
 //! - `relay`: the one task per session that carries client events out.
 //! - `window`: focus and visibility, which decide what counts as read.
+//! - `files`: files attached (chosen, pasted, dropped), saved and opened.
 
+mod files;
 mod lifecycle;
 mod relay;
 mod window;
@@ -30,8 +32,12 @@ use suda_ipc::{AppError, AppEvent, ChannelView, ErrorKind, SessionView, Settings
 use suda_protocol::{ChannelId, MemberRef};
 use tokio::task::JoinHandle;
 
-pub use self::window::WindowState;
+pub use self::{
+    files::{openable, safe_name},
+    window::WindowState,
+};
 use crate::{
+    dialogs::Dialogs,
     drafts::DraftStore,
     kept::KeptSession,
     notify::Notifier,
@@ -61,6 +67,8 @@ pub struct ShellParts {
     pub show_tray: ShowTray,
     /// Turns start-at-login on or off in the OS.
     pub autostart: Arc<dyn Fn(bool) -> Result<(), String> + Send + Sync>,
+    /// The system's file dialogs, and its "open with".
+    pub dialogs: Arc<dyn Dialogs>,
 }
 
 /// The signed-in member's session and the relay task that serves it.
@@ -164,6 +172,8 @@ pub struct Shell {
     tasks: Mutex<Vec<JoinHandle<()>>>,
     /// What the member was typing, per conversation.
     drafts: DraftStore,
+    /// Files chosen, uploading and uploaded, of the session.
+    files: files::Files,
 }
 
 /// Results of the shell's commands.
@@ -200,6 +210,7 @@ impl Shell {
             restoring: tokio::sync::watch::Sender::new(false),
             tasks: Mutex::default(),
             drafts,
+            files: files::Files::default(),
         }
     }
 

@@ -116,6 +116,7 @@ pub fn attachment(a: &Attachment) -> AttachmentView {
         }),
         url: files::url(a.id, Part::File),
         thumbnail_url: a.image.map(|_| files::url(a.id, Part::Thumbnail)),
+        openable: crate::shell::openable(&a.name),
     }
 }
 
@@ -257,6 +258,7 @@ pub fn outbox(e: &OutboxEntry) -> OutboxItem {
         event_id,
         reply_to: e.reply_to.map(|r| r.to_string()),
         thread_root: e.thread_root.map(|r| r.to_string()),
+        attachments: e.attachments.iter().map(attachment).collect(),
     }
 }
 

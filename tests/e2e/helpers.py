@@ -80,12 +80,13 @@ def screenshot(driver, name: str) -> Path:
     return path
 
 
-def window_png(path: Path) -> bool:
-    """Writes the app's shown window to `path` as a PNG; False if there is
+def window_png(path: Path, whole_screen: bool = False) -> bool:
+    """Writes the app's shown window (or, `whole_screen`, all the screen
+    shows: the app with its dialogs) to `path` as a PNG; False if there is
     no shown window of the app."""
     x = display.Display()
     try:
-        win = app_window(x, set(app_pids()))
+        win = x.screen().root if whole_screen else app_window(x, set(app_pids()))
         if win is None or win.get_attributes().map_state != X.IsViewable:
             return False
         geo = win.get_geometry()

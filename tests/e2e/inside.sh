@@ -66,6 +66,13 @@ export SUDA_NO_KEYCHAIN=1
 export HOME="$work/home"
 mkdir -p "$HOME" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
 
+# "Open with the system" runs the desktop's xdg-open: here one that notes
+# what it was asked to open (there is no desktop to open it in).
+mkdir -p "$work/bin"
+printf '#!/bin/sh\nprintf "%%s\\n" "$1" >> "%s/opened.log"\n' "$work" >"$work/bin/xdg-open"
+chmod +x "$work/bin/xdg-open"
+export PATH="$work/bin:$PATH"
+
 export SUDA_E2E_WORK="$work"
 status=0
 # Every test is bounded (pytest-timeout): a hang fails that test with every

@@ -86,7 +86,15 @@ test("a sent message goes from pending to sent and shows once", async ({ page })
   await expect(page.locator(".message .text", { hasText: "Ship it" })).toHaveCount(1);
   const sent = await calls(page, "send");
   expect(sent).toEqual([
-    { args: { channelId: "c-design", text: "Ship it\ntoday", replyTo: null, threadRoot: null } },
+    {
+      args: {
+        channelId: "c-design",
+        text: "Ship it\ntoday",
+        replyTo: null,
+        threadRoot: null,
+        attachmentIds: [],
+      },
+    },
   ]);
 });
 

@@ -15,6 +15,7 @@ import { EVENT } from "../src/bindings/events";
 import type {
   AppError,
   AppEvent,
+  AttachmentView,
   ChannelKind,
   ChannelView,
   ConnectionView,
@@ -74,6 +75,8 @@ export interface FakeBackend {
 type Handlers = {
   [K in CommandName]: (
     args: Commands[K]["args"],
+    /** The body of a command that takes bytes. */
+    bytes?: ArrayBuffer,
   ) => Commands[K]["returns"] | Promise<Commands[K]["returns"]>;
 };
 
@@ -88,7 +91,11 @@ interface FakeWindow {
     unregisterCallback?: (id: number) => void;
     runCallback?: (id: number, data: unknown) => void;
     callbacks?: Map<number, Callback>;
-    invoke?: (cmd: string, payload?: Record<string, unknown>) => Promise<unknown>;
+    invoke?: (
+      cmd: string,
+      payload?: Record<string, unknown> | ArrayBuffer,
+      options?: { headers?: Record<string, string> },
+    ) => Promise<unknown>;
   };
   __TAURI_EVENT_PLUGIN_INTERNALS__?: {
     unregisterListener?: (event: string, id: number) => void;
@@ -323,10 +330,14 @@ function replyView(messageId: string | null | undefined): EventView["replyTo"] {
 /** Replies in threads, by root, oldest first (not items of their channel). */
 const threads: Record<string, EventView[]> = {};
 
+/** Files "uploaded" (their bytes are not kept), by id. */
+const uploaded: Record<string, AttachmentView> = {};
+
 function deliver(item: OutboxItem): void {
   const root = item.threadRoot ? find(item.threadRoot) : undefined;
   const e = chat(item.channelId, me, item.text, 0, {
     clientKey: item.clientKey,
+    attachments: item.attachments,
     replyTo: replyView(item.replyTo),
     threadRoot: root?.id ?? null,
   });
@@ -460,6 +471,7 @@ const handlers: Handlers = {
       eventId: null,
       replyTo: args.replyTo ?? null,
       threadRoot: args.threadRoot ?? null,
+      attachments: (args.attachmentIds ?? []).flatMap((id) => uploaded[id] ?? []),
     };
     outbox[item.clientKey] = item;
     const after = fake.autoDeliverMs;
@@ -602,11 +614,36 @@ const handlers: Handlers = {
     devices = devices.filter((d) => d.id !== args.id);
     return null;
   },
+  attachment_limits: () => ({ maxBytes: 25 * 1024 * 1024, perMessage: 10 }),
+  // No system dialog here: nothing is chosen, nothing saved.
+  choose_files: () => [],
+  paste_files: () => [],
+  upload_file: () => fail("badInput", "That file is no longer at hand; choose it again."),
+  upload_bytes: (args, bytes) => {
+    const id = newId();
+    const size = bytes?.byteLength ?? 0;
+    emit({ type: "uploadProgress", uploadId: args.uploadId, sent: size, total: size });
+    const file: AttachmentView = {
+      id,
+      name: args.name,
+      size,
+      contentType: args.mediaType || "application/octet-stream",
+      image: null,
+      url: `suda-file://localhost/${id}`,
+      thumbnailUrl: null,
+      openable: true,
+    };
+    uploaded[id] = file;
+    return file;
+  },
+  cancel_upload: () => null,
+  save_attachment: () => false,
+  open_attachment: () => null,
 };
 
 const isCommand = (cmd: string): cmd is CommandName => Object.hasOwn(handlers, cmd);
 
-internals.invoke = async (cmd, payload) => {
+internals.invoke = async (cmd, payload, options) => {
   if (cmd === "plugin:event|listen") {
     const { event, handler } = payload as { event: string; handler: number };
     if (!listeners.has(event)) listeners.set(event, []);
@@ -620,10 +657,17 @@ internals.invoke = async (cmd, payload) => {
     if (i >= 0) list.splice(i, 1);
     return null;
   }
-  calls.push({ cmd, args: clone(payload ?? {}) });
   if (!isCommand(cmd)) return fail("internal", `The fake backend has no command ${cmd}.`);
   // Each handler takes its own command's arguments; `cmd` picked it.
-  const handler = handlers[cmd] as (args: unknown) => unknown;
+  const handler = handlers[cmd] as (args: unknown, bytes?: ArrayBuffer) => unknown;
+  if (payload instanceof ArrayBuffer) {
+    // A command that takes bytes: its arguments are in a header.
+    const header = options?.headers?.["suda-args"] ?? "{}";
+    const args = JSON.parse(decodeURIComponent(header)) as Record<string, unknown>;
+    calls.push({ cmd, args: { args } as Partial<Payload> });
+    return clone(await handler(args, payload));
+  }
+  calls.push({ cmd, args: clone(payload ?? {}) });
   return clone(await handler(payload?.args));
 };
 

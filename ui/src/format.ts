@@ -53,9 +53,18 @@ export function charCount(text: string): number {
   return Array.from(text).length;
 }
 
-/** A file's size as people read it: `512 B`, `4.2 KB`, `25.0 MB`. */
+/**
+ * A file's size as file managers show it, in binary units: `512 B`,
+ * `4.2 KB`, `25 MB` (25 × 1024 × 1024 bytes), as the shell words it too.
+ */
 export function fileSize(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  if (bytes < 1_000_000) return `${(bytes / 1e3).toFixed(1)} KB`;
-  return `${(bytes / 1e6).toFixed(1)} MB`;
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(1).replace(/\.0$/, "")} ${units[unit]}`;
 }

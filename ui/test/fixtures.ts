@@ -73,6 +73,7 @@ export function outbox(clientKey: string, channelId: string, over: Partial<Outbo
     eventId: null,
     replyTo: null,
     threadRoot: null,
+    attachments: [],
     ...over,
   } satisfies OutboxItem;
 }

@@ -287,11 +287,20 @@ pub async fn run(cli: Cli, credentials: CredentialMode) -> Result<()> {
             message,
         } => {
             let id = channel(&session, &server, &given).await?;
+            let limits = session.attachment_limits().await.map_err(fail)?;
+            if files.len() > limits.per_message {
+                bail!(
+                    "a message carries at most {} files on this server; {} were given",
+                    limits.per_message,
+                    files.len()
+                );
+            }
             let mut carried = Vec::with_capacity(files.len());
             for path in &files {
-                let upload = Upload::read(path)
-                    .await
-                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let upload = match Upload::read(path, limits.max_bytes).await {
+                    Err(e @ ClientError::Api { .. }) => return Err(explain(e, &server)),
+                    read => read.with_context(|| format!("cannot read {}", path.display()))?,
+                };
                 let name = upload.name.clone();
                 let shown = name.clone();
                 let progress = move |sent: u64, total: u64| {

@@ -16,7 +16,7 @@ use tokio::io::AsyncWriteExt;
 
 use crate::{
     error::{ClientError, ClientResult},
-    graphql::Api,
+    graphql::{ops, Api},
 };
 
 /// How many bytes go in one piece of an upload's body (and so how often
@@ -61,6 +61,15 @@ pub fn media_type_for(name: &str) -> &'static str {
     }
 }
 
+/// What the server takes of uploads (its `attachmentLimits`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest file, in bytes.
+    pub max_bytes: u64,
+    /// The most files one message carries.
+    pub per_message: usize,
+}
+
 /// What to upload: a name, a type, and its bytes.
 #[derive(Debug, Clone)]
 pub struct Upload {
@@ -73,14 +82,37 @@ pub struct Upload {
 }
 
 impl Upload {
-    /// The file at `path`, named as it is there, typed by its extension.
-    pub async fn read(path: &Path) -> ClientResult<Upload> {
+    /// The file at `path`, named as it is there, typed by its extension;
+    /// refused without reading it when it is larger than `max_bytes` (what
+    /// the server takes, [`Api::attachment_limits`]).
+    pub async fn read(path: &Path, max_bytes: u64) -> ClientResult<Upload> {
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
             .ok_or_else(|| ClientError::Protocol(format!("{} has no file name", path.display())))?
             .to_owned();
-        let bytes = tokio::fs::read(path).await?;
+        let file = tokio::fs::File::open(path).await?;
+        let meta = file.metadata().await?;
+        if !meta.is_file() {
+            return Err(ClientError::Storage(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("{} is not a file", path.display()),
+            )));
+        }
+        let too_large = || too_large(&name, meta.len(), max_bytes);
+        if meta.len() > max_bytes {
+            return Err(too_large());
+        }
+        // Read no more than the limit allows, should the file grow meanwhile.
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        tokio::io::AsyncReadExt::read_to_end(
+            &mut tokio::io::AsyncReadExt::take(file, max_bytes + 1),
+            &mut bytes,
+        )
+        .await?;
+        if bytes.len() as u64 > max_bytes {
+            return Err(too_large());
+        }
         Ok(Upload {
             media_type: media_type_for(&name).to_owned(),
             name,
@@ -89,7 +121,50 @@ impl Upload {
     }
 }
 
+/// The refusal of a file larger than the server takes, said before any of
+/// it is sent (the server would refuse it with the same code).
+pub fn too_large(name: &str, size: u64, max_bytes: u64) -> ClientError {
+    ClientError::Api {
+        code: suda_protocol::ErrorCode::PayloadTooLarge,
+        message: format!(
+            "“{name}” is {}; this server takes files up to {}.",
+            size_text(size),
+            size_text(max_bytes)
+        ),
+    }
+}
+
+/// A size for people, in binary units as file managers show them
+/// ("25 MB" for 25 × 1024 × 1024 bytes).
+pub fn size_text(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let shown = format!("{value:.1}");
+    let shown = shown.strip_suffix(".0").unwrap_or(&shown);
+    format!("{shown} {}", UNITS[unit])
+}
+
 impl Api {
+    /// What the server takes of uploads.
+    pub async fn attachment_limits(&self) -> ClientResult<Limits> {
+        let limits = self
+            .run::<ops::AttachmentLimits>(ops::attachment_limits::Variables {})
+            .await?
+            .attachment_limits;
+        Ok(Limits {
+            max_bytes: u64::try_from(limits.max_bytes).unwrap_or(0),
+            per_message: usize::try_from(limits.per_message).unwrap_or(0),
+        })
+    }
+
     /// Uploads `upload`, telling `progress` the bytes sent so far and the
     /// total as each piece goes. The answer is the upload as a message
     /// will carry it; it is the member's to send for a day.
@@ -223,6 +298,37 @@ mod tests {
         assert_eq!(media_type_for("a.tar.gz"), "application/gzip");
         assert_eq!(media_type_for("notes"), "application/octet-stream");
         assert_eq!(media_type_for(".png"), "image/png");
+    }
+
+    #[test]
+    fn sizes_read_as_file_managers_show_them() {
+        assert_eq!(size_text(17), "17 B");
+        assert_eq!(size_text(1536), "1.5 KB");
+        assert_eq!(size_text(25 * 1024 * 1024), "25 MB");
+        assert_eq!(size_text(4_500_000_000), "4.2 GB");
+    }
+
+    #[tokio::test]
+    async fn a_file_larger_than_the_server_takes_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.bin");
+        std::fs::write(&path, vec![7u8; 2048]).unwrap();
+        match Upload::read(&path, 1024).await {
+            Err(ClientError::Api { code, message }) => {
+                assert_eq!(code, suda_protocol::ErrorCode::PayloadTooLarge);
+                assert_eq!(
+                    message,
+                    "“big.bin” is 2 KB; this server takes files up to 1 KB."
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let read = Upload::read(&path, 2048).await.unwrap();
+        assert_eq!((read.name.as_str(), read.bytes.len()), ("big.bin", 2048));
+        assert!(matches!(
+            Upload::read(dir.path(), 2048).await,
+            Err(ClientError::Storage(_))
+        ));
     }
 
     #[test]

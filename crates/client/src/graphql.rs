@@ -73,6 +73,10 @@ pub mod ops {
     operation!(Join, "../protocol/operations/Extensions.graphql");
     operation!(Leave, "../protocol/operations/Extensions.graphql");
     operation!(Invite, "../protocol/operations/Extensions.graphql");
+    operation!(
+        AttachmentLimits,
+        "../protocol/operations/Extensions.graphql"
+    );
 
     // Conversations (docs/contract.md): edits, deletions, reactions.
     operation!(EditMessage, "../protocol/operations/Conversations.graphql");

@@ -38,6 +38,10 @@ pub struct SendArgs {
     /// The root of the thread it is a reply in (`null`: the channel itself).
     #[serde(default)]
     pub thread_root: Option<String>,
+    /// Files uploaded for it (`upload_file`, `upload_bytes`), in order;
+    /// with any, the text may be empty.
+    #[serde(default)]
+    pub attachment_ids: Vec<String>,
 }
 
 /// Replace the text of one of the member's messages.

@@ -7,6 +7,10 @@
 //! The shell's tests invoke every listed command through Tauri's mock
 //! runtime, so a command missing from the shell, or taking other arguments,
 //! fails there.
+//!
+//! A command marked `#[bytes]` takes a body of raw bytes (a file the web view
+//! holds) instead of JSON: its arguments then travel, as JSON, percent-
+//! encoded, in the [`ARGS_HEADER`] header.
 
 use ts_rs::TS;
 
@@ -22,20 +26,26 @@ pub struct CommandSpec {
     pub args: Option<String>,
     /// The TypeScript type it resolves to.
     pub returns: String,
+    /// Whether its body is raw bytes (and its arguments in [`ARGS_HEADER`]).
+    pub bytes: bool,
 }
+
+/// The header a `bytes` command's arguments come in.
+pub const ARGS_HEADER: &str = "suda-args";
 
 fn ts<T: TS>() -> String {
     T::name(&ts_rs::Config::default())
 }
 
 macro_rules! commands {
-    ($($name:ident ( $($args:ty)? ) -> $ret:ty;)*) => {
+    ($($(#[$bytes:ident])? $name:ident ( $($args:ty)? ) -> $ret:ty;)*) => {
         /// Every command the UI may invoke.
         pub fn command_specs() -> Vec<CommandSpec> {
             vec![$(CommandSpec {
                 name: stringify!($name),
                 args: None $(.or(Some(ts::<$args>())))?,
                 returns: ts::<$ret>(),
+                bytes: false $(|| stringify!($bytes) == "bytes")?,
             }),*]
         }
     };
@@ -75,6 +85,15 @@ commands! {
     block(MemberIdArgs) -> ();
     unblock(MemberIdArgs) -> ();
     blocked() -> Vec<MemberView>;
+    attachment_limits() -> AttachmentLimitsView;
+    choose_files() -> Vec<ChosenFileView>;
+    paste_files() -> Vec<ChosenFileView>;
+    upload_file(UploadFileArgs) -> AttachmentView;
+    #[bytes]
+    upload_bytes(UploadBytesArgs) -> AttachmentView;
+    cancel_upload(UploadArgs) -> ();
+    save_attachment(AttachmentArgs) -> bool;
+    open_attachment(AttachmentArgs) -> ();
 }
 
 fn camel(name: &str) -> String {
@@ -122,6 +141,11 @@ pub(crate) fn typescript() -> String {
             s.returns.clone()
         };
         match &s.args {
+            Some(args) if s.bytes => out.push_str(&format!(
+                "  {}: (args: {args}, bytes: ArrayBuffer) =>\n    invoke<{returns}>(\"{}\", bytes, {{\n      headers: {{ \"{ARGS_HEADER}\": encodeURIComponent(JSON.stringify(args)) }},\n    }}),\n",
+                camel(s.name),
+                s.name
+            )),
             Some(args) => out.push_str(&format!(
                 "  {}: (args: {args}) => invoke<{returns}>(\"{}\", {{ args }}),\n",
                 camel(s.name),
@@ -136,13 +160,14 @@ pub(crate) fn typescript() -> String {
     }
     out.push_str("};\n\n");
     out.push_str(
-        "/**\n * Every command by its Tauri name: the `args` it takes (`undefined`: none) and\n * what it resolves to (`null` for nothing), for stand-ins of the shell.\n */\n",
+        "/**\n * Every command by its Tauri name: the `args` it takes (`undefined`: none) and\n * what it resolves to (`null` for nothing), for stand-ins of the shell. A\n * command with `bytes` takes them as its body, and its `args` in the\n * `suda-args` header.\n */\n",
     );
     out.push_str("export type Commands = {\n");
     for s in &specs {
         let args = s.args.as_deref().unwrap_or("undefined");
+        let bytes = if s.bytes { "; bytes: true" } else { "" };
         out.push_str(&format!(
-            "  {}: {{ args: {args}; returns: {} }};\n",
+            "  {}: {{ args: {args}; returns: {}{bytes} }};\n",
             s.name, s.returns
         ));
     }

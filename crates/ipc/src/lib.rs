@@ -13,11 +13,12 @@
 
 mod args;
 mod commands;
+mod files;
 mod search;
 mod threads;
 mod types;
 
-pub use commands::{command_specs, CommandSpec};
+pub use commands::{command_specs, CommandSpec, ARGS_HEADER};
 pub use types::*;
 
 /// The name of the one event the shell emits to the UI; its payload is an

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-pub use crate::{args::*, search::*, threads::*};
+pub use crate::{args::*, files::*, search::*, threads::*};
 
 /// A member as the UI shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -123,6 +123,9 @@ pub struct AttachmentView {
     pub url: String,
     /// An image's thumbnail; `null` for other files.
     pub thumbnail_url: Option<String>,
+    /// Whether the app offers to open it with the system (documents,
+    /// pictures, sound, video); anything else is only saved.
+    pub openable: bool,
 }
 
 /// An image's size in pixels.
@@ -233,6 +236,8 @@ pub struct OutboxItem {
     pub reply_to: Option<String>,
     /// The root of the thread it is posted in, if any.
     pub thread_root: Option<String>,
+    /// The files it carries, in order.
+    pub attachments: Vec<AttachmentView>,
 }
 
 /// The connection to the server, always visible in the UI.
@@ -337,6 +342,8 @@ pub enum ErrorKind {
     NotASudaServer,
     /// Local storage (settings, outbox, keychain) failed.
     Storage,
+    /// The member stopped it (an upload they cancelled).
+    Cancelled,
     Internal,
 }
 
@@ -430,6 +437,15 @@ pub enum AppEvent {
     OpenChannel { channel_id: String },
     /// Something the member should know.
     Notice { message: String },
+    /// How far an upload is (`upload_file`, `upload_bytes`): told a few
+    /// times a second while it goes, and once whole.
+    UploadProgress {
+        upload_id: String,
+        #[ts(type = "number")]
+        sent: u64,
+        #[ts(type = "number")]
+        total: u64,
+    },
 }
 
 macro_rules! declarations {
@@ -499,6 +515,12 @@ declarations!(
     FocusArgs,
     ThreadArgs,
     ThreadReadArgs,
+    ChosenFileView,
+    AttachmentLimitsView,
+    UploadFileArgs,
+    UploadBytesArgs,
+    UploadArgs,
+    AttachmentArgs,
     Snapshot,
     AppEvent,
 );

@@ -21,6 +21,7 @@
 mod background;
 pub mod cluster;
 pub mod disk;
+pub mod images;
 pub mod nginx;
 pub mod postgres;
 mod process;

@@ -241,6 +241,7 @@ impl Shell {
     /// next one. The tray is drawn from the shell again.
     async fn stop(&self) -> Option<Arc<Session>> {
         let active = self.active.lock().expect("active").take()?;
+        self.files.clear();
         active.session.stop().await;
         relay::stop(&self.shared, active.relay).await;
         Some(active.session)

@@ -361,22 +361,6 @@ fn the_search_box_finds_the_members_messages_with_highlights_and_refuses_bad_fil
     }
 }
 
-/// A small PNG, made here.
-fn png(width: u32, height: u32) -> Vec<u8> {
-    use image::ImageEncoder;
-    let picture = image::RgbImage::from_pixel(width, height, image::Rgb([20, 120, 220]));
-    let mut out = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut out)
-        .write_image(
-            picture.as_raw(),
-            width,
-            height,
-            image::ExtendedColorType::Rgb8,
-        )
-        .unwrap();
-    out
-}
-
 #[test]
 fn files_reach_the_web_view_through_the_shell_cached_and_forgotten_at_sign_out() {
     use suda_client::attachments::{Part, Upload};
@@ -404,7 +388,7 @@ fn files_reach_the_web_view_through_the_shell_cached_and_forgotten_at_sign_out()
         };
         server.block_on(bob.upload(upload, |_, _| {})).unwrap()
     };
-    let photo = upload("sky.png", "image/png", png(900, 300));
+    let photo = upload("sky.png", "image/png", suda_testkit::images::png(900, 300));
     let notes = upload("notes.txt", "text/plain", b"pack light".to_vec());
     server
         .block_on(bob.send_with_files(

@@ -3,7 +3,7 @@
 //! showed in the tray.
 
 use std::{
-    path::Path,
+    path::{Path, PathBuf},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -11,6 +11,7 @@ use std::{
 use serde_json::{json, Value};
 use suda_client::credentials::CredentialMode;
 use suda_desktop::{
+    dialogs::{Dialogs, Pasted},
     notify::Recording,
     shell::{Shell, ShellParts},
     tray::TrayModel,
@@ -72,6 +73,42 @@ pub fn wait(what: &str, mut check: impl FnMut() -> bool) {
     }
 }
 
+/// The system's dialogs as a test answers them: the files "picked", where
+/// a file is "saved" (`None`: cancelled), and what was opened.
+#[derive(Default)]
+pub struct Answers {
+    pub picks: Mutex<Vec<PathBuf>>,
+    pub save_to: Mutex<Option<PathBuf>>,
+    /// The name each save dialog offered.
+    pub offered: Mutex<Vec<String>>,
+    pub opened: Mutex<Vec<PathBuf>>,
+    pub clipboard: Mutex<Option<Pasted>>,
+}
+
+impl Dialogs for Answers {
+    fn pick_files(&self) -> Vec<PathBuf> {
+        self.picks.lock().unwrap().clone()
+    }
+
+    fn save_to(&self, name: &str) -> Option<PathBuf> {
+        self.offered.lock().unwrap().push(name.to_owned());
+        self.save_to.lock().unwrap().clone()
+    }
+
+    fn open(&self, path: &Path) -> Result<(), String> {
+        self.opened.lock().unwrap().push(path.to_owned());
+        Ok(())
+    }
+
+    fn clipboard(&self) -> Pasted {
+        self.clipboard
+            .lock()
+            .unwrap()
+            .clone()
+            .unwrap_or(Pasted::Nothing)
+    }
+}
+
 /// The app under test, with what it emitted, notified and showed in the tray.
 pub struct Desktop {
     _app: App<MockRuntime>,
@@ -79,6 +116,7 @@ pub struct Desktop {
     pub events: Arc<Mutex<Vec<Value>>>,
     pub notified: Recording,
     pub trays: Arc<Mutex<Vec<TrayModel>>>,
+    pub dialogs: Arc<Answers>,
 }
 
 impl Desktop {
@@ -96,6 +134,7 @@ impl Desktop {
         let trays: Arc<Mutex<Vec<TrayModel>>> = Arc::default();
         let emitter = app.handle().clone();
         let tray_log = Arc::clone(&trays);
+        let dialogs = Arc::new(Answers::default());
         app.manage(Shell::new(ShellParts {
             data_dir: dirs.join("data"),
             config_dir: dirs.join("config"),
@@ -108,6 +147,7 @@ impl Desktop {
             }),
             show_tray: Arc::new(move |model| tray_log.lock().unwrap().push(model.clone())),
             autostart: Arc::new(|_| Ok(())),
+            dialogs: Arc::clone(&dialogs) as Arc<dyn Dialogs>,
         }));
         let events: Arc<Mutex<Vec<Value>>> = Arc::default();
         let log = Arc::clone(&events);
@@ -125,6 +165,7 @@ impl Desktop {
             events,
             notified,
             trays,
+            dialogs,
         }
     }
 
@@ -133,19 +174,37 @@ impl Desktop {
             Some(args) => json!({ "args": args }),
             None => json!({}),
         };
-        get_ipc_response(
-            &self.webview,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(body),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|b| b.deserialize::<Value>().unwrap())
+        self.request(cmd, InvokeBody::Json(body), Default::default())
+    }
+
+    /// Invokes a `#[bytes]` command as the generated TypeScript does: the
+    /// bytes as the body, the arguments in the `suda-args` header.
+    pub fn invoke_bytes(&self, cmd: &str, args: Value, bytes: Vec<u8>) -> Result<Value, Value> {
+        invoke_bytes(&self.webview, cmd, args, bytes)
+    }
+
+    /// Invokes a command with raw bytes and exactly these headers.
+    pub fn request_raw(
+        &self,
+        cmd: &str,
+        bytes: Vec<u8>,
+        headers: tauri::http::HeaderMap,
+    ) -> Result<Value, Value> {
+        request(&self.webview, cmd, InvokeBody::Raw(bytes), headers)
+    }
+
+    fn request(
+        &self,
+        cmd: &str,
+        body: InvokeBody,
+        headers: tauri::http::HeaderMap,
+    ) -> Result<Value, Value> {
+        request(&self.webview, cmd, body, headers)
+    }
+
+    /// The web view, to invoke from another thread.
+    pub fn webview(&self) -> WebviewWindow<MockRuntime> {
+        self.webview.clone()
     }
 
     pub fn sign_in(&self, server: &Server, name: &str) -> Value {
@@ -192,4 +251,48 @@ impl Desktop {
             .unwrap()
             .to_owned()
     }
+}
+
+/// [`Desktop::invoke_bytes`], on a web view.
+pub fn invoke_bytes(
+    webview: &WebviewWindow<MockRuntime>,
+    cmd: &str,
+    args: Value,
+    bytes: Vec<u8>,
+) -> Result<Value, Value> {
+    let encoded: String = args
+        .to_string()
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let mut headers = tauri::http::HeaderMap::new();
+    headers.insert(suda_ipc::ARGS_HEADER, encoded.parse().unwrap());
+    request(webview, cmd, InvokeBody::Raw(bytes), headers)
+}
+
+fn request(
+    webview: &WebviewWindow<MockRuntime>,
+    cmd: &str,
+    body: InvokeBody,
+    headers: tauri::http::HeaderMap,
+) -> Result<Value, Value> {
+    get_ipc_response(
+        webview,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body,
+            headers,
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().unwrap())
 }

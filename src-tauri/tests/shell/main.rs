@@ -5,6 +5,7 @@
 //! (a recording double here).
 
 mod conversations;
+mod files;
 mod harness;
 
 use std::{path::Path, time::Duration};

@@ -2,7 +2,7 @@
 // Do not edit by hand.
 
 import { invoke } from "@tauri-apps/api/core";
-import type { ChannelArgs, ChannelView, CreateGroupArgs, DeviceArgs, DeviceView, DraftView, EditArgs, FocusArgs, HistoryArgs, HistoryPage, InviteArgs, LevelArgs, MarkReadArgs, MemberArgs, MemberIdArgs, MemberView, MessageArgs, OutboxArgs, OutboxItem, ReactArgs, SearchArgs, SearchPageView, SendArgs, SessionView, Settings, SignInArgs, Snapshot, ThreadArgs, ThreadPageView, ThreadReadArgs } from "./ipc";
+import type { AttachmentArgs, AttachmentLimitsView, AttachmentView, ChannelArgs, ChannelView, ChosenFileView, CreateGroupArgs, DeviceArgs, DeviceView, DraftView, EditArgs, FocusArgs, HistoryArgs, HistoryPage, InviteArgs, LevelArgs, MarkReadArgs, MemberArgs, MemberIdArgs, MemberView, MessageArgs, OutboxArgs, OutboxItem, ReactArgs, SearchArgs, SearchPageView, SendArgs, SessionView, Settings, SignInArgs, Snapshot, ThreadArgs, ThreadPageView, ThreadReadArgs, UploadArgs, UploadBytesArgs, UploadFileArgs } from "./ipc";
 
 /** Every command of the desktop shell, typed. Rejects with an `AppError`. */
 export const commands = {
@@ -39,11 +39,24 @@ export const commands = {
   block: (args: MemberIdArgs) => invoke<void>("block", { args }),
   unblock: (args: MemberIdArgs) => invoke<void>("unblock", { args }),
   blocked: () => invoke<Array<MemberView>>("blocked"),
+  attachmentLimits: () => invoke<AttachmentLimitsView>("attachment_limits"),
+  chooseFiles: () => invoke<Array<ChosenFileView>>("choose_files"),
+  pasteFiles: () => invoke<Array<ChosenFileView>>("paste_files"),
+  uploadFile: (args: UploadFileArgs) => invoke<AttachmentView>("upload_file", { args }),
+  uploadBytes: (args: UploadBytesArgs, bytes: ArrayBuffer) =>
+    invoke<AttachmentView>("upload_bytes", bytes, {
+      headers: { "suda-args": encodeURIComponent(JSON.stringify(args)) },
+    }),
+  cancelUpload: (args: UploadArgs) => invoke<void>("cancel_upload", { args }),
+  saveAttachment: (args: AttachmentArgs) => invoke<boolean>("save_attachment", { args }),
+  openAttachment: (args: AttachmentArgs) => invoke<void>("open_attachment", { args }),
 };
 
 /**
  * Every command by its Tauri name: the `args` it takes (`undefined`: none) and
- * what it resolves to (`null` for nothing), for stand-ins of the shell.
+ * what it resolves to (`null` for nothing), for stand-ins of the shell. A
+ * command with `bytes` takes them as its body, and its `args` in the
+ * `suda-args` header.
  */
 export type Commands = {
   snapshot: { args: undefined; returns: Snapshot };
@@ -79,4 +92,12 @@ export type Commands = {
   block: { args: MemberIdArgs; returns: null };
   unblock: { args: MemberIdArgs; returns: null };
   blocked: { args: undefined; returns: Array<MemberView> };
+  attachment_limits: { args: undefined; returns: AttachmentLimitsView };
+  choose_files: { args: undefined; returns: Array<ChosenFileView> };
+  paste_files: { args: undefined; returns: Array<ChosenFileView> };
+  upload_file: { args: UploadFileArgs; returns: AttachmentView };
+  upload_bytes: { args: UploadBytesArgs; returns: AttachmentView; bytes: true };
+  cancel_upload: { args: UploadArgs; returns: null };
+  save_attachment: { args: AttachmentArgs; returns: boolean };
+  open_attachment: { args: AttachmentArgs; returns: null };
 };

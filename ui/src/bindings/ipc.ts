@@ -119,7 +119,12 @@ url: string,
 /**
  * An image's thumbnail; `null` for other files.
  */
-thumbnailUrl: string | null, };
+thumbnailUrl: string | null, 
+/**
+ * Whether the app offers to open it with the system (documents,
+ * pictures, sound, video); anything else is only saved.
+ */
+openable: boolean, };
 
 export type ImageSizeView = { width: number, height: number, };
 
@@ -232,7 +237,11 @@ replyTo: string | null,
 /**
  * The root of the thread it is posted in, if any.
  */
-threadRoot: string | null, };
+threadRoot: string | null, 
+/**
+ * The files it carries, in order.
+ */
+attachments: Array<AttachmentView>, };
 
 export type ConnectionView = { "state": "connecting" } | { "state": "live", transport: string, } | { "state": "reconnecting", inSecs: number, attempt: number, } | { "state": "signedOut" } | { "state": "signInAgain" };
 
@@ -256,7 +265,7 @@ lastServerUrl: string | null,
  */
 recentEmoji: Array<string>, };
 
-export type ErrorKind = "unauthenticated" | "forbidden" | "notFound" | "badInput" | "rateLimited" | "conflict" | "unreachable" | "notASudaServer" | "storage" | "internal";
+export type ErrorKind = "unauthenticated" | "forbidden" | "notFound" | "badInput" | "rateLimited" | "conflict" | "unreachable" | "notASudaServer" | "storage" | "cancelled" | "internal";
 
 export type AppError = { kind: ErrorKind, message: string, };
 
@@ -280,7 +289,12 @@ replyTo: string | null,
 /**
  * The root of the thread it is a reply in (`null`: the channel itself).
  */
-threadRoot: string | null, };
+threadRoot: string | null, 
+/**
+ * Files uploaded for it (`upload_file`, `upload_bytes`), in order;
+ * with any, the text may be empty.
+ */
+attachmentIds: Array<string>, };
 
 export type EditArgs = { messageId: string, text: string, };
 
@@ -352,6 +366,50 @@ before: string | null, };
 
 export type ThreadReadArgs = { channelId: string, rootId: string, };
 
+export type ChosenFileView = { 
+/**
+ * The shell's name for it (not its path), good until the app quits.
+ */
+fileId: string, 
+/**
+ * Its name, without directories (render as text).
+ */
+name: string, 
+/**
+ * Bytes.
+ */
+size: number, };
+
+export type AttachmentLimitsView = { 
+/**
+ * The largest file, in bytes.
+ */
+maxBytes: number, 
+/**
+ * The most files one message carries.
+ */
+perMessage: number, };
+
+export type UploadFileArgs = { uploadId: string, fileId: string, };
+
+export type UploadBytesArgs = { uploadId: string, 
+/**
+ * The file's name (a pasted image has none: the UI names it).
+ */
+name: string, 
+/**
+ * Its media type as the web view knows it (empty: from the name).
+ */
+mediaType: string, };
+
+export type UploadArgs = { uploadId: string, };
+
+export type AttachmentArgs = { attachmentId: string, 
+/**
+ * Its name, as the message shows it: what the file is called on disk.
+ */
+name: string, };
+
 export type Snapshot = { session: SessionView | null, channels: Array<ChannelView>, connection: ConnectionView, outbox: Array<OutboxItem>, settings: Settings, 
 /**
  * A notice for the member (e.g. a corrupt settings file was set aside).
@@ -368,4 +426,4 @@ openChannel: string | null,
  */
 drafts: Array<DraftView>, };
 
-export type AppEvent = { "type": "event", event: EventView, } | { "type": "events", events: Array<EventView>, } | { "type": "changed", change: ChangeView, } | { "type": "channels", channels: Array<ChannelView>, } | { "type": "connection", connection: ConnectionView, } | { "type": "outbox", item: OutboxItem, } | { "type": "resynced" } | { "type": "session", session: SessionView | null, } | { "type": "settings", settings: Settings, } | { "type": "openChannel", channelId: string, } | { "type": "notice", message: string, };
+export type AppEvent = { "type": "event", event: EventView, } | { "type": "events", events: Array<EventView>, } | { "type": "changed", change: ChangeView, } | { "type": "channels", channels: Array<ChannelView>, } | { "type": "connection", connection: ConnectionView, } | { "type": "outbox", item: OutboxItem, } | { "type": "resynced" } | { "type": "session", session: SessionView | null, } | { "type": "settings", settings: Settings, } | { "type": "openChannel", channelId: string, } | { "type": "notice", message: string, } | { "type": "uploadProgress", uploadId: string, sent: number, total: number, };

@@ -15,6 +15,7 @@ const photo: AttachmentView = {
   image: { width: 1200, height: 600 },
   url: "suda-file://localhost/111111111111111111",
   thumbnailUrl: "suda-file://localhost/111111111111111111/thumbnail",
+  openable: true,
 };
 const notes: AttachmentView = {
   id: "222222222222222222",
@@ -24,6 +25,7 @@ const notes: AttachmentView = {
   image: null,
   url: "suda-file://localhost/222222222222222222",
   thumbnailUrl: null,
+  openable: true,
 };
 
 function row(event: EventView) {

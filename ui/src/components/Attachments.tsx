@@ -9,6 +9,7 @@ import { createPortal } from "react-dom";
 import { useTranslation } from "react-i18next";
 import type { AttachmentView } from "../bindings/ipc";
 import { fileSize } from "../format";
+import { commands, errorText } from "../ipc";
 
 /** The longest side a thumbnail is shown at, in CSS pixels. */
 const SHOWN = 320;
@@ -19,6 +20,34 @@ export function shownSize(width: number, height: number): { width: number; heigh
   return {
     width: Math.max(1, Math.round(width * scale)),
     height: Math.max(1, Math.round(height * scale)),
+  };
+}
+
+/**
+ * Saving and opening a file, through the shell (it asks where, in the
+ * system's dialog), with what went wrong in words.
+ */
+function useFileActions(file: AttachmentView) {
+  const { t } = useTranslation();
+  const [problem, setProblem] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const args = { attachmentId: file.id, name: file.name };
+  return {
+    problem,
+    saved,
+    save: () => {
+      setProblem(null);
+      commands
+        .saveAttachment(args)
+        .then(setSaved)
+        .catch((e: unknown) => setProblem(errorText(e, t("files.saveFailed"))));
+    },
+    open: () => {
+      setProblem(null);
+      commands
+        .openAttachment(args)
+        .catch((e: unknown) => setProblem(errorText(e, t("files.openFailed"))));
+    },
   };
 }
 
@@ -63,6 +92,7 @@ function ImageThumb({ file, onOpen }: { file: AttachmentView; onOpen: () => void
 
 function FileCard({ file }: { file: AttachmentView }) {
   const { t } = useTranslation();
+  const actions = useFileActions(file);
   return (
     <div className="attachment-file" role="group" aria-label={t("files.card", { name: file.name })}>
       <span className="attachment-icon" aria-hidden="true">
@@ -74,6 +104,31 @@ function FileCard({ file }: { file: AttachmentView }) {
       <span className="attachment-meta">
         {fileSize(file.size)} · {file.contentType}
       </span>
+      <span className="attachment-actions">
+        {file.openable && (
+          <button
+            type="button"
+            className="link"
+            onClick={actions.open}
+            aria-label={t("files.openNamed", { name: file.name })}
+          >
+            {t("files.open")}
+          </button>
+        )}
+        <button
+          type="button"
+          className="link"
+          onClick={actions.save}
+          aria-label={t("files.saveNamed", { name: file.name })}
+        >
+          {actions.saved ? t("files.saved") : t("files.save")}
+        </button>
+      </span>
+      {actions.problem && (
+        <span className="attachment-problem" role="alert">
+          {actions.problem}
+        </span>
+      )}
     </div>
   );
 }
@@ -81,6 +136,7 @@ function FileCard({ file }: { file: AttachmentView }) {
 /** The image at full size over the app; Esc or a click outside closes it. */
 function Viewer({ file, onClose }: { file: AttachmentView; onClose: () => void }) {
   const { t } = useTranslation();
+  const actions = useFileActions(file);
   const close = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     close.current?.focus();
@@ -108,10 +164,25 @@ function Viewer({ file, onClose }: { file: AttachmentView; onClose: () => void }
           {file.name} · {file.image ? `${file.image.width}×${file.image.height} · ` : ""}
           {fileSize(file.size)}
         </figcaption>
+        {actions.problem && (
+          <p className="attachment-problem" role="alert">
+            {actions.problem}
+          </p>
+        )}
       </figure>
-      <button ref={close} type="button" className="viewer-close" onClick={onClose}>
-        {t("files.close")}
-      </button>
+      <div className="viewer-actions">
+        <button
+          type="button"
+          className="ghost"
+          onClick={actions.save}
+          aria-label={t("files.saveNamed", { name: file.name })}
+        >
+          {actions.saved ? t("files.saved") : t("files.save")}
+        </button>
+        <button ref={close} type="button" className="viewer-close" onClick={onClose}>
+          {t("files.close")}
+        </button>
+      </div>
     </div>,
     document.body,
   );

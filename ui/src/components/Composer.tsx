@@ -1,19 +1,45 @@
-import { type KeyboardEvent, useEffect, useLayoutEffect, useRef, useState } from "react";
+import {
+  type ClipboardEvent,
+  type KeyboardEvent,
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+} from "react";
 import { useTranslation } from "react-i18next";
 import type { EventView, MemberView } from "../bindings/ipc";
-import { charCount } from "../format";
+import { charCount, fileSize } from "../format";
+import { commands, errorText } from "../ipc";
 import { previewOf } from "../store/changes";
+import {
+  attachChosen,
+  attachFiles,
+  filesSent,
+  type PendingFile,
+  type Refusal,
+  removeFile,
+  useUploads,
+} from "../store/uploads";
 import { complete, mentionAt, suggestions } from "./mentions";
 
 export const MAX_CHARS = 4000;
 /** The counter shows from here on, before the limit is hit. */
 export const COUNTER_FROM = 3500;
 
+/** A file not attached, in words. */
+export function refusalText(t: ReturnType<typeof useTranslation>["t"], r: Refusal): string {
+  return r.kind === "tooMany"
+    ? t("files.tooMany", { count: r.max })
+    : t("files.tooLarge", { name: r.name, max: fileSize(r.max) });
+}
+
 /**
  * The message box: Enter sends, Shift+Enter is a new line (and Enter while
  * an IME is composing, e.g. Korean, finishes the syllable instead of sending).
  * Replying, it shows what it replies to; Esc stops replying. Up in an empty
- * box edits the member's last message.
+ * box edits the member's last message. With a `place`, files attach to it
+ * (the paperclip, or pasting): they upload at once, show above the box
+ * with their progress, and go with the next message.
  */
 export function Composer({
   channelName,
@@ -27,11 +53,12 @@ export function Composer({
   members = null,
   selfId = "",
   onNeedMembers,
+  place,
 }: {
   channelName: string;
   /** What it is labelled (and shows when empty) instead of "Message #name". */
   label?: string;
-  onSend: (text: string) => Promise<void>;
+  onSend: (text: string, attachmentIds: string[]) => Promise<void>;
   draft: string;
   onDraftChange: (text: string) => void;
   replyTo?: EventView | null;
@@ -43,6 +70,8 @@ export function Composer({
   selfId?: string;
   /** Asked once an `@` is typed and no members are loaded. */
   onNeedMembers?: () => void;
+  /** Where attached files go (`placeOf`); none: this box takes no files. */
+  place?: string;
 }) {
   const { t } = useTranslation();
   const ref = useRef<HTMLTextAreaElement>(null);
@@ -70,9 +99,35 @@ export function Composer({
     // caret the member already typed past, and scramble what they typed.
     caretAfterRender.current = done.caret;
   };
+  const files = useUploads(place ?? "");
+  const ready = files.filter((f) => f.state === "done");
+  const uploading = files.some((f) => f.state === "uploading");
   const count = charCount(draft);
   const over = count - MAX_CHARS;
-  const empty = draft.trim() === "";
+  const empty = draft.trim() === "" && ready.length === 0;
+  const attach = (asked: Promise<Refusal | null>) => {
+    setError(null);
+    asked
+      .then((refused) => refused && setError(refusalText(t, refused)))
+      .catch((e: unknown) => setError(errorText(e, t("files.attachFailed"))));
+  };
+  const onPaste = (e: ClipboardEvent<HTMLTextAreaElement>) => {
+    if (!place) return;
+    const pasted = Array.from(e.clipboardData.files);
+    if (pasted.length > 0) {
+      // A copied picture often comes with its name or markup as text too:
+      // the picture is what was meant.
+      e.preventDefault();
+      attach(attachFiles(place, pasted));
+      return;
+    }
+    // WebKitGTK (Linux) shows a paste event no files and no pictures, nor
+    // even its types: the shell reads the system's clipboard instead. The
+    // text of files copied in a file manager is their paths: not typed in.
+    if (e.clipboardData.types.length > 0) return;
+    if (e.clipboardData.getData("text/uri-list").includes("file://")) e.preventDefault();
+    attach(attachChosen(place, commands.pasteFiles));
+  };
 
   // A newly opened conversation is ready to type in, as in other chat apps.
   useEffect(() => {
@@ -91,12 +146,14 @@ export function Composer({
   }, [draft]);
 
   const submit = async () => {
-    if (empty || over > 0) return;
+    if (empty || over > 0 || uploading) return;
     const text = draft;
+    const ids = ready.map((f) => f.attachment!.id);
     onDraftChange("");
     setError(null);
     try {
-      await onSend(text);
+      await onSend(text, ids);
+      if (place && ids.length > 0) filesSent(place, ids);
     } catch (e) {
       onDraftChange(text);
       setError(
@@ -196,7 +253,29 @@ export function Composer({
           ))}
         </ul>
       )}
+      {files.length > 0 && place && (
+        <ul className="composer-files" aria-label={t("files.attached")}>
+          {files.map((f) => (
+            <AttachedFile
+              key={f.uploadId}
+              file={f}
+              onRemove={() => removeFile(place, f.uploadId)}
+            />
+          ))}
+        </ul>
+      )}
       <div className={`composer-box${over > 0 ? " over" : ""}`}>
+        {place && (
+          <button
+            type="button"
+            className="icon-button attach"
+            aria-label={t("files.attach")}
+            title={t("files.attach")}
+            onClick={() => attach(attachChosen(place))}
+          >
+            📎
+          </button>
+        )}
         <textarea
           ref={ref}
           rows={1}
@@ -212,6 +291,7 @@ export function Composer({
           }}
           onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
           onKeyDown={onKeyDown}
+          onPaste={onPaste}
           aria-autocomplete="list"
           aria-controls={offered.length > 0 ? "mention-list" : undefined}
           aria-activedescendant={
@@ -232,11 +312,67 @@ export function Composer({
                 ? t("composer.counter", { count, max: MAX_CHARS })
                 : ""}
           </span>
-          <button type="submit" className="primary send" disabled={empty || over > 0}>
+          <button
+            type="submit"
+            className="primary send"
+            disabled={empty || over > 0 || uploading}
+            title={uploading ? t("files.waiting") : undefined}
+          >
             {t("composer.send")}
           </button>
         </div>
       </div>
     </form>
+  );
+}
+
+/** A file attached and not yet sent: its picture or icon, name, progress. */
+function AttachedFile({ file, onRemove }: { file: PendingFile; onRemove: () => void }) {
+  const { t } = useTranslation();
+  const percent = file.size > 0 ? Math.round((file.sent * 100) / file.size) : 100;
+  // A dropped or pasted picture at once; a chosen one once the server
+  // made its thumbnail (the uploader may read their upload).
+  const picture = file.preview ?? file.attachment?.thumbnailUrl ?? null;
+  return (
+    <li className={`attached ${file.state}`}>
+      {picture ? (
+        <img className="attached-preview" src={picture} alt="" />
+      ) : (
+        <span className="attached-icon" aria-hidden="true">
+          📄
+        </span>
+      )}
+      <span className="attached-text">
+        <span className="attached-name" dir="auto" title={file.name}>
+          {file.name}
+        </span>
+        {file.state === "uploading" && (
+          <progress
+            max={100}
+            value={percent}
+            aria-label={t("files.uploading", { name: file.name, percent })}
+          />
+        )}
+        {file.state === "done" && <span className="attached-meta">{fileSize(file.size)}</span>}
+        {file.state === "failed" && (
+          <span className="attached-error" role="alert">
+            {file.error || t("files.uploadFailed")}
+          </span>
+        )}
+      </span>
+      <button
+        type="button"
+        className="icon-button"
+        aria-label={
+          file.state === "uploading"
+            ? t("files.cancel", { name: file.name })
+            : t("files.remove", { name: file.name })
+        }
+        title={file.state === "uploading" ? t("files.cancelShort") : t("files.removeShort")}
+        onClick={onRemove}
+      >
+        ×
+      </button>
+    </li>
   );
 }

@@ -21,7 +21,8 @@ import {
   send,
   useAppState,
 } from "../store/store";
-import { Composer } from "./Composer";
+import { attachFiles, placeOf } from "../store/uploads";
+import { Composer, refusalText } from "./Composer";
 import { Dialog } from "./Dialog";
 import { EmojiPicker } from "./EmojiPicker";
 import { type MessageActions, MessageActionsContext } from "./messageActions";
@@ -46,6 +47,54 @@ function useWindowAttention(): boolean {
     };
   }, []);
   return attending;
+}
+
+/** Whether a drag carries files (not text or a link being moved). */
+function carriesFiles(e: DragEvent): boolean {
+  return Array.from(e.dataTransfer?.types ?? []).includes("Files");
+}
+
+/**
+ * Files dropped anywhere on the window attach to the open conversation
+ * (or to the thread beside it, when dropped there). Every drag of files
+ * is taken here: left alone, the web view would open a dropped file in
+ * place of the app. `dragging` is true while files are held over it.
+ */
+function useFileDrop(onDrop: (files: File[], inThread: boolean) => void): boolean {
+  const [dragging, setDragging] = useState(false);
+  const handler = useRef(onDrop);
+  useEffect(() => {
+    handler.current = onDrop;
+  });
+  useEffect(() => {
+    let ending: ReturnType<typeof setTimeout> | null = null;
+    const over = (e: DragEvent) => {
+      if (!carriesFiles(e)) return;
+      e.preventDefault();
+      if (e.dataTransfer) e.dataTransfer.dropEffect = "copy";
+      setDragging(true);
+      // Leaving the window fires no event one can trust: a pause in
+      // `dragover` is the end.
+      if (ending) clearTimeout(ending);
+      ending = setTimeout(() => setDragging(false), 200);
+    };
+    const drop = (e: DragEvent) => {
+      if (!carriesFiles(e)) return;
+      e.preventDefault();
+      setDragging(false);
+      const files = Array.from(e.dataTransfer?.files ?? []);
+      const inThread = e.target instanceof Element && e.target.closest(".thread-panel") !== null;
+      if (files.length > 0) handler.current(files, inThread);
+    };
+    window.addEventListener("dragover", over);
+    window.addEventListener("drop", drop);
+    return () => {
+      if (ending) clearTimeout(ending);
+      window.removeEventListener("dragover", over);
+      window.removeEventListener("drop", drop);
+    };
+  }, []);
+  return dragging;
 }
 
 /** The message each conversation's composer replies to, kept while switching. */
@@ -176,6 +225,13 @@ export function Conversation({
     [actions],
   );
   const threadOpen = useAppState((s) => s.thread?.channelId === channel.id);
+  const threadRoot = useAppState((s) => s.thread?.rootId ?? null);
+  const dragging = useFileDrop((files, inThread) => {
+    const place = placeOf(channel.id, inThread && threadOpen ? threadRoot : null);
+    attachFiles(place, files)
+      .then((refused) => refused && setProblem(refusalText(t, refused)))
+      .catch((e: unknown) => setProblem(errorText(e, t("files.attachFailed"))));
+  });
 
   /** Up in an empty composer: edit the member's newest message. */
   const editLast = () => {
@@ -293,11 +349,17 @@ export function Conversation({
         members={members}
         selfId={me.id}
         onNeedMembers={needMembers}
-        onSend={async (text) => {
-          await send(channel.id, text, replyTo?.id ?? null);
+        place={placeOf(channel.id)}
+        onSend={async (text, attachmentIds) => {
+          await send(channel.id, text, replyTo?.id ?? null, null, attachmentIds);
           setReplyTo(null);
         }}
       />
+      {dragging && (
+        <div className="drop-zone" aria-hidden="true">
+          <p>{t("files.dropHere", { name: channel.name })}</p>
+        </div>
+      )}
       {picker && (
         <div className="picker-popover" style={{ top: picker.top, left: picker.left }}>
           <EmojiPicker

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { ChannelView, EventView, MemberView } from "../bindings/ipc";
 import { pendingFor } from "../store/delivery";
+import { placeOf } from "../store/uploads";
 import {
   closeThread,
   discardSend,
@@ -141,8 +142,9 @@ export function ThreadPanel({
           replyTo={replyTo}
           onCancelReply={() => setReplyTo(null)}
           selfId={me.id}
-          onSend={async (text) => {
-            await send(channel.id, text, replyTo?.id ?? null, thread.rootId);
+          place={placeOf(channel.id, thread.rootId)}
+          onSend={async (text, attachmentIds) => {
+            await send(channel.id, text, replyTo?.id ?? null, thread.rootId, attachmentIds);
             setReplyTo(null);
             drafts.delete(thread.rootId);
           }}

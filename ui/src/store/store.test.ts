@@ -75,7 +75,7 @@ describe("store against the shell", () => {
     await send("a", "hi");
     expect(calls).toContainEqual([
       "send",
-      { args: { channelId: "a", text: "hi", replyTo: null, threadRoot: null } },
+      { args: { channelId: "a", text: "hi", replyTo: null, threadRoot: null, attachmentIds: [] } },
     ]);
     expect(useStore.getState().state.outbox.k1?.state).toBe("pending");
     await emit(EVENT_NAME, {

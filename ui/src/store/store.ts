@@ -12,6 +12,7 @@ import type {
 } from "../bindings/ipc";
 import { incoming } from "../announce";
 import { commands, listenAppEvents } from "../ipc";
+import { forgetUploads, uploadProgress } from "./uploads";
 import { isUnread } from "./channels";
 import { flushDrafts, seedDrafts } from "./drafts";
 import { isNewer } from "./ids";
@@ -70,6 +71,8 @@ export function start(): Promise<void> {
       if (event.type === "events") event.events.forEach(incoming);
       if (event.type === "resynced") void reloadAfterResync();
       if (event.type === "openChannel") void afterOpen(event.channelId);
+      if (event.type === "uploadProgress") uploadProgress(event.uploadId, event.sent);
+      if (event.type === "session") forgetUploads();
     });
     const snapshot = await commands.snapshot();
     seedDrafts(snapshot.drafts);
@@ -225,8 +228,9 @@ export async function send(
   text: string,
   replyTo: string | null = null,
   threadRoot: string | null = null,
+  attachmentIds: string[] = [],
 ): Promise<void> {
-  const item = await commands.send({ channelId, text, replyTo, threadRoot });
+  const item = await commands.send({ channelId, text, replyTo, threadRoot, attachmentIds });
   dispatch({ type: "outboxUpdated", item });
 }
 
@@ -308,6 +312,7 @@ export async function signIn(
 ): Promise<void> {
   const args = { serverUrl, memberName, password };
   const session = mode === "signIn" ? await commands.signIn(args) : await commands.signUp(args);
+  forgetUploads();
   dispatch({ type: "sessionStarted", session });
   const channels = await commands.channels().catch(() => null);
   if (channels) dispatch({ type: "appEvent", event: { type: "channels", channels } });
@@ -315,6 +320,7 @@ export async function signIn(
 
 export async function signOut(): Promise<void> {
   await commands.signOut();
+  forgetUploads();
   dispatch({ type: "appEvent", event: { type: "session", session: null } });
 }
 

@@ -2,23 +2,13 @@
 //! with their progress, shown in history, saved back by another member,
 //! and a sentence for each refusal.
 
-use image::{codecs::png::PngEncoder, ImageEncoder, RgbImage};
+use suda_testkit::images::PLACE;
 
 use crate::{members, server, server_with, suda, suda_in};
 
-/// A 600 × 300 PNG whose EXIF block names a place ("GPSLAT").
+/// A 600 × 300 PNG whose EXIF block names a place.
 fn photo() -> Vec<u8> {
-    let mut exif = b"II\x2a\0\x08\0\0\0\x01\0".to_vec();
-    exif.extend_from_slice(&[0x0E, 0x01, 2, 0, 8, 0, 0, 0, 26, 0, 0, 0, 0, 0, 0, 0]);
-    exif.extend_from_slice(b"GPSLAT1\0");
-    let picture = RgbImage::from_fn(600, 300, |x, _| image::Rgb([(x % 256) as u8, 40, 200]));
-    let mut png = Vec::new();
-    let mut encoder = PngEncoder::new(&mut png);
-    encoder.set_exif_metadata(exif).unwrap();
-    encoder
-        .write_image(picture.as_raw(), 600, 300, image::ExtendedColorType::Rgb8)
-        .unwrap();
-    png
+    suda_testkit::images::photo_with_place(600, 300)
 }
 
 /// The ids of the files a history shows, in order.
@@ -105,7 +95,7 @@ async fn files_are_uploaded_shown_and_saved_from_the_command_line() {
     .await;
     assert!(got.ok, "{}", got.stderr);
     let bytes = std::fs::read(&out).unwrap();
-    assert!(bytes.starts_with(b"\x89PNG") && !bytes.windows(6).any(|w| w == b"GPSLAT"));
+    assert!(bytes.starts_with(b"\x89PNG") && !bytes.windows(PLACE.len()).any(|w| w == PLACE));
     let thumb = saved.join("thumb.jpg");
     let got = suda(
         &s.url,
@@ -177,7 +167,7 @@ async fn files_are_uploaded_shown_and_saved_from_the_command_line() {
 }
 
 #[tokio::test]
-async fn a_file_over_the_servers_limit_is_refused_saying_the_limit() {
+async fn a_file_over_the_servers_limit_is_refused_unsent_saying_the_limit() {
     let s = server_with(suda_server::Config {
         max_upload_bytes: 1000,
         ..suda_testkit::config()
@@ -191,7 +181,8 @@ async fn a_file_over_the_servers_limit_is_refused_saying_the_limit() {
     let up = suda(&s.url, &alice, &["upload", "files", big.to_str().unwrap()]).await;
     assert!(!up.ok, "{}", up.stdout);
     assert!(
-        up.stderr.contains("big.bin") && up.stderr.contains("1000 bytes"),
+        up.stderr
+            .contains("“big.bin” is 1001 B; this server takes files up to 1000 B."),
         "{}",
         up.stderr
     );

@@ -234,6 +234,12 @@ impl Session {
         self.shared.api.upload(upload, progress).await
     }
 
+    /// What the server takes of uploads (the largest file, how many a
+    /// message carries).
+    pub async fn attachment_limits(&self) -> ClientResult<crate::attachments::Limits> {
+        self.shared.api.attachment_limits().await
+    }
+
     /// Saves an attachment's bytes (or thumbnail) to `dest`, a new file.
     pub async fn download(
         &self,

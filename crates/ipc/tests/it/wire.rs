@@ -89,6 +89,7 @@ fn event() -> EventView {
             }),
             url: "suda-file://localhost/123456789012345678".into(),
             thumbnail_url: Some("suda-file://localhost/123456789012345678/thumbnail".into()),
+            openable: true,
         }],
     }
 }
@@ -134,6 +135,7 @@ fn outbox_item() -> OutboxItem {
         event_id: None,
         reply_to: Some("8".into()),
         thread_root: Some("3".into()),
+        attachments: event().attachments,
     }
 }
 
@@ -207,6 +209,11 @@ fn events() -> Vec<AppEvent> {
         AppEvent::Notice {
             message: "Settings were reset".into(),
         },
+        AppEvent::UploadProgress {
+            upload_id: "u1".into(),
+            sent: 65_536,
+            total: 1_000_000,
+        },
     ];
     all.extend(
         connections()
@@ -270,6 +277,7 @@ fn sample(ts_name: &str) -> Value {
             text: "hi".into(),
             reply_to: Some("8".into()),
             thread_root: Some("3".into()),
+            attachment_ids: vec!["123456789012345678".into()],
         }),
         "EditArgs" => json(EditArgs {
             message_id: "9".into(),
@@ -348,6 +356,32 @@ fn sample(ts_name: &str) -> Value {
             next_cursor: Some("9".into()),
         }),
         "DeviceArgs" => json(DeviceArgs { id: "a1".into() }),
+        "AttachmentLimitsView" => json(AttachmentLimitsView {
+            max_bytes: 26_214_400,
+            per_message: 10,
+        }),
+        "Array<ChosenFileView>" => json(vec![ChosenFileView {
+            file_id: "f1".into(),
+            name: "notes.txt".into(),
+            size: 17,
+        }]),
+        "AttachmentView" => json(&event().attachments[0]),
+        "UploadFileArgs" => json(UploadFileArgs {
+            upload_id: "u1".into(),
+            file_id: "f1".into(),
+        }),
+        "UploadBytesArgs" => json(UploadBytesArgs {
+            upload_id: "u1".into(),
+            name: "pasted.png".into(),
+            media_type: "image/png".into(),
+        }),
+        "UploadArgs" => json(UploadArgs {
+            upload_id: "u1".into(),
+        }),
+        "AttachmentArgs" => json(AttachmentArgs {
+            attachment_id: "123456789012345678".into(),
+            name: "notes.txt".into(),
+        }),
         "MemberIdArgs" => json(MemberIdArgs {
             member_id: "1".into(),
         }),

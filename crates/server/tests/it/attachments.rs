@@ -4,9 +4,9 @@
 //! message; and every kind of bad upload refused with a code, keeping
 //! nothing.
 
-use image::{codecs::png::PngEncoder, ImageEncoder, RgbImage};
 use serde_json::{json, Value};
 use suda_protocol::MemberId;
+use suda_testkit::images::PLACE;
 
 use crate::common::*;
 
@@ -16,21 +16,9 @@ const EDIT: &str =
     "mutation($id:ID!,$m:String!){editChatMessage(messageId:$id,message:$m){message}}";
 const DELETE: &str = "mutation($id:ID!){deleteChatMessage(messageId:$id)}";
 
-/// A 600 × 300 PNG with an EXIF block naming a place ("GPSLAT").
+/// A 600 × 300 PNG whose EXIF block names a place.
 fn photo() -> Vec<u8> {
-    let mut exif = b"II\x2a\0\x08\0\0\0\x01\0".to_vec();
-    exif.extend_from_slice(&[0x0E, 0x01, 2, 0, 8, 0, 0, 0, 26, 0, 0, 0, 0, 0, 0, 0]);
-    exif.extend_from_slice(b"GPSLAT1\0");
-    let picture = RgbImage::from_fn(600, 300, |x, y| {
-        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
-    });
-    let mut png = Vec::new();
-    let mut encoder = PngEncoder::new(&mut png);
-    encoder.set_exif_metadata(exif).unwrap();
-    encoder
-        .write_image(picture.as_raw(), 600, 300, image::ExtendedColorType::Rgb8)
-        .unwrap();
-    png
+    suda_testkit::images::photo_with_place(600, 300)
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
@@ -192,7 +180,7 @@ async fn an_image_is_sent_seen_by_the_channel_without_its_metadata_and_goes_with
         "{disposition}"
     );
     let bytes = got.bytes().await.unwrap();
-    assert!(contains(&photo, b"GPSLAT") && !contains(&bytes, b"GPSLAT"));
+    assert!(contains(&photo, PLACE) && !contains(&bytes, PLACE));
     let shown = image::load_from_memory(&bytes).unwrap();
     assert_eq!((shown.width(), shown.height()), (600, 300));
     let thumb = fetch(&server, &bob, &format!("/v1/attachments/{id}/thumbnail")).await;
@@ -474,12 +462,7 @@ async fn bad_uploads_are_refused_with_a_code_and_keep_nothing() {
 
 /// A small JPEG.
 fn jpeg() -> Vec<u8> {
-    let picture = RgbImage::from_pixel(40, 30, image::Rgb([200, 100, 50]));
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new(&mut out)
-        .write_image(picture.as_raw(), 40, 30, image::ExtendedColorType::Rgb8)
-        .unwrap();
-    out
+    suda_testkit::images::jpeg(40, 30)
 }
 
 /// A PNG of 60 bytes declaring 100,000 × 100,000 pixels.
