@@ -334,6 +334,19 @@ pub async fn blocked(shell: State<'_, Shell>) -> ShellResult<Vec<MemberView>> {
     Ok(list.iter().map(view::member).collect())
 }
 
+/// The member types in a conversation (or a thread of it), or stopped.
+#[tauri::command]
+pub async fn set_typing(args: TypingArgs, shell: State<'_, Shell>) -> ShellResult<TypingView> {
+    let session = shell.active()?;
+    let channel = channel_id(&args.channel_id)?;
+    let root = args.thread_root.as_deref().map(message_id).transpose()?;
+    let shown = client(session.set_typing(channel, root, args.typing).await)?;
+    Ok(TypingView {
+        shown,
+        again_in_ms: suda_protocol::TYPING_EVERY_MS as u32,
+    })
+}
+
 /// What the server takes of uploads (the composer checks a file against it
 /// before sending any of it).
 #[tauri::command]

@@ -74,6 +74,7 @@ pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send +
         commands::cancel_upload,
         commands::save_attachment,
         commands::open_attachment,
+        commands::set_typing,
     ]
 }
 

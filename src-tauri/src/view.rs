@@ -120,6 +120,17 @@ pub fn attachment(a: &Attachment) -> AttachmentView {
     }
 }
 
+/// Someone typing, for the UI.
+pub fn typing(t: &suda_protocol::Typing) -> suda_ipc::AppEvent {
+    suda_ipc::AppEvent::Typing {
+        channel_id: t.chat_channel_id.to_string(),
+        thread_root: t.thread_root.map(|r| r.to_string()),
+        member: member(&t.member),
+        typing: t.typing,
+        for_ms: suda_protocol::TYPING_SHOWN_FOR_MS as u32,
+    }
+}
+
 /// A history item: the event with its changes folded in.
 pub fn item(h: &HistoryItem) -> EventView {
     EventView {

@@ -637,6 +637,7 @@ const handlers: Handlers = {
     return file;
   },
   cancel_upload: () => null,
+  set_typing: () => ({ shown: true, againInMs: 3000 }),
   save_attachment: () => false,
   open_attachment: () => null,
 };

@@ -77,6 +77,7 @@ pub mod ops {
         AttachmentLimits,
         "../protocol/operations/Extensions.graphql"
     );
+    operation!(SetTyping, "../protocol/operations/Extensions.graphql");
 
     // Conversations (docs/contract.md): edits, deletions, reactions.
     operation!(EditMessage, "../protocol/operations/Conversations.graphql");

@@ -53,6 +53,10 @@ pub enum ClientEvent {
     Notify(Notification),
     /// The token was renewed: keep [`Session::token`] for the next start.
     TokenRenewed,
+    /// Another member started or stopped typing in one of the member's
+    /// channels (ephemeral: show it for [`suda_protocol::TYPING_SHOWN_FOR_MS`]
+    /// unless told again).
+    Typing(suda_protocol::Typing),
 }
 
 /// What the client knows right now.
@@ -391,6 +395,7 @@ mod search;
 pub mod server_url;
 mod stream;
 mod threads;
+mod typing;
 
 impl Session {
     /// A session against `options.server`; signed in when a token is given

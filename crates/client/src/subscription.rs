@@ -29,7 +29,7 @@ use futures::StreamExt;
 use serde::Serialize;
 use suda_protocol::{
     ChannelId, ChatEvent, LevelChanged, MessageDeleted, MessageEdited, Position, ReactionChanged,
-    ReadMarkerMoved, ResyncReason, SseEnvelope, ThreadReadMarkerMoved,
+    ReadMarkerMoved, ResyncReason, SseEnvelope, ThreadReadMarkerMoved, Typing,
 };
 use tokio::{sync::Notify, time::Instant};
 use tokio_util::sync::CancellationToken;
@@ -171,6 +171,8 @@ pub(crate) trait Report: Send + Sync + 'static {
     /// The server refused the token: the subscription has stopped, and
     /// only a new sign-in helps.
     fn unauthorized(&self);
+    /// Someone typing (ephemeral: it has no position of its own).
+    fn typing(&self, typing: Typing);
 }
 
 /// A change the stream carries to something already delivered
@@ -456,6 +458,8 @@ async fn deliver(
         SseEnvelope::ChatThreadReadMarkerMoved(c) => {
             change(report, last, position, Change::ThreadRead(c)).await
         }
+        // Carried under the last position delivered, which stays.
+        SseEnvelope::ChatTyping(t) => report.typing(t),
     }
 }
 

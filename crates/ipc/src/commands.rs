@@ -93,6 +93,7 @@ commands! {
     upload_bytes(UploadBytesArgs) -> AttachmentView;
     cancel_upload(UploadArgs) -> ();
     save_attachment(AttachmentArgs) -> bool;
+    set_typing(TypingArgs) -> TypingView;
     open_attachment(AttachmentArgs) -> ();
 }
 

@@ -17,6 +17,7 @@ mod files;
 mod search;
 mod threads;
 mod types;
+mod typing;
 
 pub use commands::{command_specs, CommandSpec, ARGS_HEADER};
 pub use types::*;

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-pub use crate::{args::*, files::*, search::*, threads::*};
+pub use crate::{args::*, files::*, search::*, threads::*, typing::*};
 
 /// A member as the UI shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -437,6 +437,15 @@ pub enum AppEvent {
     OpenChannel { channel_id: String },
     /// Something the member should know.
     Notice { message: String },
+    /// Another member types in a conversation (in `threadRoot`'s thread,
+    /// when given), or stopped: show it for `forMs` unless told again.
+    Typing {
+        channel_id: String,
+        thread_root: Option<String>,
+        member: MemberView,
+        typing: bool,
+        for_ms: u32,
+    },
     /// How far an upload is (`upload_file`, `upload_bytes`): told a few
     /// times a second while it goes, and once whole.
     UploadProgress {
@@ -521,6 +530,8 @@ declarations!(
     UploadBytesArgs,
     UploadArgs,
     AttachmentArgs,
+    TypingArgs,
+    TypingView,
     Snapshot,
     AppEvent,
 );

@@ -269,6 +269,32 @@ pub struct LevelChanged {
     pub level: NotificationLevel,
 }
 
+/// `sseType: CHAT_TYPING`, ephemeral: a member of the channel started or
+/// stopped typing in it (or in a thread of it). Not stored, not replayed;
+/// its `id:` is the last one the stream delivered. A client shows it for
+/// a few seconds ([`TYPING_SHOWN_FOR_MS`]) unless told again: a member
+/// who goes away without saying so stops showing by themselves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Typing {
+    /// The channel.
+    pub chat_channel_id: ChannelId,
+    /// The thread, when they type a reply in one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_root: Option<EventId>,
+    /// Who.
+    pub member: MemberRef,
+    /// `true`: typing; `false`: stopped (sent, or cleared the box).
+    pub typing: bool,
+}
+
+/// How long a client shows "typing" after the last `CHAT_TYPING` that said
+/// so; a typing client says it again before then ([`TYPING_EVERY_MS`]).
+pub const TYPING_SHOWN_FOR_MS: u64 = 6_000;
+
+/// How often a client that keeps typing says so again.
+pub const TYPING_EVERY_MS: u64 = 3_000;
+
 /// Why the server cannot resume from the position a client asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -321,6 +347,8 @@ pub enum SseType {
     ChatNotificationLevelChanged,
     /// The member's read marker of a thread moved.
     ChatThreadReadMarkerMoved,
+    /// Someone started or stopped typing (ephemeral).
+    ChatTyping,
 }
 
 /// The JSON object in each event's `data:`.
@@ -349,6 +377,8 @@ pub enum SseEnvelope {
     ChatNotificationLevelChanged(LevelChanged),
     /// `{"sseType":"CHAT_THREAD_READ_MARKER_MOVED","ssePayload":{...}}`
     ChatThreadReadMarkerMoved(ThreadReadMarkerMoved),
+    /// `{"sseType":"CHAT_TYPING","ssePayload":{...}}` (ephemeral)
+    ChatTyping(Typing),
 }
 
 impl SseEnvelope {
@@ -364,7 +394,14 @@ impl SseEnvelope {
             SseEnvelope::ChatReadMarkerMoved(_) => SseType::ChatReadMarkerMoved,
             SseEnvelope::ChatNotificationLevelChanged(_) => SseType::ChatNotificationLevelChanged,
             SseEnvelope::ChatThreadReadMarkerMoved(_) => SseType::ChatThreadReadMarkerMoved,
+            SseEnvelope::ChatTyping(_) => SseType::ChatTyping,
         }
+    }
+
+    /// Whether it is ephemeral: not stored, not replayed, carrying the id
+    /// of the last event its stream delivered.
+    pub fn is_ephemeral(&self) -> bool {
+        matches!(self, SseEnvelope::ChatTyping(_))
     }
 }
 

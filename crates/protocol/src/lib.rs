@@ -17,6 +17,7 @@ pub use event::{
     ChatEvent, Connected, EventType, InThread, LevelChanged, MemberRef, MessageDeleted,
     MessageEdited, MessagePreview, NotificationLevel, ReactionChanged, ReadMarkerMoved,
     ResyncReason, ResyncRequired, SseEnvelope, SseType, ThreadReadMarkerMoved, ThreadReplies,
+    Typing, TYPING_EVERY_MS, TYPING_SHOWN_FOR_MS,
 };
 pub use ids::{AttachmentId, ChannelId, Cursor, EventId, IdError, MemberId, Position};
 

@@ -10,6 +10,10 @@
 //! the subscription is dropped (its stream ends after what is queued) and
 //! the client resumes from its last id; the publisher never waits and no
 //! queue grows without bound.
+//!
+//! Ephemeral events (typing) go the same way to the same queues, but a
+//! full queue only skips them: they are not replayed, so dropping a stream
+//! for one would lose nothing and cost a reconnect.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -33,20 +37,59 @@ pub struct Frame {
     /// The event as a WebSocket text frame or long-poll item:
     /// `{"id":"N","data":{json}}`.
     pub wire: Bytes,
+    /// Of an ephemeral event, its JSON alone: it has no position of its
+    /// own, and each stream sends it under the last id it delivered
+    /// ([`Frame::stamped`]). Its `id` is 0, its `sse` and `wire` empty.
+    pub ephemeral: Option<Bytes>,
 }
 
 impl Frame {
     /// Serializes an envelope under stream position `id`.
     pub fn new(id: i64, envelope: &SseEnvelope) -> Frame {
         let json = serde_json::to_string(envelope).expect("envelopes always serialize");
+        Self::framed(id, &json)
+    }
+
+    fn framed(id: i64, json: &str) -> Frame {
         let sse = format!("id: {id}\ndata: {json}\n\n");
         let wire = format!("{{\"id\":\"{id}\",\"data\":{json}}}");
         Frame {
             id,
             sse: Bytes::from(sse),
             wire: Bytes::from(wire),
+            ephemeral: None,
         }
     }
+
+    /// An ephemeral event, serialized once, to be stamped by each stream.
+    pub fn ephemeral(envelope: &SseEnvelope) -> Frame {
+        let json = serde_json::to_string(envelope).expect("envelopes always serialize");
+        Frame {
+            id: 0,
+            sse: Bytes::new(),
+            wire: Bytes::new(),
+            ephemeral: Some(Bytes::from(json)),
+        }
+    }
+
+    /// An ephemeral event in the forms the transports send, under `last`,
+    /// the id its stream delivered last. `None` for a stored event.
+    pub fn stamped(&self, last: i64) -> Option<Frame> {
+        let json = self.ephemeral.as_ref()?;
+        let json = std::str::from_utf8(json).expect("serialized as a string");
+        Some(Self::framed(last, json))
+    }
+}
+
+/// Who an ephemeral event goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EphemeralAudience {
+    /// The channel whose members get it.
+    pub channel: ChannelId,
+    /// Except this one (the member it is about).
+    pub except: MemberId,
+    /// Only when the channel has at most this many members.
+    pub at_most: usize,
 }
 
 /// A membership change that comes with an event.
@@ -127,6 +170,11 @@ pub trait Fanout: Send + Sync + 'static {
     /// by one, but in one go: a subscriber woken by the first finds the
     /// rest queued and writes them together.
     fn publish_all(&self, frames: &[Published]);
+    /// Delivers an ephemeral frame ([`Frame::ephemeral`]) to its audience's
+    /// open streams; a stream whose queue is full goes without it. `false`,
+    /// and nothing delivered, when the channel has more members than
+    /// `to.at_most`.
+    fn publish_ephemeral(&self, to: EphemeralAudience, frame: Arc<Frame>) -> bool;
     /// Sets who is in which channel, at start.
     fn seed(&self, memberships: &[(ChannelId, MemberId)]);
     /// How many subscriptions are open.
@@ -252,6 +300,23 @@ impl Fanout for LocalFanout {
         }
     }
 
+    fn publish_ephemeral(&self, to: EphemeralAudience, frame: Arc<Frame>) -> bool {
+        let inner = self.inner.lock().expect("fan-out lock");
+        let Some(members) = inner.channels.get(&to.channel) else {
+            return true;
+        };
+        if members.len() > to.at_most {
+            return false;
+        }
+        for member in members.iter().filter(|m| **m != to.except) {
+            for (_, tx) in inner.subscribers.get(member).into_iter().flatten() {
+                // Full or closing: this one goes without it.
+                let _ = tx.try_send(Arc::clone(&frame));
+            }
+        }
+        true
+    }
+
     fn seed(&self, memberships: &[(ChannelId, MemberId)]) {
         let mut inner = self.inner.lock().expect("fan-out lock");
         for (channel, member) in memberships {
@@ -317,6 +382,50 @@ mod tests {
         }
         assert_eq!(got_a, [1, 2, 3], "a gets its own leave, nothing after");
         assert_eq!(got_b, [2, 3, 4], "b gets its own join and what follows");
+    }
+
+    #[tokio::test]
+    async fn an_ephemeral_frame_reaches_the_others_in_the_channel_and_never_drops_a_stream() {
+        let fanout = LocalFanout::new(2);
+        let (a, b, c) = (MemberId(1), MemberId(2), MemberId(3));
+        let ch = ChannelId(10);
+        fanout.seed(&[(ch, a), (ch, b)]);
+        let mut fa = fanout.subscribe(a);
+        let mut fb = fanout.subscribe(b);
+        let mut fc = fanout.subscribe(c);
+        let typing = Arc::new(Frame::ephemeral(&SseEnvelope::Connected(Connected {
+            member_id: a,
+            resumed: false,
+        })));
+        let to = EphemeralAudience {
+            channel: ch,
+            except: a,
+            at_most: 2,
+        };
+        for _ in 0..5 {
+            assert!(fanout.publish_ephemeral(to, Arc::clone(&typing)));
+        }
+        assert!(fa.rx.try_recv().is_err(), "not to the one it is about");
+        assert!(fc.rx.try_recv().is_err(), "not outside the channel");
+        // b's queue holds 2: the rest were skipped, and b is still subscribed.
+        assert!(fb.rx.try_recv().unwrap().ephemeral.is_some());
+        assert!(fb.rx.try_recv().unwrap().ephemeral.is_some());
+        assert!(fb.rx.try_recv().is_err());
+        assert_eq!(fanout.dropped_slow(), 0);
+        fanout.publish(ch, frame(7), None);
+        assert_eq!(fb.rx.try_recv().unwrap().id, 7);
+        // Stamped, it is sent under the id its stream delivered last.
+        let stamped = typing.stamped(41).unwrap();
+        assert!(std::str::from_utf8(&stamped.sse)
+            .unwrap()
+            .starts_with("id: 41\ndata: {"));
+        let wire: serde_json::Value = serde_json::from_slice(&stamped.wire).unwrap();
+        assert_eq!(wire["id"], "41");
+        assert!(frame(7).stamped(41).is_none());
+        // A crowd hears none of it.
+        fanout.seed(&[(ch, c)]);
+        assert!(!fanout.publish_ephemeral(to, Arc::clone(&typing)));
+        assert!(fc.rx.try_recv().is_err() && fb.rx.try_recv().is_err());
     }
 
     #[tokio::test]

@@ -10,6 +10,7 @@ pub mod attachments;
 pub mod auth;
 pub mod demo;
 pub mod direct;
+pub mod ephemeral;
 pub mod error;
 pub mod fanout;
 pub mod graphql;
@@ -91,6 +92,15 @@ pub struct Config {
     pub searches_per_second: u32,
     /// Searches allowed at once per member.
     pub search_burst: u32,
+    /// "Typing" signals per second per member, sustained (a typing client
+    /// says so every few seconds, and once when it stops).
+    pub typings_per_second: u32,
+    /// "Typing" signals allowed at once per member.
+    pub typing_burst: u32,
+    /// The most members a channel may have for "typing" to be shown in it:
+    /// each signal goes to every member's streams, and in a crowd nobody
+    /// reads who is typing anyway.
+    pub typing_max_members: usize,
     /// The largest file a member may upload, in bytes.
     pub max_upload_bytes: u64,
     /// Bytes one member may upload in 24 hours (sent or not).
@@ -174,6 +184,9 @@ impl Default for Config {
             mark_burst: 60,
             searches_per_second: 2,
             search_burst: 20,
+            typings_per_second: 1,
+            typing_burst: 10,
+            typing_max_members: 1_000,
             max_upload_bytes: suda_protocol::attachment::DEFAULT_MAX_UPLOAD_BYTES,
             upload_bytes_per_day: 2 * 1024 * 1024 * 1024,
             uploads_per_second: 1,
@@ -224,6 +237,8 @@ impl Config {
             mark_burst: A_LOT,
             searches_per_second: A_LOT,
             search_burst: A_LOT,
+            typings_per_second: A_LOT,
+            typing_burst: A_LOT,
             upload_bytes_per_day: u64::MAX / 2,
             uploads_per_second: A_LOT,
             upload_burst: A_LOT,
@@ -264,6 +279,8 @@ pub struct AppState {
     pub schema: graphql::SudaSchema,
     /// What bounds the uploads running.
     pub uploads: Arc<attachments::Uploads>,
+    /// Typing, to this node's streams and the other nodes'.
+    pub ephemeral: Arc<ephemeral::Ephemeral>,
 }
 
 /// The HTTP routes of the server.
@@ -417,6 +434,15 @@ pub async fn open(config: Config) -> Result<(AppState, tokio::task::JoinHandle<(
         let _ = sequencer_task.await;
     });
     let config_uploads_at_once = config.uploads_at_once;
+    let ephemeral = ephemeral::Ephemeral::new(
+        Arc::clone(&fanout),
+        Arc::clone(&store),
+        config.typing_max_members,
+    );
+    if let Some(heard) = store.announcements().await? {
+        // Ends when the store closes (and its queue with it).
+        tokio::spawn(Arc::clone(&ephemeral).relay(heard));
+    }
     let state = AppState {
         store,
         fanout,
@@ -428,6 +454,7 @@ pub async fn open(config: Config) -> Result<(AppState, tokio::task::JoinHandle<(
         streams_open: Arc::default(),
         schema: graphql::schema(),
         uploads: attachments::Uploads::new(config_uploads_at_once),
+        ephemeral,
     };
     Ok((state, ledger_task))
 }

@@ -100,6 +100,7 @@ pub struct Limits {
     channel_creations: Rate,
     marks: Rate,
     searches: Rate,
+    typings: Rate,
     uploads: Rate,
     sign_ins: Rate,
     sign_ins_by_address: Rate,
@@ -133,6 +134,7 @@ impl Limits {
             channel_creations: Rate::per_hour("create", c.channels_per_hour),
             marks: Rate::per_second("mark", c.marks_per_second, c.mark_burst),
             searches: Rate::per_second("search", c.searches_per_second, c.search_burst),
+            typings: Rate::per_second("typing", c.typings_per_second, c.typing_burst),
             uploads: Rate::per_second("upload", c.uploads_per_second, c.upload_burst),
             sign_ins: Rate::per_minute("sign-in", c.sign_ins_per_minute),
             sign_ins_by_address: Rate::per_minute(
@@ -204,6 +206,12 @@ impl Limits {
         self.take(&self.searches, member.to_string(), refusal).await
     }
 
+    /// One "typing" signal by `member`, or `RATE_LIMITED`.
+    pub async fn typing(&self, member: MemberId) -> ApiResult<()> {
+        let refusal = "you are telling that you type too often; wait a moment";
+        self.take(&self.typings, member.to_string(), refusal).await
+    }
+
     /// One upload by `member`, or `RATE_LIMITED`.
     pub async fn upload(&self, member: MemberId) -> ApiResult<()> {
         let refusal = "you are uploading files too fast; wait a moment";
@@ -268,6 +276,7 @@ impl Limits {
             &self.channel_creations,
             &self.marks,
             &self.searches,
+            &self.typings,
             &self.uploads,
             &self.sign_ins,
             &self.sign_ins_by_address,

@@ -111,6 +111,15 @@ struct Args {
     /// Searches each member may make at once.
     #[arg(long, default_value_t = Config::default().search_burst)]
     search_burst: u32,
+    /// "Typing" signals each member may send per second, sustained.
+    #[arg(long, default_value_t = Config::default().typings_per_second)]
+    typings_per_second: u32,
+    /// "Typing" signals each member may send at once.
+    #[arg(long, default_value_t = Config::default().typing_burst)]
+    typing_burst: u32,
+    /// The most members a channel may have for "typing" to show in it.
+    #[arg(long, default_value_t = Config::default().typing_max_members)]
+    typing_max_members: usize,
     /// The largest file a member may upload, in bytes.
     #[arg(long, default_value_t = Config::default().max_upload_bytes)]
     max_upload_bytes: u64,
@@ -193,6 +202,9 @@ async fn main() -> anyhow::Result<()> {
         mark_burst: args.mark_burst,
         searches_per_second: args.searches_per_second,
         search_burst: args.search_burst,
+        typings_per_second: args.typings_per_second,
+        typing_burst: args.typing_burst,
+        typing_max_members: args.typing_max_members,
         // Sizes travel as GraphQL Int: at most 2 GiB.
         max_upload_bytes: args.max_upload_bytes.clamp(1, i32::MAX as u64),
         upload_bytes_per_day: args.upload_bytes_per_day,

@@ -159,6 +159,11 @@ impl Subscription {
                 () = self.ticket.ended() => return Ok(None),
             };
             match next {
+                // Ephemeral: under the last id delivered, which stays.
+                Some(frame) if frame.ephemeral.is_some() => {
+                    let stamped = frame.stamped(self.last).expect("ephemeral");
+                    return Ok(Some(Arc::new(stamped)));
+                }
                 Some(frame) if frame.id > self.last => {
                     self.last = frame.id;
                     return Ok(Some(frame));
@@ -182,6 +187,9 @@ impl Subscription {
             return None;
         }
         while let Some(frame) = self.feed.try_recv() {
+            if let Some(stamped) = frame.stamped(self.last) {
+                return Some(Arc::new(stamped));
+            }
             if frame.id > self.last {
                 self.last = frame.id;
                 return Some(frame);

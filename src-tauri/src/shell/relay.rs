@@ -285,6 +285,8 @@ async fn run(relay: Relay, mut events: tokio::sync::broadcast::Receiver<ClientEv
                     keep_token(token);
                 }
             }
+            // Every channel's: the sidebar shows it for direct messages.
+            ClientEvent::Typing(t) => out.now(view::typing(&t)),
         }
     }
 }

@@ -471,3 +471,40 @@ fn files_reach_the_web_view_through_the_shell_cached_and_forgotten_at_sign_out()
     app.invoke("sign_out", None).unwrap();
     assert_eq!(count(), 0, "the member's files go with their sign-in");
 }
+
+#[test]
+fn typing_is_told_both_ways_and_relayed_for_every_channel() {
+    let server = Server::start();
+    let dirs = tempfile::tempdir().unwrap();
+    let app = Desktop::start(dirs.path());
+    app.sign_in(&server, "alice");
+    app.wait_event("live", |e| {
+        e["type"] == "connection" && e["connection"]["state"] == "live"
+    });
+    // Random's conversation is not loaded: its typing comes all the same
+    // (the sidebar shows it for direct messages).
+    let random = app.channel_id("random");
+    let bob = server.member("bob");
+    server
+        .block_on(bob.set_typing(random.parse().unwrap(), None, true))
+        .unwrap();
+    let told = app.wait_event("bob typing", |e| e["type"] == "typing");
+    assert_eq!(told["channelId"], random);
+    assert_eq!(told["member"]["name"], "bob");
+    assert_eq!(told["typing"], true);
+    assert_eq!(told["forMs"], 6000);
+    let answer = app
+        .invoke(
+            "set_typing",
+            Some(json!({"channelId": random, "typing": true})),
+        )
+        .unwrap();
+    assert_eq!(answer, json!({"shown": true, "againInMs": 3000}));
+    let e = app
+        .invoke(
+            "set_typing",
+            Some(json!({"channelId": "x", "typing": true})),
+        )
+        .unwrap_err();
+    assert_eq!(e["kind"], "badInput", "{e}");
+}

@@ -410,6 +410,27 @@ export type AttachmentArgs = { attachmentId: string,
  */
 name: string, };
 
+export type TypingArgs = { channelId: string, 
+/**
+ * The thread they type a reply in (`null`: the channel itself).
+ */
+threadRoot: string | null, 
+/**
+ * `false`: they stopped (sent it, or emptied the box).
+ */
+typing: boolean, };
+
+export type TypingView = { 
+/**
+ * `false` in a channel too large for typing to show: no use telling
+ * it again there.
+ */
+shown: boolean, 
+/**
+ * While typing goes on, tell it again after this long.
+ */
+againInMs: number, };
+
 export type Snapshot = { session: SessionView | null, channels: Array<ChannelView>, connection: ConnectionView, outbox: Array<OutboxItem>, settings: Settings, 
 /**
  * A notice for the member (e.g. a corrupt settings file was set aside).
@@ -426,4 +447,4 @@ openChannel: string | null,
  */
 drafts: Array<DraftView>, };
 
-export type AppEvent = { "type": "event", event: EventView, } | { "type": "events", events: Array<EventView>, } | { "type": "changed", change: ChangeView, } | { "type": "channels", channels: Array<ChannelView>, } | { "type": "connection", connection: ConnectionView, } | { "type": "outbox", item: OutboxItem, } | { "type": "resynced" } | { "type": "session", session: SessionView | null, } | { "type": "settings", settings: Settings, } | { "type": "openChannel", channelId: string, } | { "type": "notice", message: string, } | { "type": "uploadProgress", uploadId: string, sent: number, total: number, };
+export type AppEvent = { "type": "event", event: EventView, } | { "type": "events", events: Array<EventView>, } | { "type": "changed", change: ChangeView, } | { "type": "channels", channels: Array<ChannelView>, } | { "type": "connection", connection: ConnectionView, } | { "type": "outbox", item: OutboxItem, } | { "type": "resynced" } | { "type": "session", session: SessionView | null, } | { "type": "settings", settings: Settings, } | { "type": "openChannel", channelId: string, } | { "type": "notice", message: string, } | { "type": "typing", channelId: string, threadRoot: string | null, member: MemberView, typing: boolean, forMs: number, } | { "type": "uploadProgress", uploadId: string, sent: number, total: number, };

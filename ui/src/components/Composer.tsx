@@ -20,11 +20,31 @@ import {
   removeFile,
   useUploads,
 } from "../store/uploads";
+import { stoppedTyping, typed } from "../store/typing";
 import { complete, mentionAt, suggestions } from "./mentions";
 
 export const MAX_CHARS = 4000;
 /** The counter shows from here on, before the limit is hit. */
 export const COUNTER_FROM = 3500;
+
+/** Who types, in words: one, two, or several. */
+export function TypingLine({ members }: { members: readonly MemberView[] }) {
+  const { t } = useTranslation();
+  const [a, b] = members;
+  const text = !a
+    ? ""
+    : !b
+      ? t("typing.one", { name: a.name })
+      : members.length === 2
+        ? t("typing.two", { a: a.name, b: b.name })
+        : t("typing.many");
+  // Always there, so its line does not move the composer as it comes and goes.
+  return (
+    <p className="typing-line" aria-live="polite" dir="auto">
+      {text}
+    </p>
+  );
+}
 
 /** A file not attached, in words. */
 export function refusalText(t: ReturnType<typeof useTranslation>["t"], r: Refusal): string {
@@ -151,6 +171,7 @@ export function Composer({
     const ids = ready.map((f) => f.attachment!.id);
     onDraftChange("");
     setError(null);
+    if (place) stoppedTyping(place);
     try {
       await onSend(text, ids);
       if (place && ids.length > 0) filesSent(place, ids);
@@ -286,6 +307,7 @@ export function Composer({
           aria-describedby="composer-counter"
           onChange={(e) => {
             onDraftChange(e.target.value);
+            if (place) typed(place, e.target.value);
             setCaret(e.target.selectionStart);
             setActive(0);
           }}

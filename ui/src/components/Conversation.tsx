@@ -22,7 +22,8 @@ import {
   useAppState,
 } from "../store/store";
 import { attachFiles, placeOf } from "../store/uploads";
-import { Composer, refusalText } from "./Composer";
+import { useTyping } from "../store/typing";
+import { Composer, refusalText, TypingLine } from "./Composer";
 import { Dialog } from "./Dialog";
 import { EmojiPicker } from "./EmojiPicker";
 import { type MessageActions, MessageActionsContext } from "./messageActions";
@@ -226,6 +227,7 @@ export function Conversation({
   );
   const threadOpen = useAppState((s) => s.thread?.channelId === channel.id);
   const threadRoot = useAppState((s) => s.thread?.rootId ?? null);
+  const typing = useTyping(channel.id);
   const dragging = useFileDrop((files, inThread) => {
     const place = placeOf(channel.id, inThread && threadOpen ? threadRoot : null);
     attachFiles(place, files)
@@ -339,6 +341,7 @@ export function Conversation({
           </MessageActionsContext.Provider>,
           threadSlot,
         )}
+      <TypingLine members={typing} />
       <Composer
         channelName={channel.name}
         draft={draft}

@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { useAnyoneTyping } from "../store/typing";
 import type { ChannelView } from "../bindings/ipc";
 import { Avatar } from "./Avatar";
 
@@ -70,6 +71,7 @@ export function Sidebar({
               <span className="channel-name" dir="auto">
                 {c.name}
               </span>
+              {c.kind === "direct" && <DirectTyping channelId={c.id} />}
               {silenced(c) && <span className="visually-hidden">{t("sidebar.muted")}</span>}
               {c.mentions > 0 && (
                 <span
@@ -167,4 +169,11 @@ export function Sidebar({
       </div>
     </nav>
   );
+}
+
+/** "typing…" beside a direct message whose other member types in it. */
+function DirectTyping({ channelId }: { channelId: string }) {
+  const { t } = useTranslation();
+  if (!useAnyoneTyping(channelId)) return null;
+  return <span className="channel-typing">{t("typing.short")}</span>;
 }

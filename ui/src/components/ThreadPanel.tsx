@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { ChannelView, EventView, MemberView } from "../bindings/ipc";
 import { pendingFor } from "../store/delivery";
+import { useTyping } from "../store/typing";
 import { placeOf } from "../store/uploads";
 import {
   closeThread,
@@ -12,7 +13,7 @@ import {
   send,
   useAppState,
 } from "../store/store";
-import { Composer } from "./Composer";
+import { Composer, TypingLine } from "./Composer";
 import { MessageRow, OutboxRow } from "./MessageRow";
 
 /** What each thread's composer holds, kept while the app runs. */
@@ -37,6 +38,7 @@ export function ThreadPanel({
   const thread = useAppState((s) => s.thread);
   const outboxAll = useAppState((s) => s.outbox);
   const rootId = thread?.rootId ?? "";
+  const typing = useTyping(channel.id, rootId || null);
   const pending = useMemo(
     () => pendingFor(outboxAll, channel.id, rootId),
     [outboxAll, channel.id, rootId],
@@ -130,6 +132,7 @@ export function ThreadPanel({
         )}
         <div ref={end} />
       </div>
+      {root && <TypingLine members={typing} />}
       {root && (
         <Composer
           channelName={channel.name}

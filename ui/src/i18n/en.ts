@@ -108,6 +108,12 @@ export const en = {
     saved: "Saved",
     saveFailed: "It could not be saved.",
   },
+  typing: {
+    one: "{{name}} is typing…",
+    two: "{{a}} and {{b}} are typing…",
+    many: "Several people are typing…",
+    short: "typing…",
+  },
   composer: {
     mentionList: "Members to mention",
     label: "Message {{name}}",

@@ -110,6 +110,12 @@ export const ko: Resources = {
     saved: "저장됨",
     saveFailed: "저장하지 못했습니다.",
   },
+  typing: {
+    one: "{{name}} 님이 입력하는 중…",
+    two: "{{a}} 님과 {{b}} 님이 입력하는 중…",
+    many: "여러 사람이 입력하는 중…",
+    short: "입력 중…",
+  },
   composer: {
     mentionList: "언급할 멤버",
     label: "{{name}}에 메시지 보내기",

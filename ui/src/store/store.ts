@@ -12,6 +12,7 @@ import type {
 } from "../bindings/ipc";
 import { incoming } from "../announce";
 import { commands, listenAppEvents } from "../ipc";
+import { forgetTyping, heardTyping, messageArrived } from "./typing";
 import { forgetUploads, uploadProgress } from "./uploads";
 import { isUnread } from "./channels";
 import { flushDrafts, seedDrafts } from "./drafts";
@@ -67,12 +68,16 @@ export function start(): Promise<void> {
     unlisten = await listenAppEvents((event) => {
       buffered.push(event);
       if (live) flushing ??= setTimeout(flush, BATCH_MS);
-      if (event.type === "event") incoming(event.event);
-      if (event.type === "events") event.events.forEach(incoming);
+      if (event.type === "event") arrived(event.event);
+      if (event.type === "events") event.events.forEach(arrived);
+      if (event.type === "typing") heardTyping(event);
       if (event.type === "resynced") void reloadAfterResync();
       if (event.type === "openChannel") void afterOpen(event.channelId);
       if (event.type === "uploadProgress") uploadProgress(event.uploadId, event.sent);
-      if (event.type === "session") forgetUploads();
+      if (event.type === "session") {
+        forgetUploads();
+        forgetTyping();
+      }
     });
     const snapshot = await commands.snapshot();
     seedDrafts(snapshot.drafts);
@@ -89,6 +94,12 @@ export function start(): Promise<void> {
 
 // The page going (a reload, the app quitting) saves drafts still waiting.
 if (typeof window !== "undefined") window.addEventListener("pagehide", flushDrafts);
+
+/** A message arrived: announced, and its sender is done typing it. */
+function arrived(event: EventView): void {
+  incoming(event);
+  if (event.kind === "chat") messageArrived(event.channelId, event.member.id);
+}
 
 let following = false;
 

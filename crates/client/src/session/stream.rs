@@ -79,6 +79,10 @@ impl Report for ToSession {
             reason: OfflineReason::SignInAgain,
         });
     }
+
+    fn typing(&self, typing: suda_protocol::Typing) {
+        self.0.emit(ClientEvent::Typing(typing));
+    }
 }
 
 /// While the stream is live, retries the sends that a passing failure (a

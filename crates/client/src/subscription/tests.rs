@@ -14,7 +14,7 @@ use suda_protocol::ResyncReason;
 
 use self::script::{
     afters, chat, connected, dials, edit, edited, fails, gaps, has, kinds, lost, opens, reports,
-    resync, states, stays, Entry, Rig,
+    resync, states, stays, typing, Entry, Rig,
 };
 use super::*;
 use crate::transport::TransportKind::{LongPoll, Sse, WebSocket};

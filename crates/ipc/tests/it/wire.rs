@@ -209,6 +209,13 @@ fn events() -> Vec<AppEvent> {
         AppEvent::Notice {
             message: "Settings were reset".into(),
         },
+        AppEvent::Typing {
+            channel_id: "2".into(),
+            thread_root: Some("3".into()),
+            member: member(),
+            typing: true,
+            for_ms: 6_000,
+        },
         AppEvent::UploadProgress {
             upload_id: "u1".into(),
             sent: 65_536,
@@ -377,6 +384,15 @@ fn sample(ts_name: &str) -> Value {
         }),
         "UploadArgs" => json(UploadArgs {
             upload_id: "u1".into(),
+        }),
+        "TypingArgs" => json(TypingArgs {
+            channel_id: "2".into(),
+            thread_root: None,
+            typing: true,
+        }),
+        "TypingView" => json(TypingView {
+            shown: true,
+            again_in_ms: 3_000,
         }),
         "AttachmentArgs" => json(AttachmentArgs {
             attachment_id: "123456789012345678".into(),

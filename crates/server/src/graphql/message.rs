@@ -31,6 +31,39 @@ pub struct MessageMutation;
 
 #[Object]
 impl MessageMutation {
+    /// Tells the channel's other members that the caller is typing in it
+    /// (in `threadRoot`'s thread, when given), or with `typing: false`
+    /// that they stopped. Ephemeral: a `CHAT_TYPING` on their streams,
+    /// never stored or replayed; a client says it again every 3 seconds
+    /// while typing, and shows it for 6 after the last. `false`, and
+    /// nothing sent, in a channel of more members than typing is shown
+    /// to (the client may stop telling). Only a member of the channel may
+    /// (as for a send); at most 1 a second, 10 at once.
+    async fn set_typing(
+        &self,
+        ctx: &Context<'_>,
+        channel_id: ID,
+        thread_root: Option<ID>,
+        #[graphql(default = true)] typing: bool,
+    ) -> Result<bool> {
+        let app = state(ctx);
+        let me = caller_member(ctx)?;
+        let channel: ChannelId = parse_id(&channel_id)?;
+        let thread_root: Option<EventId> = thread_root.map(|id| parse_id(&id)).transpose()?;
+        app.limits.typing(me.id).await?;
+        rules::require_member(app.store.as_ref(), me.id, channel).await?;
+        let shown = app
+            .ephemeral
+            .typing(suda_protocol::Typing {
+                chat_channel_id: channel,
+                thread_root,
+                member: crate::wire::member_ref(me),
+                typing,
+            })
+            .await?;
+        Ok(shown)
+    }
+
     /// Posts a message. Acknowledged once committed. With a `clientKey`, a
     /// retried send (same channel, same text) returns the first message and
     /// writes nothing new; a key already used for another message is

@@ -38,6 +38,10 @@ pub use self::{
 
 use crate::error::ApiResult;
 
+/// The most JSON one announcement of an ephemeral event carries
+/// ([`Store::announce`]): below PostgreSQL's 8,000 bytes a `NOTIFY` takes.
+pub const ANNOUNCEMENT_BYTES: usize = 4_000;
+
 /// Whether a channel is one-to-one or a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChannelKind {
@@ -528,6 +532,17 @@ pub trait Store: ThreadStore + SearchStore + AttachmentStore + Send + Sync + 'st
     async fn doorbell(&self) -> ApiResult<Option<tokio::sync::mpsc::Receiver<()>>> {
         Ok(None)
     }
+    /// Tells every node (this one too) of an ephemeral event: `payload`, at
+    /// most [`ANNOUNCEMENT_BYTES`] of JSON. Best effort, never stored.
+    async fn announce(&self, _payload: &str) -> ApiResult<()> {
+        Ok(())
+    }
+    /// What the nodes announce ([`Store::announce`]), from now on; a full
+    /// queue drops what does not fit. `None` for a store nobody else
+    /// writes.
+    async fn announcements(&self) -> ApiResult<Option<tokio::sync::mpsc::Receiver<String>>> {
+        Ok(None)
+    }
     /// Digests of tokens revoked on any node in the last minute or so, by
     /// the database's clock: each node ends its own streams of them. A
     /// shared store records a revocation in the same transaction as
@@ -538,7 +553,8 @@ pub trait Store: ThreadStore + SearchStore + AttachmentStore + Send + Sync + 'st
         Ok(Vec::new())
     }
 
-    /// Closes the store, waiting for work in progress; at shutdown.
+    /// Closes the store, waiting for work in progress; at shutdown (the
+    /// announcements' queue closes with it).
     async fn close(&self);
 }
 

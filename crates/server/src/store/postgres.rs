@@ -64,6 +64,9 @@ use crate::error::{ApiError, ApiResult};
 /// The channel the doorbell rings on.
 const CHANNEL: &str = "suda_events";
 
+/// The channel ephemeral events are announced on.
+const EPHEMERAL: &str = "suda_ephemeral";
+
 /// How long a request waits for a pooled connection (or for a new one
 /// while the database is away) before it fails with `UNAVAILABLE`: well
 /// inside the GraphQL request's 10 s.
@@ -347,15 +350,50 @@ impl Store for PgStore {
 
     async fn doorbell(&self) -> ApiResult<Option<mpsc::Receiver<()>>> {
         bounded(async move {
-            let listener = bell::listen(&self.pool).await?;
+            let listener = bell::listen(&self.pool, CHANNEL).await?;
             let (rings, doorbell) = mpsc::channel(bell::QUEUE);
             self.bells.spawn(bell::run(
                 listener,
                 self.pool.clone(),
-                rings,
+                CHANNEL,
+                bell::rings(rings),
                 self.closing.clone(),
             ));
             Ok(Some(doorbell))
+        })
+        .await
+    }
+
+    async fn announce(&self, payload: &str) -> ApiResult<()> {
+        if payload.len() > super::ANNOUNCEMENT_BYTES {
+            return Err(ApiError::Internal(format!(
+                "an announcement of {} bytes",
+                payload.len()
+            )));
+        }
+        bounded(async move {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(EPHEMERAL)
+                .bind(payload)
+                .execute(&self.pool)
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn announcements(&self) -> ApiResult<Option<mpsc::Receiver<String>>> {
+        bounded(async move {
+            let listener = bell::listen(&self.pool, EPHEMERAL).await?;
+            let (heard, announcements) = mpsc::channel(bell::ANNOUNCED);
+            self.bells.spawn(bell::run(
+                listener,
+                self.pool.clone(),
+                EPHEMERAL,
+                bell::payloads(heard),
+                self.closing.clone(),
+            ));
+            Ok(Some(announcements))
         })
         .await
     }

@@ -781,3 +781,51 @@ where
         }
     }
 }
+
+#[tokio::test]
+async fn typing_on_one_node_reaches_streams_on_the_others_and_is_not_replayed() {
+    let (cluster, _db) = three_nodes().await;
+    let http = reqwest::Client::new();
+    let (alice, alice_id) = sign_up(&http, &cluster.node(0), "alice").await;
+    let (bob, bob_id) = sign_up(&http, &cluster.node(1), "bob").await;
+    let (carol, carol_id) = sign_up(&http, &cluster.node(2), "carol").await;
+    let channel = group(&http, &cluster.node(0), &alice, &[&bob_id, &carol_id]).await;
+    send(&http, &cluster.node(0), &alice, &channel, "plans?").await;
+    // Bob's stream on node 1, carol's on node 2, alice types through node 0.
+    let mut on_1 = stream(&http, &cluster.node(1), &bob, None).await;
+    let mut on_2 = stream(&http, &cluster.node(2), &carol, None).await;
+    // A message live on both: each node knows who is in the channel now.
+    let last = send(&http, &cluster.node(0), &alice, &channel, "ready?").await;
+    for reader in [&mut on_1, &mut on_2] {
+        let e = reader.next().await.unwrap();
+        assert_eq!((e.sse_type(), e.id), ("CHAT_MESSAGE_PUBLISHED", Some(last)));
+    }
+    let typing = graphql(
+        &http,
+        &cluster.node(0),
+        Some(&alice),
+        "mutation($c:ID!){setTyping(channelId:$c)}",
+        json!({"c": channel}),
+    )
+    .await;
+    assert_eq!(typing["data"]["setTyping"], true, "{typing}");
+    for reader in [&mut on_1, &mut on_2] {
+        let e = loop {
+            let e = reader.next().await.unwrap();
+            if e.sse_type() == "CHAT_TYPING" {
+                break e;
+            }
+        };
+        assert_eq!(e.data["ssePayload"]["member"]["id"], alice_id);
+        assert_eq!(e.id, Some(last), "under the last id its stream delivered");
+    }
+    // Once each: a node hears its own announcement too, and skips it.
+    let again = on_1.next_within(Duration::from_millis(500)).await;
+    assert!(again.is_none(), "{again:?}");
+    // Resumed on another node: nothing of it.
+    let mut resumed = stream(&http, &cluster.node(2), &bob, Some(last)).await;
+    assert!(resumed
+        .next_within(Duration::from_millis(500))
+        .await
+        .is_none());
+}

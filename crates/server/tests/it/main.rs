@@ -26,3 +26,4 @@ mod search;
 mod stream;
 mod threads;
 mod transports;
+mod typing;

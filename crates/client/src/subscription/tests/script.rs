@@ -45,6 +45,8 @@ pub(super) enum Entry {
     Change(Change),
     Resync(Resync),
     Unauthorized,
+    /// Someone typing: their member id, and whether they type.
+    Typing(i64, bool),
 }
 
 /// Entries with their virtual time since the start.
@@ -110,6 +112,23 @@ pub(super) fn edited(at: i64, of: i64) -> Incoming {
     Incoming::Frame(
         Position(at),
         Box::new(SseEnvelope::ChatMessageEdited(edit(at, of))),
+    )
+}
+
+/// Member `who` typing, carried under `at` (the last position delivered).
+pub(super) fn typing(at: i64, who: i64) -> Incoming {
+    Incoming::Frame(
+        Position(at),
+        Box::new(SseEnvelope::ChatTyping(suda_protocol::Typing {
+            chat_channel_id: ChannelId(1),
+            thread_root: None,
+            member: suda_protocol::MemberRef {
+                id: suda_protocol::MemberId(who),
+                member_name: format!("m{who}"),
+                profile_image: None,
+            },
+            typing: true,
+        })),
     )
 }
 
@@ -211,6 +230,11 @@ impl Report for Recorder {
 
     fn unauthorized(&self) {
         self.0.push(Entry::Unauthorized);
+    }
+
+    fn typing(&self, typing: suda_protocol::Typing) {
+        self.0
+            .push(Entry::Typing(typing.member.id.0, typing.typing));
     }
 }
 

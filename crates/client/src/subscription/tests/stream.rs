@@ -199,3 +199,37 @@ async fn a_quiet_connection_without_a_clock_jump_is_kept() {
 }
 
 // A refused token.
+
+#[tokio::test(start_paused = true)]
+async fn typing_is_handed_on_every_time_and_never_moves_the_resume_position() {
+    let log = Rig::new(sse_only())
+        .script([
+            // Typing comes under the last id delivered, as often as said.
+            opens([
+                connected(10, false),
+                typing(10, 2),
+                typing(10, 2),
+                chat(11),
+                typing(11, 3),
+            ]),
+            opens([connected(11, true), chat(12)]),
+        ])
+        .start()
+        .finish()
+        .await;
+    let handed: Vec<_> = reports(&log)
+        .into_iter()
+        .filter(|e| matches!(e, Entry::Event(_) | Entry::Typing(..)))
+        .collect();
+    assert_eq!(
+        handed,
+        [
+            Entry::Typing(2, true),
+            Entry::Typing(2, true),
+            Entry::Event(11),
+            Entry::Typing(3, true),
+            Entry::Event(12),
+        ]
+    );
+    assert_eq!(afters(&log), [None, Some(11), Some(12)]);
+}

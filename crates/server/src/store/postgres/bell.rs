@@ -1,7 +1,9 @@
 //! The doorbell: a task that listens on `suda_events` and turns every
 //! notification into one ring, plus one after every reconnect (what was
 //! rung while the listener was away is lost, so the receiver reads
-//! forward from the database then).
+//! forward from the database then). The same listening, on
+//! `suda_ephemeral`, hands each node's announcements of ephemeral events
+//! (typing) on as they come; those lost while away stay lost.
 //!
 //! `PgListener` reconnects by itself on some losses (it then says the
 //! connection was lost: a ring) and not on others (an error from the
@@ -16,25 +18,52 @@ use sqlx::{postgres::PgListener, PgPool};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::CHANNEL;
-
 /// Rings queued for the receiver. A full queue already means "read
 /// forward", so a ring that finds it full is not needed and is dropped.
 pub(super) const QUEUE: usize = 16;
 
-/// A listener on the doorbell's channel.
-pub(super) async fn listen(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
+/// Announcements queued for the receiver; more are dropped.
+pub(super) const ANNOUNCED: usize = 1024;
+
+/// What the listener hears.
+pub(super) enum Heard {
+    /// A notification, with its payload.
+    Notified(String),
+    /// The listener was away and listens again: what came meanwhile is lost.
+    Reconnected,
+}
+
+/// A listener on `channel`.
+pub(super) async fn listen(pool: &PgPool, channel: &str) -> Result<PgListener, sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(CHANNEL).await?;
+    listener.listen(channel).await?;
     Ok(listener)
 }
 
-/// Rings `rings` for every notification until `closing` is cancelled, the
-/// pool is closed or the receiver is gone.
+/// Rings `rings` for every notification (and every reconnect).
+pub(super) fn rings(rings: mpsc::Sender<()>) -> impl FnMut(Heard) -> bool + Send {
+    move |_| ring(&rings)
+}
+
+/// Hands every notification's payload to `heard`, dropping what does not
+/// fit.
+pub(super) fn payloads(heard: mpsc::Sender<String>) -> impl FnMut(Heard) -> bool + Send {
+    move |h| match h {
+        Heard::Notified(payload) => !matches!(
+            heard.try_send(payload),
+            Err(mpsc::error::TrySendError::Closed(_))
+        ),
+        Heard::Reconnected => !heard.is_closed(),
+    }
+}
+
+/// Tells `on` of every notification on `channel` until `closing` is
+/// cancelled, the pool is closed or `on` says its receiver is gone.
 pub(super) async fn run(
     listener: PgListener,
     pool: PgPool,
-    rings: mpsc::Sender<()>,
+    channel: &'static str,
+    mut on: impl FnMut(Heard) -> bool + Send,
     closing: CancellationToken,
 ) {
     let mut listener = Some(listener);
@@ -46,13 +75,13 @@ pub(super) async fn run(
                 () = closing.cancelled() => return,
                 () = tokio::time::sleep(pause) => {}
             }
-            match listen(&pool).await {
+            match listen(&pool, channel).await {
                 Ok(fresh) => {
-                    tracing::info!("listening for other nodes' commits again");
+                    tracing::info!(channel, "listening to the other nodes again");
                     listener = Some(fresh);
                     pause = Duration::from_millis(100);
                     // Whatever was rung meanwhile is lost: read forward.
-                    if !ring(&rings) {
+                    if !on(Heard::Reconnected) {
                         return;
                     }
                 }
@@ -69,27 +98,26 @@ pub(super) async fn run(
         };
         let received = tokio::select! {
             () = closing.cancelled() => return,
-            () = rings.closed() => return,
             received = current.try_recv() => received,
         };
         match received {
-            Ok(Some(_)) => {
-                if !ring(&rings) {
+            Ok(Some(notification)) => {
+                if !on(Heard::Notified(notification.payload().to_owned())) {
                     return;
                 }
             }
             _ if pool.is_closed() => return,
             // The connection was lost and the listener made a new one.
             Ok(None) => {
-                tracing::info!("the listener for other nodes' commits reconnected");
-                if !ring(&rings) {
+                tracing::info!(channel, "the listener to the other nodes reconnected");
+                if !on(Heard::Reconnected) {
                     return;
                 }
             }
             // Lost for good, or the server ended it: start over with a
             // listener of our own.
             Err(e) => {
-                tracing::warn!(error = %e, "lost the listener for other nodes' commits; reconnecting");
+                tracing::warn!(channel, error = %e, "lost the listener to the other nodes; reconnecting");
                 listener = None;
             }
         }
