@@ -347,6 +347,35 @@ pub async fn set_typing(args: TypingArgs, shell: State<'_, Shell>) -> ShellResul
     })
 }
 
+/// The presence of these members (who shares no channel with the member
+/// reads as offline).
+#[tauri::command]
+pub async fn presence(
+    args: PresenceArgs,
+    shell: State<'_, Shell>,
+) -> ShellResult<Vec<MemberPresenceView>> {
+    let session = shell.active()?;
+    let ids = args
+        .member_ids
+        .iter()
+        .map(|id| member_id(id))
+        .collect::<ShellResult<Vec<_>>>()?;
+    let known = client(session.presence(&ids).await)?;
+    Ok(known
+        .into_iter()
+        .map(|(id, p)| MemberPresenceView {
+            member_id: id.to_string(),
+            presence: view::presence(p),
+        })
+        .collect())
+}
+
+/// The member is away (idle, the window hidden a while), or back.
+#[tauri::command]
+pub async fn set_away(args: AwayArgs, shell: State<'_, Shell>) -> ShellResult<()> {
+    client(shell.active()?.set_away(args.away).await)
+}
+
 /// What the server takes of uploads (the composer checks a file against it
 /// before sending any of it).
 #[tauri::command]

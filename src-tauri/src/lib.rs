@@ -75,6 +75,8 @@ pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send +
         commands::save_attachment,
         commands::open_attachment,
         commands::set_typing,
+        commands::presence,
+        commands::set_away,
     ]
 }
 

@@ -250,6 +250,7 @@ mod tests {
             muted,
             mentions: 0,
             level: NotificationLevel::All,
+            direct_member_id: None,
         }
     }
 

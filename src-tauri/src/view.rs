@@ -60,6 +60,16 @@ pub fn channel(c: &Channel, muted: &HashSet<String>) -> ChannelView {
             suda_protocol::NotificationLevel::Mentions => NotificationLevel::Mentions,
             suda_protocol::NotificationLevel::Nothing => NotificationLevel::Nothing,
         },
+        direct_member_id: c.direct_member.map(|m| m.to_string()),
+    }
+}
+
+/// A presence, for the UI.
+pub fn presence(p: suda_protocol::Presence) -> suda_ipc::PresenceView {
+    match p {
+        suda_protocol::Presence::Online => suda_ipc::PresenceView::Online,
+        suda_protocol::Presence::Away => suda_ipc::PresenceView::Away,
+        suda_protocol::Presence::Offline => suda_ipc::PresenceView::Offline,
     }
 }
 

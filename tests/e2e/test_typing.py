@@ -1,10 +1,12 @@
-"""End-to-end: typing, between the real app and a member on the real
-server's GraphQL and stream. Bob says he types in a group and in a direct
+"""End-to-end: typing and presence, between the real app and a member on
+the real server's GraphQL and stream. Bob says he types in a group and in a direct
 message: the app shows "bob is typing…" above the composer, and
 "typing…" beside the direct message in the sidebar; each goes when bob
 stops, or by itself a few seconds after he last said so. The member types
 in the app: bob's own stream hears it, and hears that they stopped when
-they send.
+they send. Bob's presence shows beside his direct message: offline, online
+once his stream opens, away when he says so, offline again after his
+stream closed.
 """
 import json
 import threading
@@ -136,4 +138,45 @@ def test_typing_shows_live_both_ways_and_goes_by_itself(server, bob, app):
         assert 1 <= stream.typing().count((me, True)) <= 2, stream.typing()
     finally:
         stream.close()
+    sign_out_if_signed_in(driver)
+
+
+def test_presence_shows_beside_a_direct_message_and_follows_the_member(server, bob, app):
+    driver = app
+    wait = WebDriverWait(driver, TIMEOUT, poll_frequency=0.2)
+    me = f"omar-{uuid.uuid4().hex[:6]}"
+    sign_up_in_app(driver, server, me)
+    token = gql(
+        server,
+        None,
+        "mutation($n:String!,$p:String!){signIn(memberName:$n,password:$p){token}}",
+        {"n": "bob", "p": PASSWORD},
+    )["signIn"]["token"]
+    my_id = gql(server, token, "query($n:String!){member(memberName:$n){id}}", {"n": me})["member"]["id"]
+    direct = gql(server, token, "mutation($m:ID!){openDirectChannel(memberId:$m){id}}", {"m": my_id})[
+        "openDirectChannel"
+    ]["id"]
+
+    def dot(d) -> str:
+        return d.execute_script(
+            f"return document.querySelector('[data-channel-id=\"{direct}\"] .presence-dot')"
+            "?.getAttribute('title') ?? ''"
+        )
+
+    # Bob has no stream open: offline. He opens one: online, live.
+    wait.until(lambda d: dot(d) == "Offline", f"bob does not show as offline: {dot(driver)!r}")
+    stream = Stream(server, token)
+    try:
+        wait.until(lambda d: dot(d) == "Online", f"bob does not show as online: {dot(driver)!r}")
+        gql(server, token, "mutation{setAway(away:true)}", {})
+        wait.until(lambda d: dot(d) == "Away", f"bob does not show as away: {dot(driver)!r}")
+        screenshot(driver, "70-presence-away")
+        gql(server, token, "mutation{setAway(away:false)}", {})
+        wait.until(lambda d: dot(d) == "Online", "bob did not come back")
+    finally:
+        stream.close()
+    # His stream gone: offline, once the server's grace (10 s) is over.
+    WebDriverWait(driver, 30, poll_frequency=0.5).until(
+        lambda d: dot(d) == "Offline", f"bob still shows: {dot(driver)!r}"
+    )
     sign_out_if_signed_in(driver)

@@ -227,6 +227,7 @@ function channelView(
     muted: false,
     mentions: 0,
     level: "all",
+    directMemberId: kind === "direct" ? `m-${name}` : null,
   };
 }
 let channels: ChannelView[] = [
@@ -638,6 +639,8 @@ const handlers: Handlers = {
   },
   cancel_upload: () => null,
   set_typing: () => ({ shown: true, againInMs: 3000 }),
+  presence: (args) => args.memberIds.map((memberId) => ({ memberId, presence: "online" as const })),
+  set_away: () => null,
   save_attachment: () => false,
   open_attachment: () => null,
 };

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from "react";
+import { followAway } from "./store/presence";
 import { useTranslation } from "react-i18next";
 import { ChannelSettingsDialog } from "./components/ChannelSettingsDialog";
 import { ChannelSwitcher } from "./components/ChannelSwitcher";
@@ -54,6 +55,10 @@ export function App() {
   useEffect(() => {
     start().catch((e: unknown) => setStartError(errorText(e, t("app.startFailed"))));
   }, [attempt, t]);
+
+  // Away after a while without input in the window; back at the next.
+  const signedIn = session !== null;
+  useEffect(() => (signedIn ? followAway() : undefined), [signedIn]);
 
   useEffect(() => {
     if (!resynced) return;

@@ -23,6 +23,7 @@ export function channel(id: string, over: Partial<ChannelView> = {}): ChannelVie
     muted: false,
     mentions: 0,
     level: "all",
+    directMemberId: null,
     ...over,
   };
 }

@@ -78,6 +78,8 @@ pub mod ops {
         "../protocol/operations/Extensions.graphql"
     );
     operation!(SetTyping, "../protocol/operations/Extensions.graphql");
+    operation!(Presence, "../protocol/operations/Extensions.graphql");
+    operation!(SetAway, "../protocol/operations/Extensions.graphql");
 
     // Conversations (docs/contract.md): edits, deletions, reactions.
     operation!(EditMessage, "../protocol/operations/Conversations.graphql");

@@ -57,6 +57,9 @@ pub enum ClientEvent {
     /// channels (ephemeral: show it for [`suda_protocol::TYPING_SHOWN_FOR_MS`]
     /// unless told again).
     Typing(suda_protocol::Typing),
+    /// A member who shares a channel with the member came, went away or
+    /// left (ephemeral; ask [`Session::presence`] where things stand).
+    Presence(suda_protocol::PresenceChanged),
 }
 
 /// What the client knows right now.
@@ -390,12 +393,12 @@ pub struct Session {
 
 pub mod actions;
 mod composite;
+mod ephemeral;
 mod renewal;
 mod search;
 pub mod server_url;
 mod stream;
 mod threads;
-mod typing;
 
 impl Session {
     /// A session against `options.server`; signed in when a token is given

@@ -50,6 +50,8 @@ pub struct Channel {
     pub mentions: u32,
     /// What of it notifies the member (theirs, kept by the server).
     pub notify_level: NotificationLevel,
+    /// Of a direct channel, the other member (for their presence).
+    pub direct_member: Option<MemberId>,
 }
 
 /// What applying an event did, so the caller knows what to tell and fetch.
@@ -293,6 +295,7 @@ mod tests {
             member_count: 2,
             mentions: 0,
             notify_level: NotificationLevel::All,
+            direct_member: None,
         }
     }
 

@@ -28,8 +28,8 @@ use std::{
 use futures::StreamExt;
 use serde::Serialize;
 use suda_protocol::{
-    ChannelId, ChatEvent, LevelChanged, MessageDeleted, MessageEdited, Position, ReactionChanged,
-    ReadMarkerMoved, ResyncReason, SseEnvelope, ThreadReadMarkerMoved, Typing,
+    ChannelId, ChatEvent, LevelChanged, MessageDeleted, MessageEdited, Position, PresenceChanged,
+    ReactionChanged, ReadMarkerMoved, ResyncReason, SseEnvelope, ThreadReadMarkerMoved, Typing,
 };
 use tokio::{sync::Notify, time::Instant};
 use tokio_util::sync::CancellationToken;
@@ -173,6 +173,8 @@ pub(crate) trait Report: Send + Sync + 'static {
     fn unauthorized(&self);
     /// Someone typing (ephemeral: it has no position of its own).
     fn typing(&self, typing: Typing);
+    /// Someone's presence changed (ephemeral too).
+    fn presence(&self, presence: PresenceChanged);
 }
 
 /// A change the stream carries to something already delivered
@@ -460,6 +462,7 @@ async fn deliver(
         }
         // Carried under the last position delivered, which stays.
         SseEnvelope::ChatTyping(t) => report.typing(t),
+        SseEnvelope::MemberPresenceChanged(p) => report.presence(p),
     }
 }
 

@@ -61,6 +61,7 @@ macro_rules! channel_from {
                     last_event_id: opt_id(c.last_event_id.as_ref())?,
                     last_read_event_id: opt_id(c.last_read_event_id.as_ref())?,
                     member_count: count(c.member_count),
+                    direct_member: opt_id(c.direct_member_id.as_ref())?,
                 })
             }
         }

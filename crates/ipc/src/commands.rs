@@ -94,6 +94,8 @@ commands! {
     cancel_upload(UploadArgs) -> ();
     save_attachment(AttachmentArgs) -> bool;
     set_typing(TypingArgs) -> TypingView;
+    presence(PresenceArgs) -> Vec<MemberPresenceView>;
+    set_away(AwayArgs) -> ();
     open_attachment(AttachmentArgs) -> ();
 }
 

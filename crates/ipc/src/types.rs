@@ -44,6 +44,8 @@ pub struct ChannelView {
     pub mentions: u32,
     /// What of it notifies the member (theirs, kept by the server).
     pub level: NotificationLevel,
+    /// Of a direct message, the other member's id (for their presence).
+    pub direct_member_id: Option<String>,
 }
 
 /// How much of a channel notifies the member.
@@ -446,6 +448,12 @@ pub enum AppEvent {
         typing: bool,
         for_ms: u32,
     },
+    /// A member who shares a channel with the member came, went away or
+    /// left.
+    Presence {
+        member_id: String,
+        presence: PresenceView,
+    },
     /// How far an upload is (`upload_file`, `upload_bytes`): told a few
     /// times a second while it goes, and once whole.
     UploadProgress {
@@ -532,6 +540,10 @@ declarations!(
     AttachmentArgs,
     TypingArgs,
     TypingView,
+    PresenceView,
+    MemberPresenceView,
+    PresenceArgs,
+    AwayArgs,
     Snapshot,
     AppEvent,
 );

@@ -1,5 +1,6 @@
-//! Typing: what the UI tells of the member's typing, and is told of
-//! others'. Ephemeral: nothing of it is kept, on either side.
+//! Typing and presence: what the UI tells of the member's typing and of
+//! their being away, and is told of others'. Ephemeral: nothing of it is
+//! kept, on either side.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -25,4 +26,35 @@ pub struct TypingView {
     pub shown: bool,
     /// While typing goes on, tell it again after this long.
     pub again_in_ms: u32,
+}
+
+/// Whether a member is there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum PresenceView {
+    Online,
+    Away,
+    Offline,
+}
+
+/// One member's presence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberPresenceView {
+    pub member_id: String,
+    pub presence: PresenceView,
+}
+
+/// The members to ask the presence of (at most 500).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PresenceArgs {
+    pub member_ids: Vec<String>,
+}
+
+/// The member is away (idle, the window hidden a while), or back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AwayArgs {
+    pub away: bool,
 }

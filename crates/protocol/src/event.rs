@@ -288,6 +288,33 @@ pub struct Typing {
     pub typing: bool,
 }
 
+/// Whether a member is there: a stream open (on any node) and not away,
+/// open but away (idle, or the window hidden, as their client says), or
+/// none open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Presence {
+    /// A stream open, and not away.
+    Online,
+    /// A stream open, but away.
+    Away,
+    /// No stream open (for a few seconds: a reconnect is not a departure).
+    Offline,
+}
+
+/// `sseType: MEMBER_PRESENCE_CHANGED`, ephemeral: a member who shares a
+/// channel with the stream's member came, went away, came back or left.
+/// Not stored, not replayed: a client asks `presence(memberIds)` for where
+/// things stand, and follows these from then on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PresenceChanged {
+    /// Whose.
+    pub member_id: MemberId,
+    /// Theirs now.
+    pub presence: Presence,
+}
+
 /// How long a client shows "typing" after the last `CHAT_TYPING` that said
 /// so; a typing client says it again before then ([`TYPING_EVERY_MS`]).
 pub const TYPING_SHOWN_FOR_MS: u64 = 6_000;
@@ -349,6 +376,8 @@ pub enum SseType {
     ChatThreadReadMarkerMoved,
     /// Someone started or stopped typing (ephemeral).
     ChatTyping,
+    /// A member's presence changed (ephemeral).
+    MemberPresenceChanged,
 }
 
 /// The JSON object in each event's `data:`.
@@ -379,6 +408,8 @@ pub enum SseEnvelope {
     ChatThreadReadMarkerMoved(ThreadReadMarkerMoved),
     /// `{"sseType":"CHAT_TYPING","ssePayload":{...}}` (ephemeral)
     ChatTyping(Typing),
+    /// `{"sseType":"MEMBER_PRESENCE_CHANGED","ssePayload":{...}}` (ephemeral)
+    MemberPresenceChanged(PresenceChanged),
 }
 
 impl SseEnvelope {
@@ -395,13 +426,17 @@ impl SseEnvelope {
             SseEnvelope::ChatNotificationLevelChanged(_) => SseType::ChatNotificationLevelChanged,
             SseEnvelope::ChatThreadReadMarkerMoved(_) => SseType::ChatThreadReadMarkerMoved,
             SseEnvelope::ChatTyping(_) => SseType::ChatTyping,
+            SseEnvelope::MemberPresenceChanged(_) => SseType::MemberPresenceChanged,
         }
     }
 
     /// Whether it is ephemeral: not stored, not replayed, carrying the id
     /// of the last event its stream delivered.
     pub fn is_ephemeral(&self) -> bool {
-        matches!(self, SseEnvelope::ChatTyping(_))
+        matches!(
+            self,
+            SseEnvelope::ChatTyping(_) | SseEnvelope::MemberPresenceChanged(_)
+        )
     }
 }
 

@@ -175,6 +175,14 @@ pub trait Fanout: Send + Sync + 'static {
     /// and nothing delivered, when the channel has more members than
     /// `to.at_most`.
     fn publish_ephemeral(&self, to: EphemeralAudience, frame: Arc<Frame>) -> bool;
+    /// Delivers an ephemeral frame to these members' open streams, as
+    /// [`Fanout::publish_ephemeral`] does.
+    fn publish_to(&self, members: &[MemberId], frame: Arc<Frame>);
+    /// The members of `channel` now, if it has at most `at_most`.
+    fn members_of(&self, channel: ChannelId, at_most: usize) -> Option<Vec<MemberId>>;
+    /// Everyone who shares a channel of at most `at_most` members with
+    /// `member` (not `member`), once each.
+    fn co_members(&self, member: MemberId, at_most: usize) -> Vec<MemberId>;
     /// Sets who is in which channel, at start.
     fn seed(&self, memberships: &[(ChannelId, MemberId)]);
     /// How many subscriptions are open.
@@ -196,12 +204,34 @@ type Subscribers = Vec<(u64, mpsc::Sender<Arc<Frame>>)>;
 #[derive(Default)]
 struct Inner {
     channels: HashMap<ChannelId, HashSet<MemberId>>,
+    /// The same, by member: the channels each is in.
+    joined: HashMap<MemberId, HashSet<ChannelId>>,
     subscribers: HashMap<MemberId, Subscribers>,
     next_id: u64,
     count: usize,
 }
 
 impl Inner {
+    fn join(&mut self, channel: ChannelId, member: MemberId) {
+        self.channels.entry(channel).or_default().insert(member);
+        self.joined.entry(member).or_default().insert(channel);
+    }
+
+    fn leave(&mut self, channel: ChannelId, member: MemberId) {
+        if let Some(members) = self.channels.get_mut(&channel) {
+            members.remove(&member);
+            if members.is_empty() {
+                self.channels.remove(&channel);
+            }
+        }
+        if let Some(channels) = self.joined.get_mut(&member) {
+            channels.remove(&channel);
+            if channels.is_empty() {
+                self.joined.remove(&member);
+            }
+        }
+    }
+
     fn remove(&mut self, member: MemberId, id: u64) {
         if let Some(list) = self.subscribers.get_mut(&member) {
             if let Some(at) = list.iter().position(|(i, _)| *i == id) {
@@ -261,7 +291,7 @@ impl Fanout for LocalFanout {
         } in frames
         {
             if let Some(Change::Joined(m)) = change {
-                inner.channels.entry(*channel).or_default().insert(*m);
+                inner.join(*channel, *m);
             }
             if let Some(members) = inner.channels.get(channel) {
                 let audience = members.iter().filter(|m| only.is_none_or(|o| o == **m));
@@ -290,12 +320,7 @@ impl Fanout for LocalFanout {
                 self.dropped_slow.fetch_add(1, Ordering::Relaxed);
             }
             if let Some(Change::Left(m)) = change {
-                if let Some(members) = inner.channels.get_mut(channel) {
-                    members.remove(m);
-                    if members.is_empty() {
-                        inner.channels.remove(channel);
-                    }
-                }
+                inner.leave(*channel, *m);
             }
         }
     }
@@ -317,10 +342,38 @@ impl Fanout for LocalFanout {
         true
     }
 
+    fn publish_to(&self, members: &[MemberId], frame: Arc<Frame>) {
+        let inner = self.inner.lock().expect("fan-out lock");
+        for member in members {
+            for (_, tx) in inner.subscribers.get(member).into_iter().flatten() {
+                let _ = tx.try_send(Arc::clone(&frame));
+            }
+        }
+    }
+
+    fn members_of(&self, channel: ChannelId, at_most: usize) -> Option<Vec<MemberId>> {
+        let inner = self.inner.lock().expect("fan-out lock");
+        let members = inner.channels.get(&channel)?;
+        (members.len() <= at_most).then(|| members.iter().copied().collect())
+    }
+
+    fn co_members(&self, member: MemberId, at_most: usize) -> Vec<MemberId> {
+        let inner = self.inner.lock().expect("fan-out lock");
+        let mut found = HashSet::new();
+        for channel in inner.joined.get(&member).into_iter().flatten() {
+            if let Some(members) = inner.channels.get(channel) {
+                if members.len() <= at_most {
+                    found.extend(members.iter().filter(|m| **m != member));
+                }
+            }
+        }
+        found.into_iter().collect()
+    }
+
     fn seed(&self, memberships: &[(ChannelId, MemberId)]) {
         let mut inner = self.inner.lock().expect("fan-out lock");
         for (channel, member) in memberships {
-            inner.channels.entry(*channel).or_default().insert(*member);
+            inner.join(*channel, *member);
         }
     }
 

@@ -17,6 +17,7 @@ pub mod graphql;
 pub mod ledger;
 pub mod limits;
 pub mod name;
+pub mod presence;
 pub mod proxy;
 pub mod rules;
 pub mod search;
@@ -101,6 +102,9 @@ pub struct Config {
     /// each signal goes to every member's streams, and in a crowd nobody
     /// reads who is typing anyway.
     pub typing_max_members: usize,
+    /// How long a member whose last stream closed still shows as there (a
+    /// reconnect, or the gap between two long polls, is no departure).
+    pub presence_grace: Duration,
     /// The largest file a member may upload, in bytes.
     pub max_upload_bytes: u64,
     /// Bytes one member may upload in 24 hours (sent or not).
@@ -187,6 +191,7 @@ impl Default for Config {
             typings_per_second: 1,
             typing_burst: 10,
             typing_max_members: 1_000,
+            presence_grace: presence::GRACE,
             max_upload_bytes: suda_protocol::attachment::DEFAULT_MAX_UPLOAD_BYTES,
             upload_bytes_per_day: 2 * 1024 * 1024 * 1024,
             uploads_per_second: 1,
@@ -438,11 +443,13 @@ pub async fn open(config: Config) -> Result<(AppState, tokio::task::JoinHandle<(
         Arc::clone(&fanout),
         Arc::clone(&store),
         config.typing_max_members,
+        config.presence_grace,
     );
     if let Some(heard) = store.announcements().await? {
         // Ends when the store closes (and its queue with it).
         tokio::spawn(Arc::clone(&ephemeral).relay(heard));
     }
+    tokio::spawn(Arc::clone(&ephemeral).run(shutdown.child_token()));
     let state = AppState {
         store,
         fanout,

@@ -117,9 +117,13 @@ struct Args {
     /// "Typing" signals each member may send at once.
     #[arg(long, default_value_t = Config::default().typing_burst)]
     typing_burst: u32,
-    /// The most members a channel may have for "typing" to show in it.
+    /// The most members a channel may have for "typing" (and presence) to
+    /// show in it.
     #[arg(long, default_value_t = Config::default().typing_max_members)]
     typing_max_members: usize,
+    /// Seconds a member whose last stream closed still shows as there.
+    #[arg(long, default_value_t = Config::default().presence_grace.as_secs())]
+    presence_grace: u64,
     /// The largest file a member may upload, in bytes.
     #[arg(long, default_value_t = Config::default().max_upload_bytes)]
     max_upload_bytes: u64,
@@ -205,6 +209,7 @@ async fn main() -> anyhow::Result<()> {
         typings_per_second: args.typings_per_second,
         typing_burst: args.typing_burst,
         typing_max_members: args.typing_max_members,
+        presence_grace: std::time::Duration::from_secs(args.presence_grace),
         // Sizes travel as GraphQL Int: at most 2 GiB.
         max_upload_bytes: args.max_upload_bytes.clamp(1, i32::MAX as u64),
         upload_bytes_per_day: args.upload_bytes_per_day,

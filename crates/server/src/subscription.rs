@@ -57,6 +57,8 @@ pub struct Subscription {
     resumed: bool,
     /// Its place among the member's streams, given back when it ends.
     ticket: StreamTicket,
+    /// The member is there while it is open (presence).
+    _here: crate::ephemeral::StreamHere,
 }
 
 impl Subscription {
@@ -70,6 +72,7 @@ impl Subscription {
         ticket: StreamTicket,
     ) -> ApiResult<Self> {
         let feed = state.fanout.subscribe(member);
+        let here = state.ephemeral.stream_opened(member);
         let head = state.store.head().await?;
         let window = state.config.replay_window;
         let (from, resync) = match start {
@@ -109,6 +112,7 @@ impl Subscription {
             start: from,
             resumed,
             ticket,
+            _here: here,
         })
     }
 

@@ -287,6 +287,10 @@ async fn run(relay: Relay, mut events: tokio::sync::broadcast::Receiver<ClientEv
             }
             // Every channel's: the sidebar shows it for direct messages.
             ClientEvent::Typing(t) => out.now(view::typing(&t)),
+            ClientEvent::Presence(p) => out.now(AppEvent::Presence {
+                member_id: p.member_id.to_string(),
+                presence: view::presence(p.presence),
+            }),
         }
     }
 }

@@ -508,3 +508,40 @@ fn typing_is_told_both_ways_and_relayed_for_every_channel() {
         .unwrap_err();
     assert_eq!(e["kind"], "badInput", "{e}");
 }
+
+#[test]
+fn presence_is_asked_told_and_followed_through_the_shell() {
+    let server = Server::start();
+    let dirs = tempfile::tempdir().unwrap();
+    let app = Desktop::start(dirs.path());
+    app.sign_in(&server, "alice");
+    app.wait_event("live", |e| {
+        e["type"] == "connection" && e["connection"]["state"] == "live"
+    });
+    // The demo's direct message with bob names him, for his dot.
+    let channels = app.invoke("channels", None).unwrap();
+    let direct = channels
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "direct")
+        .unwrap()
+        .clone();
+    let bob_id = direct["directMemberId"].as_str().unwrap().to_owned();
+    let asked = |ids: serde_json::Value| app.invoke("presence", Some(json!({"memberIds": ids})));
+    assert_eq!(
+        asked(json!([bob_id])).unwrap(),
+        json!([{"memberId": bob_id, "presence": "offline"}])
+    );
+    // Bob's stream opens: the shell tells the UI.
+    let bob = server.member("bob");
+    server.block_on(async { bob.start() });
+    let told = app.wait_event("bob online", |e| e["type"] == "presence");
+    assert_eq!(
+        told,
+        json!({"type": "presence", "memberId": bob_id, "presence": "online"})
+    );
+    app.invoke("set_away", Some(json!({"away": true}))).unwrap();
+    let e = asked(json!(["not-an-id"])).unwrap_err();
+    assert_eq!(e["kind"], "badInput", "{e}");
+}

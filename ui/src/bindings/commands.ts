@@ -2,7 +2,7 @@
 // Do not edit by hand.
 
 import { invoke } from "@tauri-apps/api/core";
-import type { AttachmentArgs, AttachmentLimitsView, AttachmentView, ChannelArgs, ChannelView, ChosenFileView, CreateGroupArgs, DeviceArgs, DeviceView, DraftView, EditArgs, FocusArgs, HistoryArgs, HistoryPage, InviteArgs, LevelArgs, MarkReadArgs, MemberArgs, MemberIdArgs, MemberView, MessageArgs, OutboxArgs, OutboxItem, ReactArgs, SearchArgs, SearchPageView, SendArgs, SessionView, Settings, SignInArgs, Snapshot, ThreadArgs, ThreadPageView, ThreadReadArgs, TypingArgs, TypingView, UploadArgs, UploadBytesArgs, UploadFileArgs } from "./ipc";
+import type { AttachmentArgs, AttachmentLimitsView, AttachmentView, AwayArgs, ChannelArgs, ChannelView, ChosenFileView, CreateGroupArgs, DeviceArgs, DeviceView, DraftView, EditArgs, FocusArgs, HistoryArgs, HistoryPage, InviteArgs, LevelArgs, MarkReadArgs, MemberArgs, MemberIdArgs, MemberPresenceView, MemberView, MessageArgs, OutboxArgs, OutboxItem, PresenceArgs, ReactArgs, SearchArgs, SearchPageView, SendArgs, SessionView, Settings, SignInArgs, Snapshot, ThreadArgs, ThreadPageView, ThreadReadArgs, TypingArgs, TypingView, UploadArgs, UploadBytesArgs, UploadFileArgs } from "./ipc";
 
 /** Every command of the desktop shell, typed. Rejects with an `AppError`. */
 export const commands = {
@@ -50,6 +50,8 @@ export const commands = {
   cancelUpload: (args: UploadArgs) => invoke<void>("cancel_upload", { args }),
   saveAttachment: (args: AttachmentArgs) => invoke<boolean>("save_attachment", { args }),
   setTyping: (args: TypingArgs) => invoke<TypingView>("set_typing", { args }),
+  presence: (args: PresenceArgs) => invoke<Array<MemberPresenceView>>("presence", { args }),
+  setAway: (args: AwayArgs) => invoke<void>("set_away", { args }),
   openAttachment: (args: AttachmentArgs) => invoke<void>("open_attachment", { args }),
 };
 
@@ -101,5 +103,7 @@ export type Commands = {
   cancel_upload: { args: UploadArgs; returns: null };
   save_attachment: { args: AttachmentArgs; returns: boolean };
   set_typing: { args: TypingArgs; returns: TypingView };
+  presence: { args: PresenceArgs; returns: Array<MemberPresenceView> };
+  set_away: { args: AwayArgs; returns: null };
   open_attachment: { args: AttachmentArgs; returns: null };
 };

@@ -36,7 +36,11 @@ mentions: number,
 /**
  * What of it notifies the member (theirs, kept by the server).
  */
-level: NotificationLevel, };
+level: NotificationLevel, 
+/**
+ * Of a direct message, the other member's id (for their presence).
+ */
+directMemberId: string | null, };
 
 export type EventKind = "chat" | "join" | "leave";
 
@@ -431,6 +435,14 @@ shown: boolean,
  */
 againInMs: number, };
 
+export type PresenceView = "online" | "away" | "offline";
+
+export type MemberPresenceView = { memberId: string, presence: PresenceView, };
+
+export type PresenceArgs = { memberIds: Array<string>, };
+
+export type AwayArgs = { away: boolean, };
+
 export type Snapshot = { session: SessionView | null, channels: Array<ChannelView>, connection: ConnectionView, outbox: Array<OutboxItem>, settings: Settings, 
 /**
  * A notice for the member (e.g. a corrupt settings file was set aside).
@@ -447,4 +459,4 @@ openChannel: string | null,
  */
 drafts: Array<DraftView>, };
 
-export type AppEvent = { "type": "event", event: EventView, } | { "type": "events", events: Array<EventView>, } | { "type": "changed", change: ChangeView, } | { "type": "channels", channels: Array<ChannelView>, } | { "type": "connection", connection: ConnectionView, } | { "type": "outbox", item: OutboxItem, } | { "type": "resynced" } | { "type": "session", session: SessionView | null, } | { "type": "settings", settings: Settings, } | { "type": "openChannel", channelId: string, } | { "type": "notice", message: string, } | { "type": "typing", channelId: string, threadRoot: string | null, member: MemberView, typing: boolean, forMs: number, } | { "type": "uploadProgress", uploadId: string, sent: number, total: number, };
+export type AppEvent = { "type": "event", event: EventView, } | { "type": "events", events: Array<EventView>, } | { "type": "changed", change: ChangeView, } | { "type": "channels", channels: Array<ChannelView>, } | { "type": "connection", connection: ConnectionView, } | { "type": "outbox", item: OutboxItem, } | { "type": "resynced" } | { "type": "session", session: SessionView | null, } | { "type": "settings", settings: Settings, } | { "type": "openChannel", channelId: string, } | { "type": "notice", message: string, } | { "type": "typing", channelId: string, threadRoot: string | null, member: MemberView, typing: boolean, forMs: number, } | { "type": "presence", memberId: string, presence: PresenceView, } | { "type": "uploadProgress", uploadId: string, sent: number, total: number, };

@@ -3,7 +3,8 @@ import { useTranslation } from "react-i18next";
 import type { MemberView } from "../bindings/ipc";
 import { commands, errorText } from "../ipc";
 import { invite, useAppState } from "../store/store";
-import { Avatar } from "./Avatar";
+import { askPresence } from "../store/presence";
+import { Avatar, PresenceDot, PresenceText } from "./Avatar";
 
 /** The channel's members, fetched when the panel opens or the count changes. */
 export function MembersPanel({
@@ -35,7 +36,11 @@ export function MembersPanel({
     let live = true;
     commands
       .members({ channelId })
-      .then((m) => live && setMembers(m))
+      .then((m) => {
+        if (!live) return;
+        setMembers(m);
+        askPresence(m.map((x) => x.id));
+      })
       .catch((e: unknown) => live && setError(errorText(e, t("members.failed"))));
     return () => {
       live = false;
@@ -74,8 +79,12 @@ export function MembersPanel({
       <ul className="member-list">
         {members?.map((m) => (
           <li key={m.id}>
-            <Avatar id={m.id} name={m.name} size={28} />
+            <span className="avatar-with-presence">
+              <Avatar id={m.id} name={m.name} size={28} />
+              <PresenceDot memberId={m.id} silent />
+            </span>
             <span dir="auto">{m.name}</span>
+            <PresenceText memberId={m.id} />
             {m.id !== me &&
               (blocked.includes(m.id) ? (
                 <span className="muted-text block-state">{t("members.blocked")}</span>

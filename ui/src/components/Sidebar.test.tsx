@@ -25,7 +25,8 @@ describe("Sidebar", () => {
     );
     const direct = screen.getByRole("region", { name: "Direct messages" });
     const groups = screen.getByRole("region", { name: "Groups" });
-    expect(within(direct).getByRole("button", { name: "Bo" })).toBeInTheDocument();
+    // A direct message says whether the other member is there.
+    expect(within(direct).getByRole("button", { name: "Bo, Offline" })).toBeInTheDocument();
     const general = within(groups).getByRole("button", { name: /general/ });
     expect(general).toHaveAttribute("aria-current", "page");
     expect(within(general).getByLabelText("3 unread messages")).toHaveTextContent("3");

@@ -1,8 +1,9 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { askPresence } from "../store/presence";
 import { useAnyoneTyping } from "../store/typing";
 import type { ChannelView } from "../bindings/ipc";
-import { Avatar } from "./Avatar";
+import { Avatar, PresenceDot, PresenceText } from "./Avatar";
 
 export type SidebarDialog = "newGroup" | "newDirect" | "join" | "settings";
 
@@ -35,6 +36,11 @@ export function Sidebar({
   const { t } = useTranslation();
   const [query, setQuery] = useState("");
   const direct = channels.filter((c) => c.kind === "direct");
+  const partners = direct.map((c) => c.directMemberId ?? "").join(" ");
+  // Where the people of direct messages stand; their changes follow.
+  useEffect(() => {
+    askPresence(partners.split(" ").filter((id) => id !== ""));
+  }, [partners]);
   const groups = channels.filter((c) => c.kind === "group");
 
   const section = (title: string, list: ChannelView[], add: SidebarDialog, addLabel: string) => (
@@ -62,7 +68,10 @@ export function Sidebar({
               data-channel-id={c.id}
             >
               {c.kind === "direct" ? (
-                <Avatar id={c.id} name={c.name} size={20} />
+                <span className="avatar-with-presence">
+                  <Avatar id={c.id} name={c.name} size={20} />
+                  <PresenceDot memberId={c.directMemberId} silent />
+                </span>
               ) : (
                 <span className="hash" aria-hidden="true">
                   #
@@ -71,6 +80,7 @@ export function Sidebar({
               <span className="channel-name" dir="auto">
                 {c.name}
               </span>
+              {c.kind === "direct" && <PresenceText memberId={c.directMemberId} />}
               {c.kind === "direct" && <DirectTyping channelId={c.id} />}
               {silenced(c) && <span className="visually-hidden">{t("sidebar.muted")}</span>}
               {c.mentions > 0 && (

@@ -108,6 +108,11 @@ export const en = {
     saved: "Saved",
     saveFailed: "It could not be saved.",
   },
+  presence: {
+    online: "Online",
+    away: "Away",
+    offline: "Offline",
+  },
   typing: {
     one: "{{name}} is typing…",
     two: "{{a}} and {{b}} are typing…",

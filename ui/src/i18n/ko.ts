@@ -110,6 +110,11 @@ export const ko: Resources = {
     saved: "저장됨",
     saveFailed: "저장하지 못했습니다.",
   },
+  presence: {
+    online: "온라인",
+    away: "자리 비움",
+    offline: "오프라인",
+  },
   typing: {
     one: "{{name}} 님이 입력하는 중…",
     two: "{{a}} 님과 {{b}} 님이 입력하는 중…",

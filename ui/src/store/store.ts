@@ -12,6 +12,7 @@ import type {
 } from "../bindings/ipc";
 import { incoming } from "../announce";
 import { commands, listenAppEvents } from "../ipc";
+import { forgetPresence, heardPresence } from "./presence";
 import { forgetTyping, heardTyping, messageArrived } from "./typing";
 import { forgetUploads, uploadProgress } from "./uploads";
 import { isUnread } from "./channels";
@@ -71,12 +72,15 @@ export function start(): Promise<void> {
       if (event.type === "event") arrived(event.event);
       if (event.type === "events") event.events.forEach(arrived);
       if (event.type === "typing") heardTyping(event);
+      if (event.type === "presence") heardPresence(event.memberId, event.presence);
+      if (event.type === "resynced") forgetPresence();
       if (event.type === "resynced") void reloadAfterResync();
       if (event.type === "openChannel") void afterOpen(event.channelId);
       if (event.type === "uploadProgress") uploadProgress(event.uploadId, event.sent);
       if (event.type === "session") {
         forgetUploads();
         forgetTyping();
+        forgetPresence();
       }
     });
     const snapshot = await commands.snapshot();

@@ -164,6 +164,7 @@ fn channel(id: i64, kind: ChannelKind, name: &str) -> Channel {
         member_count: 2,
         mentions: 0,
         notify_level: NotificationLevel::All,
+        direct_member: None,
     }
 }
 

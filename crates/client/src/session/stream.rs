@@ -83,6 +83,10 @@ impl Report for ToSession {
     fn typing(&self, typing: suda_protocol::Typing) {
         self.0.emit(ClientEvent::Typing(typing));
     }
+
+    fn presence(&self, presence: suda_protocol::PresenceChanged) {
+        self.0.emit(ClientEvent::Presence(presence));
+    }
 }
 
 /// While the stream is live, retries the sends that a passing failure (a

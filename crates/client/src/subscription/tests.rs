@@ -13,8 +13,8 @@ use std::{
 use suda_protocol::ResyncReason;
 
 use self::script::{
-    afters, chat, connected, dials, edit, edited, fails, gaps, has, kinds, lost, opens, reports,
-    resync, states, stays, typing, Entry, Rig,
+    afters, away, chat, connected, dials, edit, edited, fails, gaps, has, kinds, lost, opens,
+    reports, resync, states, stays, typing, Entry, Rig,
 };
 use super::*;
 use crate::transport::TransportKind::{LongPoll, Sse, WebSocket};

@@ -39,6 +39,7 @@ fn channel() -> ChannelView {
         muted: false,
         mentions: 1,
         level: NotificationLevel::Mentions,
+        direct_member_id: None,
     }
 }
 
@@ -216,6 +217,10 @@ fn events() -> Vec<AppEvent> {
             typing: true,
             for_ms: 6_000,
         },
+        AppEvent::Presence {
+            member_id: "1".into(),
+            presence: PresenceView::Away,
+        },
         AppEvent::UploadProgress {
             upload_id: "u1".into(),
             sent: 65_536,
@@ -385,6 +390,14 @@ fn sample(ts_name: &str) -> Value {
         "UploadArgs" => json(UploadArgs {
             upload_id: "u1".into(),
         }),
+        "PresenceArgs" => json(PresenceArgs {
+            member_ids: vec!["1".into()],
+        }),
+        "Array<MemberPresenceView>" => json(vec![MemberPresenceView {
+            member_id: "1".into(),
+            presence: PresenceView::Online,
+        }]),
+        "AwayArgs" => json(AwayArgs { away: true }),
         "TypingArgs" => json(TypingArgs {
             channel_id: "2".into(),
             thread_root: None,

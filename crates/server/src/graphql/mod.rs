@@ -9,6 +9,7 @@ mod attachment;
 mod channel;
 pub mod document;
 mod message;
+mod presence;
 mod search;
 mod types;
 
@@ -36,6 +37,7 @@ pub struct Query(
     account::AccountQuery,
     attachment::AttachmentQuery,
     channel::ChannelQuery,
+    presence::PresenceQuery,
     search::SearchQuery,
 );
 
@@ -45,6 +47,7 @@ pub struct Mutation(
     account::AccountMutation,
     message::MessageMutation,
     channel::ChannelMutation,
+    presence::PresenceMutation,
 );
 
 /// The server's schema.

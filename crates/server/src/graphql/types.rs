@@ -1,6 +1,6 @@
 //! The schema's object types, each a thin view over a stored row.
 
-use async_graphql::{Enum, Interface, Object, SimpleObject, ID};
+use async_graphql::{Context, Enum, Interface, Object, SimpleObject, ID};
 
 use crate::{
     error::{ApiError, ApiResult},
@@ -83,6 +83,19 @@ impl ChatChannel {
     /// Whether the caller is a member now.
     async fn joined(&self) -> bool {
         self.0.is_member
+    }
+    /// Of a direct channel, the other member's id (for their presence);
+    /// `null` for a group.
+    async fn direct_member_id(&self, ctx: &Context<'_>) -> Option<ID> {
+        if self.0.kind != ChannelKind::Direct {
+            return None;
+        }
+        let me = super::caller_member(ctx).ok()?.id;
+        let members = super::state(ctx).fanout.members_of(self.0.id, 2)?;
+        members
+            .into_iter()
+            .find(|m| *m != me)
+            .map(|m| ID(m.to_string()))
     }
     /// Of the messages `unReadCnt` counts, those that mention the caller.
     #[graphql(name = "mentionCnt")]

@@ -829,3 +829,78 @@ async fn typing_on_one_node_reaches_streams_on_the_others_and_is_not_replayed() 
         .await
         .is_none());
 }
+
+#[tokio::test]
+async fn presence_on_one_node_is_known_on_the_others_and_ends_with_the_last_stream() {
+    let db = database::Database::fresh().await;
+    let cluster = Cluster::start(SERVER.as_ref(), db.url(), 2, &["--presence-grace", "1"]).await;
+    let http = reqwest::Client::new();
+    let (alice, alice_id) = sign_up(&http, &cluster.node(0), "alice").await;
+    let (bob, _) = sign_up(&http, &cluster.node(1), "bob").await;
+    let channel = group(&http, &cluster.node(0), &bob, &[&alice_id]).await;
+    // Bob on node 0, until he hears a message live: node 0 knows the channel.
+    let mut on_0 = stream(&http, &cluster.node(0), &bob, None).await;
+    let last = send(&http, &cluster.node(1), &bob, &channel, "here?").await;
+    let e = on_0.next().await.unwrap();
+    assert_eq!(e.id, Some(last));
+    let presence = |base: String| {
+        let http = http.clone();
+        let bob = bob.clone();
+        let alice_id = alice_id.clone();
+        async move {
+            let v = graphql(
+                &http,
+                &base,
+                Some(&bob),
+                "query($m:[ID!]!){presence(memberIds:$m){presence}}",
+                json!({"m": [alice_id]}),
+            )
+            .await;
+            v["data"]["presence"][0]["presence"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    assert_eq!(presence(cluster.node(0)).await, "OFFLINE");
+
+    // Alice's stream on node 1: bob's stream on node 0 hears her come.
+    let on_1 = stream(&http, &cluster.node(1), &alice, None).await;
+    let e = loop {
+        let e = on_0.next().await.unwrap();
+        if e.sse_type() == "MEMBER_PRESENCE_CHANGED" {
+            break e;
+        }
+    };
+    assert_eq!(e.data["ssePayload"]["memberId"], alice_id);
+    assert_eq!(e.data["ssePayload"]["presence"], "ONLINE");
+    assert_eq!(presence(cluster.node(0)).await, "ONLINE");
+    // Away, said through node 0: node 1 knows it too.
+    graphql(
+        &http,
+        &cluster.node(0),
+        Some(&alice),
+        "mutation{setAway(away:true)}",
+        json!({}),
+    )
+    .await;
+    eventually("node 1 to know alice is away", || {
+        let asked = presence(cluster.node(1));
+        async move { asked.await == "AWAY" }
+    })
+    .await;
+
+    // Her stream goes: offline on both once the grace is over.
+    drop(on_1);
+    let e = loop {
+        let e = on_0.next().await.unwrap();
+        if e.sse_type() == "MEMBER_PRESENCE_CHANGED"
+            && e.data["ssePayload"]["presence"] == "OFFLINE"
+        {
+            break e;
+        }
+    };
+    assert_eq!(e.id, Some(last));
+    assert_eq!(presence(cluster.node(0)).await, "OFFLINE");
+    assert_eq!(presence(cluster.node(1)).await, "OFFLINE");
+}

@@ -19,6 +19,7 @@ mod faults_postgres;
 mod flags;
 mod mentions;
 mod names;
+mod presence;
 mod process;
 mod reactions;
 mod router;

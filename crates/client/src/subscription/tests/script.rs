@@ -47,6 +47,8 @@ pub(super) enum Entry {
     Unauthorized,
     /// Someone typing: their member id, and whether they type.
     Typing(i64, bool),
+    /// Someone's presence: their member id, and it.
+    Presence(i64, suda_protocol::Presence),
 }
 
 /// Entries with their virtual time since the start.
@@ -129,6 +131,19 @@ pub(super) fn typing(at: i64, who: i64) -> Incoming {
             },
             typing: true,
         })),
+    )
+}
+
+/// Member `who` is away, carried under `at`.
+pub(super) fn away(at: i64, who: i64) -> Incoming {
+    Incoming::Frame(
+        Position(at),
+        Box::new(SseEnvelope::MemberPresenceChanged(
+            suda_protocol::PresenceChanged {
+                member_id: suda_protocol::MemberId(who),
+                presence: suda_protocol::Presence::Away,
+            },
+        )),
     )
 }
 
@@ -235,6 +250,11 @@ impl Report for Recorder {
     fn typing(&self, typing: suda_protocol::Typing) {
         self.0
             .push(Entry::Typing(typing.member.id.0, typing.typing));
+    }
+
+    fn presence(&self, presence: suda_protocol::PresenceChanged) {
+        self.0
+            .push(Entry::Presence(presence.member_id.0, presence.presence));
     }
 }
 

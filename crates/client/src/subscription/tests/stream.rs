@@ -201,7 +201,7 @@ async fn a_quiet_connection_without_a_clock_jump_is_kept() {
 // A refused token.
 
 #[tokio::test(start_paused = true)]
-async fn typing_is_handed_on_every_time_and_never_moves_the_resume_position() {
+async fn typing_and_presence_are_handed_on_every_time_and_never_move_the_resume_position() {
     let log = Rig::new(sse_only())
         .script([
             // Typing comes under the last id delivered, as often as said.
@@ -211,6 +211,7 @@ async fn typing_is_handed_on_every_time_and_never_moves_the_resume_position() {
                 typing(10, 2),
                 chat(11),
                 typing(11, 3),
+                away(11, 4),
             ]),
             opens([connected(11, true), chat(12)]),
         ])
@@ -219,7 +220,7 @@ async fn typing_is_handed_on_every_time_and_never_moves_the_resume_position() {
         .await;
     let handed: Vec<_> = reports(&log)
         .into_iter()
-        .filter(|e| matches!(e, Entry::Event(_) | Entry::Typing(..)))
+        .filter(|e| matches!(e, Entry::Event(_) | Entry::Typing(..) | Entry::Presence(..)))
         .collect();
     assert_eq!(
         handed,
@@ -228,6 +229,7 @@ async fn typing_is_handed_on_every_time_and_never_moves_the_resume_position() {
             Entry::Typing(2, true),
             Entry::Event(11),
             Entry::Typing(3, true),
+            Entry::Presence(4, suda_protocol::Presence::Away),
             Entry::Event(12),
         ]
     );
