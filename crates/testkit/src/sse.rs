@@ -30,6 +30,8 @@ pub struct SseReader {
     /// The start of a character a chunk ended in the middle of.
     partial: Vec<u8>,
     pub comments: usize,
+    /// Whether presence changes are kept ([`SseReader::with_presence`]).
+    presence: bool,
 }
 
 impl SseReader {
@@ -39,7 +41,16 @@ impl SseReader {
             buf: String::new(),
             partial: Vec::new(),
             comments: 0,
+            presence: false,
         }
+    }
+
+    /// Keeps the streams' `MEMBER_PRESENCE_CHANGED` events, which a reader
+    /// otherwise passes over: they come whenever a channel mate's stream
+    /// opens or closes, in between the events most tests are about.
+    pub fn with_presence(mut self) -> Self {
+        self.presence = true;
+        self
     }
 
     /// The next event, or None when the stream ends. Panics after 10 s.
@@ -83,6 +94,9 @@ impl SseReader {
                 }
                 if any {
                     ev.data = serde_json::from_str(&data).expect("data is JSON");
+                    if !self.presence && ev.sse_type() == "MEMBER_PRESENCE_CHANGED" {
+                        continue;
+                    }
                     return Some(ev);
                 }
             }

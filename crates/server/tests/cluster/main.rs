@@ -839,7 +839,9 @@ async fn presence_on_one_node_is_known_on_the_others_and_ends_with_the_last_stre
     let (bob, _) = sign_up(&http, &cluster.node(1), "bob").await;
     let channel = group(&http, &cluster.node(0), &bob, &[&alice_id]).await;
     // Bob on node 0, until he hears a message live: node 0 knows the channel.
-    let mut on_0 = stream(&http, &cluster.node(0), &bob, None).await;
+    let mut on_0 = stream(&http, &cluster.node(0), &bob, None)
+        .await
+        .with_presence();
     let last = send(&http, &cluster.node(1), &bob, &channel, "here?").await;
     let e = on_0.next().await.unwrap();
     assert_eq!(e.id, Some(last));

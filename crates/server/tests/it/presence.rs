@@ -60,9 +60,9 @@ async fn presence_follows_streams_and_the_clients_word_and_reaches_only_channel_
     let channel = server.group(&bob, "g", &[&alice_id]).await;
     let last = server.send(&bob, &channel, "hi").await;
 
-    let mut bob_sse = server.sse(&bob, None).await;
+    let mut bob_sse = server.sse(&bob, None).await.with_presence();
     bob_sse.next().await.unwrap();
-    let mut carol_sse = server.sse(&carol, None).await;
+    let mut carol_sse = server.sse(&carol, None).await.with_presence();
     carol_sse.next().await.unwrap();
     assert_eq!(presence_of(&server, &bob, &[&alice_id]).await, ["OFFLINE"]);
 
@@ -114,7 +114,7 @@ async fn presence_follows_streams_and_the_clients_word_and_reaches_only_channel_
     assert_eq!(presence_of(&server, &bob, &[&alice_id]).await, ["OFFLINE"]);
 
     // Never replayed: a resume from before it all carries no presence.
-    let mut resumed = server.sse(&bob, Some(last - 1)).await;
+    let mut resumed = server.sse(&bob, Some(last - 1)).await.with_presence();
     resumed.next().await.unwrap();
     while let Some(e) = resumed.next_within(Duration::from_millis(300)).await {
         assert_ne!(e.sse_type(), "MEMBER_PRESENCE_CHANGED", "{e:?}");

@@ -51,7 +51,13 @@ async fn typing_reaches_the_others_under_the_last_id_and_is_never_replayed_or_co
     assert_eq!(e.data["ssePayload"]["member"]["id"], alice_id);
     assert_eq!(e.data["ssePayload"]["member"]["memberName"], "alice");
     assert_eq!(e.data["ssePayload"]["typing"], true);
-    let w = ws_next(&mut bob_ws).await;
+    // Alice's stream opening told bob she is there: passed over here.
+    let w = loop {
+        let w = ws_next(&mut bob_ws).await;
+        if w["data"]["sseType"] != "MEMBER_PRESENCE_CHANGED" {
+            break w;
+        }
+    };
     assert_eq!(w["data"]["sseType"], "CHAT_TYPING");
     assert_eq!(w["id"], last.to_string());
     // Nothing for the typist, nothing for an outsider.
