@@ -164,6 +164,19 @@ fn pasted_at() -> String {
     )
 }
 
+/// Refuses `len` bytes named `name` when the server takes fewer, before
+/// any of them is sent.
+async fn within_limit(session: &suda_client::Session, name: &str, len: usize) -> ShellResult<()> {
+    let limits = session
+        .attachment_limits()
+        .await
+        .map_err(|e| view::error(&e))?;
+    if len as u64 > limits.max_bytes {
+        return Err(view::error(&too_large(name, len as u64, limits.max_bytes)));
+    }
+    Ok(())
+}
+
 fn attachment_id(given: &str) -> ShellResult<AttachmentId> {
     given
         .parse()
@@ -209,17 +222,7 @@ impl Shell {
             Pasted::Files(paths) => paths,
             Pasted::Image { bytes, extension } => {
                 let name = format!("Pasted {}.{extension}", pasted_at());
-                let limits = session
-                    .attachment_limits()
-                    .await
-                    .map_err(|e| view::error(&e))?;
-                if bytes.len() as u64 > limits.max_bytes {
-                    return Err(view::error(&too_large(
-                        &name,
-                        bytes.len() as u64,
-                        limits.max_bytes,
-                    )));
-                }
+                within_limit(&session, &name, bytes.len()).await?;
                 let cache = self
                     .file_cache()
                     .ok_or_else(|| app_error(ErrorKind::Unauthenticated, "Sign in first."))?;
@@ -307,17 +310,7 @@ impl Shell {
     ) -> ShellResult<AttachmentView> {
         let session = self.active()?;
         let name = safe_name(&args.name);
-        let limits = session
-            .attachment_limits()
-            .await
-            .map_err(|e| view::error(&e))?;
-        if bytes.len() as u64 > limits.max_bytes {
-            return Err(view::error(&too_large(
-                &name,
-                bytes.len() as u64,
-                limits.max_bytes,
-            )));
-        }
+        within_limit(&session, &name, bytes.len()).await?;
         // The web view's type when it looks like one (the server checks it
         // against the bytes either way), else the name's.
         let given = args.media_type.trim();
@@ -490,61 +483,4 @@ impl Shell {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_name_from_the_ui_is_only_ever_a_file_name() {
-        assert_eq!(safe_name("notes.txt"), "notes.txt");
-        assert_eq!(safe_name("../../.ssh/authorized_keys"), "authorized_keys");
-        assert_eq!(safe_name("C:\\Windows\\evil.dll"), "evil.dll");
-        assert_eq!(safe_name(".."), "file");
-        assert_eq!(safe_name("  report.pdf. "), "report.pdf");
-        assert_eq!(safe_name("a\u{0}b\nc?.txt"), "abc.txt");
-        assert_eq!(safe_name("사진.png"), "사진.png");
-        assert_eq!(safe_name(&"x".repeat(1000)).chars().count(), 200);
-    }
-
-    #[test]
-    fn a_pasted_picture_is_named_for_when_it_was_pasted() {
-        let name = pasted_at();
-        assert_eq!(name.len(), "2026-12-04 10.31.05".len(), "{name}");
-        assert!(name.starts_with("20"), "{name}");
-        assert_eq!(&name[4..5], "-");
-        assert_eq!(&name[13..14], ".");
-    }
-
-    #[test]
-    fn only_documents_pictures_sound_and_video_are_opened() {
-        for name in ["report.PDF", "photo.jpeg", "talk.mp4", "notes.txt"] {
-            assert!(openable(name), "{name}");
-        }
-        for name in [
-            "setup.exe",
-            "run.sh",
-            "page.html",
-            "image.svg",
-            "a.desktop",
-            "noext",
-            "x.pdf.exe",
-        ] {
-            assert!(!openable(name), "{name}");
-        }
-    }
-
-    #[test]
-    fn a_saved_file_replaces_the_old_one_only_when_whole() {
-        let dir = tempfile::tempdir().unwrap();
-        let dest = dir.path().join("notes.txt");
-        std::fs::write(&dest, "old").unwrap();
-        write_replacing(&dest, b"new").unwrap();
-        assert_eq!(std::fs::read(&dest).unwrap(), b"new");
-        assert_eq!(
-            std::fs::read_dir(dir.path()).unwrap().count(),
-            1,
-            "nothing is left beside it"
-        );
-        // Into a folder that is not there: an error, and the old file as it was.
-        assert!(write_replacing(&dir.path().join("gone/notes.txt"), b"x").is_err());
-    }
-}
+mod tests;
