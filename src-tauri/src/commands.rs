@@ -231,8 +231,48 @@ pub async fn create_group(
     shell: State<'_, Shell>,
 ) -> ShellResult<ChannelView> {
     let session = shell.active()?;
-    let channel = session.create_group_with_names(&args.name, &args.member_names);
+    let channel =
+        session.create_group_with_names(&args.name, &args.member_names, &args.topic, args.private);
     Ok(channel_view(&shell, client(channel.await)?))
+}
+
+/// How many groups a page of the directory holds.
+const DIRECTORY_PAGE: u32 = 50;
+
+#[tauri::command]
+pub async fn directory(args: DirectoryArgs, shell: State<'_, Shell>) -> ShellResult<DirectoryView> {
+    let session = shell.active()?;
+    let page = session.directory(args.query.trim(), DIRECTORY_PAGE, args.offset);
+    Ok(view::directory(&client(page.await)?))
+}
+
+#[tauri::command]
+pub async fn update_group(
+    args: UpdateGroupArgs,
+    shell: State<'_, Shell>,
+) -> ShellResult<ChannelView> {
+    let session = shell.active()?;
+    let change = suda_client::GroupChange {
+        name: args.name,
+        topic: args.topic,
+        archived: args.archived,
+    };
+    let channel = session.update_group(channel_id(&args.channel_id)?, change);
+    Ok(channel_view(&shell, client(channel.await)?))
+}
+
+#[tauri::command]
+pub async fn remove_member(args: RemoveMemberArgs, shell: State<'_, Shell>) -> ShellResult<()> {
+    let session = shell.active()?;
+    let member: MemberId = args
+        .member_id
+        .parse()
+        .map_err(|_| bad_id("member", &args.member_id))?;
+    client(
+        session
+            .remove_member(channel_id(&args.channel_id)?, member)
+            .await,
+    )
 }
 
 #[tauri::command]

@@ -251,6 +251,10 @@ mod tests {
             mentions: 0,
             level: NotificationLevel::All,
             direct_member_id: None,
+            topic: String::new(),
+            private: false,
+            archived: false,
+            creator_id: None,
         }
     }
 

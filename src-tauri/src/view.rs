@@ -61,6 +61,28 @@ pub fn channel(c: &Channel, muted: &HashSet<String>) -> ChannelView {
             suda_protocol::NotificationLevel::Nothing => NotificationLevel::Nothing,
         },
         direct_member_id: c.direct_member.map(|m| m.to_string()),
+        topic: c.topic.clone(),
+        private: c.private,
+        archived: c.archived,
+        creator_id: c.creator.map(|m| m.to_string()),
+    }
+}
+
+/// A page of the directory, for the UI.
+pub fn directory(page: &suda_client::DirectoryPage) -> suda_ipc::DirectoryView {
+    suda_ipc::DirectoryView {
+        groups: page
+            .groups
+            .iter()
+            .map(|g| suda_ipc::ListedGroupView {
+                id: g.id.to_string(),
+                name: g.name.clone(),
+                topic: g.topic.clone(),
+                member_count: g.member_count,
+                joined: g.joined,
+            })
+            .collect(),
+        has_more: page.has_more,
     }
 }
 
@@ -110,6 +132,7 @@ pub fn event(e: &ChatEvent) -> EventView {
             following: t.following,
         }),
         attachments: e.attachments.iter().map(attachment).collect(),
+        removed_by: e.removed_by.as_ref().map(member),
     }
 }
 
@@ -232,7 +255,7 @@ pub fn change(c: &Change, me: Option<MemberId>) -> Option<ChangeView> {
             by_me: Some(r.member.id) == me,
         },
         // The channel list tells these.
-        Change::ReadMarker(_) | Change::Level(_) => return None,
+        Change::ReadMarker(_) | Change::Level(_) | Change::Channel(_) => return None,
     })
 }
 

@@ -238,20 +238,15 @@ def test_every_screen_against_a_real_server(server, bob, app):
         message="bob does not see dana's direct message",
     )
 
-    # Join by id: a malformed id is refused in words; bob's channel joins.
-    button(driver, "Join by channel id").click()
-    box = dialog(driver, "Join by channel id")
-    dialog_field(box, "Channel id").send_keys("not-an-id")
-    button(driver, "Join").click()
-    alert = box.find_element(By.CSS_SELECTOR, "[role='alert']")
-    wait.until(lambda d: text_of(alert).strip() != "", "no error for a malformed channel id")
-    assert "not-an-id" == dialog_field(box, "Channel id").get_attribute("value")
-    ops = bob.run("create", "ops").strip()
+    # The directory: bob's new channel is found by its topic and joined.
+    ops = bob.run("create", "ops", "--topic", "Deploys and pages").strip()
     bob.send(ops, "ops is open")
-    dialog_field(box, "Channel id").clear()
-    dialog_field(box, "Channel id").send_keys(ops)
-    button(driver, "Join").click()
-    wait.until(no_dialog, "Join did not close")
+    button(driver, "Browse channels").click()
+    box = dialog(driver, "Browse channels")
+    box.find_element(By.CSS_SELECTOR, "input[type='search']").send_keys("deploys")
+    wait.until(lambda d: "Deploys and pages" in text_of(box), "ops is not found by its topic")
+    button(driver, "Join ops").click()
+    wait.until(no_dialog, "the directory did not close")
     wait.until(lambda d: current_channel(d) == "ops", "the joined channel did not open")
     wait.until(lambda d: "ops is open" in log_texts(d), "the joined channel's history is missing")
 

@@ -21,6 +21,7 @@ import type {
   ConnectionView,
   DeviceView,
   EventView,
+  ListedGroupView,
   MemberView,
   OutboxItem,
   SessionView,
@@ -144,6 +145,7 @@ function chat(
     thread: null,
     inThread: null,
     attachments: [],
+    removedBy: null,
     ...over,
   };
   (events[channelId] ??= []).push(e);
@@ -171,6 +173,7 @@ function seed(): void {
     thread: null,
     inThread: null,
     attachments: [],
+    removedBy: null,
   });
   chat("c-general", people.yusuf, "Hi everyone 👋", day + 59 * minute);
   chat("c-general", me, "Welcome Yusuf!", 50 * minute);
@@ -228,8 +231,16 @@ function channelView(
     mentions: 0,
     level: "all",
     directMemberId: kind === "direct" ? `m-${name}` : null,
+    topic: "",
+    private: false,
+    archived: false,
+    creatorId: kind === "group" ? me.id : null,
   };
 }
+const directory: ListedGroupView[] = [
+  { id: "c-design", name: "design", topic: "Pixels and fonts", memberCount: 3, joined: true },
+  { id: "c-music", name: "music", topic: "What we listen to", memberCount: 12, joined: false },
+];
 let channels: ChannelView[] = [
   channelView("c-general", "group", "general", 2, 5),
   channelView("c-design", "group", "design", 0, 3),
@@ -578,7 +589,33 @@ const handlers: Handlers = {
     channels = [...channels, c];
     return c;
   },
-  join: (args) => fail("notFound", `There is no channel ${args.channelId}.`),
+  join: (args) => {
+    const listed = directory.find((g) => g.id === args.channelId);
+    if (!listed) return fail("notFound", `There is no channel ${args.channelId}.`);
+    const c = channelView(listed.id, "group", listed.name, 0, listed.memberCount + 1);
+    channels = [...channels, c];
+    return c;
+  },
+  directory: (args) => {
+    const q = args.query.toLowerCase();
+    const groups = directory
+      .filter((g) => g.name.toLowerCase().includes(q) || g.topic.toLowerCase().includes(q))
+      .map((g) => ({ ...g, joined: channels.some((c) => c.id === g.id) }));
+    return { groups: groups.slice(args.offset), hasMore: false };
+  },
+  update_group: (args) => {
+    const c = channels.find((x) => x.id === args.channelId);
+    if (!c) return fail("notFound", `There is no channel ${args.channelId}.`);
+    const changed = {
+      ...c,
+      name: args.name ?? c.name,
+      topic: args.topic ?? c.topic,
+      archived: args.archived ?? c.archived,
+    };
+    channels = channels.map((x) => (x.id === c.id ? changed : x));
+    return changed;
+  },
+  remove_member: () => null,
   leave: (args) => {
     channels = channels.filter((c) => c.id !== args.channelId);
     return null;

@@ -3,7 +3,7 @@ import { followAway } from "./store/presence";
 import { useTranslation } from "react-i18next";
 import { ChannelSettingsDialog } from "./components/ChannelSettingsDialog";
 import { ChannelSwitcher } from "./components/ChannelSwitcher";
-import { JoinDialog, NewDirectDialog, NewGroupDialog } from "./components/ChannelDialogs";
+import { DirectoryDialog, NewDirectDialog, NewGroupDialog } from "./components/ChannelDialogs";
 import { ConnectionBanner } from "./components/ConnectionBanner";
 import { Conversation } from "./components/Conversation";
 import { LiveRegion } from "./components/LiveRegion";
@@ -204,6 +204,8 @@ export function App() {
               key={`${channel.id}-${channel.memberCount}`}
               channelId={channel.id}
               memberCount={channel.memberCount}
+              creatorId={channel.creatorId}
+              canInvite={channel.kind === "group" && !channel.archived}
               onClose={() => setMembersOpen(false)}
             />
           )}
@@ -212,7 +214,7 @@ export function App() {
       <LiveRegion />
       {dialog === "newGroup" && <NewGroupDialog onClose={close} />}
       {dialog === "newDirect" && <NewDirectDialog onClose={close} />}
-      {dialog === "join" && <JoinDialog onClose={close} />}
+      {dialog === "join" && <DirectoryDialog onClose={close} />}
       {dialog === "settings" && <SettingsDialog settings={settings} onClose={close} />}
       {dialog === "switcher" && (
         <ChannelSwitcher channels={ordered} onOpen={(id) => void openChannel(id)} onClose={close} />

@@ -24,6 +24,10 @@ export function channel(id: string, over: Partial<ChannelView> = {}): ChannelVie
     mentions: 0,
     level: "all",
     directMemberId: null,
+    topic: "",
+    private: false,
+    archived: false,
+    creatorId: null,
     ...over,
   };
 }
@@ -46,6 +50,7 @@ export function chat(id: string, channelId: string, over: Partial<EventView> = {
     thread: null,
     inThread: null,
     attachments: [],
+    removedBy: null,
     ...over,
   };
 }

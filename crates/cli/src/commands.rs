@@ -24,7 +24,7 @@ use crate::{
 };
 
 /// Turns a client error into advice.
-fn explain(err: ClientError, server: &str) -> anyhow::Error {
+pub(crate) fn explain(err: ClientError, server: &str) -> anyhow::Error {
     match &err {
         ClientError::Unreachable { .. } => anyhow!(
             "{err}\n  is the server running? point suda at it with --server or SUDA_SERVER (now {server})"
@@ -51,7 +51,7 @@ fn password(given: Option<String>) -> Result<String> {
 }
 
 /// Finds a channel by id or (case-insensitive) name among the member's.
-async fn channel(session: &Session, server: &str, given: &str) -> Result<ChannelId> {
+pub(crate) async fn channel(session: &Session, server: &str, given: &str) -> Result<ChannelId> {
     if let Ok(id) = given.parse::<ChannelId>() {
         return Ok(id);
     }
@@ -181,7 +181,7 @@ fn sent(entry: &OutboxEntry, server: &str, json: bool) -> Result<()> {
     }
 }
 
-fn print_json(value: &impl serde::Serialize) -> Result<()> {
+pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<()> {
     println!("{}", serde_json::to_string(value)?);
     Ok(())
 }
@@ -338,15 +338,27 @@ pub async fn run(cli: Cli, credentials: CredentialMode) -> Result<()> {
             let written = session.download(id, part, &dest).await.map_err(fail)?;
             eprintln!("saved {} ({written} bytes)", dest.display());
         }
-        Command::Create { name, members } => {
+        Command::Create {
+            name,
+            members,
+            topic,
+            private,
+        } => {
             let c = session
-                .create_group_with_names(&name, &members)
+                .create_group_with_names(&name, &members, &topic, private)
                 .await
                 .map_err(fail)?;
             if cli.json {
                 return print_json(&c);
             }
             println!("{}", c.id);
+        }
+        command @ (Command::Directory { .. }
+        | Command::Topic { .. }
+        | Command::Rename { .. }
+        | Command::Archive { .. }
+        | Command::Remove { .. }) => {
+            crate::groups::run(&session, &server, cli.json, command).await?;
         }
         Command::Join { channel: given } => {
             let id: ChannelId = given

@@ -6,6 +6,7 @@
 
 mod commands;
 mod config;
+mod groups;
 mod show;
 
 use clap::{Parser, Subcommand};
@@ -88,13 +89,61 @@ pub enum Command {
         #[arg(long)]
         thumbnail: bool,
     },
-    /// Create a group channel.
+    /// Create a group channel (you are its creator).
     Create {
         /// Its name.
         name: String,
         /// Members to add, by name.
         #[arg(long = "member")]
         members: Vec<String>,
+        /// What it is about.
+        #[arg(long, default_value = "")]
+        topic: String,
+        /// Neither listed in the directory nor joinable: only invites
+        /// bring people in.
+        #[arg(long)]
+        private: bool,
+    },
+    /// Browse the directory of public groups, or search it by name or
+    /// topic.
+    Directory {
+        /// Part of a name or topic.
+        query: Option<String>,
+        /// How many.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// How many to skip (the next page starts at the last one's end).
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+    },
+    /// Set a group's topic ("" clears it).
+    Topic {
+        /// Channel id or name.
+        channel: String,
+        /// The topic.
+        topic: String,
+    },
+    /// Rename a group.
+    Rename {
+        /// Channel id or name.
+        channel: String,
+        /// Its new name.
+        name: String,
+    },
+    /// Archive a group you created: it is read, never written.
+    Archive {
+        /// Channel id or name.
+        channel: String,
+        /// Bring it back from the archive instead.
+        #[arg(long)]
+        undo: bool,
+    },
+    /// Take a member out of a group you created.
+    Remove {
+        /// Channel id or name.
+        channel: String,
+        /// Their name.
+        member: String,
     },
     /// Join a group channel by id.
     Join {

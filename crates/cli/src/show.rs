@@ -199,6 +199,17 @@ pub fn change(change: &Change, channel: &str) -> Option<String> {
             )
         }
         Change::Level(l) => format!("[{channel}] {}", level(l.level)),
+        Change::Channel(c) => {
+            let archived = if c.archived { ", archived" } else { "" };
+            let topic = match c.topic.as_str() {
+                "" => "no topic".to_owned(),
+                t => format!("topic: {t}"),
+            };
+            format!(
+                "[{channel}] {} changed the group: {} ({topic}{archived})",
+                c.changed_by.member_name, c.name
+            )
+        }
         // Bookkeeping: the counts `suda channels` shows.
         Change::ReadMarker(_) | Change::ThreadRead(_) => return None,
     })
@@ -299,6 +310,7 @@ mod tests {
             mentions: Vec::new(),
             in_thread: None,
             attachments: Vec::new(),
+            removed_by: None,
         }
     }
 

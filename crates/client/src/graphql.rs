@@ -73,6 +73,12 @@ pub mod ops {
     operation!(Join, "../protocol/operations/Extensions.graphql");
     operation!(Leave, "../protocol/operations/Extensions.graphql");
     operation!(Invite, "../protocol/operations/Extensions.graphql");
+    operation!(Directory, "../protocol/operations/Extensions.graphql");
+    operation!(UpdateChannel, "../protocol/operations/Extensions.graphql");
+    operation!(
+        RemoveFromChannel,
+        "../protocol/operations/Extensions.graphql"
+    );
     operation!(
         AttachmentLimits,
         "../protocol/operations/Extensions.graphql"

@@ -25,6 +25,7 @@ pub use error::{ClientError, ClientResult};
 pub use history::{HistoryItem, HistoryPage, Reaction, ThreadPage, ThreadSummary};
 pub use session::{
     actions::SessionInfo,
+    groups::{DirectoryPage, GroupChange, ListedGroup, NewGroup},
     server_url::{normalize_server_url, BadServerUrl},
     ClientEvent, Session, SessionOptions, Snapshot,
 };

@@ -265,6 +265,7 @@ impl Shared {
                     state.thread_read(read.chat_channel_id, read.un_read_cnt),
                     false,
                 ),
+                Change::Channel(changed) => (state.set_settings(changed), false),
                 Change::Reaction(_) => (false, false),
             }
         };
@@ -394,6 +395,7 @@ pub struct Session {
 pub mod actions;
 mod composite;
 mod ephemeral;
+pub mod groups;
 mod renewal;
 mod search;
 pub mod server_url;

@@ -52,6 +52,14 @@ pub struct Channel {
     pub notify_level: NotificationLevel,
     /// Of a direct channel, the other member (for their presence).
     pub direct_member: Option<MemberId>,
+    /// What the group is about ("" for none).
+    pub topic: String,
+    /// A group neither listed nor joinable without an invite.
+    pub private: bool,
+    /// Archived: read, never written.
+    pub archived: bool,
+    /// Who created the group: they remove members and archive it.
+    pub creator: Option<MemberId>,
 }
 
 /// What applying an event did, so the caller knows what to tell and fetch.
@@ -188,6 +196,25 @@ impl ChatState {
         }
     }
 
+    /// Takes a group's settings after a change (from any member, on any
+    /// device); whether the list changed.
+    pub fn set_settings(&mut self, changed: &suda_protocol::ChannelChanged) -> bool {
+        match self
+            .channels
+            .iter_mut()
+            .find(|c| c.id == changed.chat_channel_id)
+        {
+            Some(c) => {
+                let before = (c.name.clone(), c.topic.clone(), c.archived);
+                c.name.clone_from(&changed.name);
+                c.topic.clone_from(&changed.topic);
+                c.archived = changed.archived;
+                before != (c.name.clone(), c.topic.clone(), c.archived)
+            }
+            None => false,
+        }
+    }
+
     /// Applies a read marker that moved to `marker` on another device (or
     /// this one, echoed by the stream), with the server's unread count
     /// after it. A marker behind the one held changes nothing: the stream
@@ -296,6 +323,10 @@ mod tests {
             mentions: 0,
             notify_level: NotificationLevel::All,
             direct_member: None,
+            topic: String::new(),
+            private: false,
+            archived: false,
+            creator: None,
         }
     }
 
@@ -312,6 +343,7 @@ mod tests {
             mentions: Vec::new(),
             in_thread: None,
             attachments: Vec::new(),
+            removed_by: None,
         }
     }
 

@@ -196,6 +196,8 @@ pub enum Change {
     /// The member's read marker of a thread moved, on this device or
     /// another.
     ThreadRead(ThreadReadMarkerMoved),
+    /// A group was renamed, given a topic, archived or brought back.
+    Channel(suda_protocol::ChannelChanged),
 }
 
 impl Change {
@@ -208,6 +210,7 @@ impl Change {
             Change::ReadMarker(m) => m.chat_channel_id,
             Change::Level(l) => l.chat_channel_id,
             Change::ThreadRead(t) => t.chat_channel_id,
+            Change::Channel(c) => c.chat_channel_id,
         }
     }
 }
@@ -459,6 +462,9 @@ async fn deliver(
         }
         SseEnvelope::ChatThreadReadMarkerMoved(c) => {
             change(report, last, position, Change::ThreadRead(c)).await
+        }
+        SseEnvelope::ChatChannelChanged(c) => {
+            change(report, last, position, Change::Channel(c)).await
         }
         // Carried under the last position delivered, which stays.
         SseEnvelope::ChatTyping(t) => report.typing(t),

@@ -8,7 +8,8 @@
 use std::str::FromStr;
 
 use suda_protocol::{
-    Attachment, ChatEvent, EventType, ImageSize, MemberRef, MessagePreview, NotificationLevel,
+    Attachment, ChannelId, ChatEvent, EventType, ImageSize, MemberRef, MessagePreview,
+    NotificationLevel,
 };
 
 use crate::{
@@ -62,6 +63,10 @@ macro_rules! channel_from {
                     last_read_event_id: opt_id(c.last_read_event_id.as_ref())?,
                     member_count: count(c.member_count),
                     direct_member: opt_id(c.direct_member_id.as_ref())?,
+                    topic: c.topic,
+                    private: c.private,
+                    archived: c.archived,
+                    creator: opt_id(c.creator_id.as_ref())?,
                 })
             }
         }
@@ -89,6 +94,11 @@ channel_from!(
     ops::join::NotificationLevel
 );
 channel_from!(
+    ops::update_channel::UpdateChannelUpdateChannel,
+    ops::update_channel::ChatChannelType,
+    ops::update_channel::NotificationLevel
+);
+channel_from!(
     ops::set_notification_level::SetNotificationLevelSetNotificationLevel,
     ops::set_notification_level::ChatChannelType,
     ops::set_notification_level::NotificationLevel
@@ -108,6 +118,28 @@ macro_rules! member_from {
         }
     )*};
 }
+
+/// The same for members a history line names without their picture.
+macro_rules! named_member_from {
+    ($($ty:path),* $(,)?) => {$(
+        impl TryFrom<$ty> for MemberRefWire {
+            type Error = ClientError;
+            fn try_from(m: $ty) -> ClientResult<MemberRefWire> {
+                Ok(MemberRefWire(MemberRef {
+                    id: id(&m.id)?,
+                    member_name: m.member_name,
+                    profile_image: None,
+                }))
+            }
+        }
+    )*};
+}
+
+named_member_from!(
+    ops::conversation_page::ConversationPageChatChannelEventsContentsOnChatChannelJoinEventMember,
+    ops::conversation_page::ConversationPageChatChannelEventsContentsOnChatChannelLeaveEventMember,
+    ops::conversation_page::ConversationPageChatChannelEventsContentsOnChatChannelLeaveEventRemovedBy,
+);
 
 /// A wrapper so the conversions can be written here (both types are foreign).
 pub(crate) struct MemberRefWire(pub MemberRef);
@@ -131,8 +163,6 @@ member_from!(
     ops::search_messages::ChatMessageSender,
     ops::search_messages::ChatMessageReplyToSender,
     ops::search_messages::ChatMessageReactionsMembers,
-    ops::conversation_page::ConversationPageChatChannelEventsContentsOnChatChannelJoinEventMember,
-    ops::conversation_page::ConversationPageChatChannelEventsContentsOnChatChannelLeaveEventMember,
     ops::blocked_members::BlockedMembersBlockedMembers,
 );
 
@@ -155,6 +185,7 @@ pub(crate) fn sent(m: ops::send::SendSendChatMessage) -> ClientResult<ChatEvent>
         reply_to: None,
         mentions: Vec::new(),
         in_thread: None,
+        removed_by: None,
         attachments: m
             .attachments
             .into_iter()
@@ -191,15 +222,16 @@ fn attachment(
     })
 }
 
-/// One history item, as it is now.
+/// One history item of `channel`, as it is now.
 pub(crate) fn history_item(
+    channel: ChannelId,
     e: ops::conversation_page::ConversationPageChatChannelEventsContents,
 ) -> ClientResult<HistoryItem> {
     use ops::conversation_page::ConversationPageChatChannelEventsContents as On;
     macro_rules! plain {
-        ($e:expr, $kind:expr) => {
+        ($e:expr, $kind:expr, $removed_by:expr) => {
             Ok(HistoryItem::plain(ChatEvent {
-                chat_channel_id: id(&$e.chat_channel_id)?,
+                chat_channel_id: channel,
                 id: id(&$e.id)?,
                 event_type: $kind,
                 created_at: $e.created_at,
@@ -210,12 +242,16 @@ pub(crate) fn history_item(
                 mentions: Vec::new(),
                 in_thread: None,
                 attachments: Vec::new(),
+                removed_by: $removed_by,
             }))
         };
     }
     match e {
-        On::ChatChannelJoinEvent(j) => plain!(j, EventType::Join),
-        On::ChatChannelLeaveEvent(l) => plain!(l, EventType::Leave),
+        On::ChatChannelJoinEvent(j) => plain!(j, EventType::Join, None),
+        On::ChatChannelLeaveEvent(l) => {
+            let removed_by = l.removed_by.clone().map(member).transpose()?;
+            plain!(l, EventType::Leave, removed_by)
+        }
         On::ChatChannelChatEvent(c) => message(c),
     }
 }
@@ -263,6 +299,7 @@ macro_rules! message_from {
                         .map(|id_| id(id_))
                         .collect::<ClientResult<_>>()?,
                     in_thread: None,
+                    removed_by: None,
                     attachments: m
                         .attachments
                         .into_iter()

@@ -97,6 +97,12 @@ pub struct MarkReadArgs {
 pub struct CreateGroupArgs {
     pub name: String,
     pub member_names: Vec<String>,
+    /// What it is about ("" for nothing yet).
+    #[serde(default)]
+    pub topic: String,
+    /// Neither listed nor joinable: only invites bring people in.
+    #[serde(default)]
+    pub private: bool,
 }
 
 /// A member by name (open a direct channel).

@@ -74,6 +74,9 @@ commands! {
     join(ChannelArgs) -> ChannelView;
     leave(ChannelArgs) -> ();
     invite(InviteArgs) -> ChannelView;
+    directory(DirectoryArgs) -> DirectoryView;
+    update_group(UpdateGroupArgs) -> ChannelView;
+    remove_member(RemoveMemberArgs) -> ();
     members(ChannelArgs) -> Vec<MemberView>;
     settings() -> Settings;
     set_settings(Settings) -> Settings;

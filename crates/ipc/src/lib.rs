@@ -14,6 +14,7 @@
 mod args;
 mod commands;
 mod files;
+mod groups;
 mod search;
 mod threads;
 mod types;

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-pub use crate::{args::*, files::*, search::*, threads::*, typing::*};
+pub use crate::{args::*, files::*, groups::*, search::*, threads::*, typing::*};
 
 /// A member as the UI shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -46,6 +46,14 @@ pub struct ChannelView {
     pub level: NotificationLevel,
     /// Of a direct message, the other member's id (for their presence).
     pub direct_member_id: Option<String>,
+    /// What the group is about (render as text; "" for none).
+    pub topic: String,
+    /// Neither in the directory nor joinable: only invites bring people in.
+    pub private: bool,
+    /// Read, never written: no composer.
+    pub archived: bool,
+    /// Who created the group: they remove members and archive it.
+    pub creator_id: Option<String>,
 }
 
 /// How much of a channel notifies the member.
@@ -103,6 +111,8 @@ pub struct EventView {
     pub in_thread: Option<InThreadView>,
     /// The files it carries, in order; empty once deleted.
     pub attachments: Vec<AttachmentView>,
+    /// Of a leave, the group's creator who removed the member.
+    pub removed_by: Option<MemberView>,
 }
 
 /// A file a message carries. Its bytes reach the web view only through the
@@ -538,6 +548,11 @@ declarations!(
     UploadBytesArgs,
     UploadArgs,
     AttachmentArgs,
+    DirectoryArgs,
+    ListedGroupView,
+    DirectoryView,
+    UpdateGroupArgs,
+    RemoveMemberArgs,
     TypingArgs,
     TypingView,
     PresenceView,

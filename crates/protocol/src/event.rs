@@ -91,6 +91,10 @@ pub struct ChatEvent {
     /// absent when none (and once the message is deleted).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<crate::Attachment>,
+    /// Of a `LEAVE`, the group's creator who removed the member; absent
+    /// when they left by themselves (and for anything else).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removed_by: Option<MemberRef>,
 }
 
 /// The thread a reply was posted in, as the stream carries it with the
@@ -269,6 +273,28 @@ pub struct LevelChanged {
     pub level: NotificationLevel,
 }
 
+/// `sseType: CHAT_CHANNEL_CHANGED`: a member renamed a group, set its
+/// topic, or its creator archived it or brought it back. Every member of
+/// the group gets it, and it is replayed like a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelChanged {
+    /// The group.
+    pub chat_channel_id: ChannelId,
+    /// The change's event id.
+    pub id: EventId,
+    /// Its name after the change.
+    pub name: String,
+    /// Its topic after the change ("" for none).
+    pub topic: String,
+    /// Whether it is archived after the change (read, never written).
+    pub archived: bool,
+    /// Who changed it.
+    pub changed_by: MemberRef,
+    /// When (RFC 3339, UTC).
+    pub changed_at: String,
+}
+
 /// `sseType: CHAT_TYPING`, ephemeral: a member of the channel started or
 /// stopped typing in it (or in a thread of it). Not stored, not replayed;
 /// its `id:` is the last one the stream delivered. A client shows it for
@@ -378,6 +404,8 @@ pub enum SseType {
     ChatTyping,
     /// A member's presence changed (ephemeral).
     MemberPresenceChanged,
+    /// A group was renamed, given a topic, archived or brought back.
+    ChatChannelChanged,
 }
 
 /// The JSON object in each event's `data:`.
@@ -410,6 +438,8 @@ pub enum SseEnvelope {
     ChatTyping(Typing),
     /// `{"sseType":"MEMBER_PRESENCE_CHANGED","ssePayload":{...}}` (ephemeral)
     MemberPresenceChanged(PresenceChanged),
+    /// `{"sseType":"CHAT_CHANNEL_CHANGED","ssePayload":{...}}`
+    ChatChannelChanged(ChannelChanged),
 }
 
 impl SseEnvelope {
@@ -427,6 +457,7 @@ impl SseEnvelope {
             SseEnvelope::ChatThreadReadMarkerMoved(_) => SseType::ChatThreadReadMarkerMoved,
             SseEnvelope::ChatTyping(_) => SseType::ChatTyping,
             SseEnvelope::MemberPresenceChanged(_) => SseType::MemberPresenceChanged,
+            SseEnvelope::ChatChannelChanged(_) => SseType::ChatChannelChanged,
         }
     }
 

@@ -14,10 +14,10 @@ pub mod ids;
 pub use attachment::{Attachment, ImageSize};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use event::{
-    ChatEvent, Connected, EventType, InThread, LevelChanged, MemberRef, MessageDeleted,
-    MessageEdited, MessagePreview, NotificationLevel, Presence, PresenceChanged, ReactionChanged,
-    ReadMarkerMoved, ResyncReason, ResyncRequired, SseEnvelope, SseType, ThreadReadMarkerMoved,
-    ThreadReplies, Typing, TYPING_EVERY_MS, TYPING_SHOWN_FOR_MS,
+    ChannelChanged, ChatEvent, Connected, EventType, InThread, LevelChanged, MemberRef,
+    MessageDeleted, MessageEdited, MessagePreview, NotificationLevel, Presence, PresenceChanged,
+    ReactionChanged, ReadMarkerMoved, ResyncReason, ResyncRequired, SseEnvelope, SseType,
+    ThreadReadMarkerMoved, ThreadReplies, Typing, TYPING_EVERY_MS, TYPING_SHOWN_FOR_MS,
 };
 pub use ids::{AttachmentId, ChannelId, Cursor, EventId, IdError, MemberId, Position};
 

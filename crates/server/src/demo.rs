@@ -28,6 +28,8 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
             creator: alice,
             name: "general".into(),
             members: vec![bob, carol],
+            topic: "Everything, with everyone".into(),
+            private: false,
         })
         .await?
         .channel;
@@ -37,6 +39,8 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
             creator: bob,
             name: "random".into(),
             members: vec![alice],
+            topic: String::new(),
+            private: false,
         })
         .await?
         .channel;

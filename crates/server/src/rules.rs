@@ -7,15 +7,24 @@
 //! [`Command`] against the primitives of a store transaction ([`Tx`]).
 //!
 //! The one visibility rule: a direct channel exists only for its two
-//! members. To anyone else it is `NOT_FOUND`, like a channel that does not
-//! exist; a group channel one is not in is there (it can be joined) but
-//! acting in it is `FORBIDDEN`.
+//! members, a private group only for its members. To anyone else it is
+//! `NOT_FOUND`, like a channel that does not exist; a public group one is
+//! not in is there (it can be joined) but acting in it is `FORBIDDEN`.
+//!
+//! An archived group is read, never written: no message, change, join or
+//! invite (`FORBIDDEN`); its members still read it, mark it read, choose
+//! its notification level and leave. Its creator removes members and
+//! archives it (and brings it back); any member renames it and sets its
+//! topic.
 
 use suda_protocol::{AttachmentId, ChannelId, EventId, MemberId, NotificationLevel};
 
 use crate::{
     error::{ApiError, ApiResult},
-    store::{ChannelKind, ChannelRow, EventKind, EventRow, MemberRow, NewEvent, Store, Tx},
+    store::{
+        ChannelAccess, ChannelKind, ChannelRow, ChannelSettings, EventKind, EventRow, MemberRow,
+        NewEvent, NewGroup, Store, Tx,
+    },
 };
 
 mod messages;
@@ -98,6 +107,26 @@ pub enum Command {
         creator: MemberId,
         name: String,
         members: Vec<MemberId>,
+        /// What it is about ("" for nothing yet).
+        topic: String,
+        /// Neither listed nor joinable without an invite.
+        private: bool,
+    },
+    /// Rename a group, set its topic, archive it or bring it back (each
+    /// `None` stays as it is); the same settings again change nothing.
+    UpdateChannel {
+        channel: ChannelId,
+        member: MemberId,
+        name: Option<String>,
+        topic: Option<String>,
+        archived: Option<bool>,
+    },
+    /// The creator takes a member out of the group; one not in it changes
+    /// nothing.
+    Remove {
+        channel: ChannelId,
+        remover: MemberId,
+        member: MemberId,
     },
     /// Open (or find) the direct channel between two members.
     OpenDirect { from: MemberId, to: MemberId },
@@ -227,7 +256,36 @@ pub async fn apply(tx: &mut dyn Tx, command: &Command) -> ApiResult<Applied> {
             creator,
             name,
             members,
-        } => create_group(tx, *creator, name, members).await,
+            topic,
+            private,
+        } => {
+            let group = NewGroup {
+                name,
+                topic,
+                private: *private,
+                creator: *creator,
+            };
+            create_group(tx, group, members).await
+        }
+        Command::UpdateChannel {
+            channel,
+            member,
+            name,
+            topic,
+            archived,
+        } => {
+            let change = SettingsChange {
+                name: name.as_deref(),
+                topic: topic.as_deref(),
+                archived: *archived,
+            };
+            update_channel(tx, *channel, *member, change).await
+        }
+        Command::Remove {
+            channel,
+            remover,
+            member,
+        } => remove(tx, *channel, *remover, *member).await,
         Command::OpenDirect { from, to } => open_direct(tx, *from, *to).await,
         Command::Join { channel, member } => join(tx, *channel, *member).await,
         Command::Invite {
@@ -250,7 +308,22 @@ pub async fn require_member(
     if store.is_member(member, channel).await? {
         return Ok(());
     }
-    Err(outsider(channel, store.channel_kind(channel).await?))
+    Err(outsider(channel, store.channel_access(channel).await?))
+}
+
+/// Refuses unless `member` may write in `channel` now: as
+/// [`require_member`], and `FORBIDDEN` for an archived group. For what is
+/// written without the ledger (typing).
+pub async fn require_writer(
+    store: &dyn Store,
+    member: MemberId,
+    channel: ChannelId,
+) -> ApiResult<()> {
+    require_member(store, member, channel).await?;
+    match store.channel_access(channel).await? {
+        Some(access) => writable(channel, access),
+        None => Err(not_found(channel)),
+    }
 }
 
 /// A message `member` may read (in a channel they are in now), as it is
@@ -281,20 +354,20 @@ pub async fn channel_view(
     store
         .channel_seen_by(member, channel)
         .await?
-        .filter(|row| visible(row.kind, row.is_member))
+        .filter(|row| row.is_member || listed(row.kind, row.private))
         .ok_or_else(|| not_found(channel))
 }
 
-/// Whether a channel of `kind` is there for someone (`is_member` or not).
-fn visible(kind: ChannelKind, is_member: bool) -> bool {
-    is_member || kind == ChannelKind::Group
+/// Whether a channel is there for someone who is not in it: a public group.
+fn listed(kind: ChannelKind, private: bool) -> bool {
+    kind == ChannelKind::Group && !private
 }
 
-/// What someone not in `channel` (of `kind`, `None` if there is no such
-/// channel) hears when they try to act in it.
-fn outsider(channel: ChannelId, kind: Option<ChannelKind>) -> ApiError {
-    match kind {
-        Some(kind) if visible(kind, false) => {
+/// What someone not in `channel` (`None` if there is no such channel)
+/// hears when they try to act in it.
+fn outsider(channel: ChannelId, access: Option<ChannelAccess>) -> ApiError {
+    match access {
+        Some(a) if listed(a.kind, a.private) => {
             ApiError::Forbidden(format!("you are not a member of channel {channel}"))
         }
         _ => not_found(channel),
@@ -309,21 +382,50 @@ fn no_message(message: EventId) -> ApiError {
     ApiError::NotFound(format!("there is no message {message}"))
 }
 
-/// The channel's kind, if `member` may act in it; the right error otherwise
-/// (see [`outsider`]).
+/// The channel's access, if `member` may act in it; the right error
+/// otherwise (see [`outsider`]).
 async fn require_member_in(
     tx: &mut dyn Tx,
     member: MemberId,
     channel: ChannelId,
-) -> ApiResult<ChannelKind> {
-    let kind = tx.channel_kind(channel).await?;
-    let Some(kind) = kind else {
+) -> ApiResult<ChannelAccess> {
+    let Some(access) = tx.channel_access(channel).await? else {
         return Err(not_found(channel));
     };
     if tx.is_member(member, channel).await? {
-        return Ok(kind);
+        return Ok(access);
     }
-    Err(outsider(channel, Some(kind)))
+    Err(outsider(channel, Some(access)))
+}
+
+/// Refuses a write to an archived group.
+fn writable(channel: ChannelId, access: ChannelAccess) -> ApiResult<()> {
+    if access.archived {
+        return Err(ApiError::Forbidden(format!(
+            "channel {channel} is archived: it can be read, not written"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses unless `member` created the group.
+fn require_creator(access: ChannelAccess, member: MemberId, what: &str) -> ApiResult<()> {
+    if access.creator != Some(member) {
+        return Err(ApiError::Forbidden(format!(
+            "only the group's creator can {what}"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a direct channel where only a group makes sense.
+fn require_group(access: ChannelAccess, what: &str) -> ApiResult<()> {
+    if access.kind == ChannelKind::Direct {
+        return Err(ApiError::BadInput(format!(
+            "a direct channel cannot {what}; create a group"
+        )));
+    }
+    Ok(())
 }
 
 /// Refuses when `member` has blocked `actor`: no adding them to channels,
@@ -356,11 +458,11 @@ async fn enter(tx: &mut dyn Tx, channel: ChannelId, member: &MemberRow) -> ApiRe
 
 async fn create_group(
     tx: &mut dyn Tx,
-    creator: MemberId,
-    name: &str,
+    group: NewGroup<'_>,
     members: &[MemberId],
 ) -> ApiResult<Applied> {
-    let channel = tx.create_group(name).await?;
+    let creator = group.creator;
+    let channel = tx.create_group(group).await?;
     // The creator first, then each member once, in the order asked.
     let mut everyone = vec![creator];
     for m in members {
@@ -400,15 +502,16 @@ async fn open_direct(tx: &mut dyn Tx, from: MemberId, to: MemberId) -> ApiResult
 }
 
 async fn join(tx: &mut dyn Tx, channel: ChannelId, member: MemberId) -> ApiResult<Applied> {
-    let Some(kind) = tx.channel_kind(channel).await? else {
+    let Some(access) = tx.channel_access(channel).await? else {
         return Err(not_found(channel));
     };
     if tx.is_member(member, channel).await? {
         return Ok(unchanged(channel, Vec::new()));
     }
-    if !visible(kind, false) {
+    if !listed(access.kind, access.private) {
         return Err(not_found(channel));
     }
+    writable(channel, access)?;
     let member = member_row(tx, member).await?;
     let event = enter(tx, channel, &member).await?;
     Ok(fresh(channel, vec![event]))
@@ -420,11 +523,9 @@ async fn invite(
     inviter: MemberId,
     invitee: MemberId,
 ) -> ApiResult<Applied> {
-    if require_member_in(tx, inviter, channel).await? == ChannelKind::Direct {
-        return Err(ApiError::BadInput(
-            "nobody can be invited into a direct channel; create a group".to_owned(),
-        ));
-    }
+    let access = require_member_in(tx, inviter, channel).await?;
+    require_group(access, "take anyone else in")?;
+    writable(channel, access)?;
     let invitee = member_row(tx, invitee).await?;
     if tx.is_member(invitee.id, channel).await? {
         return Ok(unchanged(channel, Vec::new()));
@@ -435,16 +536,94 @@ async fn invite(
 }
 
 async fn leave(tx: &mut dyn Tx, channel: ChannelId, member: MemberId) -> ApiResult<Applied> {
-    if require_member_in(tx, member, channel).await? == ChannelKind::Direct {
-        return Err(ApiError::BadInput(
-            "a direct channel cannot be left".to_owned(),
-        ));
-    }
+    let access = require_member_in(tx, member, channel).await?;
+    require_group(access, "be left")?;
     let member = member_row(tx, member).await?;
     let event = tx
         .insert_event(NewEvent::new(channel, EventKind::Leave, &member))
         .await?;
     tx.end_membership(channel, member.id, event.id).await?;
+    Ok(fresh(channel, vec![event]))
+}
+
+/// What an [`Command::UpdateChannel`] asks to change.
+struct SettingsChange<'a> {
+    name: Option<&'a str>,
+    topic: Option<&'a str>,
+    archived: Option<bool>,
+}
+
+async fn update_channel(
+    tx: &mut dyn Tx,
+    channel: ChannelId,
+    member: MemberId,
+    change: SettingsChange<'_>,
+) -> ApiResult<Applied> {
+    let access = require_member_in(tx, member, channel).await?;
+    require_group(access, "be renamed or given a topic")?;
+    let Some(before) = tx.channel_settings(channel).await? else {
+        return Err(not_found(channel));
+    };
+    let after = ChannelSettings {
+        name: change.name.unwrap_or(&before.name).to_owned(),
+        topic: change.topic.unwrap_or(&before.topic).to_owned(),
+        archived: change.archived.unwrap_or(before.archived),
+    };
+    if after == before {
+        return Ok(unchanged(channel, Vec::new()));
+    }
+    if after.archived != before.archived {
+        let what = if after.archived {
+            "archive it"
+        } else {
+            "bring it back from the archive"
+        };
+        require_creator(access, member, what)?;
+    }
+    // Renaming an archived group, or giving it a topic, writes to it;
+    // bringing it back in the same change does not.
+    let renamed = after.name != before.name || after.topic != before.topic;
+    if renamed && after.archived {
+        writable(channel, access)?;
+    }
+    tx.set_channel_settings(channel, &after).await?;
+    let member = member_row(tx, member).await?;
+    let event = tx
+        .insert_event(NewEvent {
+            settings: Some(&after),
+            ..NewEvent::new(channel, EventKind::Channel, &member)
+        })
+        .await?;
+    Ok(fresh(channel, vec![event]))
+}
+
+async fn remove(
+    tx: &mut dyn Tx,
+    channel: ChannelId,
+    remover: MemberId,
+    member: MemberId,
+) -> ApiResult<Applied> {
+    let access = require_member_in(tx, remover, channel).await?;
+    require_group(access, "lose a member")?;
+    require_creator(access, remover, "remove members")?;
+    if member == remover {
+        return Err(ApiError::BadInput(
+            "the creator leaves a group by leaving it, not by removing themselves".to_owned(),
+        ));
+    }
+    writable(channel, access)?;
+    let removed = member_row(tx, member).await?;
+    if !tx.is_member(member, channel).await? {
+        return Ok(unchanged(channel, Vec::new()));
+    }
+    let remover = member_row(tx, remover).await?;
+    let event = tx
+        .insert_event(NewEvent {
+            actor: Some(&remover),
+            ..NewEvent::new(channel, EventKind::Leave, &removed)
+        })
+        .await?;
+    tx.end_membership(channel, removed.id, event.id).await?;
     Ok(fresh(channel, vec![event]))
 }
 

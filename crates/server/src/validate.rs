@@ -225,6 +225,27 @@ pub fn channel_name(name: &str) -> ApiResult<String> {
     Ok(name.to_owned())
 }
 
+/// The most characters a group's topic has.
+pub const MAX_TOPIC_CHARS: usize = 250;
+
+/// A group's topic, trimmed: one line of at most [`MAX_TOPIC_CHARS`]
+/// characters, or "" for none.
+pub fn topic(topic: &str) -> ApiResult<String> {
+    let topic = topic.trim();
+    if topic.chars().count() > MAX_TOPIC_CHARS {
+        return Err(bad(format!(
+            "a topic is at most {MAX_TOPIC_CHARS} characters"
+        )));
+    }
+    if topic.chars().any(char::is_control) {
+        return Err(bad("a topic is one line, without control characters"));
+    }
+    Ok(topic.to_owned())
+}
+
+/// The most characters a directory search has.
+pub const MAX_DIRECTORY_QUERY_CHARS: usize = 100;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,9 @@
 //! Stored rows turned into wire types, once, at the edge.
 
 use suda_protocol::{
-    ChatEvent, EventId, InThread, LevelChanged, MemberId, MemberRef, MessageDeleted, MessageEdited,
-    MessagePreview, ReactionChanged, ReadMarkerMoved, SseEnvelope, ThreadReadMarkerMoved,
-    ThreadReplies,
+    ChannelChanged, ChatEvent, EventId, InThread, LevelChanged, MemberId, MemberRef,
+    MessageDeleted, MessageEdited, MessagePreview, ReactionChanged, ReadMarkerMoved, SseEnvelope,
+    ThreadReadMarkerMoved, ThreadReplies,
 };
 
 use crate::store::{EventKind, EventRow, MemberRow, Preview};
@@ -68,6 +68,10 @@ fn chat_event(row: &EventRow, following: bool) -> Option<ChatEvent> {
             _ => None,
         },
         attachments: row.attachments.clone(),
+        removed_by: match row.kind {
+            EventKind::Leave => row.actor.as_ref().map(member_ref),
+            _ => None,
+        },
     })
 }
 
@@ -146,6 +150,20 @@ fn envelope_as(row: &EventRow, following: bool) -> SseEnvelope {
                 un_read_cnt: tally(row.tally),
             }),
         },
+        EventKind::Channel => {
+            // Every stored change has its settings (a row without fails
+            // to load); one made in memory without them reads as empty.
+            let settings = row.settings.as_deref().cloned().unwrap_or_default();
+            SseEnvelope::ChatChannelChanged(ChannelChanged {
+                chat_channel_id: row.channel_id,
+                id: row.id,
+                name: settings.name,
+                topic: settings.topic,
+                archived: settings.archived,
+                changed_by: member_ref(&row.member),
+                changed_at: timestamp(row.created_at),
+            })
+        }
         EventKind::Level => SseEnvelope::ChatNotificationLevelChanged(LevelChanged {
             chat_channel_id: row.channel_id,
             level: row.level.unwrap_or_default(),

@@ -199,6 +199,14 @@ async fn run(relay: Relay, mut events: tokio::sync::broadcast::Receiver<ClientEv
         keep_token,
     } = relay;
     let me = session.snapshot().me.map(|m| m.id);
+    // The groups' names as last listed: a removal names the group it
+    // took the member out of, which is no longer in the list by then.
+    let mut names: std::collections::HashMap<suda_protocol::ChannelId, String> = session
+        .snapshot()
+        .channels
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
     let mut out = Outgoing::new(emit, Arc::clone(&shared));
     loop {
         let received = tokio::select! {
@@ -225,11 +233,22 @@ async fn run(relay: Relay, mut events: tokio::sync::broadcast::Receiver<ClientEv
         };
         match event {
             ClientEvent::Message(e) => {
+                if let Some(by) = e.removed_by.as_ref().filter(|_| Some(e.sender.id) == me) {
+                    let group = names
+                        .get(&e.chat_channel_id)
+                        .map_or_else(|| "a group".to_owned(), |n| format!("#{n}"));
+                    out.now(AppEvent::Notice {
+                        message: format!("{} removed you from {group}.", by.member_name),
+                    });
+                }
                 if shared.wants(e.chat_channel_id, Some(e.sender.id) == me) {
                     out.message(view::event(&e));
                 }
             }
-            ClientEvent::ChannelsChanged(list) => out.channels(list),
+            ClientEvent::ChannelsChanged(list) => {
+                names.extend(list.iter().map(|c| (c.id, c.name.clone())));
+                out.channels(list);
+            }
             ClientEvent::Changed(change) => {
                 if let Change::Deleted(d) = &change {
                     notifier.withdraw(&d.message_id.to_string());

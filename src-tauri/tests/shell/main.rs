@@ -6,6 +6,7 @@
 
 mod conversations;
 mod files;
+mod groups;
 mod harness;
 
 use std::{path::Path, time::Duration};

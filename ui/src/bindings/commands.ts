@@ -2,7 +2,7 @@
 // Do not edit by hand.
 
 import { invoke } from "@tauri-apps/api/core";
-import type { AttachmentArgs, AttachmentLimitsView, AttachmentView, AwayArgs, ChannelArgs, ChannelView, ChosenFileView, CreateGroupArgs, DeviceArgs, DeviceView, DraftView, EditArgs, FocusArgs, HistoryArgs, HistoryPage, InviteArgs, LevelArgs, MarkReadArgs, MemberArgs, MemberIdArgs, MemberPresenceView, MemberView, MessageArgs, OutboxArgs, OutboxItem, PresenceArgs, ReactArgs, SearchArgs, SearchPageView, SendArgs, SessionView, Settings, SignInArgs, Snapshot, ThreadArgs, ThreadPageView, ThreadReadArgs, TypingArgs, TypingView, UploadArgs, UploadBytesArgs, UploadFileArgs } from "./ipc";
+import type { AttachmentArgs, AttachmentLimitsView, AttachmentView, AwayArgs, ChannelArgs, ChannelView, ChosenFileView, CreateGroupArgs, DeviceArgs, DeviceView, DirectoryArgs, DirectoryView, DraftView, EditArgs, FocusArgs, HistoryArgs, HistoryPage, InviteArgs, LevelArgs, MarkReadArgs, MemberArgs, MemberIdArgs, MemberPresenceView, MemberView, MessageArgs, OutboxArgs, OutboxItem, PresenceArgs, ReactArgs, RemoveMemberArgs, SearchArgs, SearchPageView, SendArgs, SessionView, Settings, SignInArgs, Snapshot, ThreadArgs, ThreadPageView, ThreadReadArgs, TypingArgs, TypingView, UpdateGroupArgs, UploadArgs, UploadBytesArgs, UploadFileArgs } from "./ipc";
 
 /** Every command of the desktop shell, typed. Rejects with an `AppError`. */
 export const commands = {
@@ -28,6 +28,9 @@ export const commands = {
   join: (args: ChannelArgs) => invoke<ChannelView>("join", { args }),
   leave: (args: ChannelArgs) => invoke<void>("leave", { args }),
   invite: (args: InviteArgs) => invoke<ChannelView>("invite", { args }),
+  directory: (args: DirectoryArgs) => invoke<DirectoryView>("directory", { args }),
+  updateGroup: (args: UpdateGroupArgs) => invoke<ChannelView>("update_group", { args }),
+  removeMember: (args: RemoveMemberArgs) => invoke<void>("remove_member", { args }),
   members: (args: ChannelArgs) => invoke<Array<MemberView>>("members", { args }),
   settings: () => invoke<Settings>("settings"),
   setSettings: (args: Settings) => invoke<Settings>("set_settings", { args }),
@@ -84,6 +87,9 @@ export type Commands = {
   join: { args: ChannelArgs; returns: ChannelView };
   leave: { args: ChannelArgs; returns: null };
   invite: { args: InviteArgs; returns: ChannelView };
+  directory: { args: DirectoryArgs; returns: DirectoryView };
+  update_group: { args: UpdateGroupArgs; returns: ChannelView };
+  remove_member: { args: RemoveMemberArgs; returns: null };
   members: { args: ChannelArgs; returns: Array<MemberView> };
   settings: { args: undefined; returns: Settings };
   set_settings: { args: Settings; returns: Settings };

@@ -40,7 +40,23 @@ level: NotificationLevel,
 /**
  * Of a direct message, the other member's id (for their presence).
  */
-directMemberId: string | null, };
+directMemberId: string | null, 
+/**
+ * What the group is about (render as text; "" for none).
+ */
+topic: string, 
+/**
+ * Neither in the directory nor joinable: only invites bring people in.
+ */
+private: boolean, 
+/**
+ * Read, never written: no composer.
+ */
+archived: boolean, 
+/**
+ * Who created the group: they remove members and archive it.
+ */
+creatorId: string | null, };
 
 export type EventKind = "chat" | "join" | "leave";
 
@@ -96,7 +112,11 @@ inThread: InThreadView | null,
 /**
  * The files it carries, in order; empty once deleted.
  */
-attachments: Array<AttachmentView>, };
+attachments: Array<AttachmentView>, 
+/**
+ * Of a leave, the group's creator who removed the member.
+ */
+removedBy: MemberView | null, };
 
 export type AttachmentView = { id: string, 
 /**
@@ -312,7 +332,15 @@ export type LevelArgs = { channelId: string, level: NotificationLevel, };
 
 export type MarkReadArgs = { channelId: string, upTo: string | null, };
 
-export type CreateGroupArgs = { name: string, memberNames: Array<string>, };
+export type CreateGroupArgs = { name: string, memberNames: Array<string>, 
+/**
+ * What it is about ("" for nothing yet).
+ */
+topic: string, 
+/**
+ * Neither listed nor joinable: only invites bring people in.
+ */
+private: boolean, };
 
 export type MemberArgs = { memberName: string, };
 
@@ -413,6 +441,48 @@ export type AttachmentArgs = { attachmentId: string,
  * Its name, as the message shows it: what the file is called on disk.
  */
 name: string, };
+
+export type DirectoryArgs = { 
+/**
+ * Kept to groups whose name or topic holds it ("" for all).
+ */
+query: string, 
+/**
+ * How many of the list to skip (a multiple of the page the shell gives).
+ */
+offset: number, };
+
+export type ListedGroupView = { id: string, 
+/**
+ * Render as text.
+ */
+name: string, 
+/**
+ * Render as text; "" for none.
+ */
+topic: string, memberCount: number, 
+/**
+ * Whether the member is in it (open it rather than join).
+ */
+joined: boolean, };
+
+export type DirectoryView = { groups: Array<ListedGroupView>, 
+/**
+ * Ask again with `offset` moved on by `groups.length` for more.
+ */
+hasMore: boolean, };
+
+export type UpdateGroupArgs = { channelId: string, name: string | null, 
+/**
+ * "" clears it.
+ */
+topic: string | null, 
+/**
+ * Only the creator archives or brings back.
+ */
+archived: boolean | null, };
+
+export type RemoveMemberArgs = { channelId: string, memberId: string, };
 
 export type TypingArgs = { channelId: string, 
 /**

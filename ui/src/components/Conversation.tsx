@@ -283,16 +283,32 @@ export function Conversation({
     <>
       <header className="conversation-head">
         <div className="title">
-          <h1 dir="auto">
-            {channel.kind === "group" && (
-              <span className="hash" aria-hidden="true">
-                #
+          <div className="title-line">
+            <h1 dir="auto">
+              {channel.kind === "group" && (
+                <span className="hash" aria-hidden="true">
+                  #
+                </span>
+              )}
+              {channel.name}
+            </h1>
+            {channel.private && (
+              <span className="channel-tag" title={t("conversation.privateHint")}>
+                {t("conversation.private")}
               </span>
             )}
-            {channel.name}
-          </h1>
+            {channel.archived && <span className="channel-tag">{t("conversation.archived")}</span>}
+          </div>
           <span className="subtitle">
             {t("conversation.memberCount", { count: channel.memberCount })}
+            {channel.topic !== "" && (
+              <>
+                {" · "}
+                <span className="topic" dir="auto">
+                  {channel.topic}
+                </span>
+              </>
+            )}
           </span>
         </div>
         <div className="head-actions">
@@ -342,22 +358,28 @@ export function Conversation({
           threadSlot,
         )}
       <TypingLine members={typing} />
-      <Composer
-        channelName={channel.name}
-        draft={draft}
-        onDraftChange={setDraft}
-        replyTo={replyTo}
-        onCancelReply={() => setReplyTo(null)}
-        onEditLast={editLast}
-        members={members}
-        selfId={me.id}
-        onNeedMembers={needMembers}
-        place={placeOf(channel.id)}
-        onSend={async (text, attachmentIds) => {
-          await send(channel.id, text, replyTo?.id ?? null, null, attachmentIds);
-          setReplyTo(null);
-        }}
-      />
+      {channel.archived ? (
+        <p className="archived-note" role="status">
+          {t("conversation.archivedNote")}
+        </p>
+      ) : (
+        <Composer
+          channelName={channel.name}
+          draft={draft}
+          onDraftChange={setDraft}
+          replyTo={replyTo}
+          onCancelReply={() => setReplyTo(null)}
+          onEditLast={editLast}
+          members={members}
+          selfId={me.id}
+          onNeedMembers={needMembers}
+          place={placeOf(channel.id)}
+          onSend={async (text, attachmentIds) => {
+            await send(channel.id, text, replyTo?.id ?? null, null, attachmentIds);
+            setReplyTo(null);
+          }}
+        />
+      )}
       {dragging && (
         <div className="drop-zone" aria-hidden="true">
           <p>{t("files.dropHere", { name: channel.name })}</p>

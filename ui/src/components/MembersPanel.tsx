@@ -2,7 +2,7 @@ import { type FormEvent, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { MemberView } from "../bindings/ipc";
 import { commands, errorText } from "../ipc";
-import { invite, useAppState } from "../store/store";
+import { invite, removeMember, useAppState } from "../store/store";
 import { askPresence } from "../store/presence";
 import { Avatar, PresenceDot, PresenceText } from "./Avatar";
 
@@ -10,10 +10,16 @@ import { Avatar, PresenceDot, PresenceText } from "./Avatar";
 export function MembersPanel({
   channelId,
   memberCount,
+  creatorId,
+  canInvite,
   onClose,
 }: {
   channelId: string;
   memberCount: number;
+  /** The group's creator, who may remove members (`null` for a direct channel). */
+  creatorId: string | null;
+  /** Whether members can be added (a group that is not archived). */
+  canInvite: boolean;
   onClose: () => void;
 }) {
   const { t } = useTranslation();
@@ -46,6 +52,15 @@ export function MembersPanel({
       live = false;
     };
   }, [channelId, memberCount, t]);
+
+  const remove = async (member: MemberView) => {
+    try {
+      await removeMember(channelId, member.id);
+      setMembers((list) => list?.filter((m) => m.id !== member.id) ?? null);
+    } catch (err) {
+      setError(errorText(err, t("dialogs.failed")));
+    }
+  };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -85,6 +100,17 @@ export function MembersPanel({
             </span>
             <span dir="auto">{m.name}</span>
             <PresenceText memberId={m.id} />
+            {m.id === creatorId && <span className="muted-text">{t("members.creator")}</span>}
+            {canInvite && me === creatorId && m.id !== me && (
+              <button
+                type="button"
+                className="ghost block-state"
+                aria-label={t("members.removeName", { name: m.name })}
+                onClick={() => void remove(m)}
+              >
+                {t("members.remove")}
+              </button>
+            )}
             {m.id !== me &&
               (blocked.includes(m.id) ? (
                 <span className="muted-text block-state">{t("members.blocked")}</span>
@@ -102,15 +128,17 @@ export function MembersPanel({
           </li>
         ))}
       </ul>
-      <form className="invite" onSubmit={(e) => void submit(e)}>
-        <label>
-          <span>{t("members.invite")}</span>
-          <input required value={name} onChange={(e) => setName(e.target.value)} />
-        </label>
-        <button type="submit" className="ghost">
-          {t("members.inviteButton")}
-        </button>
-      </form>
+      {canInvite && (
+        <form className="invite" onSubmit={(e) => void submit(e)}>
+          <label>
+            <span>{t("members.invite")}</span>
+            <input required value={name} onChange={(e) => setName(e.target.value)} />
+          </label>
+          <button type="submit" className="ghost">
+            {t("members.inviteButton")}
+          </button>
+        </form>
+      )}
     </aside>
   );
 }

@@ -115,10 +115,15 @@ function ThreadSummary({ event }: { event: EventView }) {
 
 export const SystemRow = memo(function SystemRow({ event }: { event: EventView }) {
   const { t, i18n } = useTranslation();
-  const key = event.kind === "join" ? "conversation.joined" : "conversation.left";
+  const text =
+    event.kind === "join"
+      ? t("conversation.joined", { name: event.member.name })
+      : event.removedBy
+        ? t("conversation.removed", { name: event.member.name, by: event.removedBy.name })
+        : t("conversation.left", { name: event.member.name });
   return (
     <div className="system-line">
-      <span dir="auto">{t(key, { name: event.member.name })}</span>
+      <span dir="auto">{text}</span>
       <span className="time">{timeOf(event.createdAt, i18n.language)}</span>
     </div>
   );

@@ -344,8 +344,32 @@ async function added(channel: ChannelView): Promise<void> {
   await openChannel(channel.id);
 }
 
-export async function createGroup(name: string, memberNames: string[]): Promise<void> {
-  await added(await commands.createGroup({ name, memberNames }));
+export async function createGroup(
+  name: string,
+  memberNames: string[],
+  topic = "",
+  isPrivate = false,
+): Promise<void> {
+  await added(await commands.createGroup({ name, memberNames, topic, private: isPrivate }));
+}
+
+/** Renames a group, sets its topic, or (its creator) archives it or brings it back. */
+export async function updateGroup(
+  channelId: string,
+  change: { name?: string; topic?: string; archived?: boolean },
+): Promise<void> {
+  const channel = await commands.updateGroup({
+    channelId,
+    name: change.name ?? null,
+    topic: change.topic ?? null,
+    archived: change.archived ?? null,
+  });
+  dispatch({ type: "channelAdded", channel });
+}
+
+/** The creator takes a member out of a group. */
+export async function removeMember(channelId: string, memberId: string): Promise<void> {
+  await commands.removeMember({ channelId, memberId });
 }
 
 export async function openDirect(memberName: string): Promise<void> {

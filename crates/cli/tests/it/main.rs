@@ -7,6 +7,7 @@ use suda_testkit::TestServer;
 
 mod cluster;
 mod files;
+mod groups;
 mod search;
 mod threads;
 use tokio::process::Command;

@@ -26,6 +26,7 @@ fn event(channel: ChannelId, sender: MemberId, kind: EventType) -> ChatEvent {
         mentions: Vec::new(),
         in_thread: None,
         attachments: Vec::new(),
+        removed_by: None,
     }
 }
 

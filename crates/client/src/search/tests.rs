@@ -165,6 +165,10 @@ fn channel(id: i64, kind: ChannelKind, name: &str) -> Channel {
         mentions: 0,
         notify_level: NotificationLevel::All,
         direct_member: None,
+        topic: String::new(),
+        private: false,
+        archived: false,
+        creator: None,
     }
 }
 

@@ -8,6 +8,7 @@ use suda_protocol::{
     Attachment, AttachmentId, ChannelId, ErrorCode, EventId, MemberId, MemberRef, NotificationLevel,
 };
 
+use super::groups::NewGroup;
 use super::{lock, Session};
 use crate::{
     error::{ClientError, ClientResult},
@@ -183,7 +184,7 @@ impl Session {
             events: page
                 .contents
                 .into_iter()
-                .map(wire::history_item)
+                .map(|e| wire::history_item(channel, e))
                 .collect::<ClientResult<_>>()?,
             has_more: page.has_more,
             next_cursor: page.next_cursor,
@@ -377,7 +378,7 @@ impl Session {
         Ok(())
     }
 
-    fn learned(&self, channel: Channel) -> Channel {
+    pub(super) fn learned(&self, channel: Channel) -> Channel {
         lock(&self.shared.state).upsert(channel.clone());
         self.shared.channels_changed();
         channel
@@ -385,12 +386,13 @@ impl Session {
 
     /// Creates a group channel with the member and `members` in it.
     pub async fn create_group(&self, name: &str, members: &[MemberId]) -> ClientResult<Channel> {
-        let vars = ops::create_group::Variables {
-            name: name.to_owned(),
-            member_ids: Some(members.iter().map(|m| m.to_string()).collect()),
+        let group = NewGroup {
+            name,
+            members,
+            topic: "",
+            private: false,
         };
-        let c = self.shared.api.run::<ops::CreateGroup>(vars).await?;
-        Ok(self.learned(Channel::try_from(c.create_group_channel)?))
+        self.create_group_with(group).await
     }
 
     /// Finds a member by name.

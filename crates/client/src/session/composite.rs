@@ -68,12 +68,20 @@ impl Session {
         &self,
         name: &str,
         names: &[S],
+        topic: &str,
+        private: bool,
     ) -> ClientResult<Channel> {
         let mut members = Vec::new();
         for member in typed_names(names) {
             members.push(self.member_id(member).await?);
         }
-        self.create_group(name, &members).await
+        let group = super::groups::NewGroup {
+            name,
+            members: &members,
+            topic,
+            private,
+        };
+        self.create_group_with(group).await
     }
 
     /// Opens the direct channel with the member called `name`.

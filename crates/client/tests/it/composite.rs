@@ -16,7 +16,7 @@ async fn a_group_is_created_with_members_given_by_name_blank_names_skipped() {
     let bob = server.session(None);
     bob.sign_up("bob", "password-123").await.unwrap();
     let group = alice
-        .create_group_with_names("lobby", &[" bob ", "", "  "])
+        .create_group_with_names("lobby", &[" bob ", "", "  "], "", false)
         .await
         .unwrap();
     assert_eq!(group.member_count, 2, "{group:?}");
@@ -34,7 +34,7 @@ async fn an_unknown_name_creates_no_group() {
     let alice = server.session(None);
     alice.sign_up("alice", "password-123").await.unwrap();
     let err = alice
-        .create_group_with_names("lobby", &["nobody"])
+        .create_group_with_names("lobby", &["nobody"], "", false)
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::NotFound), "{err:?}");

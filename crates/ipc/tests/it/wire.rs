@@ -40,6 +40,20 @@ fn channel() -> ChannelView {
         mentions: 1,
         level: NotificationLevel::Mentions,
         direct_member_id: None,
+        topic: "Everything, with everyone".into(),
+        private: false,
+        archived: false,
+        creator_id: Some("1".into()),
+    }
+}
+
+fn listed() -> ListedGroupView {
+    ListedGroupView {
+        id: "2".into(),
+        name: "Design".into(),
+        topic: "Pixels and fonts".into(),
+        member_count: 12,
+        joined: false,
     }
 }
 
@@ -92,6 +106,7 @@ fn event() -> EventView {
             thumbnail_url: Some("suda-file://localhost/123456789012345678/thumbnail".into()),
             openable: true,
         }],
+        removed_by: None,
     }
 }
 
@@ -313,6 +328,27 @@ fn sample(ts_name: &str) -> Value {
         "CreateGroupArgs" => json(CreateGroupArgs {
             name: "g".into(),
             member_names: vec!["bo".into()],
+            topic: "plans".into(),
+            private: true,
+        }),
+        "DirectoryArgs" => json(DirectoryArgs {
+            query: "des".into(),
+            offset: 50,
+        }),
+        "ListedGroupView" => json(listed()),
+        "DirectoryView" => json(DirectoryView {
+            groups: vec![listed()],
+            has_more: true,
+        }),
+        "UpdateGroupArgs" => json(UpdateGroupArgs {
+            channel_id: "2".into(),
+            name: Some("launch".into()),
+            topic: None,
+            archived: Some(true),
+        }),
+        "RemoveMemberArgs" => json(RemoveMemberArgs {
+            channel_id: "2".into(),
+            member_id: "4".into(),
         }),
         "MemberArgs" => json(MemberArgs {
             member_name: "bo".into(),

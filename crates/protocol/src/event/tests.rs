@@ -19,6 +19,7 @@ fn sample() -> ChatEvent {
         mentions: Vec::new(),
         in_thread: None,
         attachments: Vec::new(),
+        removed_by: None,
     }
 }
 

@@ -16,6 +16,8 @@ use crate::{
 };
 
 const MAX_PAGE: i32 = 200;
+const MAX_DIRECTORY_PAGE: i32 = 100;
+const MAX_DIRECTORY_OFFSET: i32 = 10_000;
 
 #[derive(Default)]
 pub struct ChannelQuery;
@@ -30,7 +32,55 @@ impl ChannelQuery {
         Ok(rows.into_iter().map(ChatChannel).collect())
     }
 
-    /// One channel: any of the caller's, or any group channel (to join it).
+    /// The directory: public groups that are not archived, by name, with
+    /// their member counts and topics, whether the caller is in them or
+    /// not. `query` keeps those whose name or topic holds it (ignoring
+    /// the case of ASCII letters; at most 100 characters); `limit` 1 to
+    /// 100 after the first `offset` (at most 10,000). Private groups are
+    /// never listed. Spends the search budget.
+    #[graphql(complexity = "limit.clamp(1, MAX_DIRECTORY_PAGE) as usize * child_complexity + 1")]
+    async fn chat_channel_directory(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] query: String,
+        #[graphql(default = 50)] limit: i32,
+        #[graphql(default = 0)] offset: i32,
+    ) -> Result<ChatChannelDirectoryPage> {
+        let app = state(ctx);
+        let me = caller_member(ctx)?;
+        let query = query.trim();
+        if query.chars().count() > validate::MAX_DIRECTORY_QUERY_CHARS {
+            return Err(ApiError::BadInput(format!(
+                "a directory search is at most {} characters",
+                validate::MAX_DIRECTORY_QUERY_CHARS
+            ))
+            .into());
+        }
+        if !(1..=MAX_DIRECTORY_PAGE).contains(&limit) {
+            return Err(
+                ApiError::BadInput(format!("limit must be 1 to {MAX_DIRECTORY_PAGE}")).into(),
+            );
+        }
+        if !(0..=MAX_DIRECTORY_OFFSET).contains(&offset) {
+            return Err(ApiError::BadInput(format!(
+                "offset must be 0 to {MAX_DIRECTORY_OFFSET}: search instead"
+            ))
+            .into());
+        }
+        app.limits.search(me.id).await?;
+        let mut rows = app
+            .store
+            .directory(me.id, query, limit as u32 + 1, offset as u32)
+            .await?;
+        let has_more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        Ok(ChatChannelDirectoryPage {
+            channels: rows.into_iter().map(ChatChannel).collect(),
+            has_more,
+        })
+    }
+
+    /// One channel: any of the caller's, or any public group (to join it).
     async fn chat_channel(&self, ctx: &Context<'_>, channel_id: ID) -> Result<ChatChannel> {
         let me = caller_member(ctx)?;
         let channel: ChannelId = parse_id(&channel_id)?;
@@ -225,16 +275,22 @@ pub struct ChannelMutation;
 
 #[Object]
 impl ChannelMutation {
-    /// Creates a group channel with the caller and `memberIds` in it.
+    /// Creates a group channel with the caller and `memberIds` in it; the
+    /// caller is its creator. `private`: neither listed in the directory
+    /// nor joinable, only invited into. `topic`: one line of at most 250
+    /// characters.
     async fn create_group_channel(
         &self,
         ctx: &Context<'_>,
         name: String,
         member_ids: Option<Vec<ID>>,
+        #[graphql(default)] topic: String,
+        #[graphql(default = false)] private: bool,
     ) -> Result<ChatChannel> {
         let app = state(ctx);
         let me = caller_member(ctx)?;
         let name = validate::channel_name(&name)?;
+        let topic = validate::topic(&topic)?;
         let members = member_ids
             .unwrap_or_default()
             .iter()
@@ -250,6 +306,8 @@ impl ChannelMutation {
                 creator: me.id,
                 name,
                 members,
+                topic,
+                private,
             })
             .await?;
         Ok(ChatChannel(view(app, me, applied.channel).await?))
@@ -296,6 +354,71 @@ impl ChannelMutation {
             })
             .await?;
         Ok(true)
+    }
+
+    /// Renames a group, sets its topic (`""` clears it), or archives it or
+    /// brings it back (its creator only): whatever is given, the rest stays.
+    /// Any member renames and sets the topic; an archived group is neither
+    /// renamed nor given a topic until it is back. The same settings again
+    /// change nothing and send no event; giving nothing is
+    /// `BAD_USER_INPUT`.
+    async fn update_channel(
+        &self,
+        ctx: &Context<'_>,
+        channel_id: ID,
+        name: Option<String>,
+        topic: Option<String>,
+        archived: Option<bool>,
+    ) -> Result<ChatChannel> {
+        let app = state(ctx);
+        let me = caller_member(ctx)?;
+        let channel: ChannelId = parse_id(&channel_id)?;
+        if name.is_none() && topic.is_none() && archived.is_none() {
+            return Err(ApiError::BadInput(
+                "give a name, a topic or whether it is archived".into(),
+            )
+            .into());
+        }
+        let name = name.map(|n| validate::channel_name(&n)).transpose()?;
+        let topic = topic.map(|t| validate::topic(&t)).transpose()?;
+        app.limits.change(me.id).await?;
+        app.ledger
+            .submit(Command::UpdateChannel {
+                channel,
+                member: me.id,
+                name,
+                topic,
+                archived,
+            })
+            .await?;
+        Ok(ChatChannel(view(app, me, channel).await?))
+    }
+
+    /// Takes a member out of a group: its creator only (`FORBIDDEN` for
+    /// anyone else), never themselves (`BAD_USER_INPUT`: they leave).
+    /// Their stream gets their leave, with `removedBy`, and nothing of the
+    /// group after it. Someone not in it changes nothing. A removed member
+    /// of a public group can join again; of a private one, only an invite
+    /// brings them back.
+    async fn remove_from_channel(
+        &self,
+        ctx: &Context<'_>,
+        channel_id: ID,
+        member_id: ID,
+    ) -> Result<ChatChannel> {
+        let app = state(ctx);
+        let me = caller_member(ctx)?;
+        let channel: ChannelId = parse_id(&channel_id)?;
+        let member: MemberId = parse_id(&member_id)?;
+        app.limits.change(me.id).await?;
+        app.ledger
+            .submit(Command::Remove {
+                channel,
+                remover: me.id,
+                member,
+            })
+            .await?;
+        Ok(ChatChannel(view(app, me, channel).await?))
     }
 
     /// Adds another member to a group channel the caller is in.

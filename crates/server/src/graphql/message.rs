@@ -51,7 +51,7 @@ impl MessageMutation {
         let channel: ChannelId = parse_id(&channel_id)?;
         let thread_root: Option<EventId> = thread_root.map(|id| parse_id(&id)).transpose()?;
         app.limits.typing(me.id).await?;
-        rules::require_member(app.store.as_ref(), me.id, channel).await?;
+        rules::require_writer(app.store.as_ref(), me.id, channel).await?;
         let shown = app
             .ephemeral
             .typing(suda_protocol::Typing {

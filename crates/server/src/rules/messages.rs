@@ -11,7 +11,7 @@ use suda_protocol::{
 
 use super::{
     fresh, member_row, no_message, refuse_if_blocked, require_member_in, threads, unchanged,
-    Applied,
+    writable, Applied,
 };
 use crate::{
     error::{ApiError, ApiResult},
@@ -68,7 +68,9 @@ pub(super) async fn send(
             return Ok(unchanged(first.channel_id, vec![first]));
         }
     }
-    if require_member_in(tx, sender, channel).await? == ChannelKind::Direct {
+    let access = require_member_in(tx, sender, channel).await?;
+    writable(channel, access)?;
+    if access.kind == ChannelKind::Direct {
         if let Some(other) = tx.other_member(channel, sender).await? {
             let other = member_row(tx, other).await?;
             refuse_if_blocked(tx, &other, sender).await?;
@@ -290,13 +292,14 @@ async fn changeable(
         .await?
         .filter(|e| e.kind == EventKind::Chat)
         .ok_or_else(|| no_message(id))?;
-    let kind = require_member_in(tx, member, message.channel_id).await?;
+    let access = require_member_in(tx, member, message.channel_id).await?;
+    writable(message.channel_id, access)?;
     if own && message.member.id != member {
         return Err(ApiError::Forbidden(format!(
             "message {id} is not yours: only its sender may change it"
         )));
     }
-    if kind == ChannelKind::Direct && change == Change::Adds {
+    if access.kind == ChannelKind::Direct && change == Change::Adds {
         if let Some(other) = tx.other_member(message.channel_id, member).await? {
             let other = member_row(tx, other).await?;
             refuse_if_blocked(tx, &other, member).await?;

@@ -74,6 +74,8 @@ async fn group_with(
             creator,
             name: name.into(),
             members: members.to_vec(),
+            topic: String::new(),
+            private: false,
         },
     )
     .await
@@ -216,6 +218,8 @@ async fn a_refused_command_leaves_no_trace_and_the_batch_still_commits() {
                 creator: a,
                 name: "h".into(),
                 members: vec![MemberId(999)],
+                topic: String::new(),
+                private: false,
             },
         ],
     )

@@ -95,6 +95,8 @@ async fn world() -> World {
             creator: alice,
             name: "g".into(),
             members: vec![bob],
+            topic: String::new(),
+            private: false,
         }],
     )
     .await

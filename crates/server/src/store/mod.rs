@@ -93,11 +93,14 @@ pub enum EventKind {
     Read,
     /// A member chose another notification level (`level`) for the channel.
     Level,
+    /// A member renamed the group, set its topic, archived it or brought
+    /// it back (`settings`: the group's after).
+    Channel,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::Chat,
         EventKind::Join,
         EventKind::Leave,
@@ -107,6 +110,7 @@ impl EventKind {
         EventKind::Unreact,
         EventKind::Read,
         EventKind::Level,
+        EventKind::Channel,
     ];
 
     /// The kind as stored.
@@ -121,6 +125,7 @@ impl EventKind {
             EventKind::Unreact => "UNREACT",
             EventKind::Read => "READ",
             EventKind::Level => "LEVEL",
+            EventKind::Channel => "CHANNEL",
         }
     }
 
@@ -194,6 +199,27 @@ pub struct NewToken {
     pub address: Option<String>,
 }
 
+/// What decides who may do what in a channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChannelAccess {
+    pub kind: ChannelKind,
+    /// A group neither listed nor joinable without an invite.
+    pub private: bool,
+    /// Archived: read, never written.
+    pub archived: bool,
+    /// Who created the group (`None` for a direct channel).
+    pub creator: Option<MemberId>,
+}
+
+/// What the members of a group may change of it, as it is after a change
+/// (what a `CHANNEL` event records).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ChannelSettings {
+    pub name: String,
+    pub topic: String,
+    pub archived: bool,
+}
+
 /// A channel as one member sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChannelRow {
@@ -216,6 +242,14 @@ pub struct ChannelRow {
     pub mentions: i64,
     /// The viewer's notification level of the channel.
     pub notify_level: NotificationLevel,
+    /// What the group is about ("" for none, and for a direct channel).
+    pub topic: String,
+    /// A group neither listed nor joinable without an invite.
+    pub private: bool,
+    /// Archived: read, never written.
+    pub archived: bool,
+    /// Who created the group (`None` for a direct channel).
+    pub creator: Option<MemberId>,
 }
 
 /// A channel event as stored, a message as it is now.
@@ -258,6 +292,10 @@ pub struct EventRow {
     pub followers: Vec<MemberId>,
     /// A message's files, in order; empty once it is deleted.
     pub attachments: Vec<suda_protocol::Attachment>,
+    /// Of a leave, who removed the member (`None` when they left).
+    pub actor: Option<MemberRow>,
+    /// Of a change of the group, its settings after it.
+    pub settings: Option<Box<ChannelSettings>>,
 }
 
 /// The message a reply answers, as it is now.
@@ -285,6 +323,11 @@ pub struct NewEvent<'a> {
     pub mentions: &'a [MemberId],
     pub level: Option<NotificationLevel>,
     pub thread: Option<EventId>,
+    /// Of a leave, who removed the member.
+    pub actor: Option<&'a MemberRow>,
+    /// Of a change of the group, its settings after it (stored as JSON in
+    /// `message`).
+    pub settings: Option<&'a ChannelSettings>,
 }
 
 impl<'a> NewEvent<'a> {
@@ -309,6 +352,8 @@ impl<'a> NewEvent<'a> {
             thread_root: self.thread,
             followers: Vec::new(),
             attachments: Vec::new(),
+            actor: self.actor.cloned(),
+            settings: self.settings.map(|s| Box::new(s.clone())),
         }
     }
 
@@ -326,8 +371,19 @@ impl<'a> NewEvent<'a> {
             mentions: &[],
             level: None,
             thread: None,
+            actor: None,
+            settings: None,
         }
     }
+}
+
+/// A group channel to create (see [`Tx::create_group`]).
+#[derive(Debug, Clone, Copy)]
+pub struct NewGroup<'a> {
+    pub name: &'a str,
+    pub topic: &'a str,
+    pub private: bool,
+    pub creator: MemberId,
 }
 
 /// The event a member wrote with a client key, as first written (what a
@@ -452,10 +508,22 @@ pub trait Store: ThreadStore + SearchStore + AttachmentStore + Send + Sync + 'st
         viewer: MemberId,
         channel: ChannelId,
     ) -> ApiResult<Option<ChannelRow>>;
-    /// A channel's kind; `None` if it does not exist.
-    async fn channel_kind(&self, channel: ChannelId) -> ApiResult<Option<ChannelKind>>;
+    /// What decides who may do what in a channel; `None` if it does not
+    /// exist.
+    async fn channel_access(&self, channel: ChannelId) -> ApiResult<Option<ChannelAccess>>;
     /// Whether the member is in the channel now.
     async fn is_member(&self, member: MemberId, channel: ChannelId) -> ApiResult<bool>;
+    /// The directory's page of groups as `viewer` sees them: public, not
+    /// archived, whose name or topic holds `query` (ASCII letters in any
+    /// case; every group when it is empty), by name, `limit` of them after
+    /// the first `offset`.
+    async fn directory(
+        &self,
+        viewer: MemberId,
+        query: &str,
+        limit: u32,
+        offset: u32,
+    ) -> ApiResult<Vec<ChannelRow>>;
     /// The members of a channel now.
     async fn channel_members(&self, channel: ChannelId) -> ApiResult<Vec<MemberRow>>;
     /// A page of history (messages, joins and leaves, messages as they
@@ -583,8 +651,17 @@ pub trait Tx: ThreadTx + SearchTx + AttachmentTx + Send {
     /// never reused.
     async fn abandon(self: Box<Self>);
 
-    /// A channel's kind; `None` if it does not exist.
-    async fn channel_kind(&mut self, channel: ChannelId) -> ApiResult<Option<ChannelKind>>;
+    /// What decides who may do what in a channel; `None` if it does not
+    /// exist.
+    async fn channel_access(&mut self, channel: ChannelId) -> ApiResult<Option<ChannelAccess>>;
+    /// A group's settings now; `None` if there is no such channel.
+    async fn channel_settings(&mut self, channel: ChannelId) -> ApiResult<Option<ChannelSettings>>;
+    /// Stores a group's settings (archived since now, when it was not).
+    async fn set_channel_settings(
+        &mut self,
+        channel: ChannelId,
+        settings: &ChannelSettings,
+    ) -> ApiResult<()>;
     /// Whether the member is in the channel now.
     async fn is_member(&mut self, member: MemberId, channel: ChannelId) -> ApiResult<bool>;
     /// A member by id.
@@ -610,7 +687,7 @@ pub trait Tx: ThreadTx + SearchTx + AttachmentTx + Send {
     /// The direct channel between `a` and `b` (in either order), if any.
     async fn direct_channel(&mut self, a: MemberId, b: MemberId) -> ApiResult<Option<ChannelId>>;
     /// A new group channel, with nobody in it.
-    async fn create_group(&mut self, name: &str) -> ApiResult<ChannelId>;
+    async fn create_group(&mut self, group: NewGroup<'_>) -> ApiResult<ChannelId>;
     /// A new direct channel between `a` and `b`, with nobody in it yet.
     async fn create_direct(&mut self, a: MemberId, b: MemberId) -> ApiResult<ChannelId>;
     /// Appends an event to a channel, with the next id of the one sequence.

@@ -56,7 +56,7 @@ pub use self::errors::{is_read_only, without_password};
 
 use self::tx::PgTx;
 use super::{
-    now_millis, whole, ChannelKind, ChannelRow, EventRow, MemberRow, Messages, NewToken,
+    now_millis, whole, ChannelAccess, ChannelRow, EventRow, MemberRow, Messages, NewToken,
     ReactionRow, SessionRow, Store, Tx,
 };
 use crate::error::{ApiError, ApiResult};
@@ -268,9 +268,19 @@ impl Store for PgStore {
         bounded(reads::channel_seen_by(&self.pool, viewer, channel)).await
     }
 
-    async fn channel_kind(&self, channel: ChannelId) -> ApiResult<Option<ChannelKind>> {
-        bounded(async move { tx::channel_kind(&mut *self.pool.acquire().await?, channel).await })
+    async fn channel_access(&self, channel: ChannelId) -> ApiResult<Option<ChannelAccess>> {
+        bounded(async move { tx::channel_access(&mut *self.pool.acquire().await?, channel).await })
             .await
+    }
+
+    async fn directory(
+        &self,
+        viewer: MemberId,
+        query: &str,
+        limit: u32,
+        offset: u32,
+    ) -> ApiResult<Vec<ChannelRow>> {
+        bounded(reads::directory(&self.pool, viewer, query, limit, offset)).await
     }
 
     async fn is_member(&self, member: MemberId, channel: ChannelId) -> ApiResult<bool> {

@@ -13,8 +13,8 @@ use suda_protocol::{ChannelId, EventId, MemberId, NotificationLevel, MAX_PREVIEW
 use crate::{
     error::{ApiError, ApiResult},
     store::{
-        ChannelKind, ChannelRow, EventKind, EventRow, KeyedEvent, MemberRow, Preview, ReactionRow,
-        SessionRow,
+        ChannelAccess, ChannelKind, ChannelRow, ChannelSettings, EventKind, EventRow, KeyedEvent,
+        MemberRow, Preview, ReactionRow, SessionRow,
     },
 };
 
@@ -33,14 +33,17 @@ pub(super) const EVENT_COLS: &str = "
   o.seq AS reply_seq, o.member_id AS reply_member_id, om.name AS reply_name,
   om.profile_image AS reply_profile_image, om.created_at AS reply_member_created_at,
   COALESCE(oed.message, o.message) AS reply_message, o.deleted_seq IS NOT NULL AS reply_deleted,
-  e.mentions, e.level, e.thread_seq, e.attachments";
+  e.mentions, e.level, e.thread_seq, e.attachments,
+  e.actor_id, am.name AS actor_name, am.profile_image AS actor_profile_image,
+  am.created_at AS actor_created_at";
 
 /// What [`EVENT_COLS`] needs beside `events e JOIN members m`.
 pub(super) const EVENT_JOINS: &str = "
   LEFT JOIN events ed ON ed.seq = e.edited_seq
   LEFT JOIN events o ON e.event_type = 'CHAT' AND o.seq = e.target_seq
   LEFT JOIN members om ON om.id = o.member_id
-  LEFT JOIN events oed ON oed.seq = o.edited_seq";
+  LEFT JOIN events oed ON oed.seq = o.edited_seq
+  LEFT JOIN members am ON am.id = e.actor_id";
 
 /// Events with their members; callers add WHERE and ORDER BY.
 pub(super) fn event_select() -> String {
@@ -156,6 +159,10 @@ pub(super) struct ChannelRecord {
     is_member: bool,
     mentions: i64,
     notify_level: Option<String>,
+    topic: String,
+    private: bool,
+    archived: bool,
+    creator_id: Option<i64>,
 }
 
 impl TryFrom<ChannelRecord> for ChannelRow {
@@ -178,6 +185,10 @@ impl TryFrom<ChannelRecord> for ChannelRow {
                 Some(level) => notify_level(&level)?,
                 None => NotificationLevel::default(),
             },
+            topic: r.topic,
+            private: r.private,
+            archived: r.archived,
+            creator: r.creator_id.map(MemberId),
         })
     }
 }
@@ -210,6 +221,10 @@ pub(super) struct EventRecord {
     level: Option<String>,
     thread_seq: Option<i64>,
     attachments: Option<String>,
+    actor_id: Option<i64>,
+    actor_name: Option<String>,
+    actor_profile_image: Option<String>,
+    actor_created_at: Option<i64>,
 }
 
 impl TryFrom<EventRecord> for EventRow {
@@ -234,10 +249,24 @@ impl TryFrom<EventRecord> for EventRow {
             })),
             _ => None,
         };
+        let kind = event_kind(&r.event_type)?;
+        let actor = match (r.actor_id, r.actor_name) {
+            (Some(id), Some(name)) => Some(MemberRow {
+                id: MemberId(id),
+                name,
+                profile_image: r.actor_profile_image,
+                created_at: r.actor_created_at.unwrap_or_default(),
+            }),
+            _ => None,
+        };
+        let settings = match kind {
+            EventKind::Channel => Some(Box::new(channel_settings(r.message.as_deref())?)),
+            _ => None,
+        };
         Ok(EventRow {
             id: EventId(r.seq),
             channel_id: ChannelId(r.channel_id),
-            kind: event_kind(&r.event_type)?,
+            kind,
             member: MemberRow {
                 id: MemberId(r.member_id),
                 name: r.name,
@@ -261,7 +290,68 @@ impl TryFrom<EventRecord> for EventRow {
             thread_root: r.thread_seq.map(EventId),
             followers: Vec::new(),
             attachments: super::attachments::attachments_of(r.attachments.as_deref())?,
+            actor,
+            settings,
         })
+    }
+}
+
+/// A `CHANNEL` event's settings as stored (JSON in `message`).
+fn channel_settings(stored: Option<&str>) -> ApiResult<ChannelSettings> {
+    let stored = stored.unwrap_or_default();
+    serde_json::from_str(stored).map_err(|_| unknown("channel settings", stored))
+}
+
+/// A `CHANNEL` event's settings as they are stored.
+pub(super) fn stored_settings(settings: Option<&ChannelSettings>) -> Option<String> {
+    settings.map(|s| serde_json::to_string(s).expect("settings are plain strings and a flag"))
+}
+
+/// A channel's access as stored: its kind, whether private, whether
+/// archived, its creator.
+#[derive(sqlx::FromRow)]
+pub(super) struct AccessRecord {
+    ctype: String,
+    private: bool,
+    archived: bool,
+    creator_id: Option<i64>,
+}
+
+/// The columns of [`AccessRecord`] (channels, no alias).
+pub(super) const ACCESS_COLS: &str =
+    "ctype, private, archived_at IS NOT NULL AS archived, creator_id";
+
+impl TryFrom<AccessRecord> for ChannelAccess {
+    type Error = ApiError;
+
+    fn try_from(r: AccessRecord) -> ApiResult<Self> {
+        Ok(ChannelAccess {
+            kind: channel_kind(&r.ctype)?,
+            private: r.private,
+            archived: r.archived,
+            creator: r.creator_id.map(MemberId),
+        })
+    }
+}
+
+/// A group's settings as stored.
+#[derive(sqlx::FromRow)]
+pub(super) struct SettingsRecord {
+    name: String,
+    topic: String,
+    archived: bool,
+}
+
+/// The columns of [`SettingsRecord`] (channels, no alias).
+pub(super) const SETTINGS_COLS: &str = "name, topic, archived_at IS NOT NULL AS archived";
+
+impl From<SettingsRecord> for ChannelSettings {
+    fn from(r: SettingsRecord) -> Self {
+        ChannelSettings {
+            name: r.name,
+            topic: r.topic,
+            archived: r.archived,
+        }
     }
 }
 

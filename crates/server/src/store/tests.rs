@@ -88,6 +88,8 @@ async fn replay_follows_stretches_of_membership() {
             creator: a.id,
             name: "g".into(),
             members: vec![b.id],
+            topic: String::new(),
+            private: false,
         }],
     )
     .await[0]
@@ -203,6 +205,8 @@ async fn store_with_group() -> (TestStore, MemberId, ChannelId) {
             creator: a,
             name: "g".into(),
             members: vec![],
+            topic: String::new(),
+            private: false,
         }],
     )
     .await;
@@ -226,7 +230,7 @@ async fn a_channel_of_an_unknown_kind_is_an_error_never_a_group() {
     )
     .await;
     let b = s.create_member("b", "h", None).await.unwrap().id;
-    is_internal("kind", s.channel_kind(g).await);
+    is_internal("access", s.channel_access(g).await);
     is_internal("seen by a", s.channel_seen_by(a, g).await);
     is_internal("a's channels", s.channels_of(a).await);
     // Neither FORBIDDEN (a group) nor a view: the read fails.
@@ -430,5 +434,28 @@ async fn a_database_from_before_conversations_upgrades_in_place() {
     let again = apply(&*s, &[retry]).await;
     assert!(!again[0].as_ref().unwrap().fresh);
     assert_eq!(s.head().await.unwrap(), 4);
+    // The old group is public, as it was (anyone could join it), and its
+    // first member is its creator; new channels go on after its id.
+    let access = s.channel_access(g).await.unwrap().unwrap();
+    assert_eq!(
+        access,
+        super::ChannelAccess {
+            kind: super::ChannelKind::Group,
+            private: false,
+            archived: false,
+            creator: Some(a),
+        }
+    );
+    let create = Command::CreateGroup {
+        creator: a,
+        name: "after".into(),
+        members: Vec::new(),
+        topic: String::new(),
+        private: true,
+    };
+    let created = apply(&*s, &[create]).await;
+    let created = created[0].as_ref().unwrap();
+    assert_eq!(created.channel, ChannelId(2));
+    assert_eq!(created.events[0].id, EventId(5));
     s.close().await;
 }

@@ -7,6 +7,7 @@ mod accounts;
 mod attachments;
 mod bad_input;
 mod changes;
+mod channels;
 mod common;
 mod connections;
 mod contract;

@@ -176,6 +176,7 @@ pub(super) fn chat(id: i64) -> Incoming {
             mentions: Vec::new(),
             in_thread: None,
             attachments: Vec::new(),
+            removed_by: None,
         })),
     )
 }

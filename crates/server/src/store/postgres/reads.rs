@@ -252,6 +252,37 @@ pub(super) async fn channel_seen_by(
     found.map(ChannelRow::try_from).transpose()
 }
 
+/// The directory's page (see [`crate::store::Store::directory`]): chosen
+/// from the groups' own columns, then only its rows counted and decorated.
+pub(super) async fn directory(
+    pool: &PgPool,
+    viewer: MemberId,
+    query: &str,
+    limit: u32,
+    offset: u32,
+) -> ApiResult<Vec<ChannelRow>> {
+    let (name, topic, by_name) = (
+        rows::nocase("name"),
+        rows::nocase("topic"),
+        rows::nocase("c.name"),
+    );
+    let found: Vec<ChannelRecord> = sqlx::query_as(&format!(
+        "{CHANNEL_SELECT} WHERE c.id IN (
+           SELECT id FROM channels
+            WHERE ctype = 'GROUP' AND NOT private AND archived_at IS NULL
+              AND ($2 = '' OR strpos({name}, $2) > 0 OR strpos({topic}, $2) > 0)
+            ORDER BY {name}, id LIMIT $3 OFFSET $4)
+         ORDER BY {by_name}, c.id"
+    ))
+    .bind(viewer.get())
+    .bind(query.to_ascii_lowercase())
+    .bind(i64::from(limit))
+    .bind(i64::from(offset))
+    .fetch_all(pool)
+    .await?;
+    rows::all(found)
+}
+
 /// The condition keeping rows to `messages`, on the columns `channel` and
 /// `seq`, its values bound from `$first` on by [`bind_messages`].
 pub(super) fn messages_filter(

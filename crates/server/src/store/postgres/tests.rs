@@ -41,6 +41,8 @@ async fn member_in_group(s: &dyn Store, name: &str) -> (MemberId, ChannelId) {
             creator: m,
             name: format!("{name}'s"),
             members: vec![],
+            topic: String::new(),
+            private: false,
         }],
     )
     .await

@@ -24,6 +24,8 @@ async fn group(s: &dyn Store, creator: MemberId, members: &[MemberId]) -> Channe
         creator,
         name,
         members: members.to_vec(),
+        topic: String::new(),
+        private: false,
     };
     one(s, command).await.channel
 }

@@ -59,7 +59,9 @@ SELECT c.id, c.ctype, c.created_at,
   (SELECT max(seq) FROM events e WHERE e.channel_id = c.id
      AND event_type IN ('CHAT', 'JOIN', 'LEAVE')) AS last_event,
   (SELECT count(*) FROM memberships x WHERE x.channel_id = c.id AND x.left_seq IS NULL) AS member_count,
-  ms.member_id IS NOT NULL AS is_member
+  ms.member_id IS NOT NULL AS is_member,
+  CASE WHEN c.ctype = 'GROUP' THEN c.topic ELSE '' END AS topic,
+  c.private, c.archived_at IS NOT NULL AS archived, c.creator_id
 FROM channels c
 LEFT JOIN memberships ms ON ms.channel_id = c.id AND ms.member_id = ?1 AND ms.left_seq IS NULL
 ");

@@ -26,7 +26,10 @@ use super::{
 };
 use crate::{
     error::{ApiError, ApiResult},
-    store::{ChannelKind, EventRow, IndexChanges, KeyedEvent, MemberRow, NewEvent, Tx},
+    store::{
+        ChannelAccess, ChannelKind, ChannelSettings, EventRow, IndexChanges, KeyedEvent, MemberRow,
+        NewEvent, NewGroup, Tx,
+    },
 };
 
 /// A [`Tx`] on a connection of the pool. It owns the connection until it
@@ -142,8 +145,39 @@ impl Tx for SqliteTx {
         }
     }
 
-    async fn channel_kind(&mut self, channel: ChannelId) -> ApiResult<Option<ChannelKind>> {
-        channel_kind(self.conn()?, channel).await
+    async fn channel_access(&mut self, channel: ChannelId) -> ApiResult<Option<ChannelAccess>> {
+        channel_access(self.conn()?, channel).await
+    }
+
+    async fn channel_settings(&mut self, channel: ChannelId) -> ApiResult<Option<ChannelSettings>> {
+        let found: Option<rows::SettingsRecord> = sqlx::query_as(&format!(
+            "SELECT {} FROM channels WHERE id = ?1",
+            rows::SETTINGS_COLS
+        ))
+        .bind(channel.get())
+        .fetch_optional(self.conn()?)
+        .await?;
+        Ok(found.map(ChannelSettings::from))
+    }
+
+    async fn set_channel_settings(
+        &mut self,
+        channel: ChannelId,
+        settings: &ChannelSettings,
+    ) -> ApiResult<()> {
+        sqlx::query(
+            "UPDATE channels SET name = ?2, topic = ?3,
+               archived_at = CASE WHEN ?4 THEN COALESCE(archived_at, ?5) END
+             WHERE id = ?1",
+        )
+        .bind(channel.get())
+        .bind(&settings.name)
+        .bind(&settings.topic)
+        .bind(settings.archived)
+        .bind(now_millis())
+        .execute(self.conn()?)
+        .await?;
+        Ok(())
     }
 
     async fn is_member(&mut self, member: MemberId, channel: ChannelId) -> ApiResult<bool> {
@@ -206,8 +240,19 @@ impl Tx for SqliteTx {
         Ok(id.map(ChannelId))
     }
 
-    async fn create_group(&mut self, name: &str) -> ApiResult<ChannelId> {
-        create_channel(self.conn()?, ChannelKind::Group, name, None).await
+    async fn create_group(&mut self, group: NewGroup<'_>) -> ApiResult<ChannelId> {
+        let done = sqlx::query(
+            "INSERT INTO channels (ctype, name, topic, private, creator_id, created_at)
+             VALUES ('GROUP', ?1, ?2, ?3, ?4, ?5)",
+        )
+        .bind(group.name)
+        .bind(group.topic)
+        .bind(group.private)
+        .bind(group.creator.get())
+        .bind(now_millis())
+        .execute(self.conn()?)
+        .await?;
+        Ok(ChannelId(done.last_insert_rowid()))
     }
 
     async fn create_direct(&mut self, a: MemberId, b: MemberId) -> ApiResult<ChannelId> {
@@ -219,13 +264,13 @@ impl Tx for SqliteTx {
         let now = now_millis();
         let done = sqlx::query(
             "INSERT INTO events (channel_id, event_type, member_id, message, client_key, created_at,
-                                 target_seq, emoji, tally, mentions, level, thread_seq)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                 target_seq, emoji, tally, mentions, level, thread_seq, actor_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )
         .bind(event.channel.get())
         .bind(event.kind.as_str())
         .bind(event.member.id.get())
-        .bind(event.message)
+        .bind(rows::stored_settings(event.settings).or(event.message.map(str::to_owned)))
         .bind(event.client_key)
         .bind(now)
         .bind(event.target.map(EventId::get))
@@ -234,6 +279,7 @@ impl Tx for SqliteTx {
         .bind(stored_mentions(event.mentions))
         .bind(event.level.map(NotificationLevel::as_str))
         .bind(event.thread.map(EventId::get))
+        .bind(event.actor.map(|a| a.id.get()))
         .execute(self.conn()?)
         .await?;
         Ok(event.inserted(EventId(done.last_insert_rowid()), now))
@@ -529,15 +575,18 @@ pub(super) async fn is_member(
 
 /// A channel's kind, failing on one this server does not know (also for
 /// the store's reads).
-pub(super) async fn channel_kind(
+pub(super) async fn channel_access(
     conn: &mut SqliteConnection,
     channel: ChannelId,
-) -> ApiResult<Option<ChannelKind>> {
-    let kind: Option<String> = sqlx::query_scalar("SELECT ctype FROM channels WHERE id = ?1")
-        .bind(channel.get())
-        .fetch_optional(conn)
-        .await?;
-    kind.as_deref().map(rows::channel_kind).transpose()
+) -> ApiResult<Option<ChannelAccess>> {
+    let found: Option<rows::AccessRecord> = sqlx::query_as(&format!(
+        "SELECT {} FROM channels WHERE id = ?1",
+        rows::ACCESS_COLS
+    ))
+    .bind(channel.get())
+    .fetch_optional(conn)
+    .await?;
+    found.map(ChannelAccess::try_from).transpose()
 }
 
 /// One event as it is now (also for the store's reads).
